@@ -1,0 +1,54 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+# Each creates .venv when it is missing and installs what it needs before running.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# pip's editable "strict" mode lays the packages out as a real tree that mypy can follow
+# (the default "lenient" mode uses an import hook that static tools cannot see).
+EDITABLE := --config-settings editable_mode=strict
+
+.PHONY: demo test lint typecheck pytest install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip "setuptools>=77" wheel
+
+$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e . $(EDITABLE)
+	touch $@
+
+# moto needs boto3, s3fs pins botocore through aiobotocore: left alone, pip walks back through
+# hundreds of boto3 releases to find the pair. boto3 and botocore are released in lockstep
+# (same version number), so install the remote stack first and ask for the matching boto3.
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[remote]' $(EDITABLE)
+	$(BIN)/python -m pip install --quiet -e '.[test]' $(EDITABLE) \
+		"boto3==$$($(BIN)/python -c 'import botocore; print(botocore.__version__)')"
+	touch $@ $(VENV)/.installed-base
+
+# A strict editable install links the files that existed when it ran: refresh it so that
+# modules added since are seen (fast: no dependency resolution, no isolated build).
+install: $(VENV)/.installed-base
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . $(EDITABLE)
+
+install-test: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . $(EDITABLE)
+
+demo: install
+	$(BIN)/python -m ngff_geozarr.demo
+
+lint: install-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: install-test
+	$(BIN)/mypy -p ngff -p geozarr -p ngff_geozarr
+
+pytest: install-test
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,181 @@
+"""Command-line plumbing shared by the ``ngff`` and ``geozarr`` commands.
+
+Each convention's CLI is a click group; this module gives them the commands whose logic is
+the same (``info``) and the entry-point guard that keeps every failure to one line:
+a target that cannot be read, a bad option or an unexpected error prints one line on
+standard error and exits with code 2, never a traceback (set ``NGFF_GEOZARR_DEBUG=1`` to see
+one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+
+from ngff_geozarr.core.errors import NgffGeozarrError
+from ngff_geozarr.core.hierarchy import Discover, read_hierarchy
+from ngff_geozarr.core.info import Detect, info_dict, render_info_text
+from ngff_geozarr.core.report import EXIT_UNREADABLE, EXIT_VALID, Report
+
+__all__ = [
+    "console_for_output",
+    "make_info_command",
+    "parse_storage_options",
+    "run_guarded",
+    "storage_option",
+]
+
+_DEBUG_VARIABLE = "NGFF_GEOZARR_DEBUG"
+_PIPE_WIDTH = 1000
+
+
+def parse_storage_options(values: tuple[str, ...]) -> dict[str, Any]:
+    """Turn repeated ``KEY=VALUE`` options into fsspec storage options.
+
+    Parameters
+    ----------
+    values
+        ``KEY=VALUE`` strings; a value that parses as JSON (``true``, ``5``,
+        ``{"a": 1}``) is taken as that value, otherwise as a string.
+
+    Returns
+    -------
+    dict
+        The options.
+
+    Raises
+    ------
+    click.BadParameter
+        When an entry has no ``=``.
+
+    Examples
+    --------
+    >>> parse_storage_options(("endpoint_url=http://127.0.0.1:9000", "anon=false"))
+    {'endpoint_url': 'http://127.0.0.1:9000', 'anon': False}
+    """
+    options: dict[str, Any] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE. Got {item!r}.")
+        try:
+            options[key] = json.loads(raw)
+        except ValueError:
+            options[key] = raw
+    return options
+
+
+storage_option = click.option(
+    "--storage-option",
+    "-o",
+    "storage_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Option for a remote store (e.g. endpoint_url=..., anon=false); repeatable.",
+)
+"""The ``--storage-option KEY=VALUE`` option, shared by every command that reads a target."""
+
+
+def make_info_command(detect: Detect, discover: Discover, convention: str) -> click.Command:
+    """Build the ``info`` command of a convention's CLI.
+
+    Parameters
+    ----------
+    detect
+        Labels each node with the conventions it follows.
+    discover
+        Names the children a node refers to, for stores that cannot be listed.
+    convention
+        The convention's name, for the help text.
+
+    Returns
+    -------
+    click.Command
+        ``info TARGET [--format text|json] [--storage-option KEY=VALUE ...]``.
+    """
+
+    @click.command(
+        name="info",
+        help=f"Show the tree of groups and arrays in TARGET, with the {convention} metadata "
+        "recognised on each node. TARGET is a store (directory, .zip, file://, http(s)://, "
+        "s3://) or a JSON metadata document. Exit 0 when read without error, 1 when some "
+        "metadata could not be read, 2 when the target could not be read at all.",
+    )
+    @click.argument("target")
+    @click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+    )
+    @storage_option
+    def info(target: str, output_format: str, storage_options: tuple[str, ...]) -> None:
+        hierarchy = read_hierarchy(
+            target, discover=discover, storage_options=parse_storage_options(storage_options)
+        )
+        if output_format == "json":
+            click.echo(json.dumps(info_dict(hierarchy, detect), indent=2, ensure_ascii=False))
+        else:
+            render_info_text(hierarchy, detect, console_for_output())
+        sys.exit(Report(target, hierarchy.issues).exit_code)
+
+    return info
+
+
+def console_for_output() -> Console:
+    """Return the console command output is printed on.
+
+    Returns
+    -------
+    rich.console.Console
+        On a terminal, its width (long lines fold); when piped, lines are never cut, so
+        that tools reading the output see whole lines.
+    """
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=_PIPE_WIDTH)
+    return console
+
+
+def run_guarded(cli: click.Command, args: list[str] | None = None) -> NoReturn:
+    """Run a click command; every failure becomes one line on stderr and exit code 2.
+
+    Parameters
+    ----------
+    cli
+        The command (group) to run.
+    args
+        The arguments; ``sys.argv[1:]`` when omitted.
+    """
+    try:
+        cli.main(args=args, standalone_mode=False)
+    except SystemExit as exc:
+        raise SystemExit(exc.code) from None
+    except click.exceptions.Abort:
+        _fail("aborted.")
+    except click.ClickException as exc:
+        _fail(exc.format_message())
+    except NgffGeozarrError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted.")
+    except Exception as exc:
+        if os.environ.get(_DEBUG_VARIABLE):
+            raise
+        _fail(
+            f"unexpected {type(exc).__name__}: {exc} "
+            f"(set {_DEBUG_VARIABLE}=1 for the traceback, and please report it)."
+        )
+    raise SystemExit(EXIT_VALID)
+
+
+def _fail(message: str) -> NoReturn:
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "ngff-geozarr"
+    click.echo(f"{name}: error: {message}", err=True)
+    raise SystemExit(EXIT_UNREADABLE)

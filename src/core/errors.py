@@ -1,0 +1,64 @@
+"""Exceptions raised by ngff-geozarr.
+
+Every exception the toolkit raises on purpose derives from one root, so a caller can catch
+them all with ``except NgffGeozarrError``. User mistakes that concern *content* (a malformed
+document, a wrong shape, a hostile path inside a store) are not raised at all: they become
+issues in a :class:`~ngff_geozarr.core.report.Report`. Exceptions are for targets that cannot
+be used at all, and for programming errors in calls to the API.
+
+The hierarchy::
+
+    NgffGeozarrError
+    ├── TargetError                 the target cannot be read or written at all (CLI exit 2)
+    │   ├── TargetNotFoundError     no such file, directory, bucket or URL
+    │   ├── NotZarrError            the target exists but holds no Zarr hierarchy
+    │   ├── UnsupportedTargetError  a scheme or file kind this toolkit does not open
+    │   └── StoreAccessError        the store refused or failed a request (network, permission)
+    ├── UnsafePathError             a key or path would leave the store root
+    └── ReadOnlyError               a write was asked of a store opened read-only
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "NgffGeozarrError",
+    "NotZarrError",
+    "ReadOnlyError",
+    "StoreAccessError",
+    "TargetError",
+    "TargetNotFoundError",
+    "UnsafePathError",
+    "UnsupportedTargetError",
+]
+
+
+class NgffGeozarrError(Exception):
+    """Root of every exception raised on purpose by ngff-geozarr."""
+
+
+class TargetError(NgffGeozarrError):
+    """The target cannot be used at all; command-line tools exit with code 2."""
+
+
+class TargetNotFoundError(TargetError):
+    """The file, directory, bucket or URL named as target does not exist."""
+
+
+class NotZarrError(TargetError):
+    """The target exists but its root holds no Zarr metadata document."""
+
+
+class UnsupportedTargetError(TargetError):
+    """The target's scheme or file kind is not one this toolkit opens."""
+
+
+class StoreAccessError(TargetError):
+    """The store refused or failed a request (network error, permission denied)."""
+
+
+class UnsafePathError(NgffGeozarrError):
+    """A key or path would resolve outside the store root (``..``, absolute paths)."""
+
+
+class ReadOnlyError(NgffGeozarrError):
+    """A write was requested from a store opened read-only."""

@@ -1,0 +1,282 @@
+"""Describe what a hierarchy holds: a tree of groups and arrays, as text or JSON.
+
+The description is convention-agnostic: each convention package passes a :data:`Detect`
+callable that labels the nodes it recognises (``"OME-Zarr 0.5 image"``, ``"CF grid
+mapping"``, ...). Array facts are read from metadata only, whatever the Zarr format:
+shape, data type, chunk shape (the inner chunks of a sharded array), shard shape, codecs,
+fill value and dimension names. Sizes are computed with Python integers, so a declared
+shape of ``[10**15, 10**15]`` is shown, never allocated.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.text import Text
+from rich.tree import Tree
+
+from ngff_geozarr.core.hierarchy import Hierarchy, Node
+from ngff_geozarr.core.report import Report, format_issue
+
+__all__ = [
+    "ArraySummary",
+    "Detect",
+    "info_dict",
+    "render_info_text",
+    "summarize_array",
+]
+
+Detect = Callable[[Node, Hierarchy], Sequence[str]]
+"""Labels the conventions a node follows, given the node and its hierarchy."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArraySummary:
+    """The facts about an array that ``info`` shows, the same for Zarr formats 2 and 3.
+
+    Parameters
+    ----------
+    shape
+        The declared shape.
+    dtype
+        The data type (numpy's name where it has one, ``uint16`` rather than ``<u2``).
+    chunks
+        The chunk shape; for a sharded array, the inner chunks.
+    shards
+        The shard shape of a sharded array, else ``None``.
+    codecs
+        Codec names in order (format 2: filters then compressor).
+    fill_value
+        The fill value as written in the metadata.
+    dimension_names
+        Dimension names, from ``dimension_names`` or ``_ARRAY_DIMENSIONS``.
+    n_chunks
+        How many chunks (shards, when sharded) the declared shape spans.
+    """
+
+    shape: tuple[int, ...]
+    dtype: str
+    chunks: tuple[int, ...] | None
+    shards: tuple[int, ...] | None
+    codecs: tuple[str, ...]
+    fill_value: Any
+    dimension_names: tuple[str | None, ...] | None
+    n_chunks: int | None
+
+
+def summarize_array(node: Node) -> ArraySummary | None:
+    """Summarise an array node's metadata.
+
+    Parameters
+    ----------
+    node
+        A node of the hierarchy.
+
+    Returns
+    -------
+    ArraySummary or None
+        ``None`` for groups and for arrays whose metadata did not parse.
+    """
+    spec = node.array
+    if spec is None:
+        return None
+    meta = node.metadata
+    if node.zarr_format == 3:
+        grid = _grid_shape(meta.get("chunk_grid"))
+        codecs_meta = meta.get("codecs") or []
+        inner = _sharding(codecs_meta)
+        if inner is not None:
+            chunks, shards = inner[0], grid
+            codecs = ("sharding_indexed", *inner[1])
+        else:
+            chunks, shards = grid, None
+            codecs = tuple(_codec_name(c) for c in codecs_meta)
+        dtype = _dtype_name(meta.get("data_type"))
+    else:
+        chunks, shards = _int_tuple(meta.get("chunks")), None
+        filters = meta.get("filters") or []
+        compressor = meta.get("compressor")
+        codecs = tuple(_codec_name(c) for c in [*filters, *([compressor] if compressor else [])])
+        dtype = _dtype_name(meta.get("dtype"))
+    outer = shards or chunks
+    n_chunks = (
+        math.prod(-(-s // c) for s, c in zip(spec.shape, outer, strict=False))
+        if outer and len(outer) == len(spec.shape) and all(c > 0 for c in outer)
+        else None
+    )
+    return ArraySummary(
+        shape=tuple(spec.shape),
+        dtype=dtype,
+        chunks=chunks,
+        shards=shards,
+        codecs=codecs,
+        fill_value=meta.get("fill_value"),
+        dimension_names=node.dimension_names(),
+        n_chunks=n_chunks,
+    )
+
+
+def _int_tuple(value: Any) -> tuple[int, ...] | None:
+    if isinstance(value, list | tuple) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        return tuple(value)
+    return None
+
+
+def _grid_shape(grid: Any) -> tuple[int, ...] | None:
+    if isinstance(grid, Mapping):
+        config = grid.get("configuration")
+        if isinstance(config, Mapping):
+            return _int_tuple(config.get("chunk_shape"))
+    return None
+
+
+def _codec_name(codec: Any) -> str:
+    if isinstance(codec, Mapping):
+        name = codec.get("name", codec.get("id"))
+        return str(name) if name is not None else "?"
+    return str(codec)
+
+
+def _sharding(codecs: Sequence[Any]) -> tuple[tuple[int, ...] | None, tuple[str, ...]] | None:
+    """Inner chunk shape and inner codec names of a sharding codec, if the array has one."""
+    for codec in codecs:
+        if isinstance(codec, Mapping) and codec.get("name") == "sharding_indexed":
+            config = codec.get("configuration") or {}
+            inner = tuple(_codec_name(c) for c in config.get("codecs") or [])
+            return _int_tuple(config.get("chunk_shape")), inner
+    return None
+
+
+def _dtype_name(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return str(value.get("name", "?"))
+    if isinstance(value, str):
+        try:
+            return np.dtype(value).name
+        except TypeError:
+            return value
+    return json.dumps(value)
+
+
+def _node_label(node: Node, labels: Sequence[str]) -> Text:
+    name = node.name or "/"
+    text = Text(name, style="bold blue" if node.node_type == "group" else "bold", overflow="fold")
+    if node.node_type == "array":
+        summary = summarize_array(node)
+        if summary is None:
+            text.append("  (array metadata did not parse)", style="red")
+        else:
+            text.append("  " + _array_line(summary))
+    if labels:
+        text.append("  [" + "; ".join(labels) + "]", style="green")
+    return text
+
+
+def _array_line(s: ArraySummary) -> str:
+    parts = [f"{_shape_str(s.shape)} {s.dtype}"]
+    if s.chunks is not None:
+        parts.append(f"chunks {_shape_str(s.chunks)}")
+    if s.shards is not None:
+        parts.append(f"shards {_shape_str(s.shards)}")
+    parts.append("codecs " + (",".join(s.codecs) if s.codecs else "none"))
+    parts.append(f"fill {json.dumps(s.fill_value)}")
+    if s.dimension_names is not None:
+        parts.append(
+            "dims " + _shape_str(tuple("-" if d is None else d for d in s.dimension_names))
+        )
+    return "  ".join(parts)
+
+
+def _shape_str(shape: Sequence[Any]) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+def render_info_text(hierarchy: Hierarchy, detect: Detect, console: Console) -> None:
+    """Print the hierarchy as a tree, then any problems met while reading it.
+
+    Parameters
+    ----------
+    hierarchy
+        What to show.
+    detect
+        Labels each node with the conventions it follows.
+    console
+        Where to print.
+    """
+    fmt = f"Zarr v{hierarchy.zarr_format}" if hierarchy.zarr_format else "Zarr (format unknown)"
+    extra = ", consolidated" if hierarchy.consolidated else ""
+    source = ", metadata from JSON" if hierarchy.source == "json" else ""
+    n_arrays = sum(1 for n in hierarchy.values() if n.node_type == "array")
+    counts = f"{_plural(len(hierarchy) - n_arrays, 'group')}, {_plural(n_arrays, 'array')}"
+    console.print(Text.assemble((hierarchy.target, "bold"), f"  {fmt}{extra}{source}; {counts}"))
+    root = hierarchy.root
+    if root is not None:
+        tree = Tree(_node_label(root, detect(root, hierarchy)))
+        _grow(tree, root, hierarchy, detect)
+        console.print(tree)
+    if hierarchy.issues:
+        console.print()
+        for issue in hierarchy.issues:
+            for line in format_issue(issue):
+                console.print(line)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def _grow(tree: Tree, node: Node, hierarchy: Hierarchy, detect: Detect) -> None:
+    for child in hierarchy.children(node.path):
+        branch = tree.add(_node_label(child, detect(child, hierarchy)))
+        _grow(branch, child, hierarchy, detect)
+
+
+def info_dict(hierarchy: Hierarchy, detect: Detect) -> dict[str, Any]:
+    """Describe the hierarchy as a JSON-ready dictionary.
+
+    Parameters
+    ----------
+    hierarchy
+        What to describe.
+    detect
+        Labels each node with the conventions it follows.
+
+    Returns
+    -------
+    dict
+        ``target``, ``zarr_format``, ``consolidated``, ``source``, ``valid`` (no read
+        error), ``nodes`` (one entry per node, depth-first: ``path``, ``name``,
+        ``node_type``, ``zarr_format``, ``conventions`` and, for arrays, the
+        :class:`ArraySummary` fields) and ``issues`` (in the form of the report contract).
+    """
+    nodes = []
+    for node in hierarchy.values():
+        entry: dict[str, Any] = {
+            "path": node.path,
+            "name": node.name,
+            "node_type": node.node_type,
+            "zarr_format": node.zarr_format,
+            "conventions": list(detect(node, hierarchy)),
+        }
+        summary = summarize_array(node) if node.node_type == "array" else None
+        if summary is not None:
+            entry.update(asdict(summary))
+        nodes.append(entry)
+    report = Report(target=hierarchy.target, issues=hierarchy.issues)
+    return {
+        "target": hierarchy.target,
+        "zarr_format": hierarchy.zarr_format,
+        "consolidated": hierarchy.consolidated,
+        "source": hierarchy.source,
+        "valid": report.valid,
+        "nodes": nodes,
+        "issues": [i.to_dict() for i in hierarchy.issues],
+    }

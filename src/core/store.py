@@ -1,0 +1,581 @@
+"""Open a target as a Zarr store: local directory, ``.zip``, memory, ``http(s)://``, ``s3://``.
+
+This is the only module of the toolkit that imports zarr. Everything else reaches a store
+through :class:`StoreHandle`, which adds what zarr's stores leave to their callers:
+
+- every key is checked before it is used, so nothing outside the store root is ever read
+  (:func:`check_key`, :func:`join_key`);
+- documents are read with a size cap, as a range request where the store supports it;
+- a store that refuses listings (object stores behind plain HTTP) is told apart from an
+  empty group;
+- the root's Zarr format and consolidated metadata are detected once, on opening.
+
+Remote targets need the ``remote`` extra (fsspec, s3fs, aiohttp). ``s3://`` is anonymous
+unless credentials are given in ``storage_options`` or found in the usual environment
+variables (``AWS_ACCESS_KEY_ID``, ``AWS_PROFILE``, ...); the endpoint comes from
+``storage_options`` (``endpoint_url``) or ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import urllib.parse
+import urllib.request
+from collections.abc import Coroutine, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import zarr
+from zarr.abc.store import RangeByteRequest, Store
+from zarr.core.buffer import Buffer, default_buffer_prototype
+from zarr.core.sync import sync
+from zarr.storage import FsspecStore, LocalStore, MemoryStore, ZipStore
+
+from ngff_geozarr.core.errors import (
+    NgffGeozarrError,
+    NotZarrError,
+    ReadOnlyError,
+    StoreAccessError,
+    TargetError,
+    TargetNotFoundError,
+    UnsafePathError,
+    UnsupportedTargetError,
+)
+
+__all__ = [
+    "METADATA_KEYS",
+    "StoreHandle",
+    "StoreKind",
+    "StoreMode",
+    "ZarrFormat",
+    "check_key",
+    "join_key",
+    "open_store",
+]
+
+T = TypeVar("T")
+
+StoreKind = Literal["local", "zip", "memory", "http", "s3"]
+"""Where a store lives."""
+StoreMode = Literal["r", "r+", "a", "w-"]
+"""How a store is opened: read only; read/write an existing one; read/write, created when
+missing; create a new one, refusing an existing non-empty target. There is deliberately no
+mode that silently erases an existing store."""
+ZarrFormat = Literal[2, 3]
+"""A Zarr format version."""
+
+METADATA_KEYS = ("zarr.json", ".zgroup", ".zarray", ".zattrs", ".zmetadata")
+"""The names of Zarr metadata documents in formats 3 and 2."""
+
+_ROOT_PROBE = ("zarr.json", ".zgroup", ".zarray", ".zattrs", ".zmetadata")
+_ROOT_DOC_LIMIT = 16 * 2**20
+_MAX_CONCURRENCY = 64
+_REMOTE_EXTRA = "install the 'remote' extra: pip install 'ngff-geozarr[remote]'"
+
+
+def check_key(key: str) -> str:
+    """Return ``key`` when it names something inside the store root, else raise.
+
+    A key is a ``/``-separated sequence of non-empty names, none of which is ``.`` or ``..``
+    or holds a backslash or NUL; it does not start with ``/``. ``""`` is the root.
+
+    Parameters
+    ----------
+    key
+        The key to check.
+
+    Returns
+    -------
+    str
+        ``key``, unchanged.
+
+    Raises
+    ------
+    UnsafePathError
+        When the key is absolute, climbs with ``..`` or is otherwise not a plain key.
+
+    Examples
+    --------
+    >>> check_key("labels/0/zarr.json")
+    'labels/0/zarr.json'
+    >>> check_key("../etc/passwd")
+    Traceback (most recent call last):
+    ...
+    ngff_geozarr.core.errors.UnsafePathError: Expected a key inside the store. Got '../etc/passwd'.
+    """
+    if key == "":
+        return key
+    names = key.split("/")
+    if key.startswith("/") or any(n in ("", ".", "..") or "\\" in n or "\x00" in n for n in names):
+        raise UnsafePathError(f"Expected a key inside the store. Got {key!r}.")
+    return key
+
+
+def join_key(base: str, *relative: str) -> str:
+    """Join a node path and relative references into a checked key.
+
+    Parameters
+    ----------
+    base
+        A node path (``""`` for the root).
+    *relative
+        Relative references, such as a dataset path read from metadata.
+
+    Returns
+    -------
+    str
+        The joined key.
+
+    Raises
+    ------
+    UnsafePathError
+        When any part is absolute or would leave the store root.
+
+    Examples
+    --------
+    >>> join_key("", "0")
+    '0'
+    >>> join_key("image", "labels", "zarr.json")
+    'image/labels/zarr.json'
+    """
+    parts = [p for p in (base, *relative) if p != ""]
+    for p in parts:
+        check_key(p)
+    return "/".join(parts)
+
+
+@dataclass(eq=False)
+class StoreHandle:
+    """A Zarr store opened from a target, with what was detected at its root.
+
+    Build one with :func:`open_store`. Use it as a context manager, or call :meth:`close`.
+
+    Parameters
+    ----------
+    target
+        The target as the user named it.
+    kind
+        Where the store lives.
+    store
+        The zarr-python store.
+    read_only
+        Whether writes are refused.
+    zarr_format
+        The root's Zarr format; ``None`` for a new, empty store.
+    consolidated
+        Whether the root holds consolidated metadata (``.zmetadata`` in format 2,
+        ``consolidated_metadata`` in the root ``zarr.json`` in format 3).
+    root_documents
+        The root's metadata documents read while opening, by key (absent keys omitted), so
+        that readers need not fetch them again.
+    """
+
+    target: str
+    kind: StoreKind
+    store: Store
+    read_only: bool
+    zarr_format: ZarrFormat | None = None
+    consolidated: bool = False
+    root_documents: dict[str, bytes] = field(default_factory=dict)
+    _semaphore: asyncio.Semaphore | None = field(default=None, repr=False)
+
+    # -- running coroutines -------------------------------------------------------------
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the event loop zarr uses for this store's I/O.
+
+        Parameters
+        ----------
+        coro
+            The coroutine, typically built from this handle's async methods.
+
+        Returns
+        -------
+        object
+            What the coroutine returns.
+        """
+        return sync(coro)
+
+    def _limit(self) -> asyncio.Semaphore:
+        # Created lazily, on zarr's loop, bounding the requests in flight at once.
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(_MAX_CONCURRENCY)
+        return self._semaphore
+
+    # -- reading ------------------------------------------------------------------------
+
+    async def read(self, key: str, limit: int | None = None) -> bytes | None:
+        """Read the value of a key, or ``None`` when it does not exist.
+
+        Parameters
+        ----------
+        key
+            The key; checked with :func:`check_key` first.
+        limit
+            Read at most ``limit + 1`` bytes (a range request where the store supports it),
+            so a caller can tell an oversized value from one that fits without reading it
+            whole.
+
+        Returns
+        -------
+        bytes or None
+            The value (possibly cut at ``limit + 1`` bytes), or ``None`` when absent.
+
+        Raises
+        ------
+        UnsafePathError
+            When the key would leave the store root.
+        StoreAccessError
+            When the store fails the request (network error, permission denied).
+        """
+        check_key(key)
+        byte_range = None if limit is None else RangeByteRequest(0, limit + 1)
+        async with self._limit():
+            try:
+                buf: Buffer | None = await self.store.get(
+                    key, prototype=default_buffer_prototype(), byte_range=byte_range
+                )
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                return None
+            except NgffGeozarrError:
+                raise
+            except Exception as exc:
+                raise StoreAccessError(f"Could not read {key!r} from {self.target}: {exc}") from exc
+        return None if buf is None else buf.to_bytes()
+
+    async def list_dir(self, prefix: str) -> list[str] | None:
+        """List the names directly below a node path.
+
+        Parameters
+        ----------
+        prefix
+            A node path (``""`` for the root); checked with :func:`check_key` first.
+
+        Returns
+        -------
+        list of str or None
+            The names (documents and sub-directories alike), sorted; ``None`` when the store
+            cannot list (it does not support listing, refused the request, or returned an
+            empty listing for a prefix that holds a node, which every listable store shows).
+        """
+        check_key(prefix)
+        if not self.store.supports_listing:
+            return None
+        names: set[str] = set()
+        async with self._limit():
+            try:
+                async for name in self.store.list_dir(prefix):
+                    name = name.rstrip("/")
+                    if self.kind == "http":
+                        name = urllib.parse.unquote(name)
+                    if name:
+                        names.add(name)
+            except Exception:
+                return None
+        return sorted(names) or None
+
+    # -- writing ------------------------------------------------------------------------
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyError(f"{self.target} was opened read-only.")
+
+    def write_bytes(self, key: str, value: bytes) -> None:
+        """Write one value (a metadata document, usually).
+
+        Parameters
+        ----------
+        key
+            The key; checked with :func:`check_key` first.
+        value
+            The bytes to store.
+
+        Raises
+        ------
+        ReadOnlyError
+            When the store was opened read-only.
+        """
+        self._writable()
+        check_key(key)
+        self.run(self.store.set(key, default_buffer_prototype().buffer.from_bytes(value)))
+
+    def create_group(
+        self, path: str, attributes: dict[str, Any] | None = None, *, zarr_format: ZarrFormat = 3
+    ) -> None:
+        """Create (or overwrite the metadata of) a group.
+
+        Parameters
+        ----------
+        path
+            The group's path (``""`` for the root).
+        attributes
+            Its attributes.
+        zarr_format
+            The Zarr format of the group's metadata.
+        """
+        self._writable()
+        check_key(path)
+        zarr.create_group(
+            store=self.store,
+            path=path,
+            attributes=attributes or {},
+            zarr_format=zarr_format,
+            overwrite=True,
+        )
+
+    def create_array(
+        self,
+        path: str,
+        data: npt.ArrayLike,
+        *,
+        chunks: Sequence[int] | None = None,
+        shards: Sequence[int] | None = None,
+        attributes: dict[str, Any] | None = None,
+        dimension_names: Sequence[str] | None = None,
+        fill_value: Any = None,
+        zarr_format: ZarrFormat = 3,
+    ) -> None:
+        """Create an array and write ``data`` into it.
+
+        Parameters
+        ----------
+        path
+            The array's path.
+        data
+            Its content; its shape and dtype become the array's.
+        chunks
+            Chunk shape (inner chunks when sharded); zarr's default when omitted.
+        shards
+            Shard shape (Zarr format 3 only); unsharded when omitted.
+        attributes
+            The array's attributes.
+        dimension_names
+            Names of the dimensions (``dimension_names`` in format 3; in format 2 the caller
+            writes ``_ARRAY_DIMENSIONS`` into the attributes).
+        fill_value
+            The fill value; zarr's default for the dtype when omitted.
+        zarr_format
+            The Zarr format of the array.
+        """
+        self._writable()
+        check_key(path)
+        values = np.asarray(data)
+        arr = zarr.create_array(
+            store=self.store,
+            name=path,
+            shape=values.shape,
+            dtype=values.dtype,
+            chunks=tuple(chunks) if chunks is not None else "auto",
+            shards=tuple(shards) if shards is not None else None,
+            attributes=attributes or {},
+            dimension_names=tuple(dimension_names) if dimension_names is not None else None,
+            fill_value=fill_value,
+            zarr_format=zarr_format,
+            overwrite=True,
+        )
+        arr[...] = values
+
+    # -- lifetime -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the store (closes a zip file; a no-op for most kinds)."""
+        self.store.close()
+
+    def __enter__(self) -> StoreHandle:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_store(
+    target: str | os.PathLike[str] | MutableMapping[str, Any] | Store,
+    mode: StoreMode = "r",
+    *,
+    storage_options: dict[str, Any] | None = None,
+) -> StoreHandle:
+    """Open a target as a Zarr store and detect its format and consolidated metadata.
+
+    Parameters
+    ----------
+    target
+        A local directory, a ``.zip`` file, a ``file://``, ``http(s)://`` or ``s3://`` URL, a
+        mutable mapping (held in memory, as zarr's ``MemoryStore`` does) or a zarr store.
+    mode
+        See :data:`StoreMode`. ``http(s)://`` targets are read-only.
+    storage_options
+        Options for the remote file system (fsspec): ``endpoint_url``, ``key``, ``secret``,
+        ``anon``, headers, ...
+
+    Returns
+    -------
+    StoreHandle
+        The opened store.
+
+    Raises
+    ------
+    TargetNotFoundError
+        When a local path does not exist (in modes ``"r"`` and ``"r+"``).
+    NotZarrError
+        When, in modes ``"r"`` and ``"r+"``, the root holds no Zarr metadata document; or in
+        mode ``"w-"``, when the target already exists and is not empty.
+    UnsupportedTargetError
+        For an unknown URL scheme, or a remote one without the ``remote`` extra.
+    StoreAccessError
+        When the store cannot be reached.
+    ReadOnlyError
+        When a writable mode is asked of an ``http(s)://`` target.
+    """
+    read_only = mode == "r"
+    name, kind, store = _make_store(target, mode, read_only, storage_options or {})
+    handle = StoreHandle(target=name, kind=kind, store=store, read_only=read_only)
+    try:
+        _probe_root(handle, must_exist=mode in ("r", "r+"), must_be_new=mode == "w-")
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def _make_store(
+    target: str | os.PathLike[str] | MutableMapping[str, Any] | Store,
+    mode: StoreMode,
+    read_only: bool,
+    storage_options: dict[str, Any],
+) -> tuple[str, StoreKind, Store]:
+    if isinstance(target, Store):
+        kind: StoreKind = (
+            "local"
+            if isinstance(target, LocalStore)
+            else "zip"
+            if isinstance(target, ZipStore)
+            else "memory"
+        )
+        return repr(target), kind, target
+    if isinstance(target, MutableMapping):
+        return "<memory>", "memory", MemoryStore(target, read_only=read_only)
+    text = os.fspath(target)
+    scheme = urllib.parse.urlsplit(text).scheme.lower() if "://" in text else ""
+    if scheme == "file":
+        path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(text).path))
+        return text, *_local_store(path, mode, read_only)
+    if scheme in ("http", "https"):
+        if not read_only:
+            raise ReadOnlyError(f"{text}: http(s) targets are read-only.")
+        return text, "http", _fsspec_store(text, storage_options, read_only=True)
+    if scheme == "s3":
+        return text, "s3", _fsspec_store(text, _s3_options(storage_options), read_only)
+    if scheme:
+        raise UnsupportedTargetError(
+            f"{text}: unsupported scheme {scheme!r}; expected a path, file://, http(s):// or s3://."
+        )
+    return text, *_local_store(Path(text), mode, read_only)
+
+
+def _local_store(path: Path, mode: StoreMode, read_only: bool) -> tuple[StoreKind, Store]:
+    exists = path.exists()
+    if not exists and mode in ("r", "r+"):
+        raise TargetNotFoundError(f"{path}: no such file or directory.")
+    if path.suffix.lower() == ".zip" and (path.is_file() or not exists):
+        zip_mode: Literal["r", "a", "w"] = "r" if read_only else ("a" if exists else "w")
+        try:
+            return "zip", sync(ZipStore.open(path, mode=zip_mode, read_only=read_only))
+        except Exception as exc:
+            raise NotZarrError(f"{path}: not a readable zip file ({exc}).") from exc
+    if exists and not path.is_dir():
+        raise NotZarrError(
+            f"{path}: a file, not a Zarr store (expected a directory, a .zip file, or a JSON "
+            "metadata document where the command accepts one)."
+        )
+    return "local", LocalStore(path, read_only=read_only)
+
+
+def _fsspec_store(url: str, options: dict[str, Any], read_only: bool) -> Store:
+    try:
+        import fsspec  # noqa: F401
+    except ImportError as exc:
+        raise UnsupportedTargetError(f"{url}: {_REMOTE_EXTRA}.") from exc
+    try:
+        return FsspecStore.from_url(url.rstrip("/"), storage_options=options, read_only=read_only)
+    except ImportError as exc:
+        raise UnsupportedTargetError(f"{url}: {_REMOTE_EXTRA} ({exc}).") from exc
+    except Exception as exc:
+        raise StoreAccessError(f"{url}: {exc}") from exc
+
+
+_CREDENTIAL_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+)
+
+
+def _s3_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Fill in s3fs options: anonymous unless credentials are given; endpoint from the env."""
+    opts = dict(options)
+    has_credentials = any(k in opts for k in ("key", "secret", "token", "profile")) or any(
+        os.environ.get(v) for v in _CREDENTIAL_VARIABLES
+    )
+    opts.setdefault("anon", not has_credentials)
+    endpoint = opts.pop("endpoint_url", None) or os.environ.get(
+        "AWS_ENDPOINT_URL_S3", os.environ.get("AWS_ENDPOINT_URL")
+    )
+    if endpoint:
+        client_kwargs = dict(opts.get("client_kwargs") or {})
+        client_kwargs.setdefault("endpoint_url", endpoint)
+        opts["client_kwargs"] = client_kwargs
+    return opts
+
+
+def _probe_root(handle: StoreHandle, *, must_exist: bool, must_be_new: bool) -> None:
+    """Read the root's metadata documents at once; set the format and consolidation flags."""
+
+    async def fetch_all() -> list[bytes | None]:
+        return list(await asyncio.gather(*(handle.read(k, _ROOT_DOC_LIMIT) for k in _ROOT_PROBE)))
+
+    try:
+        values = handle.run(fetch_all())
+    except TargetError:
+        raise
+    except Exception as exc:  # connection refused, DNS failure, ...
+        raise StoreAccessError(f"{handle.target}: cannot be reached ({exc}).") from exc
+    docs = {k: v for k, v in zip(_ROOT_PROBE, values, strict=True) if v is not None}
+    handle.root_documents = docs
+    if must_be_new:
+        non_empty = bool(docs) or bool(handle.run(handle.list_dir("")) or [])
+        if non_empty:
+            raise NotZarrError(f"{handle.target}: already exists and is not empty.")
+        return
+    if "zarr.json" in docs:
+        handle.zarr_format = 3
+        handle.consolidated = _has_inline_consolidated(docs["zarr.json"])
+    elif ".zgroup" in docs or ".zarray" in docs:
+        handle.zarr_format = 2
+        handle.consolidated = ".zmetadata" in docs
+    elif must_exist:
+        raise NotZarrError(
+            f"{handle.target}: not a Zarr hierarchy (no zarr.json, .zgroup or .zarray at its root)."
+        )
+
+
+def _has_inline_consolidated(document: bytes) -> bool:
+    try:
+        meta = json.loads(document)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(meta, dict) and isinstance(meta.get("consolidated_metadata"), dict)
