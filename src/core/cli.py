@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -30,6 +31,7 @@ __all__ = [
     "storage_option",
 ]
 
+_F = TypeVar("_F", bound=Callable[..., Any])
 _DEBUG_VARIABLE = "NGFF_GEOZARR_DEBUG"
 _PIPE_WIDTH = 1000
 
@@ -70,15 +72,28 @@ def parse_storage_options(values: tuple[str, ...]) -> dict[str, Any]:
     return options
 
 
-storage_option = click.option(
-    "--storage-option",
-    "-o",
-    "storage_options",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Option for a remote store (e.g. endpoint_url=..., anon=false); repeatable.",
-)
-"""The ``--storage-option KEY=VALUE`` option, shared by every command that reads a target."""
+def storage_option(command: _F) -> _F:
+    """Add ``--storage-option KEY=VALUE`` (``-o``) to a command that reads a target.
+
+    Parameters
+    ----------
+    command
+        The command function; it receives the values as ``storage_options``, a tuple of
+        strings for :func:`parse_storage_options`.
+
+    Returns
+    -------
+    callable
+        The command with the option.
+    """
+    return click.option(
+        "--storage-option",
+        "-o",
+        "storage_options",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Option for a remote store (e.g. endpoint_url=..., anon=false); repeatable.",
+    )(command)
 
 
 def make_info_command(detect: Detect, discover: Discover, convention: str) -> click.Command:

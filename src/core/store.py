@@ -59,7 +59,7 @@ __all__ = [
     "open_store",
 ]
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 StoreKind = Literal["local", "zip", "memory", "http", "s3"]
 """Where a store lives."""
@@ -187,7 +187,7 @@ class StoreHandle:
 
     # -- running coroutines -------------------------------------------------------------
 
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+    def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         """Run a coroutine on the event loop zarr uses for this store's I/O.
 
         Parameters
@@ -267,18 +267,27 @@ class StoreHandle:
         check_key(prefix)
         if not self.store.supports_listing:
             return None
-        names: set[str] = set()
         async with self._limit():
             try:
-                async for name in self.store.list_dir(prefix):
-                    name = name.rstrip("/")
-                    if self.kind == "http":
-                        name = urllib.parse.unquote(name)
-                    if name:
-                        names.add(name)
+                if self.kind == "http" and isinstance(self.store, FsspecStore):
+                    raw = await self._list_http(prefix)
+                else:
+                    raw = [name async for name in self.store.list_dir(prefix)]
             except Exception:
                 return None
-        return sorted(names) or None
+        names = {urllib.parse.unquote(n) if self.kind == "http" else n for n in raw}
+        return sorted(n.rstrip("/") for n in names if n.rstrip("/")) or None
+
+    async def _list_http(self, prefix: str) -> list[str]:
+        """List an HTTP directory asking for its URL with the trailing slash.
+
+        Servers answer ``/dir`` with a redirect to ``/dir/`` (http.server, nginx's autoindex);
+        asking for ``/dir/`` at once saves a round trip per group.
+        """
+        assert isinstance(self.store, FsspecStore)
+        base = f"{self.store.path}/{prefix}".rstrip("/") + "/"
+        urls = await self.store.fs._ls(base, detail=False)
+        return [u[len(base) :] for u in urls if isinstance(u, str) and u.startswith(base)]
 
     # -- writing ------------------------------------------------------------------------
 
@@ -550,10 +559,13 @@ def _probe_root(handle: StoreHandle, *, must_exist: bool, must_be_new: bool) -> 
 
     try:
         values = handle.run(fetch_all())
+    except StoreAccessError as exc:  # connection refused, permission denied, ...
+        cause = exc.__cause__ or exc
+        raise StoreAccessError(f"{handle.target}: cannot be read ({cause}).") from exc
     except TargetError:
         raise
-    except Exception as exc:  # connection refused, DNS failure, ...
-        raise StoreAccessError(f"{handle.target}: cannot be reached ({exc}).") from exc
+    except Exception as exc:
+        raise StoreAccessError(f"{handle.target}: cannot be read ({exc}).") from exc
     docs = {k: v for k, v in zip(_ROOT_PROBE, values, strict=True) if v is not None}
     handle.root_documents = docs
     if must_be_new:

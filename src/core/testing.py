@@ -31,7 +31,28 @@ class RequestLog:
     """What a test server received: one entry per request, ``(method, path, status)``."""
 
     entries: list[tuple[str, str, int]] = field(default_factory=list)
+    max_in_flight: int = 0
+    """The most requests the server was handling at one time."""
+    _in_flight: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @contextlib.contextmanager
+    def handling(self) -> Iterator[None]:
+        """Count one request as in flight for the duration of a ``with`` block.
+
+        Yields
+        ------
+        None
+            Nothing; the request is counted while the block runs.
+        """
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     def add(self, method: str, path: str, status: int) -> None:
         """Record one request.
@@ -58,6 +79,7 @@ class RequestLog:
         """Forget the requests received so far."""
         with self._lock:
             self.entries.clear()
+            self.max_in_flight = 0
 
 
 def free_port() -> int:
@@ -90,6 +112,10 @@ def _handler(
             super().send_response(code, message)
 
         def do_GET(self) -> None:
+            with log.handling():
+                self._get()
+
+        def _get(self) -> None:
             if latency:
                 time.sleep(latency)
             local = Path(self.translate_path(self.path))

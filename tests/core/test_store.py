@@ -135,7 +135,7 @@ def test_http_is_read_only() -> None:
 
 def test_unreachable_url() -> None:
     # Nothing listens on a port that was free a moment ago.
-    with pytest.raises(StoreAccessError, match=r"cannot be reached|Could not read"):
+    with pytest.raises(StoreAccessError, match="cannot be read"):
         open_store(f"http://127.0.0.1:{free_port()}/store.zarr")
 
 
@@ -199,7 +199,7 @@ def test_s3_private_bucket_without_credentials(
     samples: tuple[Path, Path], s3_upload: Callable[..., str], s3_options: dict[str, str]
 ) -> None:
     url = s3_upload(samples[0], "secret", public=False)
-    with pytest.raises(StoreAccessError, match="Forbidden|denied"):
+    with pytest.raises(StoreAccessError, match=r"Forbidden|denied"):
         open_store(url, storage_options=s3_options)
 
 
