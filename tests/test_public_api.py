@@ -1,8 +1,10 @@
-"""Each module's ``__all__`` is exactly its public surface (after httpx's test of the same)."""
+"""The public API: ``__all__`` is exactly each module's public surface (after httpx's test of
+the same), every public name is documented, and the examples in docstrings run."""
 
 from __future__ import annotations
 
 import ast
+import doctest
 import importlib
 import inspect
 import pkgutil
@@ -79,3 +81,9 @@ def test_every_public_name_has_a_docstring(name: str) -> None:
         value = getattr(module, item)
         if inspect.isfunction(value) or inspect.isclass(value):
             assert inspect.getdoc(value), f"{name}.{item} has no docstring"
+
+
+@pytest.mark.parametrize("name", all_modules())
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
