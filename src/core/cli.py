@@ -25,6 +25,7 @@ from ngff_geozarr.core.report import EXIT_UNREADABLE, EXIT_VALID, Report
 
 __all__ = [
     "console_for_output",
+    "emit_report",
     "make_info_command",
     "parse_storage_options",
     "run_guarded",
@@ -156,6 +157,26 @@ def console_for_output() -> Console:
     if not console.is_terminal:
         console = Console(highlight=False, width=_PIPE_WIDTH)
     return console
+
+
+def emit_report(report: Report, output_format: str) -> NoReturn:
+    """Print a validation report and exit with its code.
+
+    Parameters
+    ----------
+    report
+        The report.
+    output_format
+        ``"text"`` for people, ``"json"`` for the JSON contract on standard output. A target
+        that could not be read also gets one line on standard error, in both formats.
+    """
+    if output_format == "json":
+        click.echo(report.to_json())
+    else:
+        report.render_text(console_for_output())
+    if not report.readable:
+        _fail(report.issues[0].message)
+    sys.exit(report.exit_code)
 
 
 def run_guarded(cli: click.Command, args: list[str] | None = None) -> NoReturn:

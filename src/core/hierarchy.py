@@ -28,17 +28,16 @@ import json
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
-import pydantic
-from pydantic_core import ErrorDetails
 from pydantic_zarr.v2 import ArraySpec as ArraySpecV2
 from pydantic_zarr.v3 import ArraySpec as ArraySpecV3
 
 from ngff_geozarr.core.errors import NotZarrError, StoreAccessError, UnsafePathError
-from ngff_geozarr.core.report import Issue, Severity, json_pointer
+from ngff_geozarr.core.models import parse_model
+from ngff_geozarr.core.report import Issue, Severity, json_pointer, short_json
 from ngff_geozarr.core.store import StoreHandle, ZarrFormat, check_key, join_key, open_store
 
 __all__ = [
@@ -297,65 +296,6 @@ def _parse_document(
 # building one node from its documents
 
 
-def _spec_issues(
-    exc: pydantic.ValidationError, path: str, key: str
-) -> tuple[list[Issue], set[str]]:
-    """Turn a pydantic-zarr validation error into one issue per offending field.
-
-    Unknown keys are returned apart (warnings: readers ignore them) so that the caller can
-    validate again without them.
-    """
-    by_field: dict[str, ErrorDetails] = {}
-    unknown: set[str] = set()
-    missing: list[str] = []
-    for err in exc.errors():
-        loc = err["loc"]
-        head = str(loc[0]) if loc else ""
-        if err["type"] == "extra_forbidden" and len(loc) == 1:
-            unknown.add(head)
-        elif err["type"] == "missing" and len(loc) == 1:
-            missing.append(head)
-        else:
-            by_field.setdefault(head, err)
-    issues = []
-    if missing:
-        issues.append(
-            Issue(
-                Severity.ERROR,
-                f"{_RULE}.metadata.invalid",
-                path,
-                "",
-                f"{key}: required array metadata missing: {', '.join(missing)}.",
-            )
-        )
-    issues += [
-        Issue(
-            Severity.ERROR,
-            f"{_RULE}.metadata.invalid",
-            path,
-            json_pointer(head) if head else "",
-            f"{key}: {head or 'document'}: {err['msg']}. Got {_short(err.get('input'))}.",
-        )
-        for head, err in by_field.items()
-    ]
-    issues += [
-        Issue(
-            Severity.WARNING,
-            f"{_RULE}.metadata.unknown-key",
-            path,
-            json_pointer(k),
-            f"{key}: unknown key {k!r} in array metadata; readers ignore it.",
-        )
-        for k in sorted(unknown)
-    ]
-    return issues, unknown
-
-
-def _short(value: Any, width: int = 60) -> str:
-    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
 def _parse_array_spec(
     fmt: ZarrFormat, metadata: dict[str, Any], path: str, key: str
 ) -> tuple[ArraySpec | None, list[Issue]]:
@@ -371,18 +311,16 @@ def _parse_array_spec(
             if not (isinstance(v, dict) and v.get("must_understand") is False)
         }
     try:
-        return model.model_validate(doc), []
-    except pydantic.ValidationError as exc:
-        issues, unknown = _spec_issues(exc, path, key)
-        if unknown and not any(i.severity is Severity.ERROR for i in issues):
-            try:
-                spec = model.model_validate({k: v for k, v in doc.items() if k not in unknown})
-            except pydantic.ValidationError:
-                spec = None
-            return spec, issues
-        return None, issues
+        spec, issues = parse_model(
+            model,
+            doc,
+            path=path,
+            rule=f"{_RULE}.metadata.invalid",
+            unknown_key_rule=f"{_RULE}.metadata.unknown-key",
+        )
     except (ValueError, TypeError, OverflowError) as exc:
         return None, [Issue(Severity.ERROR, f"{_RULE}.metadata.invalid", path, "", f"{key}: {exc}")]
+    return spec, [replace(i, message=f"{key}: {i.message}") for i in issues]
 
 
 def _shape_issues(spec: ArraySpec | None, path: str) -> list[Issue]:
@@ -428,7 +366,7 @@ def _node_v3(path: str, doc: dict[str, Any], key: str) -> tuple[Node | None, lis
                 f"{_RULE}.metadata.invalid",
                 path,
                 json_pointer("zarr_format"),
-                f"{key}: expected zarr_format 3. Got {_short(doc.get('zarr_format'))}.",
+                f"{key}: expected zarr_format 3. Got {short_json(doc.get('zarr_format'))}.",
             )
         )
     node_type = doc.get("node_type")
@@ -440,7 +378,7 @@ def _node_v3(path: str, doc: dict[str, Any], key: str) -> tuple[Node | None, lis
                 f"{_RULE}.metadata.invalid",
                 path,
                 json_pointer("node_type"),
-                f"{key}: expected node_type 'group' or 'array'. Got {_short(node_type)}; "
+                f"{key}: expected node_type 'group' or 'array'. Got {short_json(node_type)}; "
                 f"read as {guess}.",
             )
         )

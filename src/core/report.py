@@ -39,6 +39,7 @@ __all__ = [
     "Severity",
     "format_issue",
     "json_pointer",
+    "short_json",
 ]
 
 EXIT_VALID = 0
@@ -80,6 +81,35 @@ def json_pointer(*parts: str | int) -> str:
     '/attributes/proj:code/a~1b~0c'
     """
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def short_json(value: Any, width: int = 80) -> str:
+    """Render a value as JSON for a message, cut to ``width`` characters.
+
+    Parameters
+    ----------
+    value
+        The value, usually what the input held where a problem was found.
+    width
+        The longest rendering returned; longer ones end in ``...``.
+
+    Returns
+    -------
+    str
+        The JSON text (``repr`` for values JSON cannot encode).
+
+    Examples
+    --------
+    >>> short_json("10")
+    '"10"'
+    >>> short_json(list(range(100)), width=20)
+    '[0, 1, 2, 3, 4, 5...'
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 @dataclass(frozen=True, slots=True)

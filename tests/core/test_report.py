@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 from rich.console import Console
 
+from ngff_geozarr.core.hierarchy import Hierarchy
 from ngff_geozarr.core.report import Issue, Report, Severity, json_pointer
+from ngff_geozarr.core.validation import validate_target
 
 ERROR = Issue(Severity.ERROR, "zarr.metadata.invalid", "labels/0", "/shape", "Expected [x].")
 WARNING = Issue(Severity.WARNING, "zarr.hierarchy.unlistable", "", "", "Not listed.")
@@ -63,3 +66,24 @@ def test_text_is_a_few_lines_per_issue_and_never_interprets_markup() -> None:
         "  see spec §2.1",
     ]
     assert lines[-1] == "1 error, 0 warnings"
+
+
+def test_validate_target_puts_read_problems_first_and_never_raises(tmp_path: Path) -> None:
+    root = tmp_path / "s.zarr"
+    (root / "bad").mkdir(parents=True)
+    (root / "zarr.json").write_text('{"zarr_format": 3, "node_type": "group", "attributes": {}}')
+    (root / "bad" / "zarr.json").write_text("{")
+
+    def check(h: Hierarchy) -> Report:
+        return Report("ignored", (WARNING,), convention="demo", version="1")
+
+    report = validate_target(root, check)
+    assert report.target == str(root)
+    assert [i.rule for i in report.issues] == [
+        "zarr.metadata.malformed-json",
+        "zarr.hierarchy.unlistable",
+    ]
+    assert (report.convention, report.exit_code) == ("demo", 1)
+    missing = validate_target(tmp_path / "nope", check)
+    assert (missing.readable, missing.exit_code) == (False, 2)
+    assert "no such file" in missing.issues[0].message

@@ -1,0 +1,59 @@
+"""Run a convention's checks over a target's hierarchy and collect one report.
+
+Each convention supplies a :data:`Check`: a function from a :class:`Hierarchy` to a
+:class:`Report` holding its findings. :func:`validate_target` reads the hierarchy, runs the
+check and returns one report with the problems met while reading first; a target that cannot
+be read at all gives an unreadable report (exit code 2), never an exception.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from ngff_geozarr.core.errors import TargetError
+from ngff_geozarr.core.hierarchy import Discover, Hierarchy, read_hierarchy
+from ngff_geozarr.core.report import Report
+
+__all__ = ["Check", "validate_target"]
+
+Check = Callable[[Hierarchy], Report]
+"""A convention's checks: the findings on a hierarchy, as a report."""
+
+
+def validate_target(
+    target: str | os.PathLike[str],
+    check: Check,
+    *,
+    discover: Discover | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> Report:
+    """Read a target and run a convention's checks on it.
+
+    Parameters
+    ----------
+    target
+        A store path or URL, or a JSON document (see
+        :func:`~ngff_geozarr.core.hierarchy.read_hierarchy`).
+    check
+        The convention's checks.
+    discover
+        Names the children a node refers to, for stores that cannot be listed.
+    storage_options
+        Options for remote stores.
+
+    Returns
+    -------
+    Report
+        The problems met while reading, then the check's findings; an unreadable report when
+        the target could not be read at all.
+    """
+    name = os.fspath(target)
+    try:
+        hierarchy = read_hierarchy(name, discover=discover, storage_options=storage_options)
+    except TargetError as exc:
+        return Report.unreadable(name, str(exc))
+    report = check(hierarchy)
+    return replace(report, target=name, issues=(*hierarchy.issues, *report.issues))
