@@ -239,9 +239,9 @@ def main(argv: list[str] | None = None) -> int:
         _remove_demo_output(out)
     out.mkdir(parents=True)
     cells, elevation = build_samples(out)
-    console.rule("ngff info " + str(cells))
+    console.print(f"\n$ ngff info {cells}", style="bold")
     render_info_text(read_hierarchy(cells), ome_detect, console)
-    console.rule("geozarr info " + str(elevation))
+    console.print(f"\n$ geozarr info {elevation}", style="bold")
     render_info_text(read_hierarchy(elevation), geo_detect, console)
     console.print(f"\nWrote {cells} and {elevation}.")
     return 0

@@ -453,3 +453,22 @@ def test_walk_and_children_of_unknown_paths(samples: tuple[Path, Path]) -> None:
     assert h.children("nope") == ()
     assert list(h.walk("nope")) == []
     assert "nope" not in h
+
+
+def test_malformed_root_document_is_an_issue_not_an_exception(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "s.zarr", {"zarr.json": b'{"zarr_format": 3, "node_'})
+    h = read_hierarchy(root)
+    assert len(h) == 0
+    assert rules(h) == {"zarr.metadata.malformed-json": [""]}
+
+
+def test_broken_v2_attributes_point_at_the_attributes(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path / "s.zarr",
+        {".zgroup": {"zarr_format": 2}, "g/.zgroup": {"zarr_format": 2}, "g/.zattrs": b"\xff{"},
+    )
+    h = read_hierarchy(root)
+    assert list(h) == ["", "g"]
+    (issue,) = h.issues
+    assert (issue.rule, issue.path, issue.pointer) == ("zarr.metadata.not-utf8", "g", "/attributes")
+    assert h["g"].attributes == {}

@@ -209,3 +209,12 @@ def test_s3_missing_prefix_is_not_zarr(
     s3_upload(samples[0], "exists")
     with pytest.raises(NotZarrError):
         open_store("s3://stores/does-not-exist", storage_options=s3_options)
+
+
+def test_s3_credentials_from_options_reach_a_private_bucket(
+    samples: tuple[Path, Path], s3_upload: Callable[..., str], s3_endpoint: str
+) -> None:
+    url = s3_upload(samples[0], "with-credentials", public=False)
+    options = {"endpoint_url": s3_endpoint, "key": "testing", "secret": "testing"}
+    with open_store(url, storage_options=options) as store:
+        assert (store.kind, store.zarr_format) == ("s3", 3)
