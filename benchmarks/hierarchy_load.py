@@ -15,6 +15,17 @@ depth 3, 101 nodes per top-level group, as many top-level groups as come closest
 ``--nodes`` (20 for the default 2,000, giving 2,021 nodes). No chunk is written: only the
 metadata documents, which is all a hierarchy read looks at.
 
+The server runs in a child process (this script, with a hidden ``--serve`` option), a new
+one for every read, so that it neither shares the interpreter lock with the reader nor keeps
+connections from one read to the next. (The server itself is configured like an object
+store's front end: a listen backlog of 1024 and ``TCP_NODELAY``; with http.server's defaults a
+burst of connections stalls on dropped SYNs and responses wait for delayed ACKs.)
+
+The table gives, per case: the nodes read (root included), the requests the server
+received, the wall time of the read (opening the store included), the wall time in units of
+the added latency (an estimate of the sequential round trips, CPU time included), and the
+most requests the server was handling at one time.
+
 Run it from the repository root::
 
     .venv/bin/python benchmarks/hierarchy_load.py [--nodes N] [--latency S] [--repeat R]
@@ -26,10 +37,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +52,7 @@ from zarr.storage import FsspecStore
 
 from ngff_geozarr.core.hierarchy import read_hierarchy
 from ngff_geozarr.core.store import open_store
-from ngff_geozarr.core.testing import RequestLog, serve_directory
+from ngff_geozarr.core.testing import serve_directory
 
 SUBGROUPS = 10
 """Subgroups in each top-level group."""
@@ -246,6 +257,8 @@ class Result:
         Requests the server received during the read.
     wall
         Wall time of the read, seconds.
+    peak
+        The most requests the server was handling at one time (-1 when unknown).
     note
         Anything worth flagging (issues reported, consolidated metadata not used...).
     """
@@ -254,6 +267,7 @@ class Result:
     nodes: int
     requests: int
     wall: float
+    peak: int
     note: str = ""
 
 
@@ -305,6 +319,103 @@ def zarr_members(url: str) -> tuple[int, str]:
     return 1 + len(list(group.members(max_depth=None))), ""
 
 
+class Server:
+    """A :func:`serve_directory` server run in a child process.
+
+    In a process of its own the server does not compete with the reader for the
+    interpreter lock, so the figures are the reader's (the machine has 2 cores).
+
+    Parameters
+    ----------
+    root
+        The folder to serve.
+    latency
+        Seconds the server waits before answering each request.
+    """
+
+    def __init__(self, root: Path, *, latency: float) -> None:
+        command = [sys.executable, __file__, "--serve", str(root), "--latency", repr(latency)]
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
+        self.url = self._ask(None)
+
+    def _ask(self, command: str | None) -> str:
+        stdin, stdout = self._process.stdin, self._process.stdout
+        assert stdin is not None
+        assert stdout is not None
+        if command is not None:
+            stdin.write(command + "\n")
+            stdin.flush()
+        answer = stdout.readline().strip()
+        if not answer:
+            raise RuntimeError(f"the server process exited ({self._process.poll()})")
+        return answer
+
+    def clear(self) -> None:
+        """Forget the requests received so far."""
+        self._ask("clear")
+
+    def counts(self) -> tuple[int, int]:
+        """Return the requests received and the most handled at one time.
+
+        Returns
+        -------
+        tuple of (int, int)
+            The request count, and the peak number in flight (-1 if the log lacks it).
+        """
+        count, peak = self._ask("count").split()
+        return int(count), int(peak)
+
+    def close(self) -> None:
+        """Stop the server process: close its input, then wait for it."""
+        stdin, stdout = self._process.stdin, self._process.stdout
+        assert stdin is not None
+        assert stdout is not None
+        stdin.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        stdout.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def serve(root: Path, latency: float) -> int:
+    """Child-process mode: serve ``root`` until standard input closes.
+
+    Prints the base URL, then answers one line per command read: ``clear`` (prints ``ok``)
+    and ``count`` (prints the request count and the peak in flight).
+
+    Parameters
+    ----------
+    root
+        The folder to serve.
+    latency
+        Seconds to wait before answering each request.
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    with serve_directory(root, latency=latency) as (url, log):
+        print(url, flush=True)
+        for line in sys.stdin:
+            if line.strip() == "clear":
+                log.clear()
+                print("ok", flush=True)
+            elif line.strip() == "count":
+                print(log.count, log.max_in_flight, flush=True)
+    return 0
+
+
 def measure(case: str, root: Path, read: Reader, *, latency: float, repeat: int) -> Result:
     """Serve ``root`` and time ``read`` on it; keep the fastest of ``repeat`` fresh reads.
 
@@ -328,51 +439,61 @@ def measure(case: str, root: Path, read: Reader, *, latency: float, repeat: int)
     """
     best: Result | None = None
     for _ in range(repeat):
-        # A new server (and so a new URL) for every read: nothing is cached between reads.
-        with serve_directory(root, latency=latency) as (url, log):
-            result = _timed(case, url, log, read)
+        # A new server (and so a new URL) for every read: no connection or listing is reused.
+        with Server(root, latency=latency) as server:
+            server.clear()
+            start = time.perf_counter()
+            try:
+                nodes, note = read(server.url)
+            except Exception as exc:  # a failing peer is reported, not fatal
+                nodes, note = 0, f"failed: {exc!r}"
+            wall = time.perf_counter() - start
+            requests, peak = server.counts()
+        result = Result(case, nodes, requests, wall, peak, note)
         if best is None or result.wall < best.wall:
             best = result
     assert best is not None
     return best
 
 
-def _timed(case: str, url: str, log: RequestLog, read: Reader) -> Result:
-    log.clear()
-    start = time.perf_counter()
-    try:
-        nodes, note = read(url)
-    except Exception as exc:  # a failing peer is reported, not fatal
-        return Result(case, 0, log.count, time.perf_counter() - start, f"failed: {exc!r}")
-    wall = time.perf_counter() - start
-    return Result(case, nodes, log.count, wall, note)
-
-
-def table(results: list[Result], latency: float) -> str:
+def table(results: list[Result], baseline: list[Result], latency: float) -> str:
     """Format the results as a plain-text table.
 
     Parameters
     ----------
     results
-        The measured cases.
+        The measured cases, with the added latency.
+    baseline
+        The same cases with no added latency: what the read costs in CPU and local I/O.
     latency
         The added latency per request, seconds.
 
     Returns
     -------
     str
-        The table, one row per case.
+        The table, one row per case. "round trips" is the time the latency added, in units
+        of the latency: how many requests the read waited for one after another.
     """
-    header = ("case", "nodes", "requests", "wall s", "round trips (wall / latency)")
+    header = (
+        "case",
+        "nodes",
+        "requests",
+        "wall s",
+        "wall s, no latency",
+        "round trips",
+        "peak in flight",
+    )
     rows = [
         (
             r.case,
             str(r.nodes),
             str(r.requests),
             f"{r.wall:.3f}",
-            f"{r.wall / latency:.1f}" if latency > 0 else "-",
+            f"{b.wall:.3f}",
+            f"{max(r.wall - b.wall, 0.0) / latency:.1f}" if latency > 0 else "-",
+            str(r.peak) if r.peak >= 0 else "-",
         )
-        for r in results
+        for r, b in zip(results, baseline, strict=True)
     ]
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
 
@@ -394,7 +515,10 @@ def main(argv: list[str] | None = None) -> int:
         "--latency", type=float, default=0.020, help="seconds added to every request"
     )
     parser.add_argument("--repeat", type=int, default=1, help="reads per case; the best is kept")
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve is not None:
+        return serve(args.serve, args.latency)
     if args.nodes < 1 or args.latency < 0 or args.repeat < 1:
         parser.error("--nodes and --repeat must be positive, --latency not negative")
 
@@ -403,42 +527,39 @@ def main(argv: list[str] | None = None) -> int:
         scratch = Path(tmp)
         start = time.perf_counter()
         templates = make_templates(scratch)
-        stores = {
-            "v3": scratch / "v3",
-            "v3c": scratch / "v3-consolidated",
-            "v2": scratch / "v2",
-            "v2c": scratch / "v2-consolidated",
-        }
-        write_v3(stores["v3"], layout, templates, consolidated=False)
-        write_v3(stores["v3c"], layout, templates, consolidated=True)
-        write_v2(stores["v2"], layout, templates, consolidated=False)
-        write_v2(stores["v2c"], layout, templates, consolidated=True)
+        v3, v3c, v2, v2c = (scratch / n for n in ("v3", "v3c", "v2", "v2c"))
+        write_v3(v3, layout, templates, consolidated=False)
+        write_v3(v3c, layout, templates, consolidated=True)
+        write_v2(v2, layout, templates, consolidated=False)
+        write_v2(v2c, layout, templates, consolidated=True)
         setup = time.perf_counter() - start
 
         cases: list[tuple[str, Path, Reader]] = [
-            ("zarr v3, listed", stores["v3"], ours(False)),
-            ("zarr v3, consolidated", stores["v3c"], ours(True)),
-            ("zarr v2, listed", stores["v2"], ours(False)),
-            ("zarr v2, consolidated", stores["v2c"], ours(True)),
-            ("peer: zarr-python members(), v3 listed", stores["v3"], zarr_members),
+            ("zarr v3, listed", v3, ours(False)),
+            ("zarr v3, consolidated", v3c, ours(True)),
+            ("zarr v2, listed", v2, ours(False)),
+            ("zarr v2, consolidated", v2c, ours(True)),
+            ("peer: zarr-python members(), v3 listed", v3, zarr_members),
         ]
-        results = []
-        with warnings.catch_warnings():
-            # zarr-python warns about some of what it reads; the figures are what matter here.
-            warnings.simplefilter("ignore")
-            for case, root, read in cases:
-                results.append(measure(case, root, read, latency=args.latency, repeat=args.repeat))
+        results = [
+            measure(case, root, read, latency=args.latency, repeat=args.repeat)
+            for case, root, read in cases
+        ]
+        baseline = [
+            measure(case, root, read, latency=0.0, repeat=args.repeat) for case, root, read in cases
+        ]
 
+    server = "ngff_geozarr.core.testing.serve_directory"
     print(
         f"Hierarchy: {layout.nodes} nodes (root, {layout.groups} groups x {SUBGROUPS} "
         f"subgroups x {ARRAYS} arrays), depth {DEPTH} below the root; metadata only."
     )
     print(
-        f"Server: http.server on 127.0.0.1, {args.latency * 1000:g} ms added per request; "
-        f"best of {args.repeat} read(s); setup {setup:.1f} s."
+        f"Server: {server}, own process, 127.0.0.1, {args.latency * 1000:g} ms added per "
+        f"request. Best of {args.repeat} read(s) per case. Setup {setup:.1f} s."
     )
     print()
-    print(table(results, args.latency))
+    print(table(results, baseline, args.latency))
     return 0
 
 

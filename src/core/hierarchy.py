@@ -5,8 +5,9 @@ attributes, the raw metadata document, and for arrays a pydantic-zarr spec. It i
 
 - a store (:func:`read_hierarchy`, :func:`hierarchy_from_store`): from consolidated metadata
   when the root has it, otherwise level by level — list every group of a level, then fetch
-  every child's metadata, all concurrently (bounded) — so a remote hierarchy costs about two
-  sequential round trips per level of depth, whatever its node count. A group the store will
+  every child's metadata, all concurrently — so a remote hierarchy costs about two sequential
+  round trips per level of depth, plus one per ``MAX_CONCURRENCY`` (256) nodes of its widest
+  levels, rather than one per node. A group the store will
   not list (object stores behind plain HTTP) is explored through ``discover``, a callable
   that names the children a node's metadata refers to (a convention's knowledge);
 - a JSON document (:func:`hierarchy_from_json`): one node document (``zarr.json``,
@@ -15,7 +16,8 @@ attributes, the raw metadata document, and for arrays a pydantic-zarr spec. It i
   ``members``).
 
 Reading never touches chunk data and never allocates a declared shape. A document that is
-malformed, not UTF-8, larger than :data:`DOCUMENT_LIMIT`, nested deeper than
+malformed, not UTF-8, larger than ``DOCUMENT_LIMIT`` (16 MiB, in
+:mod:`~ngff_geozarr.core.store`), nested deeper than
 :data:`MAX_DEPTH`, or whose fields have the wrong types becomes an issue naming its node; the
 rest of the hierarchy is still read. A key or path that would leave the store root is refused
 and reported, never followed.
@@ -37,13 +39,19 @@ from pydantic_zarr.v3 import ArraySpec as ArraySpecV3
 
 from ngff_geozarr.core.errors import NotZarrError, StoreAccessError, UnsafePathError
 from ngff_geozarr.core.models import parse_model
-from ngff_geozarr.core.report import Issue, Severity, json_pointer, short_json
-from ngff_geozarr.core.store import StoreHandle, ZarrFormat, check_key, join_key, open_store
+from ngff_geozarr.core.report import Issue, json_pointer, short_json
+from ngff_geozarr.core.store import (
+    CONSOLIDATED_LIMIT,
+    DOCUMENT_LIMIT,
+    StoreHandle,
+    ZarrFormat,
+    check_key,
+    join_key,
+    open_store,
+)
 
 __all__ = [
     "ARRAY_DIMENSIONS",
-    "CONSOLIDATED_LIMIT",
-    "DOCUMENT_LIMIT",
     "JSON_SUFFIXES",
     "MAX_DEPTH",
     "MAX_NODES",
@@ -65,10 +73,6 @@ NodeType = Literal["group", "array"]
 Discover: TypeAlias = Callable[["Node"], Iterable[str]]
 """Names the children a node's metadata refers to, as paths relative to the node."""
 
-DOCUMENT_LIMIT = 16 * 2**20
-"""Largest metadata document read (bytes); a larger one is reported, not parsed."""
-CONSOLIDATED_LIMIT = 128 * 2**20
-"""Largest consolidated-metadata document read (bytes): it aggregates a whole hierarchy."""
 MAX_DEPTH = 256
 """Deepest JSON nesting accepted in a metadata document."""
 MAX_NODES = 200_000
@@ -262,7 +266,7 @@ def _parse_document(
     """Decode one metadata document; every way it can be broken becomes an issue."""
 
     def issue(rule: str, message: str) -> list[Issue]:
-        return [Issue(Severity.ERROR, f"{_RULE}.metadata.{rule}", path, pointer, message)]
+        return [Issue.error(f"{_RULE}.metadata.{rule}", path, pointer, message)]
 
     if len(raw) > limit:
         return None, issue(
@@ -319,7 +323,7 @@ def _parse_array_spec(
             unknown_key_rule=f"{_RULE}.metadata.unknown-key",
         )
     except (ValueError, TypeError, OverflowError) as exc:
-        return None, [Issue(Severity.ERROR, f"{_RULE}.metadata.invalid", path, "", f"{key}: {exc}")]
+        return None, [Issue.error(f"{_RULE}.metadata.invalid", path, "", f"{key}: {exc}")]
     return spec, [replace(i, message=f"{key}: {i.message}") for i in issues]
 
 
@@ -330,8 +334,7 @@ def _shape_issues(spec: ArraySpec | None, path: str) -> list[Issue]:
     if size <= 2**63 - 1:
         return []
     return [
-        Issue(
-            Severity.WARNING,
+        Issue.warning(
             f"{_RULE}.array.shape-overflow",
             path,
             json_pointer("shape"),
@@ -347,8 +350,7 @@ def _attributes(
     if isinstance(value, dict):
         return value, []
     return {}, [
-        Issue(
-            Severity.ERROR,
+        Issue.error(
             f"{_RULE}.metadata.invalid",
             path,
             pointer,
@@ -361,8 +363,7 @@ def _node_v3(path: str, doc: dict[str, Any], key: str) -> tuple[Node | None, lis
     issues: list[Issue] = []
     if doc.get("zarr_format") != 3:
         issues.append(
-            Issue(
-                Severity.ERROR,
+            Issue.error(
                 f"{_RULE}.metadata.invalid",
                 path,
                 json_pointer("zarr_format"),
@@ -373,8 +374,7 @@ def _node_v3(path: str, doc: dict[str, Any], key: str) -> tuple[Node | None, lis
     if node_type not in ("group", "array"):
         guess: NodeType = "array" if "shape" in doc else "group"
         issues.append(
-            Issue(
-                Severity.ERROR,
+            Issue.error(
                 f"{_RULE}.metadata.invalid",
                 path,
                 json_pointer("node_type"),
@@ -402,8 +402,7 @@ def _node_v2(
     if zarray is None and zgroup is None:
         if zattrs is not None:
             issues.append(
-                Issue(
-                    Severity.ERROR,
+                Issue.error(
                     f"{_RULE}.metadata.missing",
                     path,
                     "",
@@ -416,8 +415,7 @@ def _node_v2(
     if zarray is not None:
         if zgroup is not None:
             issues.append(
-                Issue(
-                    Severity.ERROR,
+                Issue.error(
                     f"{_RULE}.metadata.ambiguous-node",
                     path,
                     "",
@@ -474,8 +472,7 @@ def _assemble(
 
 
 def _unsafe(path: str, pointer: str, what: str, key: str) -> Issue:
-    return Issue(
-        Severity.ERROR,
+    return Issue.error(
         f"{_RULE}.path.unsafe",
         path,
         pointer,
@@ -489,8 +486,7 @@ def _from_consolidated_v2(
     entries = meta.get("metadata")
     if not isinstance(entries, dict):
         issues.append(
-            Issue(
-                Severity.ERROR,
+            Issue.error(
                 f"{_RULE}.consolidated.invalid",
                 "",
                 json_pointer("metadata"),
@@ -510,8 +506,7 @@ def _from_consolidated_v2(
             continue
         if not isinstance(value, dict):
             issues.append(
-                Issue(
-                    Severity.ERROR,
+                Issue.error(
                     f"{_RULE}.metadata.not-an-object",
                     parent,
                     "",
@@ -538,8 +533,7 @@ def _from_consolidated_v3(root_doc: dict[str, Any], issues: list[Issue]) -> dict
     entries = (root_doc.get("consolidated_metadata") or {}).get("metadata")
     if not isinstance(entries, dict):
         issues.append(
-            Issue(
-                Severity.ERROR,
+            Issue.error(
                 f"{_RULE}.consolidated.invalid",
                 "",
                 json_pointer("consolidated_metadata", "metadata"),
@@ -559,8 +553,7 @@ def _from_consolidated_v3(root_doc: dict[str, Any], issues: list[Issue]) -> dict
             continue
         if not isinstance(doc, dict):
             issues.append(
-                Issue(
-                    Severity.ERROR,
+                Issue.error(
                     f"{_RULE}.metadata.not-an-object",
                     path,
                     "",
@@ -610,8 +603,7 @@ async def _read_store(handle: StoreHandle, discover: Discover | None) -> Hierarc
     docs = handle.root_documents
     if fmt == 3 and (".zgroup" in docs or ".zarray" in docs):
         issues.append(
-            Issue(
-                Severity.WARNING,
+            Issue.warning(
                 f"{_RULE}.format.mixed",
                 "",
                 "",
@@ -658,8 +650,7 @@ async def _read_store(handle: StoreHandle, discover: Discover | None) -> Hierarc
                     frontier.append(node)
     if len(nodes) >= MAX_NODES:
         issues.append(
-            Issue(
-                Severity.WARNING,
+            Issue.warning(
                 f"{_RULE}.hierarchy.truncated",
                 "",
                 "",
@@ -669,8 +660,7 @@ async def _read_store(handle: StoreHandle, discover: Discover | None) -> Hierarc
     if unlistable:
         shown = ", ".join(repr(p) for p in unlistable[:5]) + (" ..." if len(unlistable) > 5 else "")
         issues.append(
-            Issue(
-                Severity.WARNING,
+            Issue.warning(
                 f"{_RULE}.hierarchy.unlistable",
                 "",
                 "",
@@ -709,8 +699,9 @@ def _discovered(group: Node, discover: Discover | None, issues: list[Issue]) -> 
 def _root_node(handle: StoreHandle, issues: list[Issue]) -> Node | None:
     docs = handle.root_documents
     if handle.zarr_format == 3:
+        limit = CONSOLIDATED_LIMIT if handle.consolidated else DOCUMENT_LIMIT
         doc, more = _parse_document(
-            docs["zarr.json"], key="zarr.json", path="", pointer="", limit=CONSOLIDATED_LIMIT
+            docs["zarr.json"], key="zarr.json", path="", pointer="", limit=limit
         )
         issues += more
         if doc is None:
@@ -756,7 +747,7 @@ async def _fetch_node(
     try:
         raws = await asyncio.gather(*(handle.read(k, DOCUMENT_LIMIT) for k in keys))
     except StoreAccessError as exc:
-        return None, [Issue(Severity.ERROR, f"{_RULE}.store.read-failed", path, "", str(exc))]
+        return None, [Issue.error(f"{_RULE}.store.read-failed", path, "", str(exc))]
     issues: list[Issue] = []
     parsed: dict[str, dict[str, Any] | None] = {}
     for name, key, raw in zip(names, keys, raws, strict=True):
@@ -811,8 +802,7 @@ def hierarchy_from_json(document: Any, *, target: str = "<json>", filename: str 
     base = os.path.basename(filename)
     if not isinstance(document, dict):
         issues.append(
-            Issue(
-                Severity.ERROR,
+            Issue.error(
                 f"{_RULE}.metadata.not-an-object",
                 "",
                 "",
@@ -887,8 +877,7 @@ def _from_dump(
         return
     if not isinstance(members, dict):
         issues.append(
-            Issue(
-                Severity.ERROR,
+            Issue.error(
                 f"{_RULE}.metadata.invalid",
                 path,
                 json_pointer("members"),
@@ -907,8 +896,7 @@ def _from_dump(
             continue
         if not isinstance(member, dict):
             issues.append(
-                Issue(
-                    Severity.ERROR,
+                Issue.error(
                     f"{_RULE}.metadata.not-an-object",
                     child,
                     "",

@@ -141,6 +141,42 @@ class Issue:
     message: str
     reference: str | None = None
 
+    @classmethod
+    def error(
+        cls, rule: str, path: str, pointer: str, message: str, reference: str | None = None
+    ) -> Issue:
+        """Build an issue of severity error (a broken MUST).
+
+        Parameters
+        ----------
+        rule, path, pointer, message, reference
+            As for :class:`Issue`.
+
+        Returns
+        -------
+        Issue
+            The issue.
+        """
+        return cls(Severity.ERROR, rule, path, pointer, message, reference)
+
+    @classmethod
+    def warning(
+        cls, rule: str, path: str, pointer: str, message: str, reference: str | None = None
+    ) -> Issue:
+        """Build an issue of severity warning (a SHOULD, or a quirk readers tolerate).
+
+        Parameters
+        ----------
+        rule, path, pointer, message, reference
+            As for :class:`Issue`.
+
+        Returns
+        -------
+        Issue
+            The issue.
+        """
+        return cls(Severity.WARNING, rule, path, pointer, message, reference)
+
     def to_dict(self) -> dict[str, str]:
         """Return the issue in the form of the JSON contract.
 

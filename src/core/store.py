@@ -49,6 +49,9 @@ from ngff_geozarr.core.errors import (
 )
 
 __all__ = [
+    "CONSOLIDATED_LIMIT",
+    "DOCUMENT_LIMIT",
+    "MAX_CONCURRENCY",
     "METADATA_KEYS",
     "StoreHandle",
     "StoreKind",
@@ -73,9 +76,17 @@ ZarrFormat = Literal[2, 3]
 METADATA_KEYS = ("zarr.json", ".zgroup", ".zarray", ".zattrs", ".zmetadata")
 """The names of Zarr metadata documents in formats 3 and 2."""
 
+DOCUMENT_LIMIT = 16 * 2**20
+"""Largest metadata document read (bytes); a larger one is reported, not parsed."""
+CONSOLIDATED_LIMIT = 128 * 2**20
+"""Largest document that may hold consolidated metadata (a root ``zarr.json`` or
+``.zmetadata``): it aggregates a whole hierarchy."""
+MAX_CONCURRENCY = 256
+"""Most requests one store has in flight at once. A level of N nodes costs about
+N / MAX_CONCURRENCY round trips; the HTTP and S3 clients are given as many connections."""
+
 _ROOT_PROBE = ("zarr.json", ".zgroup", ".zarray", ".zattrs", ".zmetadata")
-_ROOT_DOC_LIMIT = 16 * 2**20
-_MAX_CONCURRENCY = 64
+_ROOT_LIMITS = {"zarr.json": CONSOLIDATED_LIMIT, ".zmetadata": CONSOLIDATED_LIMIT}
 _REMOTE_EXTRA = "install the 'remote' extra: pip install 'ngff-geozarr[remote]'"
 
 
@@ -205,7 +216,7 @@ class StoreHandle:
     def _limit(self) -> asyncio.Semaphore:
         # Created lazily, on zarr's loop, bounding the requests in flight at once.
         if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(_MAX_CONCURRENCY)
+            self._semaphore = asyncio.Semaphore(MAX_CONCURRENCY)
         return self._semaphore
 
     # -- reading ------------------------------------------------------------------------
@@ -236,6 +247,15 @@ class StoreHandle:
         """
         check_key(key)
         byte_range = None if limit is None else RangeByteRequest(0, limit + 1)
+        if byte_range is not None and self.kind in ("local", "zip", "memory"):
+            # Sizes are free to ask here, and a ranged read of a local file allocates the
+            # whole range up front: read whole what fits, cut only what does not.
+            try:
+                size = await self.store.getsize(key)
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError, KeyError):
+                return None
+            if size <= limit:
+                byte_range = None
         async with self._limit():
             try:
                 buf: Buffer | None = await self.store.get(
@@ -482,7 +502,8 @@ def _make_store(
     if scheme in ("http", "https"):
         if not read_only:
             raise ReadOnlyError(f"{text}: http(s) targets are read-only.")
-        return text, "http", _fsspec_store(text, storage_options, read_only=True)
+        options = {"get_client": _http_client, **storage_options}
+        return text, "http", _fsspec_store(text, options, read_only=True)
     if scheme == "s3":
         return text, "s3", _fsspec_store(text, _s3_options(storage_options), read_only)
     if scheme:
@@ -534,9 +555,25 @@ _CREDENTIAL_VARIABLES = (
 )
 
 
+async def _http_client(**kwargs: Any) -> Any:
+    """Create the aiohttp session of an HTTP store, with MAX_CONCURRENCY connections.
+
+    aiohttp allows 100 connections by default, which would cap the requests in flight below
+    the reader's bound.
+    """
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=MAX_CONCURRENCY, limit_per_host=MAX_CONCURRENCY)
+    return aiohttp.ClientSession(connector=connector, **kwargs)
+
+
 def _s3_options(options: dict[str, Any]) -> dict[str, Any]:
     """Fill in s3fs options: anonymous unless credentials are given; endpoint from the env."""
     opts = dict(options)
+    # botocore keeps 10 connections by default: too few for concurrent metadata reads.
+    config = dict(opts.get("config_kwargs") or {})
+    config.setdefault("max_pool_connections", MAX_CONCURRENCY)
+    opts["config_kwargs"] = config
     has_credentials = any(k in opts for k in ("key", "secret", "token", "profile")) or any(
         os.environ.get(v) for v in _CREDENTIAL_VARIABLES
     )
@@ -555,7 +592,9 @@ def _probe_root(handle: StoreHandle, *, must_exist: bool, must_be_new: bool) -> 
     """Read the root's metadata documents at once; set the format and consolidation flags."""
 
     async def fetch_all() -> list[bytes | None]:
-        return list(await asyncio.gather(*(handle.read(k, _ROOT_DOC_LIMIT) for k in _ROOT_PROBE)))
+        limits = [_ROOT_LIMITS.get(k, DOCUMENT_LIMIT) for k in _ROOT_PROBE]
+        reads = (handle.read(k, limit) for k, limit in zip(_ROOT_PROBE, limits, strict=True))
+        return list(await asyncio.gather(*reads))
 
     try:
         values = handle.run(fetch_all())

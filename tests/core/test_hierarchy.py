@@ -9,14 +9,13 @@ import pytest
 
 from ngff.detection import discover as ome_discover
 from ngff_geozarr.core.hierarchy import (
-    DOCUMENT_LIMIT,
     MAX_DEPTH,
     Hierarchy,
     hierarchy_from_json,
     read_hierarchy,
 )
 from ngff_geozarr.core.report import Severity
-from ngff_geozarr.core.store import open_store
+from ngff_geozarr.core.store import CONSOLIDATED_LIMIT, DOCUMENT_LIMIT, open_store
 from ngff_geozarr.core.testing import serve_directory
 
 EOPF = Path(__file__).parents[1] / "data" / "conformance" / "geozarr" / "eopf"
@@ -472,3 +471,27 @@ def test_broken_v2_attributes_point_at_the_attributes(tmp_path: Path) -> None:
     (issue,) = h.issues
     assert (issue.rule, issue.path, issue.pointer) == ("zarr.metadata.not-utf8", "g", "/attributes")
     assert h["g"].attributes == {}
+
+
+def test_consolidated_metadata_above_the_document_limit_is_read_whole(tmp_path: Path) -> None:
+    padding = "x" * (DOCUMENT_LIMIT + 2**20)
+    root_doc = {
+        **GROUP,
+        "attributes": {"padding": padding},
+        "consolidated_metadata": {
+            "kind": "inline",
+            "must_understand": False,
+            "metadata": {"a": GROUP},
+        },
+    }
+    h = read_hierarchy(write_tree(tmp_path / "c.zarr", {"zarr.json": root_doc}))
+    assert h.issues == ()
+    assert h.consolidated
+    assert list(h) == ["", "a"]
+    assert DOCUMENT_LIMIT < len(padding) < CONSOLIDATED_LIMIT
+
+
+def test_plain_root_document_above_the_document_limit_is_too_large(tmp_path: Path) -> None:
+    root_doc = {**GROUP, "attributes": {"padding": "x" * (DOCUMENT_LIMIT + 10)}}
+    h = read_hierarchy(write_tree(tmp_path / "c.zarr", {"zarr.json": root_doc}))
+    assert rules(h) == {"zarr.metadata.too-large": [""]}
