@@ -247,7 +247,7 @@ class StoreHandle:
         """
         check_key(key)
         byte_range = None if limit is None else RangeByteRequest(0, limit + 1)
-        if byte_range is not None and self.kind in ("local", "zip", "memory"):
+        if limit is not None and self.kind in ("local", "zip", "memory"):
             # Sizes are free to ask here, and a ranged read of a local file allocates the
             # whole range up front: read whole what fits, cut only what does not.
             try:
