@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import CRS
 
+from geozarr.conventions.registry import PROJ, SPATIAL
 from geozarr.detection import detect as geo_detect
 from ngff.detection import detect as ome_detect
 from ngff_geozarr.core.cli import console_for_output
@@ -30,23 +31,6 @@ from ngff_geozarr.core.info import render_info_text
 from ngff_geozarr.core.store import open_store
 
 __all__ = ["build_cells", "build_elevation", "build_samples", "main"]
-
-_CONVENTIONS = {
-    "proj:": {
-        "uuid": "f17cb550-5864-4468-aeb7-f3180cfb622f",
-        "schema_url": "https://raw.githubusercontent.com/zarr-experimental/geo-proj/refs/tags/v1/schema.json",
-        "spec_url": "https://github.com/zarr-experimental/geo-proj/blob/v1/README.md",
-        "name": "proj:",
-        "description": "Coordinate reference system information for geospatial data",
-    },
-    "spatial:": {
-        "uuid": "689b58e2-cf7b-45e0-9fff-9cfc0883d6b4",
-        "schema_url": "https://raw.githubusercontent.com/zarr-conventions/spatial/refs/tags/v1/schema.json",
-        "spec_url": "https://github.com/zarr-conventions/spatial/blob/v1/README.md",
-        "name": "spatial:",
-        "description": "Spatial coordinate information",
-    },
-}
 
 
 def _cells(shape: tuple[int, int, int], seed: int = 7) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
@@ -159,7 +143,7 @@ def build_elevation(root: Path) -> Path:
             {
                 "Conventions": "CF-1.10",
                 "title": "Synthetic elevation (ngff-geozarr demo)",
-                "zarr_conventions": list(_CONVENTIONS.values()),
+                "zarr_conventions": [PROJ.canonical(), SPATIAL.canonical()],
                 "proj:code": "EPSG:32632",
                 "spatial:dimensions": ["y", "x"],
                 "spatial:transform": transform,
@@ -197,7 +181,8 @@ def build_elevation(root: Path) -> Path:
                 **crs.to_cf(),
                 "crs_wkt": crs.to_wkt(),
                 "spatial_ref": crs.to_wkt(),
-                "GeoTransform": " ".join(str(v) for v in transform),
+                # GDAL's order: x origin, pixel width, row rotation, y origin, ...
+                "GeoTransform": " ".join(str(v) for v in (x0, res, 0.0, y0, 0.0, -res)),
             },
         )
     return path

@@ -1,0 +1,646 @@
+"""Rules of CF as GeoZarr uses it, and the CRS rules shared with ``proj:``.
+
+One function per rule, named for what it ensures, docstring citing the clause (CF-1.11 unless
+said otherwise). Coordinate values are read only for 1-D arrays of at most
+:data:`~geozarr.coordinates.MAX_COORDINATE_VALUES` elements; larger ones are reported as not
+checked. A coordinate agrees with an affine transform when every value lies within half a
+pixel of the cell centre the transform gives (cell corner for node registration).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from geozarr.cf.grid_mappings import GRID_MAPPING_NAMES, GridMappingVariable, parse_geotransform
+from geozarr.cf.standard_names import MODIFIERS, load_table
+from geozarr.cf.units import compatible
+from geozarr.cf.variables import FILL_VALUE, CFVariable, decode_fill_value
+from geozarr.context import CheckContext, as_float_array, shape_of
+from geozarr.conventions.checks import spatial_of
+from geozarr.crs import ParsedCrs, crs_agree, parse_crs
+from ngff_geozarr.core.hierarchy import ARRAY_DIMENSIONS, Node
+from ngff_geozarr.core.models import parse_model
+from ngff_geozarr.core.report import Severity, short_json
+
+__all__ = [
+    "REF_CF",
+    "check_array_dimensions",
+    "check_cf_attributes",
+    "check_coordinate_variables",
+    "check_coordinates_attribute",
+    "check_crs_declarations",
+    "check_fill_value_pitfall",
+    "check_grid_mapping_reference",
+    "check_grid_mapping_variable",
+    "check_standard_name",
+    "check_units",
+    "grid_mapping_names",
+    "is_grid_mapping",
+]
+
+REF_CF = "CF-1.11"
+"""The CF version the clauses cite."""
+
+_E, _W = Severity.ERROR, Severity.WARNING
+_FLOAT_TYPES = ("float16", "float32", "float64")
+
+
+def _attr(node: Node, key: str) -> Any:
+    return node.attributes.get(key)
+
+
+def is_grid_mapping(node: Node) -> bool:
+    """Tell whether a node is a grid-mapping variable (it names a mapping or holds a CRS).
+
+    Parameters
+    ----------
+    node
+        A node.
+
+    Returns
+    -------
+    bool
+        True for an array with ``grid_mapping_name``, ``crs_wkt`` or ``spatial_ref``.
+    """
+    return node.node_type == "array" and any(
+        k in node.attributes for k in ("grid_mapping_name", "crs_wkt", "spatial_ref")
+    )
+
+
+def grid_mapping_names(value: str) -> list[str]:
+    """Return the grid-mapping variables a ``grid_mapping`` attribute names.
+
+    CF §5.6: either one variable name, or the extended form ``"gm1: x y gm2: lat lon"``.
+
+    Parameters
+    ----------
+    value
+        The attribute.
+
+    Returns
+    -------
+    list of str
+        The variable names.
+
+    Examples
+    --------
+    >>> grid_mapping_names("spatial_ref")
+    ['spatial_ref']
+    >>> grid_mapping_names("crsOSGB: x y crsWGS84: lat lon")
+    ['crsOSGB', 'crsWGS84']
+    """
+    tokens = value.split()
+    if any(t.endswith(":") for t in tokens):
+        return [t[:-1] for t in tokens if t.endswith(":")]
+    return tokens[:1]
+
+
+# -- attributes --------------------------------------------------------------------------
+
+
+def check_cf_attributes(ctx: CheckContext, node: Node) -> None:
+    """Ensure CF attributes have their CF types (CF Appendix A).
+
+    Names and references are strings, ``scale_factor`` / ``add_offset`` numbers, ``axis``
+    one of X, Y, Z, T, ``_ARRAY_DIMENSIONS`` an array of strings.
+    """
+    _, issues = parse_model(
+        CFVariable, dict(node.attributes), path=node.path, pointer=("attributes",),
+        rule="geozarr.cf.schema",
+    )  # fmt: skip
+    ctx.extend(issues, f"{REF_CF} Appendix A")
+
+
+def check_array_dimensions(ctx: CheckContext, node: Node) -> None:
+    """Ensure the dimension names match the array's rank, and agree where given twice.
+
+    xarray's Zarr encoding (GeoZarr v0.4 §GeoZarr DataArray): ``_ARRAY_DIMENSIONS`` lists one
+    name per dimension; in Zarr v3 ``dimension_names`` does, and an ``_ARRAY_DIMENSIONS``
+    kept beside it must say the same.
+    """
+    shape = shape_of(node)
+    if shape is None:
+        return
+    attr = _attr(node, ARRAY_DIMENSIONS)
+    meta = node.metadata.get("dimension_names")
+    if isinstance(attr, list) and len(attr) != len(shape):
+        ctx.add(
+            _E,
+            "geozarr.cf.array-dimensions",
+            node,
+            ("attributes", ARRAY_DIMENSIONS),
+            f"Expected {len(shape)} dimension names, one per dimension. Got {short_json(attr)}.",
+            "GeoZarr v0.4 §GeoZarr DataArray",
+        )
+    if isinstance(attr, list) and isinstance(meta, list) and attr != meta:
+        ctx.add(
+            _E,
+            "geozarr.cf.array-dimensions",
+            node,
+            ("attributes", ARRAY_DIMENSIONS),
+            f"_ARRAY_DIMENSIONS {short_json(attr)} disagrees with dimension_names "
+            f"{short_json(meta)}.",
+            "GeoZarr v0.4 §GeoZarr DataArray",
+        )
+
+
+def check_standard_name(ctx: CheckContext, node: Node) -> None:
+    """Ensure ``standard_name`` is in the CF standard name table (CF §3.3, Appendix C).
+
+    A name the table lists as an alias is a warning (readers map it to its replacement); an
+    unknown name or modifier is an error.
+    """
+    value = _attr(node, "standard_name")
+    if not isinstance(value, str):
+        return
+    table = load_table()
+    name, modifier, replacement = table.lookup(value)
+    pointer = ("attributes", "standard_name")
+    if replacement is not None:
+        ctx.add(
+            _W,
+            "geozarr.cf.standard-name-alias",
+            node,
+            pointer,
+            f"{value!r} is an alias in standard name table v{table.version}; use {replacement!r}.",
+            f"{REF_CF} §3.3",
+        )
+    elif name is None:
+        ctx.add(
+            _E,
+            "geozarr.cf.standard-name",
+            node,
+            pointer,
+            f"{value!r} is not in the CF standard name table (v{table.version}).",
+            f"{REF_CF} §3.3",
+        )
+    if modifier is not None and modifier not in MODIFIERS:
+        ctx.add(
+            _E,
+            "geozarr.cf.standard-name",
+            node,
+            pointer,
+            f"Unknown standard name modifier {modifier!r}; expected one of {sorted(MODIFIERS)}.",
+            f"{REF_CF} Appendix C",
+        )
+
+
+def check_units(ctx: CheckContext, node: Node) -> None:
+    """Ensure ``units`` are physically equivalent to the standard name's canonical units.
+
+    CF §3.1 / §3.3. Checked only where both unit strings are understood (see
+    :mod:`geozarr.cf.units`) and the standard name has canonical units.
+    """
+    units, value = _attr(node, "units"), _attr(node, "standard_name")
+    if not isinstance(units, str) or not isinstance(value, str):
+        return
+    table = load_table()
+    name, modifier, replacement = table.lookup(value)
+    name = name or replacement
+    if name is None:
+        return
+    canonical = table.units.get(name, "")
+    if modifier in MODIFIERS and MODIFIERS[modifier] is not None:
+        canonical = MODIFIERS[modifier] or ""
+    if not canonical:
+        return
+    if compatible(units, canonical) is False:
+        ctx.add(
+            _E,
+            "geozarr.cf.units",
+            node,
+            ("attributes", "units"),
+            f"Units {units!r} are not compatible with {canonical!r}, the canonical units of "
+            f"{name!r}.",
+            f"{REF_CF} §3.1",
+        )
+
+
+def check_fill_value_pitfall(ctx: CheckContext, node: Node) -> None:
+    """Warn when a float array's Zarr ``fill_value`` is 0 while ``_FillValue`` is NaN.
+
+    CF §2.5.1 (``_FillValue``) against the Zarr array's own fill value: xarray writing Zarr v3
+    keeps ``_FillValue`` as an attribute while the array's ``fill_value`` defaults to 0, so
+    unwritten chunks read as 0, a valid value, rather than as missing.
+    """
+    dtype = node.metadata.get("data_type", node.metadata.get("dtype"))
+    if not isinstance(dtype, str) or not (dtype in _FLOAT_TYPES or dtype[1:2] == "f"):
+        return
+    if FILL_VALUE not in node.attributes:
+        return
+    attr = decode_fill_value(node.attributes[FILL_VALUE])
+    zarr_fill = decode_fill_value(node.metadata.get("fill_value"))
+    if isinstance(attr, float) and math.isnan(attr) and zarr_fill == 0:
+        ctx.add(
+            _W,
+            "geozarr.cf.fill-value-nan",
+            node,
+            ("fill_value",),
+            "fill_value is 0 while _FillValue is NaN: unwritten chunks read as 0, not as "
+            "missing. Set the array's fill_value to NaN.",
+            f"{REF_CF} §2.5.1",
+        )
+
+
+def check_coordinates_attribute(ctx: CheckContext, node: Node) -> None:
+    """Ensure every variable the ``coordinates`` attribute names exists (CF §5)."""
+    value = _attr(node, "coordinates")
+    if not isinstance(value, str) or not ctx.complete:
+        return
+    missing = [n for n in value.split() if ctx.lookup(node, n) is None]
+    if missing:
+        ctx.add(
+            _E,
+            "geozarr.cf.coordinates-missing",
+            node,
+            ("attributes", "coordinates"),
+            f"coordinates names variables that do not exist: {', '.join(missing)}.",
+            f"{REF_CF} §5",
+        )
+
+
+# -- grid mappings -----------------------------------------------------------------------
+
+
+def check_grid_mapping_reference(ctx: CheckContext, node: Node) -> None:
+    """Ensure ``grid_mapping`` names an existing grid-mapping variable (CF §5.6)."""
+    value = _attr(node, "grid_mapping")
+    if not isinstance(value, str) or not ctx.complete:
+        return
+    for name in grid_mapping_names(value):
+        target = ctx.lookup(node, name)
+        if target is None:
+            ctx.add(
+                _E,
+                "geozarr.cf.grid-mapping-missing",
+                node,
+                ("attributes", "grid_mapping"),
+                f"grid_mapping names {name!r}, which does not exist in the group or its ancestors.",
+                f"{REF_CF} §5.6",
+            )
+        elif not is_grid_mapping(target):
+            ctx.add(
+                _E,
+                "geozarr.cf.grid-mapping-missing",
+                node,
+                ("attributes", "grid_mapping"),
+                f"grid_mapping names {name!r}, which is not a grid-mapping variable "
+                "(no grid_mapping_name, crs_wkt or spatial_ref).",
+                f"{REF_CF} §5.6",
+            )
+
+
+def check_grid_mapping_variable(ctx: CheckContext, node: Node) -> None:
+    """Ensure a grid-mapping variable names a CF mapping with its parameters (CF §5.6, App. F).
+
+    ``grid_mapping_name`` is required and one of Appendix F's; the mapping's parameters are
+    required (``geozarr.cf.grid-mapping``); ``GeoTransform`` is six numbers
+    (``geozarr.cf.geotransform``); when ``crs_wkt`` also describes the CRS, the mapping it
+    implies must have the same name (``geozarr.crs.disagree``).
+    """
+    attrs = node.attributes
+    name = attrs.get("grid_mapping_name")
+    ref = f"{REF_CF} §5.6"
+    if name is None:
+        ctx.add(
+            _E,
+            "geozarr.cf.grid-mapping-name",
+            node,
+            ("attributes",),
+            "A grid-mapping variable MUST have grid_mapping_name. Got only "
+            + ", ".join(k for k in ("crs_wkt", "spatial_ref") if k in attrs)
+            + ".",
+            ref,
+        )
+    elif name not in GRID_MAPPING_NAMES:
+        ctx.add(
+            _E,
+            "geozarr.cf.grid-mapping",
+            node,
+            ("attributes", "grid_mapping_name"),
+            f"Expected a grid mapping of CF Appendix F. Got {short_json(name)}.",
+            f"{REF_CF} Appendix F",
+        )
+    else:
+        _, issues = parse_model(
+            GridMappingVariable, dict(attrs), path=node.path, pointer=("attributes",),
+            rule="geozarr.cf.grid-mapping",
+        )  # fmt: skip
+        ctx.extend(issues, f"{REF_CF} Appendix F")
+    geotransform = attrs.get("GeoTransform")
+    if geotransform is not None and (
+        not isinstance(geotransform, str) or parse_geotransform(geotransform) is None
+    ):
+        ctx.add(
+            _E,
+            "geozarr.cf.geotransform",
+            node,
+            ("attributes", "GeoTransform"),
+            f"Expected six numbers separated by spaces. Got {short_json(geotransform)}.",
+            "GeoZarr v0.4 §Coordinate Reference System",
+        )
+    wkt = _node_crs(node).get("crs_wkt")
+    if isinstance(name, str) and name in GRID_MAPPING_NAMES and wkt is not None and wkt.crs:
+        implied = _cf_name(wkt)
+        if implied is not None and implied != name:
+            ctx.add(
+                _E,
+                "geozarr.crs.disagree",
+                node,
+                ("attributes", "grid_mapping_name"),
+                f"grid_mapping_name is {name!r} but crs_wkt describes a {implied!r} mapping.",
+                ref,
+            )
+
+
+def _cf_name(parsed: ParsedCrs) -> str | None:
+    try:
+        cf = parsed.crs.to_cf() if parsed.crs is not None else {}
+    except Exception:  # pyproj raises several kinds for CRSs CF cannot express
+        return None
+    name = cf.get("grid_mapping_name")
+    return name if isinstance(name, str) else None
+
+
+# -- CRS ---------------------------------------------------------------------------------
+
+_CRS_KEYS = (
+    ("proj:code", "code"),
+    ("proj:wkt2", "wkt2"),
+    ("proj:projjson", "projjson"),
+    ("crs_wkt", "wkt"),
+    ("spatial_ref", "wkt"),
+)
+
+
+def _node_crs(node: Node, *, proj: bool = True) -> dict[str, ParsedCrs]:
+    out: dict[str, ParsedCrs] = {}
+    for key, kind in _CRS_KEYS:
+        if key.startswith("proj:") and not proj:
+            continue
+        value = node.attributes.get(key)
+        if value is None or (key in ("crs_wkt", "spatial_ref") and not is_grid_mapping(node)):
+            continue
+        out[key] = parse_crs(kind, value)  # type: ignore[arg-type]
+    return out
+
+
+def check_crs_declarations(ctx: CheckContext, node: Node) -> None:
+    """Ensure every CRS declaration parses, resolves, and agrees with the others.
+
+    proj: §proj:code (resolves: ``geozarr.crs.unresolvable``), §proj:wkt2 (WKT2, not WKT1:
+    ``geozarr.proj.wkt2-version``), §proj:projjson; CF §5.6 ``crs_wkt`` and GDAL's
+    ``spatial_ref`` (``geozarr.crs.unparseable``). All declarations on a node MUST describe
+    one CRS, and a data variable's grid mapping the same CRS as its ``proj:`` one (own or its
+    group's) (``geozarr.crs.disagree``). Only PROJ's bundled database is used.
+    """
+    parsed = _node_crs(node, proj=ctx.applies(node, "proj"))
+    for key, result in parsed.items():
+        pointer = ("attributes", key)
+        if result.crs is None:
+            rule = "geozarr.crs.unresolvable" if key == "proj:code" else "geozarr.crs.unparseable"
+            ctx.add(_E, rule, node, pointer, f"{key}: {result.problem}", _crs_ref(key))
+        elif key == "proj:wkt2" and result.wkt1:
+            ctx.add(
+                _E,
+                "geozarr.proj.wkt2-version",
+                node,
+                pointer,
+                "proj:wkt2 holds WKT1 (PROJCS/GEOGCS); the property is WKT2 (ISO 19162:2019). "
+                "Write crs.to_wkt() of a WKT2-capable library, or use proj:code.",
+                _crs_ref(key),
+            )
+    usable = [(k, r) for k, r in parsed.items() if r.crs is not None]
+    for key, result in usable[1:]:
+        first_key, first = usable[0]
+        assert first.crs is not None
+        assert result.crs is not None
+        if not crs_agree(first.crs, result.crs):
+            ctx.add(
+                _E,
+                "geozarr.crs.disagree",
+                node,
+                ("attributes", key),
+                f"{key} ({result.crs.name}) and {first_key} ({first.crs.name}) describe "
+                "different CRSs.",
+                _crs_ref(key),
+            )
+    _check_grid_mapping_agrees(ctx, node, usable)
+
+
+def _check_grid_mapping_agrees(
+    ctx: CheckContext, node: Node, own: list[tuple[str, ParsedCrs]]
+) -> None:
+    value = _attr(node, "grid_mapping")
+    if not isinstance(value, str):
+        return
+    proj = [(k, r) for k, r in own if k.startswith("proj:")]
+    parent = ctx.parent(node)
+    if not proj and parent is not None and ctx.applies(parent, "proj"):
+        proj = [(k, r) for k, r in _node_crs(parent).items() if k.startswith("proj:") and r.crs]
+    if not proj:
+        return
+    key, mine = proj[0]
+    for name in grid_mapping_names(value):
+        target = ctx.lookup(node, name)
+        if target is None:
+            continue
+        for gm_key, gm in _node_crs(target, proj=False).items():
+            if gm.crs is not None and mine.crs is not None and not crs_agree(mine.crs, gm.crs):
+                ctx.add(
+                    _E,
+                    "geozarr.crs.disagree",
+                    node,
+                    ("attributes", "grid_mapping"),
+                    f"The grid mapping {name!r} ({gm_key}: {gm.crs.name}) and {key} "
+                    f"({mine.crs.name}) describe different CRSs.",
+                    f"{REF_CF} §5.6",
+                )
+                return
+
+
+def _crs_ref(key: str) -> str:
+    if key.startswith("proj:"):
+        return f"proj: v0.1 §{key}"
+    return f"{REF_CF} §5.6 ({key})"
+
+
+# -- coordinate variables ---------------------------------------------------------------
+
+
+def check_coordinate_variables(ctx: CheckContext, node: Node) -> None:
+    """Ensure the coordinate variables of a data array fit it (CF §1.2, §4, §5.6).
+
+    For each dimension ``d`` of the array, a variable named ``d`` (in its group or an
+    ancestor) is its coordinate variable: it MUST be 1-D over ``d`` with the dimension's length
+    (``geozarr.cf.coordinate-1d``) and strictly monotonic (``geozarr.cf.coordinate-monotonic``);
+    when the array has an affine transform (``spatial:transform``, or ``GeoTransform`` of its
+    grid mapping) the X and Y coordinates MUST agree with it within half a pixel
+    (``geozarr.cf.coordinate-transform``). Values are read only for small arrays; others are
+    reported as not checked (warning). A grid mapping's ``GeoTransform`` and the array's
+    ``spatial:transform`` MUST describe the same affine (``geozarr.cf.geotransform-agree``).
+    """
+    names, shape = node.dimension_names(), shape_of(node)
+    if names is None or shape is None or len(names) != len(shape) or is_grid_mapping(node):
+        return
+    affine = _affines(ctx, node)
+    for axis, dim in enumerate(names):
+        if dim is None or dim == node.name:
+            continue
+        coord = ctx.lookup(node, dim)
+        if coord is None or coord.node_type != "array" or coord is node:
+            continue
+        coord_shape, coord_names = shape_of(coord), coord.dimension_names()
+        if coord_shape is None:
+            continue
+        if len(coord_shape) != 1 or (coord_names is not None and tuple(coord_names) != (dim,)):
+            _once(ctx, coord, "geozarr.cf.coordinate-1d", f"Coordinate variable {dim!r} MUST be "
+                  f"1-D over dimension {dim!r}. Got shape {list(coord_shape)}, dimensions "
+                  f"{list(coord_names or [])}.", ())  # fmt: skip
+            continue
+        if coord_shape[0] != shape[axis]:
+            ctx.add(
+                _E,
+                "geozarr.cf.coordinate-1d",
+                node,
+                ("shape",),
+                f"Dimension {dim!r} has length {shape[axis]} but its coordinate variable "
+                f"{coord.path!r} has {coord_shape[0]} values.",
+                f"{REF_CF} §1.2",
+            )
+            continue
+        role = _role(node, dim, affine)
+        _check_coordinate_values(ctx, coord, role, affine)
+
+
+def _once(
+    ctx: CheckContext, node: Node, rule: str, message: str, pointer: tuple[str | int, ...]
+) -> None:
+    if not any(i.rule == rule and i.path == node.path for i in ctx.issues):
+        ctx.add(_E, rule, node, pointer, message, f"{REF_CF} §1.2")
+
+
+_Affine = tuple[tuple[float, ...], list[str], str, str]
+
+
+def _affines(ctx: CheckContext, node: Node) -> _Affine | None:
+    """Return the array's affine (a..f, [ydim, xdim], registration, source), if known."""
+    spatial = spatial_of(ctx, node) if ctx.applies(node, "spatial") else {}
+    names = [n for n in (node.dimension_names() or ()) if n is not None]
+    transform = spatial.get("spatial:transform")
+    dims = spatial.get("spatial:dimensions")
+    registration = spatial.get("spatial:registration", "pixel")
+    geo = _geotransform(ctx, node)
+    if not (isinstance(dims, list) and len(dims) == 2):
+        dims = names[-2:] if len(names) >= 2 else None
+    found: _Affine | None = None
+    if isinstance(transform, list) and _six_numbers(transform) and dims is not None:
+        found = (tuple(float(v) for v in transform), list(dims), str(registration), "spatial")
+    if geo is not None and dims is not None:
+        c, a, b, f, d, e = geo
+        from_geo = (a, b, c, d, e, f)
+        if found is not None and not np.allclose(found[0], from_geo, rtol=1e-9, atol=1e-9):
+            _geotransform_disagree(ctx, node, found[0], from_geo)
+        found = found or (from_geo, list(dims), "pixel", "GeoTransform")
+    return found
+
+
+def _geotransform_disagree(
+    ctx: CheckContext, node: Node, spatial: tuple[float, ...], geo: tuple[float, ...]
+) -> None:
+    ctx.add(
+        _E,
+        "geozarr.cf.geotransform-agree",
+        node,
+        ("attributes", "grid_mapping"),
+        f"The grid mapping's GeoTransform (GDAL order c a b f d e) gives the affine "
+        f"{list(geo)}, but spatial:transform is {list(spatial)}.",
+        "GeoZarr v0.4 §Coordinate Reference System",
+    )
+
+
+def _geotransform(ctx: CheckContext, node: Node) -> list[float] | None:
+    value = _attr(node, "grid_mapping")
+    if not isinstance(value, str):
+        return None
+    for name in grid_mapping_names(value):
+        target = ctx.lookup(node, name)
+        gt = None if target is None else target.attributes.get("GeoTransform")
+        if isinstance(gt, str):
+            return parse_geotransform(gt)
+    return None
+
+
+def _six_numbers(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 6
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    )
+
+
+def _role(node: Node, dim: str, affine: _Affine | None) -> str | None:
+    if affine is None or dim not in affine[1]:
+        return None
+    return "y" if affine[1].index(dim) == 0 else "x"
+
+
+def _check_coordinate_values(
+    ctx: CheckContext, coord: Node, role: str | None, affine: _Affine | None
+) -> None:
+    key = f"checked:{coord.path}:{role}"
+    if key in ctx._values:
+        return
+    ctx._values[key] = "done"
+    values = ctx.values(coord)
+    if isinstance(values, str):
+        if ctx.read_values is not None:
+            ctx.add(
+                _W,
+                "geozarr.cf.coordinate-not-checked",
+                coord,
+                (),
+                f"Coordinate values not checked: {values}.",
+                f"{REF_CF} §1.2",
+            )
+        return
+    if values.dtype.kind not in "iuf" or values.size < 2:
+        return
+    v = as_float_array(values)
+    steps = np.diff(v)
+    if not (np.all(steps > 0) or np.all(steps < 0)):
+        first = int(np.argmax(steps <= 0) if steps[0] > 0 else np.argmax(steps >= 0))
+        ctx.add(
+            _E,
+            "geozarr.cf.coordinate-monotonic",
+            coord,
+            (),
+            f"Coordinate values MUST be strictly monotonic; they are not at index {first + 1} "
+            f"({v[first]!r} then {v[first + 1]!r}).",
+            f"{REF_CF} §1.2",
+        )
+        return
+    if role is None or affine is None:
+        return
+    a, b, c, d, e, f = affine[0]
+    if (role == "x" and b != 0) or (role == "y" and d != 0):
+        return  # rotated grids have no 1-D coordinates to compare
+    offset = 0.0 if affine[2] == "node" else 0.5
+    index = np.arange(v.size, dtype=np.float64) + offset
+    expected = a * index + c if role == "x" else e * index + f
+    pixel = abs(a if role == "x" else e)
+    worst = int(np.argmax(np.abs(v - expected)))
+    if pixel > 0 and abs(v[worst] - expected[worst]) > pixel / 2:
+        ctx.add(
+            _E,
+            "geozarr.cf.coordinate-transform",
+            coord,
+            (),
+            f"{coord.name}[{worst}] = {v[worst]!r}, but the {affine[3]} transform puts that "
+            f"cell's {'node' if affine[2] == 'node' else 'centre'} at {expected[worst]!r} "
+            f"(more than half a pixel, {pixel / 2:g}, away).",
+            f"{REF_CF} §5.6; spatial: v0.1 §spatial:transform",
+        )

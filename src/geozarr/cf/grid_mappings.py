@@ -1,0 +1,320 @@
+"""CF grid-mapping variables, discriminated on ``grid_mapping_name``.
+
+CF-1.11 §5.6 and Appendix F: a grid-mapping variable names its projection in
+``grid_mapping_name`` and holds the projection's parameters; it may also carry the CRS as
+``crs_wkt`` (CF, WKT) and, as GDAL and rioxarray write it, ``spatial_ref`` (WKT) and
+``GeoTransform`` (six numbers, GDAL order ``c a b f d e``, space-separated; GeoZarr v0.4
+§Coordinate Reference System). Ellipsoid and prime-meridian parameters are shared by all
+mappings. Other attributes are kept (writers add names such as ``projected_crs_name``).
+
+Parameters that CF lists for a mapping are required here, except false easting / northing
+(which default to 0). Where CF accepts one of two parameters (``standard_parallel`` or
+``scale_factor_at_projection_origin``), rule ``geozarr.cf.grid-mapping-parameters`` requires one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, RootModel, StrictFloat, StrictInt, StrictStr, model_validator
+from pydantic_core import PydanticCustomError
+
+from ngff_geozarr.core.models import ExtensibleModel
+
+__all__ = [
+    "GRID_MAPPING_NAMES",
+    "AlbersConicalEqualArea",
+    "AzimuthalEquidistant",
+    "Geostationary",
+    "GridMapping",
+    "GridMappingBase",
+    "GridMappingVariable",
+    "LambertAzimuthalEqualArea",
+    "LambertConformalConic",
+    "LambertCylindricalEqualArea",
+    "LatitudeLongitude",
+    "Mercator",
+    "ObliqueMercator",
+    "Orthographic",
+    "PolarStereographic",
+    "RotatedLatitudeLongitude",
+    "Sinusoidal",
+    "Stereographic",
+    "TransverseMercator",
+    "VerticalPerspective",
+    "parse_geotransform",
+]
+
+_Num = StrictInt | StrictFloat
+_Parallels = _Num | Annotated[list[_Num], Field(min_length=1, max_length=2)]
+
+
+class GridMappingBase(ExtensibleModel):
+    """Attributes every grid mapping may carry (CF Appendix F, Table F.1; GDAL)."""
+
+    crs_wkt: StrictStr | None = None
+    spatial_ref: StrictStr | None = None
+    GeoTransform: StrictStr | None = None
+    semi_major_axis: _Num | None = None
+    semi_minor_axis: _Num | None = None
+    inverse_flattening: _Num | None = None
+    earth_radius: _Num | None = None
+    longitude_of_prime_meridian: _Num | None = None
+    false_easting: _Num | None = None
+    false_northing: _Num | None = None
+
+
+def _one_of(model: object, first: str, second: str) -> None:
+    if getattr(model, first) is None and getattr(model, second) is None:
+        raise PydanticCustomError(
+            "geozarr.cf.grid-mapping-parameters",
+            "Expected {a} or {b} (CF Appendix F). Got neither.",
+            {"a": first, "b": second},
+        )
+
+
+class LatitudeLongitude(GridMappingBase):
+    """``latitude_longitude``: geographic coordinates."""
+
+    grid_mapping_name: Literal["latitude_longitude"]
+
+
+class AlbersConicalEqualArea(GridMappingBase):
+    """``albers_conical_equal_area``."""
+
+    grid_mapping_name: Literal["albers_conical_equal_area"]
+    standard_parallel: _Parallels
+    longitude_of_central_meridian: _Num
+    latitude_of_projection_origin: _Num
+
+
+class AzimuthalEquidistant(GridMappingBase):
+    """``azimuthal_equidistant``."""
+
+    grid_mapping_name: Literal["azimuthal_equidistant"]
+    longitude_of_projection_origin: _Num
+    latitude_of_projection_origin: _Num
+
+
+class Geostationary(GridMappingBase):
+    """``geostationary``: one of ``sweep_angle_axis`` / ``fixed_angle_axis`` is required."""
+
+    grid_mapping_name: Literal["geostationary"]
+    longitude_of_projection_origin: _Num
+    perspective_point_height: _Num
+    latitude_of_projection_origin: _Num | None = None
+    sweep_angle_axis: Literal["x", "y"] | None = None
+    fixed_angle_axis: Literal["x", "y"] | None = None
+
+    @model_validator(mode="after")
+    def _axis(self) -> Geostationary:
+        """Rule geozarr.cf.grid-mapping-parameters (CF Appendix F, Geostationary)."""
+        _one_of(self, "sweep_angle_axis", "fixed_angle_axis")
+        return self
+
+
+class LambertAzimuthalEqualArea(GridMappingBase):
+    """``lambert_azimuthal_equal_area``."""
+
+    grid_mapping_name: Literal["lambert_azimuthal_equal_area"]
+    longitude_of_projection_origin: _Num
+    latitude_of_projection_origin: _Num
+
+
+class LambertConformalConic(GridMappingBase):
+    """``lambert_conformal_conic``."""
+
+    grid_mapping_name: Literal["lambert_conformal_conic"]
+    standard_parallel: _Parallels
+    longitude_of_central_meridian: _Num
+    latitude_of_projection_origin: _Num
+
+
+class LambertCylindricalEqualArea(GridMappingBase):
+    """``lambert_cylindrical_equal_area``: ``standard_parallel`` or a scale factor."""
+
+    grid_mapping_name: Literal["lambert_cylindrical_equal_area"]
+    longitude_of_central_meridian: _Num
+    standard_parallel: _Parallels | None = None
+    scale_factor_at_projection_origin: _Num | None = None
+
+    @model_validator(mode="after")
+    def _parallel_or_scale(self) -> LambertCylindricalEqualArea:
+        """Rule geozarr.cf.grid-mapping-parameters (CF Appendix F)."""
+        _one_of(self, "standard_parallel", "scale_factor_at_projection_origin")
+        return self
+
+
+class Mercator(GridMappingBase):
+    """``mercator``: ``standard_parallel`` (EPSG 9805) or a scale factor (EPSG 9804)."""
+
+    grid_mapping_name: Literal["mercator"]
+    longitude_of_projection_origin: _Num
+    standard_parallel: _Parallels | None = None
+    scale_factor_at_projection_origin: _Num | None = None
+
+    @model_validator(mode="after")
+    def _parallel_or_scale(self) -> Mercator:
+        """Rule geozarr.cf.grid-mapping-parameters (CF Appendix F, Mercator)."""
+        _one_of(self, "standard_parallel", "scale_factor_at_projection_origin")
+        return self
+
+
+class ObliqueMercator(GridMappingBase):
+    """``oblique_mercator``."""
+
+    grid_mapping_name: Literal["oblique_mercator"]
+    azimuth_of_central_line: _Num
+    latitude_of_projection_origin: _Num
+    longitude_of_projection_origin: _Num
+    scale_factor_at_projection_origin: _Num
+
+
+class Orthographic(GridMappingBase):
+    """``orthographic``."""
+
+    grid_mapping_name: Literal["orthographic"]
+    longitude_of_projection_origin: _Num
+    latitude_of_projection_origin: _Num
+
+
+class PolarStereographic(GridMappingBase):
+    """``polar_stereographic``: ``standard_parallel`` or a scale factor."""
+
+    grid_mapping_name: Literal["polar_stereographic"]
+    latitude_of_projection_origin: _Num
+    straight_vertical_longitude_from_pole: _Num | None = None
+    longitude_of_projection_origin: _Num | None = None
+    standard_parallel: _Parallels | None = None
+    scale_factor_at_projection_origin: _Num | None = None
+
+    @model_validator(mode="after")
+    def _parallel_or_scale(self) -> PolarStereographic:
+        """Rule geozarr.cf.grid-mapping-parameters (CF Appendix F, Polar stereographic)."""
+        _one_of(self, "standard_parallel", "scale_factor_at_projection_origin")
+        _one_of(self, "straight_vertical_longitude_from_pole", "longitude_of_projection_origin")
+        return self
+
+
+class RotatedLatitudeLongitude(GridMappingBase):
+    """``rotated_latitude_longitude``."""
+
+    grid_mapping_name: Literal["rotated_latitude_longitude"]
+    grid_north_pole_latitude: _Num
+    grid_north_pole_longitude: _Num
+    north_pole_grid_longitude: _Num | None = None
+
+
+class Sinusoidal(GridMappingBase):
+    """``sinusoidal``."""
+
+    grid_mapping_name: Literal["sinusoidal"]
+    longitude_of_projection_origin: _Num
+
+
+class Stereographic(GridMappingBase):
+    """``stereographic``."""
+
+    grid_mapping_name: Literal["stereographic"]
+    longitude_of_projection_origin: _Num
+    latitude_of_projection_origin: _Num
+    scale_factor_at_projection_origin: _Num
+
+
+class TransverseMercator(GridMappingBase):
+    """``transverse_mercator`` (UTM zones among others)."""
+
+    grid_mapping_name: Literal["transverse_mercator"]
+    scale_factor_at_central_meridian: _Num
+    longitude_of_central_meridian: _Num
+    latitude_of_projection_origin: _Num
+
+
+class VerticalPerspective(GridMappingBase):
+    """``vertical_perspective``."""
+
+    grid_mapping_name: Literal["vertical_perspective"]
+    latitude_of_projection_origin: _Num
+    longitude_of_projection_origin: _Num
+    perspective_point_height: _Num
+
+
+GridMapping = Annotated[
+    LatitudeLongitude
+    | AlbersConicalEqualArea
+    | AzimuthalEquidistant
+    | Geostationary
+    | LambertAzimuthalEqualArea
+    | LambertConformalConic
+    | LambertCylindricalEqualArea
+    | Mercator
+    | ObliqueMercator
+    | Orthographic
+    | PolarStereographic
+    | RotatedLatitudeLongitude
+    | Sinusoidal
+    | Stereographic
+    | TransverseMercator
+    | VerticalPerspective,
+    Field(discriminator="grid_mapping_name"),
+]
+"""Any CF grid mapping, told apart by ``grid_mapping_name``."""
+
+GRID_MAPPING_NAMES = frozenset(
+    {
+        "latitude_longitude",
+        "albers_conical_equal_area",
+        "azimuthal_equidistant",
+        "geostationary",
+        "lambert_azimuthal_equal_area",
+        "lambert_conformal_conic",
+        "lambert_cylindrical_equal_area",
+        "mercator",
+        "oblique_mercator",
+        "orthographic",
+        "polar_stereographic",
+        "rotated_latitude_longitude",
+        "sinusoidal",
+        "stereographic",
+        "transverse_mercator",
+        "vertical_perspective",
+    }
+)
+"""The ``grid_mapping_name`` values CF-1.11 Appendix F defines."""
+
+
+class GridMappingVariable(RootModel[GridMapping]):
+    """The attributes of a grid-mapping variable: one :data:`GridMapping`."""
+
+
+def parse_geotransform(value: str) -> list[float] | None:
+    """Parse a GDAL ``GeoTransform`` string into its six numbers (GDAL order).
+
+    Parameters
+    ----------
+    value
+        ``"c a b f d e"``: origin x, pixel width, row rotation, origin y, column rotation,
+        pixel height (negative for north-up).
+
+    Returns
+    -------
+    list of float or None
+        The six numbers, or ``None`` when the string is not six finite numbers.
+
+    Examples
+    --------
+    >>> parse_geotransform("500000.0 30.0 0.0 5200020.0 0.0 -30.0")
+    [500000.0, 30.0, 0.0, 5200020.0, 0.0, -30.0]
+    >>> parse_geotransform("1 2 3") is None
+    True
+    """
+    parts = value.split()
+    if len(parts) != 6:
+        return None
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        return None
+    if any(n != n or n in (float("inf"), float("-inf")) for n in numbers):
+        return None
+    return numbers

@@ -1,0 +1,270 @@
+"""Validate a whole GeoZarr hierarchy: every group and array, every rule, one report.
+
+:func:`validate` reads the target once (:func:`ngff_geozarr.core.validation.validate_target`)
+and runs the rules of the profiles that apply:
+
+- ``conventions``: the Zarr conventions GeoZarr builds on (``zarr_conventions``, ``proj:``,
+  ``spatial:``, ``multiscales``), see :mod:`geozarr.conventions.checks`;
+- ``cf``: CF as written by xarray / rioxarray / GDAL (``grid_mapping`` variables, standard
+  names, units, coordinate variables), see :mod:`geozarr.cf.checks`;
+- ``v0.4``: the GeoZarr v0.4 draft's requirements (CF rules included), see
+  :mod:`geozarr.legacy.checks`.
+
+With ``profile="auto"`` the profiles are detected from what the store declares (never by
+trying them in turn); the CRS rules run under every profile. A store that declares nothing
+geospatial gets one error, ``geozarr.none``: it is not GeoZarr. Every issue names its
+convention and clause (``Issue.reference``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, get_args
+
+from geozarr.cf import checks as cf
+from geozarr.context import CheckContext
+from geozarr.conventions import checks as conv
+from geozarr.conventions.registry import REGISTRY
+from geozarr.coordinates import CoordinateReader
+from geozarr.detection import discover
+from geozarr.legacy import checks as v04
+from ngff_geozarr.core.hierarchy import Hierarchy, Node
+from ngff_geozarr.core.report import Issue, Report, Severity
+from ngff_geozarr.core.validation import validate_target
+
+__all__ = [
+    "CONVENTION",
+    "PROFILES",
+    "Profile",
+    "check_hierarchy",
+    "detect_profiles",
+    "validate",
+]
+
+CONVENTION = "geozarr"
+"""The ``convention`` of every report."""
+
+Profile = Literal["auto", "cf", "conventions", "v0.4"]
+"""Which rules to run: detected from the store, or one family."""
+PROFILES: tuple[str, ...] = get_args(Profile)
+"""The profile names, for the command line."""
+
+_CF_MARKERS = ("grid_mapping", "grid_mapping_name", "crs_wkt", "GeoTransform")
+_GEO_STANDARD_NAMES = frozenset(
+    {
+        "latitude",
+        "longitude",
+        "grid_latitude",
+        "grid_longitude",
+        "projection_x_coordinate",
+        "projection_y_coordinate",
+    }
+)
+
+
+def _uses_conventions(node: Node) -> bool:
+    attrs = node.attributes
+    declared = attrs.get("zarr_conventions")
+    if isinstance(declared, list) and any(
+        isinstance(c, Mapping) and c.get("uuid") in REGISTRY for c in declared
+    ):
+        return True
+    if any(isinstance(k, str) and k.startswith(("proj:", "spatial:")) for k in attrs):
+        return True
+    ms = attrs.get("multiscales")
+    return isinstance(ms, Mapping) and "layout" in ms
+
+
+def _uses_cf(node: Node) -> bool:
+    attrs = node.attributes
+    return any(k in attrs for k in _CF_MARKERS) or attrs.get("standard_name") in _GEO_STANDARD_NAMES
+
+
+def detect_profiles(hierarchy: Hierarchy) -> list[str]:
+    """Tell which profiles a hierarchy's metadata declares, from its markers.
+
+    Parameters
+    ----------
+    hierarchy
+        The hierarchy.
+
+    Returns
+    -------
+    list of str
+        A sorted subset of ``["cf", "conventions", "v0.4"]``: ``conventions`` for a known
+        ``zarr_conventions`` entry, ``proj:`` / ``spatial:`` keys or a ``multiscales``
+        layout; ``cf`` for a grid mapping (``grid_mapping``, ``grid_mapping_name``,
+        ``crs_wkt``, ``GeoTransform``) or a horizontal coordinate's standard name; ``v0.4``
+        for tile-matrix-set multiscales.
+    """
+    found: set[str] = set()
+    for node in hierarchy.nodes.values():
+        if _uses_conventions(node):
+            found.add("conventions")
+        if _uses_cf(node):
+            found.add("cf")
+        if v04.is_tms_multiscales(node):
+            found.add("v0.4")
+    return sorted(found)
+
+
+_Rule = Callable[[CheckContext, Node], None]
+
+_RULES: dict[str, tuple[_Rule, ...]] = {
+    "conventions": (
+        conv.check_declarations,
+        conv.check_conventions_declared,
+        conv.check_proj,
+        conv.check_spatial,
+        conv.check_multiscales,
+    ),
+    "cf": (
+        cf.check_cf_attributes,
+        cf.check_array_dimensions,
+        cf.check_standard_name,
+        cf.check_units,
+        cf.check_fill_value_pitfall,
+        cf.check_coordinates_attribute,
+        cf.check_grid_mapping_reference,
+        cf.check_coordinate_variables,
+    ),
+    "v0.4": (v04.check_v04_variable, v04.check_v04_multiscales),
+}
+_ARRAY_ONLY = frozenset(
+    {
+        cf.check_cf_attributes,
+        cf.check_array_dimensions,
+        cf.check_standard_name,
+        cf.check_units,
+        cf.check_fill_value_pitfall,
+        cf.check_coordinates_attribute,
+        cf.check_grid_mapping_reference,
+        cf.check_coordinate_variables,
+    }
+)
+
+
+def _root_kind(hierarchy: Hierarchy) -> str | None:
+    root = hierarchy.root
+    if root is None:
+        return None
+    ms = root.attributes.get("multiscales")
+    if isinstance(ms, Mapping):
+        return "multiscales"
+    if cf.is_grid_mapping(root):
+        return "grid-mapping"
+    if root.node_type == "group" and len(hierarchy) > 1:
+        return "dataset"
+    return root.node_type
+
+
+def check_hierarchy(
+    hierarchy: Hierarchy,
+    profile: Profile = "auto",
+    *,
+    read_values: Callable[[Node], Any] | None = None,
+) -> Report:
+    """Run the GeoZarr rules over a hierarchy.
+
+    Parameters
+    ----------
+    hierarchy
+        The hierarchy (from a store or a JSON document).
+    profile
+        ``"auto"`` (the detected profiles) or one profile.
+    read_values
+        Reads a small 1-D array's values (for coordinate checks); ``None`` skips them.
+
+    Returns
+    -------
+    Report
+        The findings (the problems met while reading are not included).
+    """
+    detected = detect_profiles(hierarchy)
+    if profile == "auto":
+        profiles = detected
+    elif profile == "v0.4":
+        profiles = ["cf", "v0.4"]
+    else:
+        profiles = [profile]
+    ctx = CheckContext(hierarchy, read_values)
+    if not set(profiles) & set(detected):
+        _nothing_geospatial(ctx, hierarchy, profile)
+    rules = [r for p in profiles for r in _RULES.get(p, ())]
+    for node in hierarchy.nodes.values():
+        for rule in rules:
+            if node.node_type == "array" or rule not in _ARRAY_ONLY:
+                rule(ctx, node)
+        if "cf" in profiles and cf.is_grid_mapping(node):
+            cf.check_grid_mapping_variable(ctx, node)
+        cf.check_crs_declarations(ctx, node)
+    label = "+".join(profiles) if profiles else None
+    return Report(
+        target=hierarchy.target,
+        issues=tuple(ctx.issues),
+        convention=CONVENTION,
+        version=label,
+        node_type=_root_kind(hierarchy),
+    )
+
+
+def _nothing_geospatial(ctx: CheckContext, hierarchy: Hierarchy, profile: str) -> None:
+    what = "GeoZarr" if profile == "auto" else f"the {profile} profile"
+    ctx.issues.append(
+        Issue(
+            Severity.ERROR,
+            "geozarr.none",
+            "",
+            "",
+            f"Nothing geospatial for {what}: no zarr_conventions entry for proj:, spatial: or "
+            "multiscales, no proj:/spatial: attributes, no CF grid mapping (grid_mapping, "
+            "grid_mapping_name, crs_wkt, GeoTransform) or horizontal coordinate, no v0.4 "
+            f"multiscales in {len(hierarchy)} node(s). Not valid GeoZarr.",
+            "GeoZarr: zarr-conventions, CF-1.11 §5.6, GeoZarr v0.4",
+        )
+    )
+
+
+def validate(
+    target: str | os.PathLike[str],
+    *,
+    profile: Profile = "auto",
+    storage_options: dict[str, Any] | None = None,
+) -> Report:
+    """Validate a GeoZarr store (or a JSON document describing one), all of it.
+
+    Parameters
+    ----------
+    target
+        A store path or URL (directory, ``.zip``, ``file://``, ``http(s)://``, ``s3://``), or
+        a JSON file: one node document, bare attributes, or a GroupSpec dump.
+    profile
+        ``"auto"`` (detect from the metadata), ``"cf"``, ``"conventions"`` or ``"v0.4"``.
+    storage_options
+        Options for remote stores.
+
+    Returns
+    -------
+    Report
+        Every issue found; ``convention`` is ``"geozarr"``, ``version`` the profiles run,
+        ``node_type`` the kind of the root. A target that cannot be read gives an unreadable
+        report (exit code 2), never an exception.
+
+    Raises
+    ------
+    ValueError
+        For an unknown profile (a programming error, not a user's).
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"Expected a profile among {PROFILES}. Got {profile!r}.")
+    reader = CoordinateReader(target, storage_options)
+
+    def check(hierarchy: Hierarchy) -> Report:
+        values = reader if hierarchy.source == "store" else None
+        return check_hierarchy(hierarchy, profile, read_values=values)
+
+    try:
+        return validate_target(target, check, discover=discover, storage_options=storage_options)
+    finally:
+        reader.close()
