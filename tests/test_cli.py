@@ -97,7 +97,7 @@ def test_geozarr_info_labels_cf_and_conventions(samples: tuple[Path, Path]) -> N
     assert result.returncode == 0, result.stderr
     nodes = {n["path"]: n for n in json.loads(result.stdout)["nodes"]}
     assert "proj EPSG:32632" in nodes[""]["conventions"]
-    assert "conventions: proj:, spatial:" in nodes[""]["conventions"]
+    assert "conventions: proj, spatial" in nodes[""]["conventions"]
     assert "CF grid_mapping -> spatial_ref" in nodes["elevation"]["conventions"]
     assert "CF grid mapping (transverse_mercator)" in nodes["spatial_ref"]["conventions"]
     assert nodes["elevation"]["fill_value"] == "NaN"

@@ -1,0 +1,153 @@
+"""Where a check runs and how its findings become issues.
+
+A :class:`Context` names the node being checked, the spec version, the profile (``strict``
+turns the spec's SHOULDs into errors) and where the OME metadata sits in the node's document,
+so that every rule builds its issue in one line with a pointer into the real input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ngff.versions import SpecVersion
+from ngff_geozarr.core.report import Issue, Severity, json_pointer
+
+__all__ = ["Context", "Tokens"]
+
+Tokens = Sequence[str | int]
+"""Reference tokens of a JSON pointer, outermost first."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """The node a rule runs on, and how to report what it finds.
+
+    Parameters
+    ----------
+    path
+        The node's path in the store (``""`` for the root).
+    version
+        The specification version the node is checked against.
+    strict
+        Whether the strict profile applies: SHOULD rules report errors instead of warnings.
+    base
+        Where the OME metadata sits in the node's document (``("attributes", "ome")`` in
+        0.5+, ``("attributes",)`` in 0.4).
+    issues
+        The issues found so far; rules append to it.
+    """
+
+    path: str
+    version: SpecVersion
+    strict: bool = False
+    base: tuple[str | int, ...] = ("attributes",)
+    issues: list[Issue] = field(default_factory=list)
+
+    def pointer(self, tokens: Tokens = ()) -> str:
+        """Return the JSON pointer of ``tokens`` below the OME metadata.
+
+        Parameters
+        ----------
+        tokens
+            Reference tokens relative to the OME metadata.
+
+        Returns
+        -------
+        str
+            The pointer into the node's document.
+        """
+        return json_pointer(*self.base, *tokens)
+
+    def reference(self, section: str) -> str:
+        """Return the spec clause of ``section`` for this version.
+
+        Parameters
+        ----------
+        section
+            The spec section, e.g. ``"multiscales"``.
+
+        Returns
+        -------
+        str
+            For example ``"OME-Zarr 0.5 §multiscales"``.
+        """
+        return f"OME-Zarr {self.version} §{section}"
+
+    def error(self, rule: str, tokens: Tokens, message: str, section: str) -> None:
+        """Report a broken MUST.
+
+        Parameters
+        ----------
+        rule
+            The rule id.
+        tokens
+            Where, relative to the OME metadata.
+        message
+            What is wrong.
+        section
+            The spec section the rule comes from.
+        """
+        self._add(Severity.ERROR, rule, tokens, message, section)
+
+    def should(self, rule: str, tokens: Tokens, message: str, section: str) -> None:
+        """Report a broken SHOULD: a warning, or an error under the strict profile.
+
+        Parameters
+        ----------
+        rule
+            The rule id.
+        tokens
+            Where, relative to the OME metadata.
+        message
+            What is wrong.
+        section
+            The spec section the rule comes from.
+        """
+        severity = Severity.ERROR if self.strict else Severity.WARNING
+        self._add(severity, rule, tokens, message, section)
+
+    def warn(self, rule: str, tokens: Tokens, message: str, section: str) -> None:
+        """Report a quirk readers tolerate: always a warning.
+
+        Parameters
+        ----------
+        rule
+            The rule id.
+        tokens
+            Where, relative to the OME metadata.
+        message
+            What is wrong.
+        section
+            The spec section the rule comes from.
+        """
+        self._add(Severity.WARNING, rule, tokens, message, section)
+
+    def extend(self, issues: Sequence[Issue], section: str) -> None:
+        """Add issues built elsewhere (model validation), with this version's reference.
+
+        Parameters
+        ----------
+        issues
+            The issues.
+        section
+            The spec section to refer them to.
+        """
+        for issue in issues:
+            self.issues.append(
+                Issue(
+                    issue.severity,
+                    issue.rule,
+                    issue.path,
+                    issue.pointer,
+                    issue.message,
+                    issue.reference or self.reference(section),
+                )
+            )
+
+    def _add(
+        self, severity: Severity, rule: str, tokens: Tokens, message: str, section: str
+    ) -> None:
+        self.issues.append(
+            Issue(severity, rule, self.path, self.pointer(tokens), message, self.reference(section))
+        )

@@ -1,0 +1,177 @@
+"""Labels: the ``labels`` group listing label images, and ``image-label`` metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import Field
+
+from ngff.common.base import OmeExtensibleModel, OmeModel
+from ngff.common.context import Context, Tokens
+from ngff_geozarr.core.errors import UnsafePathError
+from ngff_geozarr.core.store import check_key
+
+__all__ = [
+    "Color",
+    "ImageLabel",
+    "Labels",
+    "Property",
+    "Source",
+    "check_colors_unique",
+    "check_image_label",
+    "check_image_label_colors_present",
+    "check_label_paths",
+    "check_label_values_integer",
+    "check_properties_unique",
+]
+
+_SECTION = "labels"
+
+
+class Color(OmeExtensibleModel):
+    """The display colour of one label value (further keys are allowed)."""
+
+    label_value: float = Field(alias="label-value")
+    rgba: list[int] | None = Field(default=None, min_length=4, max_length=4)
+
+    def rgba_in_range(self) -> bool:
+        """Tell whether every RGBA component is a byte (0 to 255)."""
+        return self.rgba is None or all(0 <= c <= 255 for c in self.rgba)
+
+
+class Property(OmeExtensibleModel):
+    """Arbitrary properties of one label value."""
+
+    label_value: int = Field(alias="label-value")
+
+
+class Source(OmeExtensibleModel):
+    """Where the label image comes from."""
+
+    image: str | None = None
+
+
+class ImageLabel(OmeModel):
+    """The ``image-label`` metadata of a label image (0.4 adds ``version``)."""
+
+    colors: list[Color] | None = Field(default=None, min_length=1)
+    properties: list[Property] | None = Field(default=None, min_length=1)
+    source: Source | None = None
+
+
+class Labels(OmeModel):
+    """The ``labels`` metadata of a labels group: the paths of its label images."""
+
+    labels: list[str] = Field(min_length=1)
+
+
+def check_colors_unique(ctx: Context, label: ImageLabel, at: Tokens) -> None:
+    """Ensure each label value has at most one colour.
+
+    Spec: labels — "This array contains one JSON object for each unique custom label" (the
+    schema: ``uniqueItems``).
+    """
+    seen: set[float] = set()
+    for i, color in enumerate(label.colors or ()):
+        if color.label_value in seen:
+            ctx.error(
+                "ngff.image-label.colors-unique",
+                [*at, "colors", i, "label-value"],
+                f"Label value {color.label_value:g} has more than one colour.",
+                _SECTION,
+            )
+        seen.add(color.label_value)
+        if not color.rgba_in_range():
+            ctx.error(
+                "ngff.image-label.rgba",
+                [*at, "colors", i, "rgba"],
+                f"Expected four integers between 0 and 255. Got {color.rgba}.",
+                _SECTION,
+            )
+
+
+def check_properties_unique(ctx: Context, label: ImageLabel, at: Tokens) -> None:
+    """Ensure each label value has at most one properties object.
+
+    Spec: labels — "the value of the properties key MUST be an array of JSON objects
+    describing the set of unique possible pixel values".
+    """
+    seen: set[int] = set()
+    for i, prop in enumerate(label.properties or ()):
+        if prop.label_value in seen:
+            ctx.error(
+                "ngff.image-label.properties-unique",
+                [*at, "properties", i, "label-value"],
+                f"Label value {prop.label_value} is described more than once.",
+                _SECTION,
+            )
+        seen.add(prop.label_value)
+
+
+def check_label_values_integer(ctx: Context, label: ImageLabel, at: Tokens) -> None:
+    """Ensure colour label values are integers.
+
+    Spec: labels — "Each of these objects MUST contain the label-value key, whose value MUST
+    be the integer corresponding to a particular label".
+    """
+    for i, color in enumerate(label.colors or ()):
+        if not float(color.label_value).is_integer():
+            ctx.error(
+                "ngff.image-label.label-value",
+                [*at, "colors", i, "label-value"],
+                f"Expected an integer label value. Got {color.label_value}.",
+                _SECTION,
+            )
+
+
+def check_image_label_colors_present(ctx: Context, label: ImageLabel, at: Tokens) -> None:
+    """Recommend a ``colors`` list.
+
+    Spec: labels — "That image-label object SHOULD contain ... a colors key".
+    """
+    if label.colors is None:
+        ctx.should(
+            "ngff.image-label.colors",
+            at,
+            "The image-label has no 'colors'; the spec recommends one.",
+            _SECTION,
+        )
+
+
+def check_image_label(ctx: Context, label: ImageLabel, at: Tokens) -> None:
+    """Run every metadata rule on ``image-label``.
+
+    Parameters
+    ----------
+    ctx
+        The check context.
+    label
+        The parsed image-label.
+    at
+        Where it is, relative to the OME metadata.
+    """
+    check_colors_unique(ctx, label, at)
+    check_properties_unique(ctx, label, at)
+    check_label_values_integer(ctx, label, at)
+    check_image_label_colors_present(ctx, label, at)
+
+
+def check_label_paths(ctx: Context, paths: Sequence[Any], at: Tokens) -> None:
+    """Ensure every path a labels group lists is a relative key inside the store.
+
+    Spec: labels — "a JSON array of paths to the labeled multiscale image(s)" within the
+    labels group.
+    """
+    for i, path in enumerate(paths):
+        try:
+            check_key(path)
+            if path == "":
+                raise UnsafePathError("empty")
+        except UnsafePathError:
+            ctx.error(
+                "ngff.labels.path",
+                [*at, i],
+                f"Expected a path relative to the labels group, inside the store. Got {path!r}.",
+                _SECTION,
+            )

@@ -1,0 +1,145 @@
+"""Multiscale images as 0.4 and 0.5 describe them: axes, datasets and their transformations.
+
+0.4 adds a ``version`` to each multiscale object (``ngff.v04``); 0.6 replaces ``axes`` with
+coordinate systems (``ngff.v06``). The dataset-path rule is shared by all three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import Field
+
+from ngff.common.axes import Axis, check_axes
+from ngff.common.base import OmeModel
+from ngff.common.context import Context, Tokens
+from ngff.common.coordinate_transformations import (
+    Transformation,
+    check_transformations,
+    scale_of,
+)
+from ngff.common.facts import ImageFacts
+from ngff_geozarr.core.errors import UnsafePathError
+from ngff_geozarr.core.store import check_key
+
+__all__ = [
+    "Dataset",
+    "Multiscale",
+    "check_dataset_paths",
+    "check_multiscale",
+    "check_multiscale_recommended_fields",
+    "image_facts",
+]
+
+_SECTION = "multiscales"
+
+
+class Dataset(OmeModel):
+    """One resolution level: the path of its array and its transformations."""
+
+    path: str
+    coordinateTransformations: list[Transformation] = Field(min_length=1)
+
+
+class Multiscale(OmeModel):
+    """One multiscale image of 0.5 (0.4 adds ``version``)."""
+
+    name: str | None = None
+    axes: list[Axis] = Field(min_length=1)
+    datasets: list[Dataset] = Field(min_length=1)
+    coordinateTransformations: list[Transformation] | None = Field(default=None, min_length=1)
+    type: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+def check_dataset_paths(ctx: Context, paths: Sequence[str], at: Tokens) -> None:
+    """Ensure every dataset path is a relative key that stays inside the store.
+
+    Spec: multiscales — "path ... to the Zarr array for this resolution relative to the
+    current Zarr group". A path that is absolute or climbs with ``..`` is never followed.
+    """
+    for i, path in enumerate(paths):
+        try:
+            check_key(path)
+            if path == "":
+                raise UnsafePathError("empty")
+        except UnsafePathError:
+            ctx.error(
+                "ngff.multiscales.dataset-path",
+                [*at, i, "path"],
+                f"Expected a path relative to the image group, inside the store. Got {path!r}.",
+                _SECTION,
+            )
+
+
+def check_multiscale_recommended_fields(
+    ctx: Context, fields: set[str], at: Tokens, recommended: Sequence[str] = ("name",)
+) -> None:
+    """Recommend ``name``, ``type`` and ``metadata`` on each multiscale image.
+
+    Spec: multiscales — "SHOULD contain the field 'name'", "SHOULD contain the field
+    'type'", "SHOULD contain the field 'metadata'". The strict profile requires all three;
+    the default profile reports only ``name``.
+    """
+    wanted = ("name", "type", "metadata") if ctx.strict else recommended
+    for key in wanted:
+        if key not in fields:
+            ctx.should(
+                f"ngff.multiscales.{key}",
+                [*at],
+                f"The multiscale image has no {key!r}; the spec recommends one.",
+                _SECTION,
+            )
+
+
+def check_multiscale(ctx: Context, ms: Multiscale, at: Tokens) -> None:
+    """Run every metadata rule on one 0.4/0.5 multiscale image.
+
+    Parameters
+    ----------
+    ctx
+        The check context.
+    ms
+        The parsed multiscale image.
+    at
+        Where it is, relative to the OME metadata.
+    """
+    check_axes(ctx, ms.axes, [*at, "axes"])
+    check_multiscale_recommended_fields(ctx, set(ms.model_fields_set), at)
+    check_dataset_paths(ctx, [d.path for d in ms.datasets], [*at, "datasets"])
+    n_axes = len(ms.axes)
+    for j, ds in enumerate(ms.datasets):
+        check_transformations(
+            ctx,
+            ds.coordinateTransformations,
+            [*at, "datasets", j, "coordinateTransformations"],
+            n_axes,
+        )
+    if ms.coordinateTransformations is not None:
+        check_transformations(
+            ctx, ms.coordinateTransformations, [*at, "coordinateTransformations"], n_axes
+        )
+
+
+def image_facts(index: int, ms: Multiscale) -> ImageFacts:
+    """Summarise a parsed 0.4/0.5 multiscale image for the store checks.
+
+    Parameters
+    ----------
+    index
+        Its index in ``multiscales``.
+    ms
+        The parsed multiscale image.
+
+    Returns
+    -------
+    ImageFacts
+        Dataset paths, axis names and scales.
+    """
+    return ImageFacts(
+        index=index,
+        paths=tuple((j, d.path) for j, d in enumerate(ms.datasets)),
+        axes=tuple(a.name for a in ms.axes),
+        scales=tuple(scale_of(d.coordinateTransformations) for d in ms.datasets),
+    )

@@ -1,0 +1,221 @@
+"""Plates: rows, columns, wells and acquisitions of a high-content screening plate."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ngff.common.base import OmeModel
+from ngff.common.context import Context, Tokens
+from ngff.common.facts import PlateFacts
+
+__all__ = [
+    "Acquisition",
+    "Column",
+    "Plate",
+    "Row",
+    "WellReference",
+    "check_acquisition_ids_unique",
+    "check_acquisitions_recommended_fields",
+    "check_names_unique",
+    "check_plate",
+    "check_plate_name",
+    "check_well_paths",
+    "check_wells_unique",
+    "plate_facts",
+]
+
+_SECTION = "plate"
+_NAME = r"^[A-Za-z0-9]+$"
+
+
+class Acquisition(OmeModel):
+    """One acquisition of the plate."""
+
+    id: int = Field(ge=0)
+    name: str | None = None
+    maximumfieldcount: int | None = Field(default=None, gt=0)
+    description: str | None = None
+    starttime: int | None = Field(default=None, ge=0)
+    endtime: int | None = Field(default=None, ge=0)
+
+
+class Column(OmeModel):
+    """One column of the plate."""
+
+    name: str = Field(pattern=_NAME)
+
+
+class Row(OmeModel):
+    """One row of the plate."""
+
+    name: str = Field(pattern=_NAME)
+
+
+class WellReference(OmeModel):
+    """Where one well of the plate is, and its row and column."""
+
+    path: str
+    rowIndex: int = Field(ge=0)
+    columnIndex: int = Field(ge=0)
+
+
+class Plate(OmeModel):
+    """The ``plate`` metadata of 0.5 and 0.6 (0.4 adds ``version``)."""
+
+    name: str | None = None
+    acquisitions: list[Acquisition] | None = None
+    columns: list[Column] = Field(min_length=1)
+    rows: list[Row] = Field(min_length=1)
+    wells: list[WellReference] = Field(min_length=1)
+    field_count: int | None = Field(default=None, gt=0)
+
+
+def check_names_unique(ctx: Context, plate: Plate, at: Tokens) -> None:
+    """Ensure row names and column names are unique.
+
+    Spec: plate — the name "MUST NOT be a duplicate of any other name in the columns list"
+    (and likewise for rows).
+    """
+    named = (("rows", [r.name for r in plate.rows]), ("columns", [c.name for c in plate.columns]))
+    for key, names in named:
+        seen: set[str] = set()
+        for i, name in enumerate(names):
+            if name in seen:
+                ctx.error(
+                    f"ngff.plate.{key}-unique",
+                    [*at, key, i, "name"],
+                    f"{key[:-1].capitalize()} name {name!r} is used more than once.",
+                    _SECTION,
+                )
+            seen.add(name)
+
+
+def check_wells_unique(ctx: Context, plate: Plate, at: Tokens) -> None:
+    """Ensure no well is listed twice.
+
+    Spec: plate — the schema's ``uniqueItems`` on ``wells``; a path names one well.
+    """
+    seen: set[str] = set()
+    for i, well in enumerate(plate.wells):
+        if well.path in seen:
+            ctx.error(
+                "ngff.plate.wells-unique",
+                [*at, "wells", i, "path"],
+                f"Well {well.path!r} is listed more than once.",
+                _SECTION,
+            )
+        seen.add(well.path)
+
+
+def check_well_paths(ctx: Context, plate: Plate, at: Tokens) -> None:
+    """Ensure each well's path is ``{row}/{column}`` and agrees with its indices.
+
+    Spec: plate — "The path MUST consist of a name in the rows list, a file separator (/),
+    and a name from the columns list, in that order ... The rowIndex, columnIndex, and path
+    MUST all refer to the same row/column pair".
+    """
+    for i, well in enumerate(plate.wells):
+        where = [*at, "wells", i]
+        if well.rowIndex >= len(plate.rows) or well.columnIndex >= len(plate.columns):
+            ctx.error(
+                "ngff.plate.well-index",
+                where,
+                f"Well {well.path!r}: rowIndex {well.rowIndex} / columnIndex "
+                f"{well.columnIndex} outside the {len(plate.rows)} rows and "
+                f"{len(plate.columns)} columns.",
+                _SECTION,
+            )
+            continue
+        expected = f"{plate.rows[well.rowIndex].name}/{plate.columns[well.columnIndex].name}"
+        if well.path != expected:
+            ctx.error(
+                "ngff.plate.well-path",
+                [*where, "path"],
+                f"Expected the path '{{row}}/{{column}}' = {expected!r} for rowIndex "
+                f"{well.rowIndex} and columnIndex {well.columnIndex}. Got {well.path!r}.",
+                _SECTION,
+            )
+
+
+def check_acquisition_ids_unique(ctx: Context, plate: Plate, at: Tokens) -> None:
+    """Ensure acquisition ids are unique.
+
+    Spec: plate — "id key whose value MUST be an unique integer identifier".
+    """
+    seen: set[int] = set()
+    for i, acq in enumerate(plate.acquisitions or ()):
+        if acq.id in seen:
+            ctx.error(
+                "ngff.plate.acquisition-id-unique",
+                [*at, "acquisitions", i, "id"],
+                f"Acquisition id {acq.id} is used more than once.",
+                _SECTION,
+            )
+        seen.add(acq.id)
+
+
+def check_plate_name(ctx: Context, plate: Plate, at: Tokens) -> None:
+    """Recommend a plate name.
+
+    Spec: plate — "The plate dictionary SHOULD contain a name key".
+    """
+    if plate.name is None:
+        ctx.should(
+            "ngff.plate.name", at, "The plate has no 'name'; the spec recommends one.", _SECTION
+        )
+
+
+def check_acquisitions_recommended_fields(ctx: Context, plate: Plate, at: Tokens) -> None:
+    """Recommend a name and a maximum field count on each acquisition.
+
+    Spec: plate — "Each acquisition object SHOULD contain a name key ... SHOULD contain a
+    maximumfieldcount key".
+    """
+    for i, acq in enumerate(plate.acquisitions or ()):
+        for key in ("name", "maximumfieldcount"):
+            if getattr(acq, key) is None:
+                ctx.should(
+                    f"ngff.plate.acquisition-{key}",
+                    [*at, "acquisitions", i],
+                    f"Acquisition {acq.id} has no {key!r}; the spec recommends one.",
+                    _SECTION,
+                )
+
+
+def check_plate(ctx: Context, plate: Plate, at: Tokens) -> None:
+    """Run every metadata rule on a plate.
+
+    Parameters
+    ----------
+    ctx
+        The check context.
+    plate
+        The parsed plate.
+    at
+        Where it is, relative to the OME metadata.
+    """
+    check_names_unique(ctx, plate, at)
+    check_wells_unique(ctx, plate, at)
+    check_well_paths(ctx, plate, at)
+    check_acquisition_ids_unique(ctx, plate, at)
+    check_plate_name(ctx, plate, at)
+    check_acquisitions_recommended_fields(ctx, plate, at)
+
+
+def plate_facts(plate: Plate) -> PlateFacts:
+    """Summarise a parsed plate for the store checks.
+
+    Parameters
+    ----------
+    plate
+        The parsed plate.
+
+    Returns
+    -------
+    PlateFacts
+        The well paths and acquisition ids.
+    """
+    return PlateFacts(
+        wells=tuple((i, w.path) for i, w in enumerate(plate.wells)),
+        acquisitions=frozenset(a.id for a in plate.acquisitions or ()),
+    )

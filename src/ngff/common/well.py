@@ -1,0 +1,74 @@
+"""Wells: the fields of view of one well of a plate."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ngff.common.base import OmeModel
+from ngff.common.context import Context, Tokens
+from ngff.common.facts import WellFacts
+
+__all__ = ["Well", "WellImage", "check_well", "check_well_images_unique", "well_facts"]
+
+_SECTION = "well"
+
+
+class WellImage(OmeModel):
+    """One field of view: its path and, optionally, its acquisition (0.4, 0.5 path rules)."""
+
+    path: str = Field(pattern=r"^[A-Za-z0-9]+$")
+    acquisition: int | None = None
+
+
+class Well(OmeModel):
+    """The ``well`` metadata of 0.5 (0.4 adds ``version``; 0.6 widens image paths)."""
+
+    images: list[WellImage] = Field(min_length=1)
+
+
+def check_well_images_unique(ctx: Context, images: list[WellImage], at: Tokens) -> None:
+    """Ensure no field of view is listed twice.
+
+    Spec: well — "The path ... MUST NOT be a duplicate of any other path in the images list".
+    """
+    seen: set[str] = set()
+    for i, image in enumerate(images):
+        if image.path in seen:
+            ctx.error(
+                "ngff.well.images-unique",
+                [*at, "images", i, "path"],
+                f"Field of view {image.path!r} is listed more than once.",
+                _SECTION,
+            )
+        seen.add(image.path)
+
+
+def check_well(ctx: Context, images: list[WellImage], at: Tokens) -> None:
+    """Run every metadata rule on a well.
+
+    Parameters
+    ----------
+    ctx
+        The check context.
+    images
+        The well's parsed images.
+    at
+        Where the well is, relative to the OME metadata.
+    """
+    check_well_images_unique(ctx, images, at)
+
+
+def well_facts(images: list[WellImage]) -> WellFacts:
+    """Summarise a parsed well for the store checks.
+
+    Parameters
+    ----------
+    images
+        The well's parsed images.
+
+    Returns
+    -------
+    WellFacts
+        The image paths and acquisitions.
+    """
+    return WellFacts(images=tuple((i, im.path, im.acquisition) for i, im in enumerate(images)))

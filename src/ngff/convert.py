@@ -1,0 +1,753 @@
+"""Convert OME-Zarr metadata between versions 0.4, 0.5 and 0.6 — metadata only.
+
+The attribute conversions are pure functions, one per step (0.4 <-> 0.5 <-> 0.6), chained for
+longer ones. Between 0.4 (Zarr v2) and 0.5+ (Zarr v3) the array metadata changes format too:
+the new ``zarr.json`` uses the ``v2`` chunk key encoding with the separator of the old
+``.zarray``, so the existing chunk files are read as they are. Chunk bytes are never rewritten
+and, in place, never deleted.
+
+Every new document is computed before anything is written, so a conversion that cannot be
+done (an order-F array, a codec Zarr v3 lacks, 0.6 transformations 0.5 cannot express)
+fails without touching the store. In place, the new documents are written first — arrays,
+then groups from the deepest up, the root last — and the old ones removed only after all were
+written: a failure half-way leaves the original metadata readable.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ngff.common.ome import SECTION_KEYS
+from ngff.detection import discover, ome_attributes
+from ngff.versions import WRITTEN_VERSION, SpecVersion, spec_version
+from ngff_geozarr.core.errors import NgffGeozarrError, TargetError
+from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
+from ngff_geozarr.core.report import Severity
+from ngff_geozarr.core.store import StoreHandle, StoreMode, join_key, open_store
+
+__all__ = [
+    "ConversionError",
+    "ConversionResult",
+    "convert",
+    "convert_attributes",
+    "v04_to_v05",
+    "v05_to_v04",
+    "v05_to_v06",
+    "v06_to_v05",
+]
+
+_VERSIONED = ("plate", "well", "image-label")
+_V2_DOCS = (".zgroup", ".zarray", ".zattrs", ".zmetadata")
+_DEFAULT_SYSTEM = "physical"
+
+
+class ConversionError(NgffGeozarrError):
+    """The conversion cannot be done, or failed; the message says why and what was left."""
+
+
+@dataclass
+class ConversionResult:
+    """What a conversion did.
+
+    Parameters
+    ----------
+    source, destination
+        The stores read and written (the same for an in-place conversion).
+    from_version, to_version
+        The versions converted between.
+    documents
+        Metadata documents written.
+    removed
+        Old metadata documents removed (in place only).
+    copied
+        Other keys (chunks) copied byte for byte (``--out`` only).
+    """
+
+    source: str
+    destination: str
+    from_version: SpecVersion
+    to_version: SpecVersion
+    documents: int = 0
+    removed: int = 0
+    copied: int = 0
+
+    def summary(self) -> str:
+        """Return one line describing the conversion.
+
+        Returns
+        -------
+        str
+            For example ``"converted a.zarr from 0.4 to 0.5 -> b.zarr: 7 documents ..."``.
+        """
+        return (
+            f"converted {self.source} from {self.from_version} to {self.to_version} -> "
+            f"{self.destination}: {self.documents} metadata documents written, "
+            f"{self.removed} removed, {self.copied} chunk keys copied unchanged."
+        )
+
+
+# ----------------------------------------------------------------------------------------
+# attributes: one pure function per step
+
+
+def v04_to_v05(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """Move 0.4 sections under the ``ome`` namespace and drop their own versions.
+
+    Parameters
+    ----------
+    attributes
+        A node's 0.4 attributes.
+
+    Returns
+    -------
+    dict
+        The 0.5 attributes; other keys are kept at the top level.
+
+    Examples
+    --------
+    >>> v04_to_v05({"well": {"images": [{"path": "0"}], "version": "0.4"}, "x": 1})
+    {'x': 1, 'ome': {'version': '0.5', 'well': {'images': [{'path': '0'}]}}}
+    """
+    ome: dict[str, Any] = {"version": WRITTEN_VERSION["0.5"]}
+    rest: dict[str, Any] = {}
+    for key, value in attributes.items():
+        if key in SECTION_KEYS:
+            ome[key] = _drop_version(key, copy.deepcopy(value))
+        else:
+            rest[key] = copy.deepcopy(value)
+    return {**rest, "ome": ome} if len(ome) > 1 else rest
+
+
+def _drop_version(key: str, value: Any) -> Any:
+    if key == "multiscales" and isinstance(value, list):
+        return [
+            {k: v for k, v in ms.items() if k != "version"} if isinstance(ms, dict) else ms
+            for ms in value
+        ]
+    if key in _VERSIONED and isinstance(value, dict):
+        return {k: v for k, v in value.items() if k != "version"}
+    return value
+
+
+def v05_to_v04(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """Move the sections of the ``ome`` namespace to the top level, each versioned 0.4.
+
+    Parameters
+    ----------
+    attributes
+        A node's 0.5 attributes.
+
+    Returns
+    -------
+    dict
+        The 0.4 attributes.
+
+    Examples
+    --------
+    >>> v05_to_v04({"ome": {"version": "0.5", "well": {"images": [{"path": "0"}]}}})
+    {'well': {'images': [{'path': '0'}], 'version': '0.4'}}
+    """
+    ome = attributes.get("ome")
+    rest = {k: copy.deepcopy(v) for k, v in attributes.items() if k != "ome"}
+    if not isinstance(ome, Mapping):
+        return rest
+    for key, value in ome.items():
+        if key == "version":
+            continue
+        value = copy.deepcopy(value)
+        if key == "multiscales" and isinstance(value, list):
+            value = [{**ms, "version": "0.4"} if isinstance(ms, dict) else ms for ms in value]
+        elif key in _VERSIONED and isinstance(value, dict):
+            value = {**value, "version": "0.4"}
+        rest[key] = value
+    return rest
+
+
+def _folded(
+    ds_transforms: list[dict[str, Any]], ms_transforms: list[dict[str, Any]]
+) -> tuple[list[float], list[float] | None]:
+    """Compose a dataset's scale/translation with the multiscale's into one pair."""
+    scale: list[float] | None = None
+    translation: list[float] | None = None
+    for chain in (ds_transforms, ms_transforms):
+        for t in chain:
+            if t.get("type") == "scale":
+                factors = [float(v) for v in t["scale"]]
+                if scale is None:
+                    scale = factors
+                else:
+                    scale = [a * b for a, b in zip(scale, factors, strict=True)]
+                if translation is not None:
+                    translation = [a * b for a, b in zip(translation, factors, strict=True)]
+            elif t.get("type") == "translation":
+                offsets = [float(v) for v in t["translation"]]
+                translation = (
+                    offsets
+                    if translation is None
+                    else [a + b for a, b in zip(translation, offsets, strict=True)]
+                )
+            else:
+                raise ConversionError(f"Unsupported 0.5 transformation {t.get('type')!r}.")
+    if scale is None:
+        raise ConversionError("A dataset has no scale transformation.")
+    return scale, translation
+
+
+def v05_to_v06(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """Give each multiscale image a coordinate system and one transformation per dataset.
+
+    The axes become the coordinate system ``"physical"``; each dataset's scale (and
+    translation), composed with the multiscale's own, becomes one ``scale`` (or a
+    ``sequence`` of scale and translation) from the dataset's array to that system.
+
+    Parameters
+    ----------
+    attributes
+        A node's 0.5 attributes.
+
+    Returns
+    -------
+    dict
+        The 0.6 attributes.
+
+    Raises
+    ------
+    ConversionError
+        When a transformation cannot be carried over.
+
+    Examples
+    --------
+    >>> attrs = {"ome": {"version": "0.5", "multiscales": [{
+    ...     "axes": [{"name": "y", "type": "space"}, {"name": "x", "type": "space"}],
+    ...     "datasets": [{"path": "0", "coordinateTransformations": [
+    ...         {"type": "scale", "scale": [1, 1]}]}]}]}}
+    >>> v05_to_v06(attrs)["ome"]["multiscales"][0]["datasets"][0]["coordinateTransformations"]
+    [{'type': 'scale', 'scale': [1.0, 1.0], 'input': {'path': '0'}, 'output': {'name': 'physical'}}]
+    """
+    out = copy.deepcopy(dict(attributes))
+    ome = out.get("ome")
+    if not isinstance(ome, dict):
+        return out
+    ome["version"] = WRITTEN_VERSION["0.6"]
+    images = ome.get("multiscales")
+    if isinstance(images, list):
+        ome["multiscales"] = [_multiscale_to_v06(ms) for ms in images]
+    return out
+
+
+def _multiscale_to_v06(ms: dict[str, Any]) -> dict[str, Any]:
+    new = {k: v for k, v in ms.items() if k not in ("axes", "coordinateTransformations")}
+    new["coordinateSystems"] = [{"name": _DEFAULT_SYSTEM, "axes": ms.get("axes", [])}]
+    outer = ms.get("coordinateTransformations") or []
+    datasets = []
+    for ds in ms.get("datasets", []):
+        scale, translation = _folded(ds.get("coordinateTransformations") or [], outer)
+        refs = {"input": {"path": ds["path"]}, "output": {"name": _DEFAULT_SYSTEM}}
+        if translation is None or not any(translation):
+            transform: dict[str, Any] = {"type": "scale", "scale": scale, **refs}
+        else:
+            transform = {
+                "type": "sequence",
+                "transformations": [
+                    {"type": "scale", "scale": scale},
+                    {"type": "translation", "translation": translation},
+                ],
+                **refs,
+            }
+        datasets.append({**ds, "coordinateTransformations": [transform]})
+    new["datasets"] = datasets
+    return new
+
+
+def v06_to_v05(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn each multiscale image's default coordinate system back into 0.5 axes.
+
+    Parameters
+    ----------
+    attributes
+        A node's 0.6 attributes.
+
+    Returns
+    -------
+    dict
+        The 0.5 attributes.
+
+    Raises
+    ------
+    ConversionError
+        When the 0.6 metadata says something 0.5 cannot: a scene, several coordinate
+        systems, transformations between them, or a dataset transformation other than a
+        scale, an identity or a scale-and-translation sequence.
+    """
+    out = copy.deepcopy(dict(attributes))
+    ome = out.get("ome")
+    if not isinstance(ome, dict):
+        return out
+    if "scene" in ome:
+        raise ConversionError("A scene has no 0.5 equivalent.")
+    ome["version"] = WRITTEN_VERSION["0.5"]
+    images = ome.get("multiscales")
+    if isinstance(images, list):
+        ome["multiscales"] = [_multiscale_to_v05(ms) for ms in images]
+    return out
+
+
+def _multiscale_to_v05(ms: dict[str, Any]) -> dict[str, Any]:
+    systems = ms.get("coordinateSystems") or []
+    if len(systems) != 1 or ms.get("coordinateTransformations"):
+        raise ConversionError(
+            f"Multiscale image {ms.get('name', '')!r} has {len(systems)} coordinate systems "
+            "and transformations between them; 0.5 has one set of axes."
+        )
+    axes = [
+        {k: v for k, v in a.items() if k in ("name", "type", "unit")} for a in systems[0]["axes"]
+    ]
+    new = {
+        k: v for k, v in ms.items() if k not in ("coordinateSystems", "coordinateTransformations")
+    }
+    new["axes"] = axes
+    datasets = []
+    for ds in ms.get("datasets", []):
+        (t,) = ds["coordinateTransformations"]
+        if t.get("type") == "identity":
+            chain = [{"type": "scale", "scale": [1.0] * len(axes)}]
+        elif t.get("type") == "scale" and "scale" in t:
+            chain = [{"type": "scale", "scale": t["scale"]}]
+        elif t.get("type") == "sequence" and [c.get("type") for c in t["transformations"]] == [
+            "scale",
+            "translation",
+        ]:
+            chain = [
+                {k: v for k, v in c.items() if k in ("type", "scale", "translation")}
+                for c in t["transformations"]
+            ]
+        else:
+            raise ConversionError(
+                f"Dataset {ds.get('path')!r}: a {t.get('type')!r} transformation has no 0.5 "
+                "equivalent."
+            )
+        datasets.append({**ds, "coordinateTransformations": chain})
+    new["datasets"] = datasets
+    return new
+
+
+_STEPS = {
+    ("0.4", "0.5"): v04_to_v05,
+    ("0.5", "0.4"): v05_to_v04,
+    ("0.5", "0.6"): v05_to_v06,
+    ("0.6", "0.5"): v06_to_v05,
+}
+_ORDER: tuple[SpecVersion, ...] = ("0.4", "0.5", "0.6")
+
+
+def convert_attributes(
+    attributes: Mapping[str, Any], source: SpecVersion, target: SpecVersion
+) -> dict[str, Any]:
+    """Convert one node's attributes from one version to another, step by step.
+
+    Parameters
+    ----------
+    attributes
+        The node's attributes.
+    source, target
+        The versions.
+
+    Returns
+    -------
+    dict
+        The converted attributes (a new object).
+
+    Examples
+    --------
+    >>> convert_attributes({"well": {"images": [{"path": "0"}]}}, "0.4", "0.6")
+    {'ome': {'version': '0.6', 'well': {'images': [{'path': '0'}]}}}
+    """
+    i, j = _ORDER.index(source), _ORDER.index(target)
+    step = 1 if j > i else -1
+    result = dict(attributes)
+    for k in range(i, j, step):
+        result = _STEPS[(_ORDER[k], _ORDER[k + step])](result)
+    return result
+
+
+# ----------------------------------------------------------------------------------------
+# array metadata between Zarr v2 and v3
+
+_SHUFFLE = {0: "noshuffle", 1: "shuffle", 2: "bitshuffle"}
+
+
+def _endian(dtype: np.dtype[Any]) -> str | None:
+    if dtype.itemsize == 1:
+        return None
+    return "big" if dtype.byteorder == ">" else "little"
+
+
+def _v2_to_v3_array(
+    path: str, meta: Mapping[str, Any], attributes: Mapping[str, Any], names: list[str] | None
+) -> dict[str, Any]:
+    dtype = np.dtype(meta["dtype"])
+    if dtype.kind not in "biufc":
+        raise ConversionError(f"{path}: dtype {meta['dtype']!r} has no plain Zarr v3 data type.")
+    if meta.get("order", "C") != "C":
+        raise ConversionError(f"{path}: order {meta.get('order')!r} arrays are not converted.")
+    if meta.get("filters"):
+        raise ConversionError(f"{path}: filters {meta['filters']} are not converted.")
+    endian = _endian(dtype)
+    codecs: list[dict[str, Any]] = [
+        {"name": "bytes", **({"configuration": {"endian": endian}} if endian else {})}
+    ]
+    compressor = meta.get("compressor")
+    if compressor is not None:
+        codecs.append(_v3_codec(path, compressor, dtype))
+    fill = meta.get("fill_value")
+    if fill is None:
+        fill = False if dtype.kind == "b" else 0
+    attrs = dict(attributes)
+    dims = attrs.pop("_ARRAY_DIMENSIONS", None) or names
+    doc: dict[str, Any] = {
+        "zarr_format": 3,
+        "node_type": "array",
+        "shape": list(meta["shape"]),
+        "data_type": dtype.newbyteorder("=").name if dtype.kind != "b" else "bool",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(meta["chunks"])}},
+        "chunk_key_encoding": {
+            "name": "v2",
+            "configuration": {"separator": meta.get("dimension_separator") or "."},
+        },
+        "fill_value": fill,
+        "codecs": codecs,
+        "attributes": attrs,
+    }
+    if dims is not None and len(dims) == len(meta["shape"]):
+        doc["dimension_names"] = list(dims)
+    return doc
+
+
+def _v3_codec(path: str, compressor: Mapping[str, Any], dtype: np.dtype[Any]) -> dict[str, Any]:
+    kind = compressor.get("id")
+    if kind == "blosc":
+        shuffle = compressor.get("shuffle", 1)
+        if shuffle == -1:
+            shuffle = 2 if dtype.itemsize == 1 else 1
+        return {
+            "name": "blosc",
+            "configuration": {
+                "cname": compressor.get("cname", "lz4"),
+                "clevel": compressor.get("clevel", 5),
+                "shuffle": _SHUFFLE[shuffle],
+                "typesize": dtype.itemsize,
+                "blocksize": compressor.get("blocksize", 0),
+            },
+        }
+    if kind == "zstd":
+        return {
+            "name": "zstd",
+            "configuration": {
+                "level": compressor.get("level", 0),
+                "checksum": compressor.get("checksum", False),
+            },
+        }
+    if kind == "gzip":
+        return {"name": "gzip", "configuration": {"level": compressor.get("level", 1)}}
+    raise ConversionError(f"{path}: compressor {kind!r} has no Zarr v3 codec here.")
+
+
+def _v3_to_v2_array(path: str, meta: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """Build the ``.zarray`` of a v3 array and the separator its chunk keys use in v2."""
+    codecs = list(meta.get("codecs") or [])
+    if not codecs or codecs[0].get("name") != "bytes" or len(codecs) > 2:
+        raise ConversionError(
+            f"{path}: codecs {[c.get('name') for c in codecs]} (sharding, transpose or several "
+            "compressors) have no Zarr v2 equivalent."
+        )
+    endian = (codecs[0].get("configuration") or {}).get("endian", "little")
+    dtype = np.dtype(meta["data_type"]).newbyteorder("<" if endian == "little" else ">")
+    compressor = None
+    if len(codecs) == 2:
+        codec, config = codecs[1].get("name"), dict(codecs[1].get("configuration") or {})
+        if codec == "blosc":
+            shuffles = {v: k for k, v in _SHUFFLE.items()}
+            compressor = {
+                "id": "blosc",
+                "cname": config.get("cname", "lz4"),
+                "clevel": config.get("clevel", 5),
+                "shuffle": shuffles[config.get("shuffle", "shuffle")],
+                "blocksize": config.get("blocksize", 0),
+            }
+        elif codec in ("zstd", "gzip"):
+            compressor = {"id": codec, "level": config.get("level", 0 if codec == "zstd" else 1)}
+            if codec == "zstd" and config.get("checksum"):
+                compressor["checksum"] = True
+        else:
+            raise ConversionError(f"{path}: codec {codec!r} has no Zarr v2 equivalent here.")
+    encoding = meta.get("chunk_key_encoding") or {"name": "default"}
+    separator = (encoding.get("configuration") or {}).get(
+        "separator", "." if encoding.get("name") == "v2" else "/"
+    )
+    grid = meta.get("chunk_grid") or {}
+    zarray = {
+        "zarr_format": 2,
+        "shape": list(meta["shape"]),
+        "chunks": list((grid.get("configuration") or {}).get("chunk_shape", meta["shape"])),
+        "dtype": dtype.str,
+        "compressor": compressor,
+        "fill_value": meta.get("fill_value"),
+        "order": "C",
+        "filters": None,
+        "dimension_separator": separator,
+    }
+    return zarray, separator
+
+
+# ----------------------------------------------------------------------------------------
+# the plan: every document to write, every key to remove or rename
+
+
+@dataclass
+class _Plan:
+    writes: list[tuple[str, bytes]] = field(default_factory=list)
+    removes: list[str] = field(default_factory=list)
+    renames: dict[str, tuple[str, str]] = field(default_factory=dict)  # array -> (old, new) enc
+
+
+def _dump(doc: Any) -> bytes:
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _source_version(hierarchy: Hierarchy) -> SpecVersion:
+    seen: set[SpecVersion] = set()
+    for node in hierarchy.values():
+        ome, text = ome_attributes(node.attributes)
+        has_ome = "ome" in node.attributes or any(k in ome for k in SECTION_KEYS)
+        if not has_ome:
+            continue
+        version = (
+            spec_version(text) if text is not None else ("0.4" if ome is node.attributes else None)
+        )
+        if version is None:
+            raise ConversionError(f"{node.path or '/'}: unsupported or missing version {text!r}.")
+        seen.add(version)
+    if not seen:
+        raise ConversionError(f"{hierarchy.target}: no OME-Zarr metadata to convert.")
+    if len(seen) > 1:
+        raise ConversionError(f"{hierarchy.target}: mixed versions {sorted(seen)}.")
+    return seen.pop()
+
+
+def _dataset_axes(hierarchy: Hierarchy) -> dict[str, list[str]]:
+    """Map each array a 0.4 multiscale image refers to onto its axis names."""
+    names: dict[str, list[str]] = {}
+    for node in hierarchy.values():
+        for ms in node.attributes.get("multiscales") or []:
+            axes = [str(a.get("name")) for a in ms.get("axes", []) if isinstance(a, dict)]
+            for ds in ms.get("datasets", []):
+                try:
+                    names[join_key(node.path, ds["path"])] = axes
+                except (NgffGeozarrError, KeyError, TypeError):
+                    continue
+    return names
+
+
+def _depth_order(hierarchy: Hierarchy) -> list[Node]:
+    """Arrays first, then groups from the deepest up, the root last."""
+    nodes = list(hierarchy.values())
+    return sorted(
+        nodes, key=lambda n: (n.node_type != "array", -n.path.count("/") - (n.path != ""))
+    )
+
+
+def _plan(hierarchy: Hierarchy, source: SpecVersion, target: SpecVersion) -> _Plan:
+    plan = _Plan()
+    axes = _dataset_axes(hierarchy) if source == "0.4" else {}
+    v2_to_v3 = source == "0.4"
+    v3_to_v2 = target == "0.4"
+    for node in _depth_order(hierarchy):
+        attrs = convert_attributes(node.attributes, source, target)
+        if v2_to_v3:
+            if node.node_type == "array":
+                doc = _v2_to_v3_array(node.path, node.metadata, attrs, axes.get(node.path))
+            else:
+                doc = {"zarr_format": 3, "node_type": "group", "attributes": attrs}
+            plan.writes.append((join_key(node.path, "zarr.json"), _dump(doc)))
+            plan.removes += [join_key(node.path, d) for d in _V2_DOCS]
+        elif v3_to_v2:
+            if node.node_type == "array":
+                zarray, _ = _v3_to_v2_array(node.path, node.metadata)
+                encoding = node.metadata.get("chunk_key_encoding") or {}
+                if encoding.get("name") != "v2":
+                    plan.renames[node.path] = ("default", zarray["dimension_separator"])
+                names = node.metadata.get("dimension_names")
+                if names is not None:
+                    attrs = {**attrs, "_ARRAY_DIMENSIONS": list(names)}
+                plan.writes.append((join_key(node.path, ".zarray"), _dump(zarray)))
+            else:
+                plan.writes.append((join_key(node.path, ".zgroup"), _dump({"zarr_format": 2})))
+            plan.writes.append((join_key(node.path, ".zattrs"), _dump(attrs)))
+            plan.removes.append(join_key(node.path, "zarr.json"))
+        else:
+            doc = {**node.metadata, "attributes": attrs}
+            plan.writes.append((join_key(node.path, "zarr.json"), _dump(doc)))
+    return plan
+
+
+def _v2_chunk_key(array: str, key: str, separator: str) -> str:
+    rest = key[len(array) + 1 :] if array else key
+    parts = rest.split("/")
+    if parts[0] != "c":
+        return key
+    coords = parts[1:] or ["0"]
+    return join_key(array, separator.join(coords)) if separator == "." else join_key(array, *coords)
+
+
+async def _list_keys(handle: StoreHandle) -> list[str]:
+    return [k async for k in handle.store.list_prefix("")]
+
+
+def _is_metadata(key: str) -> bool:
+    return key.rpartition("/")[2] in ("zarr.json", *_V2_DOCS)
+
+
+# ----------------------------------------------------------------------------------------
+# entry point
+
+
+def convert(
+    src: str | os.PathLike[str],
+    to: SpecVersion,
+    *,
+    out: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+    storage_options: dict[str, Any] | None = None,
+) -> ConversionResult:
+    """Convert a store's OME-Zarr metadata to version ``to``.
+
+    Parameters
+    ----------
+    src
+        The store to convert.
+    to
+        The target version.
+    out
+        Write the converted store here (chunks copied byte for byte) and leave ``src``
+        untouched; ``None`` converts ``src`` in place.
+    overwrite
+        Replace an existing ``out``.
+    storage_options
+        Options for remote stores.
+
+    Returns
+    -------
+    ConversionResult
+        What was written.
+
+    Raises
+    ------
+    ConversionError
+        When the conversion cannot be done (nothing written), or failed while writing (the
+        message says what was left).
+    TargetError
+        When ``src`` (or ``out``) cannot be opened.
+    """
+    source_name = os.fspath(src)
+    with open_store(source_name, "r", storage_options=storage_options) as handle:
+        hierarchy = hierarchy_from_store(handle, discover)
+        errors = [i for i in hierarchy.issues if i.severity is Severity.ERROR]
+        if errors:
+            raise ConversionError(
+                f"{source_name}: its metadata cannot all be read ({errors[0].message}); "
+                "nothing converted."
+            )
+        source = _source_version(hierarchy)
+        if source == to:
+            raise ConversionError(f"{source_name} is already OME-Zarr {to}; nothing to do.")
+        plan = _plan(hierarchy, source, to)
+        result = ConversionResult(source_name, source_name, source, to)
+        if out is not None:
+            result.destination = os.fspath(out)
+            _write_out(handle, plan, result, overwrite, storage_options)
+            return result
+    if plan.renames:
+        arrays = ", ".join(sorted(plan.renames))
+        raise ConversionError(
+            f"Arrays {arrays} use the default chunk key encoding; Zarr v2 names chunks "
+            "differently, and renaming them in place would delete the originals. Use --out."
+        )
+    _write_in_place(source_name, plan, result, storage_options)
+    return result
+
+
+def _write_out(
+    src: StoreHandle,
+    plan: _Plan,
+    result: ConversionResult,
+    overwrite: bool,
+    storage_options: dict[str, Any] | None,
+) -> None:
+    dst_name = result.destination
+    local = "://" not in dst_name
+    if local:
+        dst_path, src_path = Path(dst_name).resolve(), Path(result.source).resolve()
+        if dst_path == src_path or src_path in dst_path.parents or dst_path in src_path.parents:
+            raise ConversionError("The destination must not be, hold or lie inside the source.")
+        if (
+            dst_path.exists() and any(dst_path.iterdir())
+            if dst_path.is_dir()
+            else dst_path.exists()
+        ):
+            if not overwrite:
+                raise ConversionError(f"{dst_name} exists; pass --overwrite to replace it.")
+            if dst_path.is_dir():
+                shutil.rmtree(dst_path)
+            else:
+                dst_path.unlink()
+    mode: StoreMode = "a" if overwrite and not local else "w-"
+    try:
+        dst = open_store(dst_name, mode, storage_options=storage_options)
+    except TargetError as exc:
+        raise ConversionError(f"{dst_name}: {exc}") from exc
+    with dst:
+        for key in src.run(_list_keys(src)):
+            if _is_metadata(key):
+                continue
+            value = src.run(src.read(key))
+            if value is None:
+                continue
+            new_key = key
+            for array, (_, separator) in plan.renames.items():
+                if key.startswith(array + "/" if array else ""):
+                    new_key = _v2_chunk_key(array, key, separator)
+            dst.write_bytes(new_key, value)
+            result.copied += 1
+        for key, doc in plan.writes:
+            dst.write_bytes(key, doc)
+            result.documents += 1
+
+
+def _write_in_place(
+    name: str, plan: _Plan, result: ConversionResult, storage_options: dict[str, Any] | None
+) -> None:
+    with open_store(name, "r+", storage_options=storage_options) as handle:
+        try:
+            for key, doc in plan.writes:
+                handle.write_bytes(key, doc)
+                result.documents += 1
+        except Exception as exc:
+            raise ConversionError(
+                f"Writing the new metadata failed after {result.documents} of "
+                f"{len(plan.writes)} documents ({exc}); no old document was removed, and the "
+                "root still holds the original metadata."
+            ) from exc
+        existing = set(handle.run(_list_keys(handle)))
+        for key in plan.removes:
+            if key in existing:
+                handle.run(handle.store.delete(key))
+                result.removed += 1

@@ -1,0 +1,24 @@
+"""OME-Zarr 0.5 metadata: every section under the ``ome`` namespace, one version for all."""
+
+from __future__ import annotations
+
+from ngff.common.labels import ImageLabel
+from ngff.common.multiscales import Multiscale, check_multiscale, image_facts
+from ngff.common.ome import VersionRules
+from ngff.common.plate import Plate
+from ngff.common.well import Well
+from ngff.v04.well import check_well
+
+__all__ = ["RULES"]
+
+RULES = VersionRules(
+    version="0.5",
+    multiscale=Multiscale,
+    check_multiscale=check_multiscale,
+    image_facts=image_facts,
+    image_label=ImageLabel,
+    plate=Plate,
+    well=Well,
+    check_well=check_well,
+)
+"""The models and rules of OME-Zarr 0.5."""

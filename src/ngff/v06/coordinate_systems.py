@@ -1,0 +1,83 @@
+"""OME-Zarr 0.6 coordinate systems: named lists of axes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import Field
+
+from ngff.common.axes import check_axes, check_axis_names_unique
+from ngff.common.base import OmeModel
+from ngff.common.context import Context, Tokens
+from ngff.v06.axes import AXIS_TYPES, Axis
+
+__all__ = [
+    "CoordinateSystem",
+    "check_array_coordinate_system",
+    "check_coordinate_system_names_unique",
+    "check_coordinate_systems",
+]
+
+_SECTION = "coordinateSystems"
+
+
+class CoordinateSystem(OmeModel):
+    """A named coordinate system and its axes."""
+
+    name: str = Field(min_length=1)
+    axes: list[Axis] = Field(min_length=1, max_length=5)
+
+
+def check_coordinate_system_names_unique(
+    ctx: Context, systems: Sequence[CoordinateSystem], at: Tokens
+) -> None:
+    """Ensure coordinate system names are unique.
+
+    Spec: coordinateSystems — the name "MUST be a non-empty string that is unique among all
+    entries under coordinateSystems".
+    """
+    seen: set[str] = set()
+    for i, cs in enumerate(systems):
+        if cs.name in seen:
+            ctx.error(
+                "ngff.coordinate-systems.unique-names",
+                [*at, i, "name"],
+                f"Coordinate system name {cs.name!r} is used more than once.",
+                _SECTION,
+            )
+        seen.add(cs.name)
+
+
+def check_array_coordinate_system(ctx: Context, cs: CoordinateSystem, at: Tokens) -> None:
+    """Ensure a coordinate system of ``array`` axes has at least two of them.
+
+    Spec: axes schema — a coordinate system holds 2 or 3 space axes, or at least 2 array axes.
+    """
+    if len(cs.axes) < 2:
+        ctx.error(
+            "ngff.axes.count",
+            [*at, "axes"],
+            f"Expected at least 2 array axes. Got {len(cs.axes)}.",
+            "axes",
+        )
+    check_axis_names_unique(ctx, cs.axes, [*at, "axes"])
+
+
+def check_coordinate_systems(ctx: Context, systems: Sequence[CoordinateSystem], at: Tokens) -> None:
+    """Run every rule on a list of coordinate systems.
+
+    Parameters
+    ----------
+    ctx
+        The check context.
+    systems
+        The parsed coordinate systems.
+    at
+        Where the list is, relative to the OME metadata.
+    """
+    check_coordinate_system_names_unique(ctx, systems, at)
+    for i, cs in enumerate(systems):
+        if cs.axes and all(a.type == "array" for a in cs.axes):
+            check_array_coordinate_system(ctx, cs, [*at, i])
+        else:
+            check_axes(ctx, cs.axes, [*at, i, "axes"], AXIS_TYPES)

@@ -1,0 +1,403 @@
+"""OME-Zarr 0.6 coordinate transformations: the RFC-5 set.
+
+``identity``, ``mapAxis``, ``projectAxis``, ``translation``, ``scale``, ``affine``,
+``rotation``, ``sequence``, ``displacements``, ``coordinates``, ``inverseOf``, ``bijection``
+and ``byDimension``, told apart by their ``type``. Each may name its ``input`` and ``output``
+as ``{"name": ..., "path": ...}`` references to coordinate systems; where those are required
+depends on where the transformation is stored (see ``ngff.v06.multiscales`` and
+``ngff.v06.scene``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Annotated, Literal, TypeAlias
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from ngff.common.base import OmeModel
+from ngff.common.context import Context, Tokens
+
+__all__ = [
+    "Affine",
+    "Bijection",
+    "ByDimension",
+    "ByDimensionItem",
+    "CoordinateReference",
+    "Coordinates",
+    "Displacements",
+    "Identity",
+    "InverseOf",
+    "MapAxis",
+    "ProjectAxis",
+    "Rotation",
+    "Scale",
+    "Sequence_",
+    "Transformation",
+    "TransformationBase",
+    "Translation",
+    "check_by_dimension",
+    "check_references",
+    "check_transformation_dimensions",
+    "walk_transformations",
+]
+
+_SECTION = "coordinateTransformations"
+_AxisIndex = Annotated[int, Field(ge=0, le=4)]
+_Interpolation: TypeAlias = Literal["nearest", "linear", "cubic"]
+
+
+class CoordinateReference(OmeModel):
+    """A reference to a coordinate system: its ``name``, in the group at ``path``."""
+
+    name: str | None = None
+    path: str | None = None
+
+
+class TransformationBase(OmeModel):
+    """What every transformation may carry: a name, an input and an output."""
+
+    name: str | None = None
+    input: CoordinateReference | None = None
+    output: CoordinateReference | None = None
+
+
+def _one_of(model: OmeModel, inline: str) -> None:
+    has_inline = getattr(model, inline) is not None
+    has_path = getattr(model, "path", None) is not None
+    if not has_inline and not has_path:
+        raise PydanticCustomError(
+            "ngff.transforms.parameters",
+            "A {kind} transformation needs its parameters: '{inline}' or 'path'.",
+            {"kind": getattr(model, "type", "?"), "inline": inline},
+        )
+
+
+class Identity(TransformationBase):
+    """The identity."""
+
+    type: Literal["identity"]
+
+
+class MapAxis(TransformationBase):
+    """An axis permutation: the input axis index of each output axis."""
+
+    type: Literal["mapAxis"]
+    mapAxis: list[_AxisIndex] = Field(min_length=2, max_length=5)
+
+    @model_validator(mode="after")
+    def _unique(self) -> MapAxis:
+        """Spec: mapAxis — the indices form a permutation (schema: ``uniqueItems``)."""
+        if len(set(self.mapAxis)) != len(self.mapAxis):
+            raise PydanticCustomError(
+                "ngff.transforms.map-axis", "Expected each input axis index once."
+            )
+        return self
+
+
+class ProjectAxis(TransformationBase):
+    """Drops input axes and/or inserts output axes."""
+
+    type: Literal["projectAxis"]
+    droppedInputs: list[_AxisIndex] | None = Field(default=None, min_length=1, max_length=3)
+    createdOutputs: list[_AxisIndex] | None = Field(default=None, min_length=1, max_length=3)
+
+    @model_validator(mode="after")
+    def _some_axes(self) -> ProjectAxis:
+        """Spec: projectAxis — at least one of the lists, each index once."""
+        lists = [v for v in (self.droppedInputs, self.createdOutputs) if v is not None]
+        if not lists:
+            raise PydanticCustomError(
+                "ngff.transforms.parameters",
+                "A projectAxis transformation needs 'droppedInputs' or 'createdOutputs'.",
+            )
+        if any(len(set(v)) != len(v) for v in lists):
+            raise PydanticCustomError(
+                "ngff.transforms.project-axis", "Expected each axis index once."
+            )
+        return self
+
+
+class Translation(TransformationBase):
+    """A translation: one offset per axis, inline or in an array at ``path``."""
+
+    type: Literal["translation"]
+    translation: list[float] | None = None
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Translation:
+        """Spec: translation — one of 'translation' or 'path'."""
+        _one_of(self, "translation")
+        return self
+
+
+class Scale(TransformationBase):
+    """A scale: one positive factor per axis, inline or in an array at ``path``."""
+
+    type: Literal["scale"]
+    scale: list[Annotated[float, Field(gt=0)]] | None = None
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Scale:
+        """Spec: scale — one of 'scale' or 'path'."""
+        _one_of(self, "scale")
+        return self
+
+
+class Affine(TransformationBase):
+    """An affine matrix, inline (rows) or in an array at ``path``."""
+
+    type: Literal["affine"]
+    affine: list[list[float]] | None = None
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Affine:
+        """Spec: affine — one of 'affine' or 'path'; rows of equal length."""
+        _one_of(self, "affine")
+        if self.affine is not None and len({len(r) for r in self.affine}) > 1:
+            raise PydanticCustomError(
+                "ngff.transforms.matrix", "Expected matrix rows of equal length."
+            )
+        return self
+
+
+class Rotation(TransformationBase):
+    """A rotation matrix (square, 2 to 5 rows), inline or in an array at ``path``."""
+
+    type: Literal["rotation"]
+    rotation: list[list[float]] | None = None
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Rotation:
+        """Spec: rotation — one of 'rotation' or 'path'; a square matrix of size 2 to 5."""
+        _one_of(self, "rotation")
+        m = self.rotation
+        if m is not None and not (2 <= len(m) <= 5 and all(len(r) == len(m) for r in m)):
+            raise PydanticCustomError(
+                "ngff.transforms.matrix", "Expected a square matrix of 2 to 5 rows."
+            )
+        return self
+
+
+class Sequence_(TransformationBase):
+    """Transformations applied in order."""
+
+    type: Literal["sequence"]
+    transformations: list[Transformation]
+
+
+class Displacements(TransformationBase):
+    """A displacement field stored in the array at ``path``."""
+
+    type: Literal["displacements"]
+    path: str
+    interpolation: _Interpolation | None = None
+
+
+class Coordinates(TransformationBase):
+    """A coordinate field stored in the array at ``path``."""
+
+    type: Literal["coordinates"]
+    path: str
+    interpolation: _Interpolation | None = None
+
+
+class InverseOf(TransformationBase):
+    """The inverse of a transformation that has no closed-form inverse."""
+
+    type: Literal["inverseOf"]
+    transformation: Transformation
+
+
+class Bijection(TransformationBase):
+    """An invertible transformation given by both directions."""
+
+    type: Literal["bijection"]
+    forward: Transformation
+    inverse: Transformation
+
+
+class ByDimensionItem(OmeModel):
+    """One lower-dimensional transformation of a ``byDimension`` and the axes it maps."""
+
+    transformation: Transformation
+    inputAxes: list[Annotated[int, Field(ge=0)]]
+    outputAxes: list[Annotated[int, Field(ge=0)]]
+
+
+class ByDimension(TransformationBase):
+    """A transformation built from lower-dimensional ones on subsets of axes."""
+
+    type: Literal["byDimension"]
+    transformations: list[ByDimensionItem]
+
+
+Transformation: TypeAlias = Annotated[
+    Identity
+    | MapAxis
+    | ProjectAxis
+    | Translation
+    | Scale
+    | Affine
+    | Rotation
+    | Sequence_
+    | Displacements
+    | Coordinates
+    | InverseOf
+    | Bijection
+    | ByDimension,
+    Field(discriminator="type"),
+]
+"""Any 0.6 coordinate transformation, told apart by its ``type``."""
+
+for _model in (Sequence_, InverseOf, Bijection, ByDimensionItem, ByDimension):
+    _model.model_rebuild()
+
+
+def walk_transformations(
+    transform: TransformationBase, at: Tokens
+) -> Iterator[tuple[TransformationBase, list[str | int]]]:
+    """Yield a transformation and every transformation nested in it, with their places.
+
+    Parameters
+    ----------
+    transform
+        The outer transformation.
+    at
+        Its place, relative to the OME metadata.
+
+    Yields
+    ------
+    tuple
+        Each transformation and its reference tokens.
+    """
+    here = list(at)
+    yield transform, here
+    if isinstance(transform, Sequence_):
+        for i, t in enumerate(transform.transformations):
+            yield from walk_transformations(t, [*here, "transformations", i])
+    elif isinstance(transform, InverseOf):
+        yield from walk_transformations(transform.transformation, [*here, "transformation"])
+    elif isinstance(transform, Bijection):
+        yield from walk_transformations(transform.forward, [*here, "forward"])
+        yield from walk_transformations(transform.inverse, [*here, "inverse"])
+    elif isinstance(transform, ByDimension):
+        for i, item in enumerate(transform.transformations):
+            yield from walk_transformations(
+                item.transformation, [*here, "transformations", i, "transformation"]
+            )
+
+
+def check_references(
+    ctx: Context,
+    transform: TransformationBase,
+    at: Tokens,
+    systems: Mapping[str, int],
+    *,
+    section: str,
+) -> None:
+    """Ensure a stored transformation names its input and output coordinate systems.
+
+    Spec: coordinateTransformations — "MUST contain the field 'output' ... MUST contain the
+    field 'input'" (except inside a sequence or inverseOf); a reference without ``path``
+    names a coordinate system defined in the same metadata document.
+    """
+    for key in ("input", "output"):
+        ref: CoordinateReference | None = getattr(transform, key)
+        if ref is None or (ref.name is None and ref.path is None):
+            ctx.error(
+                "ngff.transforms.input-output",
+                [*at, key] if ref is not None else at,
+                f"The transformation has no {key!r} coordinate system.",
+                section,
+            )
+        elif ref.path is None and ref.name not in systems:
+            ctx.error(
+                "ngff.transforms.unknown-coordinate-system",
+                [*at, key, "name"],
+                f"{key.capitalize()} {ref.name!r} names no coordinate system of this "
+                f"document (known: {', '.join(sorted(systems)) or 'none'}).",
+                section,
+            )
+
+
+def check_transformation_dimensions(
+    ctx: Context, transform: TransformationBase, at: Tokens, n_in: int, n_out: int
+) -> None:
+    """Ensure vector and permutation parameters have one value per axis.
+
+    Spec: coordinateTransformations — "Parameter values MUST be compatible with input and
+    output space dimensionality".
+    """
+    if isinstance(transform, Scale | Translation):
+        values = transform.scale if isinstance(transform, Scale) else transform.translation
+        if values is not None and not len(values) == n_in == n_out:
+            ctx.error(
+                f"ngff.transforms.{transform.type}-length",
+                [*at, transform.type],
+                f"Expected {n_in} values (input) for {n_out} output axes. Got {len(values)}.",
+                _SECTION,
+            )
+    elif isinstance(transform, MapAxis) and len(transform.mapAxis) != n_out:
+        ctx.error(
+            "ngff.transforms.map-axis",
+            [*at, "mapAxis"],
+            f"Expected one index per output axis ({n_out}). Got {len(transform.mapAxis)}.",
+            _SECTION,
+        )
+    elif isinstance(transform, MapAxis) and max(transform.mapAxis) >= n_in:
+        ctx.error(
+            "ngff.transforms.map-axis",
+            [*at, "mapAxis"],
+            f"Expected input axis indices below {n_in}. Got {transform.mapAxis}.",
+            _SECTION,
+        )
+
+
+def check_by_dimension(
+    ctx: Context, transform: ByDimension, at: Tokens, n_in: int, n_out: int
+) -> None:
+    """Ensure a byDimension maps existing axes and covers each output axis exactly once.
+
+    Spec: byDimension — "Every axis name in a child transformation's input_axes MUST
+    correspond to ... this parent object's input coordinate system. Every axis ... in the
+    parent byDimension's output coordinate system MUST appear in exactly one child
+    transformation's output_axes".
+    """
+    seen: dict[int, int] = {}
+    for i, item in enumerate(transform.transformations):
+        where = [*at, "transformations", i]
+        for key, axes, n in (
+            ("inputAxes", item.inputAxes, n_in),
+            ("outputAxes", item.outputAxes, n_out),
+        ):
+            bad = [a for a in axes if a >= n]
+            if bad:
+                ctx.error(
+                    "ngff.transforms.by-dimension",
+                    [*where, key],
+                    f"Axis indices {bad} do not exist in a {n}-dimensional coordinate system.",
+                    "byDimension",
+                )
+        for a in item.outputAxes:
+            if a in seen:
+                ctx.error(
+                    "ngff.transforms.by-dimension",
+                    [*where, "outputAxes"],
+                    f"Output axis {a} is already produced by transformation {seen[a]}.",
+                    "byDimension",
+                )
+            seen.setdefault(a, i)
+    missing = sorted(set(range(n_out)) - set(seen))
+    if missing:
+        ctx.error(
+            "ngff.transforms.by-dimension",
+            [*at, "transformations"],
+            f"Output axes {missing} are produced by no child transformation.",
+            "byDimension",
+        )
