@@ -16,6 +16,9 @@ The hierarchy::
     │   └── StoreAccessError        the store refused or failed a request (network, permission)
     ├── UnsafePathError             a key or path would leave the store root
     └── ReadOnlyError               a write was asked of a store opened read-only
+
+Convention packages derive their own from the root where they need one
+(``ngff.convert.ConversionError``: a conversion that cannot be done safely).
 """
 
 from __future__ import annotations

@@ -1,0 +1,219 @@
+"""One self-contained HTML page showing a store: its tree, its issues, its levels.
+
+The page embeds its style and its images (PNG data URIs) and loads nothing: it opens from a
+file, offline, with no server and no CORS to satisfy. Every issue links to its node in the
+tree; every node shows how many issues it has. Thumbnails are made by the caller (see
+:mod:`ngff_geozarr.core.thumbnail`), which knows what the levels of its convention are.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ngff_geozarr.core.hierarchy import Hierarchy, Node
+from ngff_geozarr.core.info import Detect, summarize_array
+from ngff_geozarr.core.report import Issue, Report, Severity
+
+__all__ = ["Thumbnail", "render_html"]
+
+
+@dataclass(frozen=True, slots=True)
+class Thumbnail:
+    """A picture of one level, with what to say under it.
+
+    Parameters
+    ----------
+    path
+        The node path of the level's array.
+    title
+        A short heading (``"cells, level 2"``).
+    png
+        The image, PNG-encoded.
+    caption
+        Further lines (scale, what is overlaid, which slice).
+    """
+
+    path: str
+    title: str
+    png: bytes
+    caption: tuple[str, ...] = ()
+
+
+_STYLE = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1d1f21}
+h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1.1rem;margin:2rem 0 .6rem}
+.verdict{font-weight:700;padding:.1rem .5rem;border-radius:4px;color:#fff}
+.valid{background:#2e7d32}.invalid{background:#c62828}.unreadable{background:#6a1b9a}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem;
+text-align:left;vertical-align:top}code{font-size:.92em}
+.error{color:#c62828;font-weight:600}.warning{color:#b26a00;font-weight:600}
+ul.tree,ul.tree ul{list-style:none;padding-left:1.2rem;margin:0}
+ul.tree li{margin:.1rem 0}.group{font-weight:600;color:#1a4d8f}.arr{color:#555}
+.label{color:#2e7d32}.count{font-size:.8em;border-radius:8px;padding:0 .4rem;margin-left:.3rem;
+color:#fff}.count.error{background:#c62828}.count.warning{background:#b26a00}
+.thumbs{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;max-width:300px}
+figure img{max-width:300px;max-height:300px;image-rendering:pixelated;
+background:repeating-conic-gradient(#eee 0 25%,#fff 0 50%) 0 0/16px 16px;border:1px solid #ccc}
+figcaption{font-size:.85em;color:#444}:target{background:#fff3c4}
+""".strip()
+
+
+def _node_ids(hierarchy: Hierarchy) -> dict[str, str]:
+    return {path: f"node-{i}" for i, path in enumerate(hierarchy)}
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _verdict(report: Report) -> str:
+    if not report.readable:
+        return '<span class="verdict unreadable">UNREADABLE</span>'
+    if report.valid:
+        return '<span class="verdict valid">VALID</span>'
+    return '<span class="verdict invalid">INVALID</span>'
+
+
+def _issue_rows(issues: Sequence[Issue], ids: dict[str, str]) -> str:
+    if not issues:
+        return "<p>No issues.</p>"
+    rows = []
+    for issue in issues:
+        where = "/" + issue.path if issue.path else "/ (root)"
+        node = (
+            f'<a href="#{ids[issue.path]}">{_esc(where)}</a>' if issue.path in ids else _esc(where)
+        )
+        ref = _esc(issue.reference) if issue.reference else ""
+        rows.append(
+            f'<tr class="issue"><td class="{issue.severity.value}">{issue.severity.value}</td>'
+            f"<td><code>{_esc(issue.rule)}</code></td><td>{node}</td>"
+            f"<td><code>{_esc(issue.pointer)}</code></td><td>{_esc(issue.message)}</td>"
+            f"<td>{ref}</td></tr>"
+        )
+    head = (
+        "<tr><th>severity</th><th>rule</th><th>node</th><th>pointer</th><th>message</th>"
+        "<th>spec</th></tr>"
+    )
+    return f'<table id="issues">{head}{"".join(rows)}</table>'
+
+
+def _counts(issues: Sequence[Issue], path: str) -> str:
+    n_err = sum(1 for i in issues if i.path == path and i.severity is Severity.ERROR)
+    n_warn = sum(1 for i in issues if i.path == path and i.severity is Severity.WARNING)
+    out = ""
+    if n_err:
+        out += f'<span class="count error" title="errors">{n_err}</span>'
+    if n_warn:
+        out += f'<span class="count warning" title="warnings">{n_warn}</span>'
+    return out
+
+
+def _node_line(node: Node, hierarchy: Hierarchy, detect: Detect, issues: Sequence[Issue]) -> str:
+    name = _esc(node.name or "/")
+    if node.node_type == "group":
+        text = f'<span class="group">{name}</span>'
+    else:
+        summary = summarize_array(node)
+        if summary is None:
+            detail = "array metadata did not parse"
+        else:
+            parts = [f"{summary.shape} {summary.dtype}"]
+            if summary.chunks is not None:
+                parts.append(f"chunks {summary.chunks}")
+            if summary.shards is not None:
+                parts.append(f"shards {summary.shards}")
+            parts.append("codecs " + (",".join(summary.codecs) or "none"))
+            parts.append(f"fill {json.dumps(summary.fill_value)}")
+            detail = "  ".join(parts)
+        text = f'{name} <span class="arr">{_esc(detail)}</span>'
+    labels = detect(node, hierarchy)
+    if labels:
+        text += f' <span class="label">[{_esc("; ".join(labels))}]</span>'
+    return text + _counts(issues, node.path)
+
+
+def _tree(hierarchy: Hierarchy, detect: Detect, issues: Sequence[Issue]) -> str:
+    ids = _node_ids(hierarchy)
+
+    def branch(node: Node) -> str:
+        children = hierarchy.children(node.path)
+        inner = "".join(branch(c) for c in children)
+        sub = f"<ul>{inner}</ul>" if inner else ""
+        line = _node_line(node, hierarchy, detect, issues)
+        return f'<li id="{ids[node.path]}" data-path="{_esc(node.path)}">{line}{sub}</li>'
+
+    root = hierarchy.root
+    if root is None:
+        return "<p>No node could be read.</p>"
+    return f'<ul class="tree" id="tree">{branch(root)}</ul>'
+
+
+def _thumbnails(thumbnails: Sequence[Thumbnail], ids: dict[str, str]) -> str:
+    if not thumbnails:
+        return "<p>No multiscale levels to show.</p>"
+    figures = []
+    for t in thumbnails:
+        data = base64.b64encode(t.png).decode("ascii")
+        link = f' <a href="#{ids[t.path]}">/{_esc(t.path)}</a>' if t.path in ids else ""
+        lines = "".join(f"<br>{_esc(line)}" for line in t.caption)
+        figures.append(
+            f'<figure><img class="thumbnail" alt="{_esc(t.title)}" '
+            f'src="data:image/png;base64,{data}"><figcaption><b>{_esc(t.title)}</b>{link}'
+            f"{lines}</figcaption></figure>"
+        )
+    return f'<div class="thumbs" id="levels">{"".join(figures)}</div>'
+
+
+def render_html(
+    *,
+    title: str,
+    hierarchy: Hierarchy | None,
+    report: Report,
+    detect: Detect,
+    thumbnails: Sequence[Thumbnail] = (),
+) -> str:
+    """Render the page.
+
+    Parameters
+    ----------
+    title
+        The page's heading (the target, usually).
+    hierarchy
+        What the store holds; ``None`` when it could not be read.
+    report
+        The validation report (its issues are linked to the tree).
+    detect
+        Labels each node with the conventions it follows.
+    thumbnails
+        Pictures of the multiscale levels.
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
+    what = " ".join(p for p in (report.convention, report.version, report.node_type) if p)
+    n_err, n_warn = len(report.errors), len(report.warnings)
+    ids = _node_ids(hierarchy) if hierarchy is not None else {}
+    tree = (
+        _tree(hierarchy, detect, report.issues)
+        if hierarchy is not None
+        else "<p>The target could not be read.</p>"
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<style>{_STYLE}</style></head><body>"
+        f"<h1>{_esc(title)}</h1>"
+        f"<p>{_verdict(report)} {_esc(what)} — {n_err} error{'s' * (n_err != 1)}, "
+        f"{n_warn} warning{'s' * (n_warn != 1)}</p>"
+        f"<h2>Issues</h2>{_issue_rows(report.issues, ids)}"
+        f"<h2>Levels</h2>{_thumbnails(thumbnails, ids)}"
+        f"<h2>Tree</h2>{tree}"
+        "</body></html>\n"
+    )
