@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 # (the default "lenient" mode uses an import hook that static tools cannot see).
 EDITABLE := --config-settings editable_mode=strict
 
-.PHONY: demo test lint typecheck pytest install install-test clean
+.PHONY: demo test lint typecheck pytest install install-test peers clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,18 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed-base
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . $(EDITABLE)
 
+# Peer readers used by interoperability tests and benchmarks live in a venv of their own:
+# ome-zarr-models pins pydantic below the versions this project must support, and must not
+# decide the versions the project's own tests run with. Tests drive it in subprocesses.
+PEERS := .venv-peers
+$(PEERS)/.installed: Makefile
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet --upgrade pip
+	$(PEERS)/bin/python -m pip install --quiet ome-zarr ome-zarr-models ngff-zarr psutil
+	touch $@
+
+peers: $(PEERS)/.installed
+
 install-test: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . $(EDITABLE)
 
@@ -45,10 +57,10 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy -p ngff -p geozarr -p ngff_geozarr
 
-pytest: install-test
+pytest: install-test peers
 	$(BIN)/pytest
 
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) build *.egg-info src/*.egg-info .mypy_cache .pytest_cache .ruff_cache

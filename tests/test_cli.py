@@ -58,7 +58,7 @@ def test_private_s3_bucket(
     samples: tuple[Path, Path], s3_upload: Callable[..., str], s3_endpoint: str
 ) -> None:
     url = s3_upload(samples[0], "cli-secret", public=False)
-    result = run("ngff", "info", url, "-o", f"endpoint_url={s3_endpoint}")
+    result = run("ngff", "info", url, "--storage-option", f"endpoint_url={s3_endpoint}")
     assert_one_line_failure(result, "Forbidden")
 
 
@@ -68,7 +68,7 @@ def test_bad_option_is_one_line() -> None:
 
 
 def test_bad_storage_option_is_one_line(samples: tuple[Path, Path]) -> None:
-    result = run("ngff", "info", str(samples[0]), "-o", "novalue")
+    result = run("ngff", "info", str(samples[0]), "--storage-option", "novalue")
     assert_one_line_failure(result, "KEY=VALUE")
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "console_for_output",
     "emit_report",
     "make_info_command",
+    "make_report_command",
     "parse_storage_options",
     "run_guarded",
     "storage_option",
@@ -74,7 +75,7 @@ def parse_storage_options(values: tuple[str, ...]) -> dict[str, Any]:
 
 
 def storage_option(command: _F) -> _F:
-    """Add ``--storage-option KEY=VALUE`` (``-o``) to a command that reads a target.
+    """Add ``--storage-option KEY=VALUE`` to a command that reads a target.
 
     Parameters
     ----------
@@ -89,7 +90,6 @@ def storage_option(command: _F) -> _F:
     """
     return click.option(
         "--storage-option",
-        "-o",
         "storage_options",
         multiple=True,
         metavar="KEY=VALUE",
@@ -142,6 +142,55 @@ def make_info_command(detect: Detect, discover: Discover, convention: str) -> cl
         sys.exit(Report(target, hierarchy.issues).exit_code)
 
     return info
+
+
+def make_report_command(
+    build: Callable[[str, dict[str, Any]], tuple[str, Report]], convention: str
+) -> click.Command:
+    """Build the ``report`` command of a convention's CLI.
+
+    Parameters
+    ----------
+    build
+        Validates a target and renders its page: ``(target, storage_options) -> (html,
+        report)``.
+    convention
+        The convention's name, for the help text.
+
+    Returns
+    -------
+    click.Command
+        ``report TARGET -o FILE [--storage-option KEY=VALUE ...]``; it exits with the
+        validation's code (0 valid, 1 invalid, 2 unreadable), the page written in every case.
+    """
+
+    @click.command(
+        name="report",
+        help=f"Write a self-contained HTML page about TARGET: its tree, the {convention} "
+        "validation report with each issue linked to its node, and a thumbnail of each "
+        "image. The page embeds its images and opens from a file, offline. Exit codes as "
+        "for validate.",
+    )
+    @click.argument("target")
+    @click.option(
+        "--output",
+        "-o",
+        "output",
+        required=True,
+        type=click.Path(dir_okay=False, writable=True),
+        help="The HTML file to write.",
+    )
+    @storage_option
+    def report(target: str, output: str, storage_options: tuple[str, ...]) -> None:
+        page, result = build(target, parse_storage_options(storage_options))
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        verdict = "valid" if result.valid else "unreadable" if not result.readable else "invalid"
+        n_err, n_warn = len(result.errors), len(result.warnings)
+        click.echo(f"wrote {output}: {verdict}, {n_err} error(s), {n_warn} warning(s)")
+        sys.exit(result.exit_code)
+
+    return report
 
 
 def console_for_output() -> Console:

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
-from ngff_geozarr.core.info import Detect, summarize_array
+from ngff_geozarr.core.info import Detect, format_array_summary, summarize_array
 from ngff_geozarr.core.report import Issue, Report, Severity
 
-__all__ = ["Thumbnail", "render_html"]
+__all__ = ["Thumbnail", "level_line", "render_html"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +55,41 @@ ul.tree li{margin:.1rem 0}.group{font-weight:600;color:#1a4d8f}.arr{color:#555}
 .label{color:#2e7d32}.count{font-size:.8em;border-radius:8px;padding:0 .4rem;margin-left:.3rem;
 color:#fff}.count.error{background:#c62828}.count.warning{background:#b26a00}
 .thumbs{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;max-width:300px}
-figure img{max-width:300px;max-height:300px;image-rendering:pixelated;
+figure img{width:256px;height:auto;image-rendering:pixelated;
 background:repeating-conic-gradient(#eee 0 25%,#fff 0 50%) 0 0/16px 16px;border:1px solid #ccc}
 figcaption{font-size:.85em;color:#444}:target{background:#fff3c4}
 """.strip()
+
+
+def level_line(node: Node, label: str | None = None) -> str:
+    """Describe one level for a thumbnail's caption: name, shape, dtype, chunks, shards.
+
+    Parameters
+    ----------
+    node
+        The level's array node.
+    label
+        What to call it; its path when omitted.
+
+    Returns
+    -------
+    str
+        One line, such as ``"1: (16, 48, 48) uint16, chunks (8, 48, 48)"``.
+    """
+    name = node.path if label is None else label
+    s = summarize_array(node)
+    if s is None:
+        return f"{name}: array metadata did not parse"
+    line = f"{name}: {_shape(s.shape)} {s.dtype}"
+    if s.chunks is not None:
+        line += f", chunks {_shape(s.chunks)}"
+    if s.shards is not None:
+        line += f", shards {_shape(s.shards)}"
+    return line
+
+
+def _shape(values: Sequence[int]) -> str:
+    return "(" + ", ".join(str(v) for v in values) + ")"
 
 
 def _node_ids(hierarchy: Hierarchy) -> dict[str, str]:
@@ -118,17 +148,9 @@ def _node_line(node: Node, hierarchy: Hierarchy, detect: Detect, issues: Sequenc
         text = f'<span class="group">{name}</span>'
     else:
         summary = summarize_array(node)
-        if summary is None:
-            detail = "array metadata did not parse"
-        else:
-            parts = [f"{summary.shape} {summary.dtype}"]
-            if summary.chunks is not None:
-                parts.append(f"chunks {summary.chunks}")
-            if summary.shards is not None:
-                parts.append(f"shards {summary.shards}")
-            parts.append("codecs " + (",".join(summary.codecs) or "none"))
-            parts.append(f"fill {json.dumps(summary.fill_value)}")
-            detail = "  ".join(parts)
+        detail = (
+            "array metadata did not parse" if summary is None else format_array_summary(summary)
+        )
         text = f'{name} <span class="arr">{_esc(detail)}</span>'
     labels = detect(node, hierarchy)
     if labels:

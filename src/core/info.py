@@ -27,6 +27,7 @@ from ngff_geozarr.core.report import Report, format_issue
 __all__ = [
     "ArraySummary",
     "Detect",
+    "format_array_summary",
     "info_dict",
     "render_info_text",
     "summarize_array",
@@ -174,13 +175,31 @@ def _node_label(node: Node, labels: Sequence[str]) -> Text:
         if summary is None:
             text.append("  (array metadata did not parse)", style="red")
         else:
-            text.append("  " + _array_line(summary))
+            text.append("  " + format_array_summary(summary))
     if labels:
         text.append("  [" + "; ".join(labels) + "]", style="green")
     return text
 
 
-def _array_line(s: ArraySummary) -> str:
+def format_array_summary(s: ArraySummary) -> str:
+    """Lay an array summary out on one line, as ``info`` shows it.
+
+    Parameters
+    ----------
+    s
+        The summary.
+
+    Returns
+    -------
+    str
+        Shape and dtype, chunks, shards, codecs, fill value, dimension names.
+
+    Examples
+    --------
+    >>> format_array_summary(ArraySummary((160,), "float64", (160,), None, ("bytes",), 0.0,
+    ...                                   ("x",), 1))
+    '(160) float64  chunks (160)  codecs bytes  fill 0.0  dims (x)'
+    """
     parts = [f"{_shape_str(s.shape)} {s.dtype}"]
     if s.chunks is not None:
         parts.append(f"chunks {_shape_str(s.chunks)}")

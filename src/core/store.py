@@ -19,8 +19,10 @@ variables (``AWS_ACCESS_KEY_ID``, ``AWS_PROFILE``, ...); the endpoint comes from
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
+import re
 import urllib.parse
 import urllib.request
 from collections.abc import Coroutine, MutableMapping, Sequence
@@ -49,10 +51,13 @@ from ngff_geozarr.core.errors import (
 )
 
 __all__ = [
+    "COMPRESSIONS",
     "CONSOLIDATED_LIMIT",
     "DOCUMENT_LIMIT",
     "MAX_CONCURRENCY",
     "METADATA_KEYS",
+    "ArrayIO",
+    "Compression",
     "StoreHandle",
     "StoreKind",
     "StoreMode",
@@ -75,6 +80,21 @@ ZarrFormat = Literal[2, 3]
 
 METADATA_KEYS = ("zarr.json", ".zgroup", ".zarray", ".zattrs", ".zmetadata")
 """The names of Zarr metadata documents in formats 3 and 2."""
+
+Compression = Literal["blosc-zstd", "zstd", "none"]
+"""A named compression preset for arrays written by the toolkit:
+
+- ``"blosc-zstd"``: Blosc with the zstd compressor, level 5, byte shuffle (the default: shuffle
+  groups the bytes of multi-byte samples, which is what makes 16-bit microscopy data compress);
+- ``"zstd"``: plain zstd, level 3;
+- ``"none"``: no compression.
+"""
+COMPRESSIONS: tuple[Compression, ...] = ("blosc-zstd", "zstd", "none")
+"""The names of the compression presets, the default first."""
+
+# A write interrupted by a killed process leaves ``<key>.<32 hex digits>.partial`` behind in a
+# local store (zarr writes to a temporary file and renames it into place).
+_PARTIAL_WRITE = re.compile(r"\.[0-9a-f]{32}\.partial$")
 
 DOCUMENT_LIMIT = 16 * 2**20
 """Largest metadata document read (bytes); a larger one is reported, not parsed."""
@@ -410,6 +430,128 @@ class StoreHandle:
         )
         arr[...] = values
 
+    def create_empty_array(
+        self,
+        path: str,
+        *,
+        shape: Sequence[int],
+        dtype: npt.DTypeLike,
+        chunks: Sequence[int],
+        shards: Sequence[int] | None = None,
+        compression: Compression = "blosc-zstd",
+        compressors: Sequence[dict[str, Any]] | None = None,
+        fill_value: Any = None,
+        dimension_names: Sequence[str] | None = None,
+        attributes: dict[str, Any] | None = None,
+        zarr_format: ZarrFormat = 3,
+        chunk_key_separator: Literal["/", "."] = "/",
+    ) -> ArrayIO:
+        """Create an array without writing any chunk, replacing any array at ``path``.
+
+        Parameters
+        ----------
+        path
+            The array's path.
+        shape
+            Its shape; nothing of that size is allocated.
+        dtype
+            Its data type.
+        chunks
+            Chunk shape (inner chunks when sharded).
+        shards
+            Shard shape (Zarr format 3 only), a multiple of ``chunks``; unsharded when omitted.
+        compression
+            A named preset (see :data:`Compression`), used unless ``compressors`` is given.
+        compressors
+            Compressors as JSON objects, in the form of the Zarr format (``{"name": ...,
+            "configuration": ...}`` in format 3, numcodecs' ``{"id": ...}`` in format 2).
+        fill_value
+            The fill value; zarr's default for the dtype when omitted.
+        dimension_names
+            Names of the dimensions (format 3; in format 2 the caller writes
+            ``_ARRAY_DIMENSIONS`` into the attributes).
+        attributes
+            The array's attributes.
+        zarr_format
+            The Zarr format of the array.
+        chunk_key_separator
+            The separator in chunk keys: ``"/"`` (nested keys, as OME-Zarr 0.4 requires in
+            format 2; the default encoding of format 3) or ``"."``.
+
+        Returns
+        -------
+        ArrayIO
+            The new array, opened for region writes.
+
+        Raises
+        ------
+        ValueError
+            When ``shards`` is given for Zarr format 2, or a preset name is unknown.
+        """
+        self._writable()
+        check_key(path)
+        if shards is not None and zarr_format != 3:
+            raise ValueError("Expected no shards for Zarr format 2 (sharding is format 3 only).")
+        encoding = {
+            "name": "default" if zarr_format == 3 else "v2",
+            "separator": chunk_key_separator,
+        }
+        codecs: Any = list(compressors) if compressors is not None else None
+        if compressors is None:
+            codecs = _compressors(compression, zarr_format)
+        zarr.create_array(
+            store=self.store,
+            name=path,
+            shape=tuple(shape),
+            dtype=np.dtype(dtype),
+            chunks=tuple(chunks),
+            shards=tuple(shards) if shards is not None else None,
+            compressors=codecs,
+            fill_value=fill_value,
+            attributes=attributes or {},
+            dimension_names=tuple(dimension_names) if dimension_names is not None else None,
+            zarr_format=zarr_format,
+            chunk_key_encoding=encoding,  # type: ignore[arg-type]
+            overwrite=True,
+        )
+        return self.open_array(path)
+
+    def open_array(self, path: str) -> ArrayIO:
+        """Open an existing array for region reads and writes.
+
+        Parameters
+        ----------
+        path
+            The array's path.
+
+        Returns
+        -------
+        ArrayIO
+            The array (writable unless the store was opened read-only).
+
+        Raises
+        ------
+        NotZarrError
+            When ``path`` holds no array.
+        """
+        check_key(path)
+        try:
+            arr = zarr.open_array(
+                store=self.store, path=path, mode="r" if self.read_only else "r+"
+            ).with_config({"write_empty_chunks": True})
+        except (FileNotFoundError, ValueError, TypeError, KeyError) as exc:
+            raise NotZarrError(f"{self.target}: no array at {path!r} ({exc}).") from exc
+        shards = getattr(arr, "shards", None)
+        return ArrayIO(
+            path=path,
+            shape=tuple(arr.shape),
+            dtype=np.dtype(arr.dtype),
+            chunks=tuple(arr.chunks),
+            shards=tuple(shards) if shards is not None else None,
+            zarr_format=arr.metadata.zarr_format,
+            _array=arr,
+        )
+
     # -- lifetime -----------------------------------------------------------------------
 
     def close(self) -> None:
@@ -426,6 +568,140 @@ class StoreHandle:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _compressors(compression: Compression, zarr_format: ZarrFormat) -> list[dict[str, Any]] | None:
+    """Return the compressors of a named preset, as JSON objects of the Zarr format."""
+    if compression == "none":
+        return None
+    if compression == "zstd":
+        if zarr_format == 3:
+            return [{"name": "zstd", "configuration": {"level": 3, "checksum": False}}]
+        return [{"id": "zstd", "level": 3}]
+    if compression == "blosc-zstd":
+        if zarr_format == 3:
+            config = {"cname": "zstd", "clevel": 5, "shuffle": "shuffle"}
+            return [{"name": "blosc", "configuration": config}]
+        return [{"id": "blosc", "cname": "zstd", "clevel": 5, "shuffle": 1, "blocksize": 0}]
+    raise ValueError(f"Expected one of {', '.join(COMPRESSIONS)}. Got {compression!r}.")
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayIO:
+    """Region reads and writes of one array of a store, for writers that stream data.
+
+    Build one with :meth:`StoreHandle.create_empty_array` or :meth:`StoreHandle.open_array`.
+    It holds an opened zarr array, so repeated writes do not re-read its metadata, and it can
+    be pickled (to send it to dask workers) when its store can.
+
+    Every chunk written is stored, even one that holds only the fill value, so a chunk (or a
+    shard) that exists is one that was written: :meth:`stored_blocks` is what a resumed run
+    relies on to skip finished work.
+
+    Parameters
+    ----------
+    path
+        The array's path in the store.
+    shape
+        Its shape.
+    dtype
+        Its data type.
+    chunks
+        Its chunk shape (the inner chunks when sharded).
+    shards
+        Its shard shape, or ``None`` when unsharded.
+    zarr_format
+        Its Zarr format.
+    """
+
+    path: str
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+    chunks: tuple[int, ...]
+    shards: tuple[int, ...] | None
+    zarr_format: ZarrFormat
+    _array: Any = field(repr=False)
+
+    @property
+    def block_shape(self) -> tuple[int, ...]:
+        """The shape of one stored object: the shard shape when sharded, else the chunk shape.
+
+        A region aligned on this grid is written without reading anything back.
+        """
+        return self.shards if self.shards is not None else self.chunks
+
+    def read(self, region: tuple[slice, ...]) -> npt.NDArray[Any]:
+        """Read a region.
+
+        Parameters
+        ----------
+        region
+            One slice (with explicit start and stop, step 1) per dimension.
+
+        Returns
+        -------
+        numpy.ndarray
+            The values; missing chunks read as the fill value.
+        """
+        return np.asarray(self._array[region])
+
+    def write(self, region: tuple[slice, ...], data: npt.NDArray[Any]) -> None:
+        """Write a region.
+
+        Writes are safe from several threads at once when each region covers whole blocks
+        (see :attr:`block_shape`) and no two regions share a block; a region covering part
+        of a block makes zarr read, merge and rewrite that block.
+
+        Parameters
+        ----------
+        region
+            One slice per dimension.
+        data
+            The values, of the region's shape.
+        """
+        self._array[region] = data
+
+    def stored_blocks(self) -> frozenset[tuple[int, ...]]:
+        """Return the grid indices of the blocks (shards or chunks) that exist in the store.
+
+        Returns
+        -------
+        frozenset of tuple of int
+            Indices in the grid of :attr:`block_shape`.
+        """
+        store = self._array.store
+        prefix = f"{self.path}/" if self.path else ""
+
+        async def listing() -> set[str]:
+            return {k[len(prefix) :] async for k in store.list_prefix(prefix)}
+
+        present = sync(listing())
+        grid = [-(-n // b) for n, b in zip(self.shape, self.block_shape, strict=True)]
+        encode = self._array.metadata.encode_chunk_key
+        return frozenset(
+            index
+            for index in itertools.product(*(range(g) for g in grid))
+            if encode(index) in present
+        )
+
+    def remove_partial_writes(self) -> int:
+        """Delete the temporary files a killed writer left behind in a local store.
+
+        Returns
+        -------
+        int
+            How many were deleted.
+        """
+        store = self._array.store
+        prefix = f"{self.path}/" if self.path else ""
+
+        async def clean() -> int:
+            keys = [k async for k in store.list_prefix(prefix) if _PARTIAL_WRITE.search(k)]
+            for key in keys:
+                await store.delete(key)
+            return len(keys)
+
+        return sync(clean())
 
 
 def open_store(

@@ -33,6 +33,8 @@ class RequestLog:
     entries: list[tuple[str, str, int]] = field(default_factory=list)
     max_in_flight: int = 0
     """The most requests the server was handling at one time."""
+    bytes_sent: dict[str, int] = field(default_factory=dict)
+    """Body bytes answered, by request path (from each response's Content-Length)."""
     _in_flight: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -75,10 +77,24 @@ class RequestLog:
         with self._lock:
             return len(self.entries)
 
+    def add_bytes(self, path: str, n: int) -> None:
+        """Count ``n`` body bytes answered for ``path``.
+
+        Parameters
+        ----------
+        path
+            The request path.
+        n
+            The body's length.
+        """
+        with self._lock:
+            self.bytes_sent[path] = self.bytes_sent.get(path, 0) + n
+
     def clear(self) -> None:
         """Forget the requests received so far."""
         with self._lock:
             self.entries.clear()
+            self.bytes_sent.clear()
             self.max_in_flight = 0
 
 
@@ -113,6 +129,11 @@ def _handler(
         def send_response(self, code: int, message: str | None = None) -> None:
             log.add(self.command, self.path, code)
             super().send_response(code, message)
+
+        def send_header(self, keyword: str, value: str) -> None:
+            if keyword.lower() == "content-length" and self.command == "GET":
+                log.add_bytes(self.path, int(value))
+            super().send_header(keyword, value)
 
         def do_GET(self) -> None:
             with log.handling():

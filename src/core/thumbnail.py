@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "CROP_ABOVE",
     "MAX_SIDE",
     "MIN_SIDE",
     "RegionReader",
@@ -36,6 +37,8 @@ MIN_SIDE = 256
 """A thumbnail is read from the smallest level whose spatial sides reach this many pixels."""
 MAX_SIDE = 512
 """A slice larger than this on a side is subsampled to fit."""
+CROP_ABOVE = 2048
+"""A spatial side longer than this is cropped to its centre rather than subsampled."""
 
 
 class RegionReader(Protocol):
@@ -90,9 +93,17 @@ def choose_level(
 
 
 def middle_slice(
-    shape: Sequence[int], spatial_axes: Sequence[int], max_side: int = MAX_SIDE
-) -> tuple[slice, ...]:
-    """Return the region of a thumbnail: the middle of other axes, strided spatial axes.
+    shape: Sequence[int],
+    spatial_axes: Sequence[int],
+    max_side: int = MAX_SIDE,
+    crop_above: int = CROP_ABOVE,
+) -> tuple[tuple[slice, ...], bool]:
+    """Return the region of a thumbnail and whether it is a crop.
+
+    Every other axis is cut at its middle. A spatial side up to ``crop_above`` pixels is
+    read whole, with a stride bringing it under ``max_side``; a longer one (an array with no
+    coarser level to read instead) is cropped to its central ``max_side`` pixels, so that a
+    thumbnail never reads more than a few chunks' worth of a huge array.
 
     Parameters
     ----------
@@ -101,33 +112,44 @@ def middle_slice(
     spatial_axes
         The indices of the two axes shown.
     max_side
-        Spatial axes longer than this are read with a stride that brings them under it.
+        The longest side of the thumbnail.
+    crop_above
+        Spatial sides longer than this are cropped rather than subsampled.
 
     Returns
     -------
-    tuple of slice
-        One slice per axis; non-spatial axes get a one-element slice at their middle.
+    tuple
+        One slice per axis (non-spatial axes: a one-element slice at their middle), and
+        whether a spatial axis was cropped.
 
     Examples
     --------
     >>> middle_slice((5, 16, 300, 200), (2, 3))
-    (slice(2, 3, None), slice(8, 9, None), slice(0, 300, 1), slice(0, 200, 1))
-    >>> middle_slice((1000, 1000), (0, 1))
-    (slice(0, 1000, 2), slice(0, 1000, 2))
+    ((slice(2, 3, None), slice(8, 9, None), slice(0, 300, 1), slice(0, 200, 1)), False)
+    >>> middle_slice((1000, 100_000), (0, 1))
+    ((slice(0, 1000, 2), slice(49744, 50256, 1)), True)
     """
     region = []
+    cropped = False
     for axis, n in enumerate(shape):
-        if axis in spatial_axes:
-            region.append(slice(0, n, max(1, -(-n // max_side))))
-        else:
+        if axis not in spatial_axes:
             region.append(slice(n // 2, n // 2 + 1))
-    return tuple(region)
+        elif n > crop_above:
+            start = (n - max_side) // 2
+            region.append(slice(start, start + max_side, 1))
+            cropped = True
+        else:
+            region.append(slice(0, n, max(1, -(-n // max_side))))
+    return tuple(region), cropped
 
 
 def read_slice(
-    array: RegionReader, spatial_axes: Sequence[int], max_side: int = MAX_SIDE
-) -> npt.NDArray[Any]:
-    """Read the 2-D middle slice of an array, subsampled to at most ``max_side`` a side.
+    array: RegionReader,
+    spatial_axes: Sequence[int],
+    max_side: int = MAX_SIDE,
+    crop_above: int = CROP_ABOVE,
+) -> tuple[npt.NDArray[Any], bool]:
+    """Read the 2-D middle slice of an array, at most ``max_side`` pixels a side.
 
     Only the chunks under the unstrided region are read; the stride is applied in memory.
 
@@ -139,20 +161,23 @@ def read_slice(
         The indices of the rows and columns axes.
     max_side
         The longest side returned.
+    crop_above
+        Spatial sides longer than this are cropped to their centre (see
+        :func:`middle_slice`).
 
     Returns
     -------
-    numpy.ndarray
-        A 2-D array, rows by columns.
+    tuple
+        A 2-D array (rows by columns) and whether it is a central crop.
     """
-    region = middle_slice(array.shape, spatial_axes, max_side)
+    region, cropped = middle_slice(array.shape, spatial_axes, max_side, crop_above)
     unstrided = tuple(slice(s.start, s.stop) for s in region)
     data = np.asarray(array.read(unstrided))
     strided = data[tuple(slice(None, None, s.step) for s in region)]
     plane = strided.reshape([strided.shape[a] for a in sorted(spatial_axes)])
     if spatial_axes[0] > spatial_axes[1]:
         plane = plane.T
-    return plane
+    return plane, cropped
 
 
 def _valid(values: npt.NDArray[Any], nodata: float | int | None) -> npt.NDArray[np.bool_]:

@@ -17,7 +17,7 @@ from ngff_geozarr.core.errors import TargetError
 from ngff_geozarr.core.hierarchy import Discover, Hierarchy, read_hierarchy
 from ngff_geozarr.core.report import Report
 
-__all__ = ["Check", "validate_target"]
+__all__ = ["Check", "read_and_check", "validate_target"]
 
 Check = Callable[[Hierarchy], Report]
 """A convention's checks: the findings on a hierarchy, as a report."""
@@ -50,10 +50,32 @@ def validate_target(
         The problems met while reading, then the check's findings; an unreadable report when
         the target could not be read at all.
     """
+    return read_and_check(target, check, discover=discover, storage_options=storage_options)[1]
+
+
+def read_and_check(
+    target: str | os.PathLike[str],
+    check: Check,
+    *,
+    discover: Discover | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> tuple[Hierarchy | None, Report]:
+    """Read a target, run a convention's checks, and keep the hierarchy for the caller.
+
+    Parameters
+    ----------
+    target, check, discover, storage_options
+        As for :func:`validate_target`.
+
+    Returns
+    -------
+    tuple
+        The hierarchy (``None`` when the target could not be read) and the report.
+    """
     name = os.fspath(target)
     try:
         hierarchy = read_hierarchy(name, discover=discover, storage_options=storage_options)
     except TargetError as exc:
-        return Report.unreadable(name, str(exc))
+        return None, Report.unreadable(name, str(exc))
     report = check(hierarchy)
-    return replace(report, target=name, issues=(*hierarchy.issues, *report.issues))
+    return hierarchy, replace(report, target=name, issues=(*hierarchy.issues, *report.issues))

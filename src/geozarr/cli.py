@@ -7,10 +7,12 @@ from typing import NoReturn, cast
 import click
 
 from geozarr.detection import detect, discover
+from geozarr.report import build_report
 from geozarr.validate import PROFILES, Profile, validate
 from ngff_geozarr.core.cli import (
     emit_report,
     make_info_command,
+    make_report_command,
     parse_storage_options,
     run_guarded,
     storage_option,
@@ -26,6 +28,11 @@ def cli() -> None:
 
 
 cli.add_command(make_info_command(detect, discover, "geospatial (CF, Zarr conventions, GeoZarr)"))
+cli.add_command(
+    make_report_command(
+        lambda target, options: build_report(target, storage_options=options), "GeoZarr"
+    )
+)
 
 
 @cli.command(

@@ -1,4 +1,4 @@
-"""The ``ngff`` command: OME-Zarr tools (``info``, ``validate``, ``convert``)."""
+"""The ``ngff`` command: OME-Zarr tools (``info``, ``validate``, ``convert``, ``report``)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import click
 
 from ngff.convert import ConversionError, convert
 from ngff.detection import detect, discover
+from ngff.report import build_report
 from ngff.validate import validate
 from ngff.versions import SPEC_VERSIONS
 from ngff_geozarr.core.cli import (
     emit_report,
     make_info_command,
+    make_report_command,
     parse_storage_options,
     run_guarded,
     storage_option,
@@ -30,6 +32,11 @@ def cli() -> None:
 
 
 cli.add_command(make_info_command(detect, discover, "OME-Zarr"))
+cli.add_command(
+    make_report_command(
+        lambda target, options: build_report(target, storage_options=options), "OME-Zarr"
+    )
+)
 
 
 @cli.command(

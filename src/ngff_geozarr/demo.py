@@ -29,6 +29,7 @@ from ngff_geozarr.core.cli import console_for_output
 from ngff_geozarr.core.hierarchy import read_hierarchy
 from ngff_geozarr.core.info import render_info_text
 from ngff_geozarr.core.store import open_store
+from ngff_geozarr.core.thumbnail import labels_rgba
 
 __all__ = ["build_cells", "build_elevation", "build_samples", "main"]
 
@@ -102,7 +103,15 @@ def build_cells(root: Path) -> Path:
         label_meta = {
             "version": "0.5",
             "multiscales": _multiscales("cells", scale),
-            "image-label": {"source": {"image": "../../"}},
+            "image-label": {
+                "source": {"image": "../../"},
+                # The report's palette, so that the metadata and the pictures agree.
+                "colors": [
+                    {"label-value": int(v), "rgba": labels_rgba(np.array([[v]]))[0, 0].tolist()}
+                    for v in np.unique(labels)
+                    if v != 0
+                ],
+            },
         }
         store.create_group("labels/cells", {"ome": label_meta})
         for level in range(2):

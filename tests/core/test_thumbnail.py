@@ -63,7 +63,8 @@ def test_choose_level_takes_the_coarsest_level_still_big_enough() -> None:
 def test_read_slice_reads_only_the_middle_plane_and_subsamples() -> None:
     data = np.arange(5 * 3 * 1200 * 40).reshape(5, 3, 1200, 40)
     array = CountingArray(data)
-    plane = read_slice(array, (2, 3), max_side=512)
+    plane, cropped = read_slice(array, (2, 3), max_side=512)
+    assert not cropped
     (region,) = array.regions
     assert region[:2] == (slice(2, 3), slice(1, 2))
     assert plane.shape == (400, 40)
@@ -72,7 +73,17 @@ def test_read_slice_reads_only_the_middle_plane_and_subsamples() -> None:
 
 def test_read_slice_with_columns_before_rows_transposes() -> None:
     data = np.arange(6 * 4).reshape(6, 4)
-    assert np.array_equal(read_slice(CountingArray(data), (1, 0)), data.T)
+    assert np.array_equal(read_slice(CountingArray(data), (1, 0))[0], data.T)
+
+
+def test_huge_sides_are_cropped_to_their_centre_not_read_whole() -> None:
+    data = np.arange(3 * 5000).reshape(3, 5000)
+    array = CountingArray(data)
+    plane, cropped = read_slice(array, (0, 1), max_side=100, crop_above=1000)
+    assert cropped
+    (region,) = array.regions
+    assert region[1] == slice(2450, 2550)
+    assert np.array_equal(plane, data[:, 2450:2550])
 
 
 def test_intensity_contrast_ignores_nan_and_nodata() -> None:
@@ -110,4 +121,4 @@ def test_overlay_composites_over_the_base() -> None:
 
 
 def test_middle_slice_of_a_one_element_axis() -> None:
-    assert middle_slice((1, 8, 8), (1, 2))[0] == slice(0, 1)
+    assert middle_slice((1, 8, 8), (1, 2))[0][0] == slice(0, 1)

@@ -1,0 +1,196 @@
+"""The one-page HTML report of an OME-Zarr store: tree, issues, and a picture of each image.
+
+Each multiscale image gets one thumbnail, read from the smallest level whose y and x sides
+reach 256 pixels (a middle slice through every other axis: only the chunks under it are
+read), with the label images found under its ``labels`` group laid over it in a
+categorical palette. The caption lists every level's shape, chunks and data type, read
+from the metadata. Label images are shown over their image, not on their own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from ngff.detection import detect, discover, ome_attributes
+from ngff.validate import check_hierarchy
+from ngff_geozarr.core.errors import NgffGeozarrError
+from ngff_geozarr.core.hierarchy import Hierarchy, Node
+from ngff_geozarr.core.html import Thumbnail, level_line, render_html
+from ngff_geozarr.core.report import Report
+from ngff_geozarr.core.store import StoreHandle, join_key, open_store
+from ngff_geozarr.core.thumbnail import (
+    choose_level,
+    encode_png,
+    intensity_rgba,
+    labels_rgba,
+    overlay,
+    read_slice,
+)
+from ngff_geozarr.core.validation import read_and_check
+
+__all__ = ["build_report", "image_thumbnails"]
+
+
+def _multiscale(node: Node) -> Mapping[str, Any] | None:
+    ome, _ = ome_attributes(node.attributes)
+    ms = ome.get("multiscales")
+    if isinstance(ms, list) and ms and isinstance(ms[0], Mapping):
+        return ms[0]
+    return None
+
+
+def _levels(hierarchy: Hierarchy, node: Node, ms: Mapping[str, Any]) -> list[Node] | None:
+    """Return the level arrays of an image, finest first; ``None`` if any is unusable."""
+    datasets = ms.get("datasets")
+    if not isinstance(datasets, list):
+        return None
+    levels = []
+    for dataset in datasets:
+        path = dataset.get("path") if isinstance(dataset, Mapping) else None
+        if not isinstance(path, str):
+            return None
+        try:
+            key = join_key(node.path, path)
+        except NgffGeozarrError:
+            return None
+        level = hierarchy.get(key)
+        if level is None or level.array is None:
+            return None
+        levels.append(level)
+    return levels or None
+
+
+def _spatial_axes(ms: Mapping[str, Any], ndim: int) -> tuple[int, int]:
+    """Return the y and x axes: the last two of type space, else the last two."""
+    axes = ms.get("axes")
+    names: list[str] = []
+    spatial: list[int] = []
+    if isinstance(axes, list) and len(axes) == ndim:
+        for i, axis in enumerate(axes):
+            name = axis.get("name") if isinstance(axis, Mapping) else axis
+            names.append(str(name))
+            kind = axis.get("type") if isinstance(axis, Mapping) else None
+            if kind == "space" or (kind is None and str(name) in ("y", "x")):
+                spatial.append(i)
+    if len(spatial) >= 2:
+        return spatial[-2], spatial[-1]
+    return ndim - 2, ndim - 1
+
+
+def image_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnail]:
+    """Make one thumbnail per multiscale image, its label images laid over it.
+
+    Parameters
+    ----------
+    hierarchy
+        The store's hierarchy.
+    store
+        The store, open for reading.
+
+    Returns
+    -------
+    list of Thumbnail
+        One per image whose levels all resolve to arrays of two or more dimensions.
+    """
+    thumbnails = []
+    for node in hierarchy.values():
+        ms = _multiscale(node)
+        ome, _ = ome_attributes(node.attributes)
+        if ms is None or "image-label" in ome:
+            continue
+        levels = _levels(hierarchy, node, ms)
+        if levels is None or levels[0].array is None or len(levels[0].array.shape) < 2:
+            continue
+        spatial = _spatial_axes(ms, len(levels[0].array.shape))
+        shapes = [tuple(level.array.shape) for level in levels if level.array is not None]
+        index = choose_level(shapes, spatial)
+        try:
+            plane, cropped = read_slice(store.open_array(levels[index].path), spatial)
+        except (NgffGeozarrError, ValueError, OSError):
+            continue
+        rgba = intensity_rgba(plane)
+        overlaid = []
+        for label_node, label_ms in _label_images(hierarchy, node):
+            label_levels = _levels(hierarchy, label_node, label_ms)
+            if label_levels is None or len(label_levels) <= index:
+                continue
+            label_level = label_levels[index]
+            if label_level.array is None or tuple(label_level.array.shape) != shapes[index]:
+                continue
+            try:
+                labels, _ = read_slice(store.open_array(label_level.path), spatial)
+            except (NgffGeozarrError, ValueError, OSError):
+                continue
+            rgba = overlay(rgba, labels_rgba(labels))
+            overlaid.append(label_node.name)
+        name = ms.get("name") if isinstance(ms.get("name"), str) else (node.name or "image")
+        caption = [
+            f"level {levels[index].name}, middle slice" + (", centre crop" if cropped else "")
+        ]
+        if overlaid:
+            caption.append("labels: " + ", ".join(overlaid))
+        caption += [level_line(level, level.name) for level in levels]
+        thumbnails.append(
+            Thumbnail(levels[index].path, f"{name}", encode_png(rgba), tuple(caption))
+        )
+    return thumbnails
+
+
+def _label_images(hierarchy: Hierarchy, image: Node) -> list[tuple[Node, Mapping[str, Any]]]:
+    try:
+        labels_path = join_key(image.path, "labels")
+    except NgffGeozarrError:
+        return []
+    found = []
+    for child in hierarchy.children(labels_path):
+        ms = _multiscale(child)
+        if ms is not None:
+            found.append((child, ms))
+    return found
+
+
+def build_report(
+    target: str | os.PathLike[str],
+    *,
+    strict: bool = False,
+    storage_options: dict[str, Any] | None = None,
+) -> tuple[str, Report]:
+    """Validate a target and render its HTML report.
+
+    Parameters
+    ----------
+    target
+        A store path or URL, or a JSON document (no thumbnails then).
+    strict
+        Apply the spec's strict profile.
+    storage_options
+        Options for remote stores.
+
+    Returns
+    -------
+    tuple of (str, Report)
+        The HTML page and the validation report.
+    """
+    hierarchy, report = read_and_check(
+        target,
+        lambda h: check_hierarchy(h, strict=strict),
+        discover=discover,
+        storage_options=storage_options,
+    )
+    thumbnails: list[Thumbnail] = []
+    if hierarchy is not None and hierarchy.source == "store":
+        try:
+            with open_store(os.fspath(target), storage_options=storage_options) as store:
+                thumbnails = image_thumbnails(hierarchy, store)
+        except NgffGeozarrError:
+            thumbnails = []
+    page = render_html(
+        title=os.fspath(target),
+        hierarchy=hierarchy,
+        report=report,
+        detect=detect,
+        thumbnails=thumbnails,
+    )
+    return page, report

@@ -1,0 +1,114 @@
+"""The demo's HTML reports in a real browser: headless Chromium, driven through chromedriver.
+
+Chromium and chromedriver come from Debian's packages (``chromium``, ``chromium-driver``);
+``.ci/run`` installs them when missing. Without them the tests are skipped, saying why.
+Each test saves a screenshot under ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+BIN = Path(sys.executable).parent
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="headless Chromium tests need Debian's chromium and chromium-driver packages",
+)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1000",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.mark.parametrize(("command", "sample"), [("ngff", 0), ("geozarr", 1)])
+def test_demo_report_opens_offline_with_every_thumbnail_decoded(
+    browser: Any, samples: tuple[Path, Path], tmp_path: Path, command: str, sample: int
+) -> None:
+    page = tmp_path / f"{command}-report.html"
+    result = subprocess.run(
+        [str(BIN / command), "report", str(samples[sample]), "-o", str(page)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    browser.get(page.as_uri())
+    widths = browser.execute_script(
+        "return Array.from(document.images, i => i.complete ? i.naturalWidth : -1);"
+    )
+    assert widths
+    assert all(w > 0 for w in widths), widths
+    assert browser.execute_script("return document.querySelectorAll('#tree li').length;") > 1
+    has_issues = browser.execute_script(
+        "return document.getElementById('issues') !== null"
+        " || document.body.innerText.includes('No issues.');"
+    )
+    assert has_issues
+    assert "VALID" in browser.find_element("tag name", "body").text
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / f"{command}-demo-report.png"))
+
+
+def test_issue_links_lead_to_their_nodes(
+    browser: Any,
+    samples: tuple[Path, Path],
+    copy_store: Any,
+    tmp_path: Path,
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    broken = copy_store(samples[0])
+    (broken / "labels" / "cells" / "1" / "zarr.json").unlink()
+    page = tmp_path / "broken.html"
+    result = subprocess.run(
+        [str(BIN / "ngff"), "report", str(broken), "-o", str(page)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    browser.get(page.as_uri())
+    rows = browser.find_elements(By.CSS_SELECTOR, "#issues tr.issue")
+    assert rows
+    link = rows[0].find_element(By.TAG_NAME, "a")
+    target_id = link.get_attribute("href").rsplit("#", 1)[1]
+    link.click()
+    targeted = browser.execute_script("return document.querySelector(':target').id;")
+    assert targeted == target_id
+    path = browser.execute_script("return document.querySelector(':target').dataset.path;")
+    assert path == "labels/cells"
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "ngff-broken-report.png"))
