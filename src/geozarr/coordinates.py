@@ -1,13 +1,9 @@
 """Read the values of small 1-D coordinate arrays: the one place validation reads chunk data.
 
-TEMPORARY LOCATION — belongs in ``ngff_geozarr.core.store`` as
-``StoreHandle.read_small_array(path, max_elements) -> numpy.ndarray | str`` (zarr may only be
-imported there). It is here, clearly marked, so that GeoZarr validation is not blocked; the
-architect moves it and this module then calls the core function.
-
-Only arrays of at most :data:`MAX_COORDINATE_VALUES` elements are read; a larger or
-unreadable array gives a one-sentence reason instead, and a declared shape is never allocated
-before its size is checked.
+The values are read through the store layer (``StoreHandle.open_array``). Only arrays of at
+most :data:`MAX_COORDINATE_VALUES` elements are read; a larger or unreadable array gives a
+one-sentence reason instead, and a declared shape is never allocated before its size is
+checked.
 """
 
 from __future__ import annotations
@@ -15,8 +11,6 @@ from __future__ import annotations
 import math
 import os
 from typing import Any
-
-import zarr  # TEMPORARY: the only zarr import outside core/store.py, see the docstring.
 
 from geozarr.context import Values
 from ngff_geozarr.core.errors import NgffGeozarrError
@@ -53,9 +47,8 @@ def read_small_array(handle: StoreHandle, node: Node, limit: int | None = None) 
     if math.prod(shape) > limit:
         return f"{shape[0]} values, more than the {limit} read for checks"
     try:
-        array: Any = zarr.open_array(store=handle.store, path=node.path, mode="r")
-        values: Values = array[...]
-    except Exception as exc:
+        values: Values = handle.open_array(node.path).read((slice(0, shape[0]),))
+    except Exception as exc:  # a corrupt chunk is a finding, whatever the codec raises
         return f"the chunks could not be read ({type(exc).__name__}: {str(exc)[:80]})"
     return values
 
