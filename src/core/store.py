@@ -354,6 +354,44 @@ class StoreHandle:
         check_key(key)
         self.run(self.store.set(key, default_buffer_prototype().buffer.from_bytes(value)))
 
+    def delete(self, key: str) -> None:
+        """Delete one key (a missing key is not an error).
+
+        Parameters
+        ----------
+        key
+            The key; checked with :func:`check_key` first.
+
+        Raises
+        ------
+        ReadOnlyError
+            When the store was opened read-only.
+        """
+        self._writable()
+        check_key(key)
+        self.run(self.store.delete(key))
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        """List every key below a node path, sorted (chunks included: may be many).
+
+        Parameters
+        ----------
+        prefix
+            A node path (``""`` for the whole store); checked with :func:`check_key` first.
+
+        Returns
+        -------
+        list of str
+            The keys, relative to the store root.
+        """
+        check_key(prefix)
+        start = f"{prefix}/" if prefix else ""
+
+        async def collect() -> list[str]:
+            return [key async for key in self.store.list_prefix(start)]
+
+        return sorted(self.run(collect()))
+
     def create_group(
         self, path: str, attributes: dict[str, Any] | None = None, *, zarr_format: ZarrFormat = 3
     ) -> None:

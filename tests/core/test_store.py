@@ -218,3 +218,19 @@ def test_s3_credentials_from_options_reach_a_private_bucket(
     options = {"endpoint_url": s3_endpoint, "key": "testing", "secret": "testing"}
     with open_store(url, storage_options=options) as store:
         assert (store.kind, store.zarr_format) == ("s3", 3)
+
+
+def test_delete_and_list_keys(tmp_path: Path) -> None:
+    with open_store(tmp_path / "s.zarr", "w-") as store:
+        store.create_group("")
+        store.create_array("a/x", [1, 2, 3], chunks=(2,))
+        assert store.list_keys("a") == ["a/x/c/0", "a/x/c/1", "a/x/zarr.json", "a/zarr.json"]
+        store.delete("a/x/c/1")
+        store.delete("a/x/c/1")  # already gone: not an error
+        assert store.list_keys("a/x") == ["a/x/c/0", "a/x/zarr.json"]
+        with pytest.raises(UnsafePathError):
+            store.delete("../outside")
+        with pytest.raises(UnsafePathError):
+            store.list_keys("..")
+    with open_store(tmp_path / "s.zarr") as store, pytest.raises(ReadOnlyError):
+        store.delete("a/x/zarr.json")
