@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 # (the default "lenient" mode uses an import hook that static tools cannot see).
 EDITABLE := --config-settings editable_mode=strict
 
-.PHONY: demo test lint typecheck pytest install install-test peers clean
+.PHONY: demo test lint typecheck docs pytest install install-test peers clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,12 @@ demo: install
 	$(BIN)/python -m ngff_geozarr.demo
 
 lint: install-test
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs/scripts
+	$(BIN)/ruff format --check src tests benchmarks docs/scripts
+
+# The site must build without a warning; it is written under build/ (ignored by git).
+docs: install-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
 typecheck: install-test
 	$(BIN)/mypy -p ngff -p geozarr -p ngff_geozarr
@@ -60,7 +64,7 @@ typecheck: install-test
 pytest: install-test peers
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+test: lint typecheck docs pytest
 
 clean:
 	rm -rf $(VENV) $(PEERS) build *.egg-info src/*.egg-info .mypy_cache .pytest_cache .ruff_cache
