@@ -1,14 +1,20 @@
-"""GeoZarr and CF: recognise, inspect and validate geospatial Zarr stores.
+"""GeoZarr and CF: create, inspect, validate and convert geospatial Zarr stores.
 
 The command line is ``geozarr``; see ``geozarr --help``. In Python::
 
-    report = geozarr.validate("elevation.zarr")       # profile="auto"
+    geozarr.write(data, "dem.zarr", crs="EPSG:32632", transform=(30, 0, 5e5, 0, -30, 5.2e6))
+    geozarr.pyramid("dem.zarr")                        # NaN/nodata-aware mean overviews
+    geozarr.convert("dem.zarr", "dem-v2.zarr", zarr_format=2)
+    report = geozarr.validate("dem.zarr")             # profile="auto"
     report.valid, [i.rule for i in report.issues]
 """
 
 from __future__ import annotations
 
+from geozarr.convert import convert
 from geozarr.detection import detect, discover
+from geozarr.pyramid import pyramid
 from geozarr.validate import Profile, validate
+from geozarr.write import write
 
-__all__ = ["Profile", "detect", "discover", "validate"]
+__all__ = ["Profile", "convert", "detect", "discover", "pyramid", "validate", "write"]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import NoReturn, cast
+from pathlib import Path
+from typing import Any, Literal, NoReturn, cast
 
 import click
+import numpy as np
 
+from geozarr.convert import convert
 from geozarr.detection import detect, discover
+from geozarr.pyramid import pyramid
 from geozarr.report import build_report
 from geozarr.validate import PROFILES, Profile, validate
+from geozarr.write import write
 from ngff_geozarr.core.cli import (
     emit_report,
     make_info_command,
@@ -17,11 +22,23 @@ from ngff_geozarr.core.cli import (
     run_guarded,
     storage_option,
 )
+from ngff_geozarr.core.errors import NgffGeozarrError
+from ngff_geozarr.core.pyramid import METHODS, Method
+from ngff_geozarr.core.store import ZarrFormat, open_store
 
-__all__ = ["cli", "main", "validate_command"]
+__all__ = [
+    "cli",
+    "convert_command",
+    "create_command",
+    "main",
+    "pyramid_command",
+    "validate_command",
+]
 
 
-@click.group(help="GeoZarr and CF tools: inspect and validate geospatial Zarr stores.")
+@click.group(
+    help="GeoZarr and CF tools: create, inspect, validate and convert geospatial Zarr stores."
+)
 @click.version_option(package_name="ngff-geozarr")
 def cli() -> None:
     """Group the ``geozarr`` subcommands."""
@@ -74,3 +91,251 @@ def validate_command(
 def main() -> NoReturn:
     """Run the ``geozarr`` command line; failures print one line and exit with code 2."""
     run_guarded(cli)
+
+
+# -- creation, pyramids, conversion -----------------------------------------------------------
+
+
+class _Bar:
+    """A rich progress bar on stderr, fed with (done, total) reports."""
+
+    def __init__(self, description: str, quiet: bool) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self.progress = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            disable=quiet,
+            transient=True,
+        )
+        self.task = self.progress.add_task(description, total=None)
+
+    def __enter__(self) -> _Bar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def update(self, done: int, total: int) -> None:
+        """Show ``done`` of ``total``."""
+        self.progress.update(self.task, completed=done, total=total)
+
+
+def _read_input(
+    source: str, crs: str | None, transform: str | None, nodata: float | None
+) -> tuple[Any, Any, Any, float | None]:
+    """Open INPUT: a GeoTIFF (rasterio), a .npy file, or a Zarr array ``store[:path]``."""
+    path = Path(source)
+    suffix = path.suffix.lower()
+    if suffix in (".tif", ".tiff", ".gtiff"):
+        try:
+            import rasterio  # type: ignore[import-untyped]
+        except ImportError:
+            raise click.ClickException(
+                "reading GeoTIFF needs rasterio: pip install 'ngff-geozarr[geo]'"
+            ) from None
+        if not path.is_file():
+            raise click.ClickException(f"{source}: no such file.")
+        with rasterio.open(path) as ds:
+            data = ds.read()
+            found_crs, found_transform, found_nodata = ds.crs, ds.transform, ds.nodata
+        data = data[0] if data.shape[0] == 1 else data
+        return (
+            data,
+            crs or (found_crs.to_wkt() if found_crs else None),
+            transform or tuple(found_transform)[:6],
+            nodata if nodata is not None else found_nodata,
+        )
+    if suffix == ".npy":
+        if not path.is_file():
+            raise click.ClickException(f"{source}: no such file.")
+        if crs is None or transform is None:
+            raise click.ClickException("a .npy input needs --crs and --transform.")
+        return np.load(path, mmap_mode="r", allow_pickle=False), crs, transform, nodata
+    store_path, _, array_path = source.partition("::")
+    handle = open_store(store_path, "r")
+    try:
+        array = handle.open_array(array_path)
+    except NgffGeozarrError:
+        handle.close()
+        raise click.ClickException(
+            f"{source}: expected a GeoTIFF, a .npy file or a Zarr array (STORE or STORE::PATH)."
+        ) from None
+    if crs is None or transform is None:
+        raise click.ClickException("a Zarr array input needs --crs and --transform.")
+    return array, crs, transform, nodata
+
+
+_METHOD_CHOICE = click.Choice(list(METHODS))
+
+
+@cli.command(
+    name="create",
+    help="Write INPUT as a GeoZarr raster OUT: CF (grid mapping, x/y coordinates) and the "
+    "Zarr conventions (proj:, spatial:). INPUT is a GeoTIFF (needs the 'geo' extra), a .npy "
+    "file (with --crs and --transform), or a Zarr array STORE::PATH (with --crs and "
+    "--transform). --levels auto also writes the pyramid in the same pass.",
+)
+@click.argument("source", metavar="INPUT")
+@click.argument("out")
+@click.option("--crs", help="CRS: EPSG:32632, WKT, PROJJSON (default: from the GeoTIFF).")
+@click.option("--transform", help="Affine transform a,b,c,d,e,f (rasterio's order, pixel corners).")
+@click.option("--nodata", type=float, help="The nodata value (default NaN for floats).")
+@click.option("--name", default=None, help="Variable name (default 'data').")
+@click.option("--dims", default="y,x", show_default=True, help="Dimension names.")
+@click.option("--zarr-format", type=click.Choice(["2", "3"]), default="3", show_default=True)
+@click.option("--chunks", default="512,512", show_default=True, help="Chunk shape.")
+@click.option("--shards", default=None, help="Shard shape (Zarr v3; default unsharded).")
+@click.option("--levels", default="1", show_default=True, help="1, a number, or auto.")
+@click.option("--method", type=_METHOD_CHOICE, default=None, help="Pyramid kernel.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def create_command(
+    source: str,
+    out: str,
+    crs: str | None,
+    transform: str | None,
+    nodata: float | None,
+    name: str | None,
+    dims: str,
+    zarr_format: str,
+    chunks: str,
+    shards: str | None,
+    levels: str,
+    method: str | None,
+    resume: bool,
+    quiet: bool,
+) -> None:
+    """Create a GeoZarr raster."""
+    data, crs_value, transform_value, nodata_value = _read_input(source, crs, transform, nodata)
+    dim_names = tuple(d.strip() for d in dims.split(","))
+    if len(dim_names) == 2 and np.ndim(data) == 3:
+        dim_names = ("band", *dim_names)
+    with _Bar(f"create {out}", quiet) as bar:
+        result = write(
+            data,
+            out,
+            crs=crs_value,
+            transform=transform_value,
+            nodata=nodata_value,
+            name=name,
+            dims=dim_names,
+            zarr_format=cast(ZarrFormat, int(zarr_format)),
+            chunks=_ints(chunks, "--chunks"),
+            shards=_ints(shards, "--shards") if shards else None,
+            levels=_levels(levels),
+            method=cast(Method | None, method),
+            resume=resume,
+            progress=lambda p: bar.update(p.done, p.total),
+        )
+    click.echo(f"Wrote {', '.join(result.variables)} to {result.target}.")
+
+
+@cli.command(
+    name="pyramid",
+    help="Add overview levels to the GeoZarr raster at TARGET's root, in place: child groups "
+    "1, 2, ... (each a self-describing GeoZarr group) and a multiscales layout at the root, "
+    "written last. The default kernel is the NaN/nodata-aware mean (mode for classes).",
+)
+@click.argument("target")
+@click.option("--variable", default=None, help="The data variable (default: the only one).")
+@click.option("--method", type=_METHOD_CHOICE, default=None, help="Kernel.")
+@click.option("--levels", default="auto", show_default=True, help="auto or a number.")
+@click.option("--factors", type=int, default=2, show_default=True, help="Factor per level.")
+@click.option("--min-extent", type=int, default=None, help="auto: stop at this side or less.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@storage_option
+def pyramid_command(
+    target: str,
+    variable: str | None,
+    method: str | None,
+    levels: str,
+    factors: int,
+    min_extent: int | None,
+    resume: bool,
+    quiet: bool,
+    storage_options: tuple[str, ...],
+) -> None:
+    """Write a pyramid in place."""
+    with _Bar(f"pyramid {target}", quiet) as bar:
+        result = pyramid(
+            target,
+            variable=variable,
+            method=cast(Method | None, method),
+            levels=_levels(levels),
+            factors=factors,
+            min_extent=min_extent,
+            resume=resume,
+            progress=lambda p: bar.update(p.done, p.total),
+            storage_options=parse_storage_options(storage_options),
+        )
+    shapes = ", ".join("x".join(map(str, s)) for s in result.shapes)
+    click.echo(
+        f"Wrote {len(result.paths)} levels of {result.variable} ({result.method}): {shapes}."
+    )
+
+
+@cli.command(
+    name="convert",
+    help="Copy SRC into DST in another Zarr format (--zarr-format 2 or 3): chunk bytes copied "
+    "exactly, _ARRAY_DIMENSIONS <-> dimension_names, fill values (NaN included) and every "
+    "attribute carried over. Metadata is written last.",
+)
+@click.argument("src")
+@click.argument("dst")
+@click.option("--zarr-format", type=click.Choice(["2", "3"]), required=True)
+@click.option("--overwrite", is_flag=True, help="Write into an existing DST.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@storage_option
+def convert_command(
+    src: str,
+    dst: str,
+    zarr_format: str,
+    overwrite: bool,
+    resume: bool,
+    quiet: bool,
+    storage_options: tuple[str, ...],
+) -> None:
+    """Convert between Zarr formats."""
+    with _Bar(f"convert {src}", quiet) as bar:
+        result = convert(
+            src,
+            dst,
+            zarr_format=cast(ZarrFormat, int(zarr_format)),
+            overwrite=overwrite,
+            resume=resume,
+            progress=lambda p: bar.update(p.done, p.total),
+            storage_options=parse_storage_options(storage_options),
+        )
+    click.echo(
+        f"Wrote {result.destination} (Zarr v{result.zarr_format}): {result.copied} chunks "
+        f"copied, {result.skipped} kept, {result.documents} documents."
+    )
+
+
+def _ints(text: str, option: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.replace(" ", "").split(","))
+    except ValueError:
+        raise click.BadParameter(
+            f"expected integers separated by commas, got {text!r}.", param_hint=option
+        ) from None
+    return values
+
+
+def _levels(text: str) -> int | Literal["auto"]:
+    if text == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected 'auto' or a number, got {text!r}.", param_hint="--levels"
+        ) from None

@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ngff.common.ome import SECTION_KEYS
 from ngff.detection import discover, ome_attributes
 from ngff.versions import WRITTEN_VERSION, SpecVersion, spec_version
@@ -33,6 +31,14 @@ from ngff_geozarr.core.errors import NgffGeozarrError, TargetError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
 from ngff_geozarr.core.report import Severity
 from ngff_geozarr.core.store import StoreHandle, StoreMode, join_key, open_store
+from ngff_geozarr.core.zarr_format import (
+    V2_DOCUMENTS,
+    ZarrFormatError,
+    is_metadata_key,
+    v2_chunk_key,
+    v2_to_v3_array,
+    v3_to_v2_array,
+)
 
 __all__ = [
     "ConversionError",
@@ -46,7 +52,7 @@ __all__ = [
 ]
 
 _VERSIONED = ("plate", "well", "image-label")
-_V2_DOCS = (".zgroup", ".zarray", ".zattrs", ".zmetadata")
+_V2_DOCS = V2_DOCUMENTS
 _DEFAULT_SYSTEM = "physical"
 
 
@@ -380,135 +386,6 @@ def convert_attributes(
 
 
 # ----------------------------------------------------------------------------------------
-# array metadata between Zarr v2 and v3
-
-_SHUFFLE = {0: "noshuffle", 1: "shuffle", 2: "bitshuffle"}
-
-
-def _endian(dtype: np.dtype[Any]) -> str | None:
-    if dtype.itemsize == 1:
-        return None
-    return "big" if dtype.byteorder == ">" else "little"
-
-
-def _v2_to_v3_array(
-    path: str, meta: Mapping[str, Any], attributes: Mapping[str, Any], names: list[str] | None
-) -> dict[str, Any]:
-    dtype = np.dtype(meta["dtype"])
-    if dtype.kind not in "biufc":
-        raise ConversionError(f"{path}: dtype {meta['dtype']!r} has no plain Zarr v3 data type.")
-    if meta.get("order", "C") != "C":
-        raise ConversionError(f"{path}: order {meta.get('order')!r} arrays are not converted.")
-    if meta.get("filters"):
-        raise ConversionError(f"{path}: filters {meta['filters']} are not converted.")
-    endian = _endian(dtype)
-    codecs: list[dict[str, Any]] = [
-        {"name": "bytes", **({"configuration": {"endian": endian}} if endian else {})}
-    ]
-    compressor = meta.get("compressor")
-    if compressor is not None:
-        codecs.append(_v3_codec(path, compressor, dtype))
-    fill = meta.get("fill_value")
-    if fill is None:
-        fill = False if dtype.kind == "b" else 0
-    attrs = dict(attributes)
-    dims = attrs.pop("_ARRAY_DIMENSIONS", None) or names
-    doc: dict[str, Any] = {
-        "zarr_format": 3,
-        "node_type": "array",
-        "shape": list(meta["shape"]),
-        "data_type": dtype.newbyteorder("=").name if dtype.kind != "b" else "bool",
-        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(meta["chunks"])}},
-        "chunk_key_encoding": {
-            "name": "v2",
-            "configuration": {"separator": meta.get("dimension_separator") or "."},
-        },
-        "fill_value": fill,
-        "codecs": codecs,
-        "attributes": attrs,
-    }
-    if dims is not None and len(dims) == len(meta["shape"]):
-        doc["dimension_names"] = list(dims)
-    return doc
-
-
-def _v3_codec(path: str, compressor: Mapping[str, Any], dtype: np.dtype[Any]) -> dict[str, Any]:
-    kind = compressor.get("id")
-    if kind == "blosc":
-        shuffle = compressor.get("shuffle", 1)
-        if shuffle == -1:
-            shuffle = 2 if dtype.itemsize == 1 else 1
-        return {
-            "name": "blosc",
-            "configuration": {
-                "cname": compressor.get("cname", "lz4"),
-                "clevel": compressor.get("clevel", 5),
-                "shuffle": _SHUFFLE[shuffle],
-                "typesize": dtype.itemsize,
-                "blocksize": compressor.get("blocksize", 0),
-            },
-        }
-    if kind == "zstd":
-        return {
-            "name": "zstd",
-            "configuration": {
-                "level": compressor.get("level", 0),
-                "checksum": compressor.get("checksum", False),
-            },
-        }
-    if kind == "gzip":
-        return {"name": "gzip", "configuration": {"level": compressor.get("level", 1)}}
-    raise ConversionError(f"{path}: compressor {kind!r} has no Zarr v3 codec here.")
-
-
-def _v3_to_v2_array(path: str, meta: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-    """Build the ``.zarray`` of a v3 array and the separator its chunk keys use in v2."""
-    codecs = list(meta.get("codecs") or [])
-    if not codecs or codecs[0].get("name") != "bytes" or len(codecs) > 2:
-        raise ConversionError(
-            f"{path}: codecs {[c.get('name') for c in codecs]} (sharding, transpose or several "
-            "compressors) have no Zarr v2 equivalent."
-        )
-    endian = (codecs[0].get("configuration") or {}).get("endian", "little")
-    dtype = np.dtype(meta["data_type"]).newbyteorder("<" if endian == "little" else ">")
-    compressor = None
-    if len(codecs) == 2:
-        codec, config = codecs[1].get("name"), dict(codecs[1].get("configuration") or {})
-        if codec == "blosc":
-            shuffles = {v: k for k, v in _SHUFFLE.items()}
-            compressor = {
-                "id": "blosc",
-                "cname": config.get("cname", "lz4"),
-                "clevel": config.get("clevel", 5),
-                "shuffle": shuffles[config.get("shuffle", "shuffle")],
-                "blocksize": config.get("blocksize", 0),
-            }
-        elif codec in ("zstd", "gzip"):
-            compressor = {"id": codec, "level": config.get("level", 0 if codec == "zstd" else 1)}
-            if codec == "zstd" and config.get("checksum"):
-                compressor["checksum"] = True
-        else:
-            raise ConversionError(f"{path}: codec {codec!r} has no Zarr v2 equivalent here.")
-    encoding = meta.get("chunk_key_encoding") or {"name": "default"}
-    separator = (encoding.get("configuration") or {}).get(
-        "separator", "." if encoding.get("name") == "v2" else "/"
-    )
-    grid = meta.get("chunk_grid") or {}
-    zarray = {
-        "zarr_format": 2,
-        "shape": list(meta["shape"]),
-        "chunks": list((grid.get("configuration") or {}).get("chunk_shape", meta["shape"])),
-        "dtype": dtype.str,
-        "compressor": compressor,
-        "fill_value": meta.get("fill_value"),
-        "order": "C",
-        "filters": None,
-        "dimension_separator": separator,
-    }
-    return zarray, separator
-
-
-# ----------------------------------------------------------------------------------------
 # the plan: every document to write, every key to remove or rename
 
 
@@ -574,14 +451,14 @@ def _plan(hierarchy: Hierarchy, source: SpecVersion, target: SpecVersion) -> _Pl
         attrs = convert_attributes(node.attributes, source, target)
         if v2_to_v3:
             if node.node_type == "array":
-                doc = _v2_to_v3_array(node.path, node.metadata, attrs, axes.get(node.path))
+                doc = v2_to_v3_array(node.path, node.metadata, attrs, axes.get(node.path))
             else:
                 doc = {"zarr_format": 3, "node_type": "group", "attributes": attrs}
             plan.writes.append((join_key(node.path, "zarr.json"), _dump(doc)))
             plan.removes += [join_key(node.path, d) for d in _V2_DOCS]
         elif v3_to_v2:
             if node.node_type == "array":
-                zarray, _ = _v3_to_v2_array(node.path, node.metadata)
+                zarray, _ = v3_to_v2_array(node.path, node.metadata)
                 encoding = node.metadata.get("chunk_key_encoding") or {}
                 if encoding.get("name") != "v2":
                     plan.renames[node.path] = ("default", zarray["dimension_separator"])
@@ -599,21 +476,8 @@ def _plan(hierarchy: Hierarchy, source: SpecVersion, target: SpecVersion) -> _Pl
     return plan
 
 
-def _v2_chunk_key(array: str, key: str, separator: str) -> str:
-    rest = key[len(array) + 1 :] if array else key
-    parts = rest.split("/")
-    if parts[0] != "c":
-        return key
-    coords = parts[1:] or ["0"]
-    return join_key(array, separator.join(coords)) if separator == "." else join_key(array, *coords)
-
-
 async def _list_keys(handle: StoreHandle) -> list[str]:
     return [k async for k in handle.store.list_prefix("")]
-
-
-def _is_metadata(key: str) -> bool:
-    return key.rpartition("/")[2] in ("zarr.json", *_V2_DOCS)
 
 
 # ----------------------------------------------------------------------------------------
@@ -669,7 +533,10 @@ def convert(
         source = _source_version(hierarchy)
         if source == to:
             raise ConversionError(f"{source_name} is already OME-Zarr {to}; nothing to do.")
-        plan = _plan(hierarchy, source, to)
+        try:
+            plan = _plan(hierarchy, source, to)
+        except ZarrFormatError as exc:
+            raise ConversionError(str(exc)) from exc
         result = ConversionResult(source_name, source_name, source, to)
         if out is not None:
             result.destination = os.fspath(out)
@@ -716,7 +583,7 @@ def _write_out(
         raise ConversionError(f"{dst_name}: {exc}") from exc
     with dst:
         for key in src.run(_list_keys(src)):
-            if _is_metadata(key):
+            if is_metadata_key(key):
                 continue
             value = src.run(src.read(key))
             if value is None:
@@ -724,7 +591,7 @@ def _write_out(
             new_key = key
             for array, (_, separator) in plan.renames.items():
                 if key.startswith(array + "/" if array else ""):
-                    new_key = _v2_chunk_key(array, key, separator)
+                    new_key = v2_chunk_key(array, key, separator)
             dst.write_bytes(new_key, value)
             result.copied += 1
         for key, doc in plan.writes:

@@ -2,7 +2,7 @@
 
 - :mod:`~ngff_geozarr.core.pyramid.plan`: :func:`plan` (pure: shapes, factors, chunking);
 - :mod:`~ngff_geozarr.core.pyramid.kernels`: ``mean``, ``gaussian``, ``nearest``, ``mode``,
-  ``min``, ``max``;
+  ``min``, ``max``, ``sum``;
 - :mod:`~ngff_geozarr.core.pyramid.engine`: :func:`write_pyramid`, which reads the source
   once and writes every level in bounded memory, on threads or a dask cluster, calling a
   convention's metadata writer last.

@@ -13,7 +13,7 @@ How it works
     The coordinating thread copies pieces into the tile they belong to; when a tile of level
     ``k`` is complete, a task writes it and reduces it into level ``k + 1``, and so on up the
     pyramid. Base tiles are taken in depth-first order of the pyramid (all the base tiles
-    under one tile of the coarsest level, recursively), with a bounded number in flight, so
+    under one tile of the coarsest level, recursively), ``workers + 1`` in flight at most, so
     at any time each level holds at most a few tiles: peak memory is bounded by the tile
     size, the number of workers and the number of levels, never by the volume.
 
@@ -25,7 +25,8 @@ Metadata last, and resume
     ``write_metadata`` is called once every array is complete, and only then; an
     interrupted run never carries the metadata that makes a pyramid look complete. With
     ``resume=True`` the arrays that exist are kept and every tile whose blocks all exist is
-    skipped (a tile's data is read back from the store when a coarser tile still needs it).
+    skipped (when an unfinished coarser tile still needs a finished tile's data, it is read
+    back from the store, or from the source for the base).
     A tile of level ``k + 1`` is written only after the tiles it summarises, so an existing
     tile means everything below it is done. Local stores write through a temporary file and
     a rename, so a block that exists is whole; the temporary files of writes cut short by a

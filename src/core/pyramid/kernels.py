@@ -375,10 +375,19 @@ def _exact_sum(data: _Array, factors: tuple[int, ...]) -> _Array:
     if data.dtype.kind == "b":
         raise PyramidError("Expected integer or float data for 'sum'. Got bool: use 'mode'.")
     count = int(np.prod(factors))
-    wide = _wide_integer(data.dtype, count)
-    summed = _fold(data, factors, lambda a, b: np.add(a, b, dtype=wide))
     info = np.iinfo(data.dtype)
-    return np.clip(summed, info.min, info.max).astype(data.dtype)
+    if data.dtype.itemsize < 8:
+        wide = _wide_integer(data.dtype, count)
+        summed = _fold(data, factors, lambda a, b: np.add(a, b, dtype=wide))
+        return np.clip(summed, info.min, info.max).astype(data.dtype)
+    # 64-bit: the wrapping sum is exact wherever the true total fits; a float64 total tells
+    # where it does not, and those blocks saturate.
+    with np.errstate(over="ignore"):
+        exact = _fold(data, factors, np.add)
+    approx = _fold(data, factors, lambda a, b: np.add(a, b, dtype=np.float64))
+    exact[approx >= float(info.max)] = info.max
+    exact[approx <= float(info.min)] = info.min
+    return exact
 
 
 def total(data: _Array, factors: Sequence[int]) -> _Array:
