@@ -45,7 +45,7 @@ from geozarr.write import encode_fill_value
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
 from ngff_geozarr.core.report import Severity
-from ngff_geozarr.core.store import StoreHandle, StoreMode, ZarrFormat, join_key, open_store
+from ngff_geozarr.core.store import StoreMode, ZarrFormat, join_key, open_store
 from ngff_geozarr.core.zarr_format import (
     ARRAY_DIMENSIONS,
     ZarrFormatError,
@@ -199,10 +199,6 @@ def _array_of(key: str, arrays: Mapping[str, str]) -> str | None:
     return None
 
 
-async def _keys(handle: StoreHandle) -> list[str]:
-    return [k async for k in handle.store.list_prefix("")]
-
-
 def convert(
     src: _Target,
     dst: _Target,
@@ -263,8 +259,8 @@ def convert(
         mode: StoreMode = "a" if (overwrite or resume) else "w-"
         copied = skipped = 0
         with open_store(dst, mode, storage_options=storage_options) as out:
-            existing = set(out.run(_keys(out))) if resume else set()
-            chunks = [k for k in source.run(_keys(source)) if not is_metadata_key(k)]
+            existing = set(out.list_keys()) if resume else set()
+            chunks = [k for k in source.list_keys() if not is_metadata_key(k)]
             for done, key in enumerate(chunks, start=1):
                 array = _array_of(key, renames)
                 new_key = v2_chunk_key(array, key, renames[array]) if array is not None else key

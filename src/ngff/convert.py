@@ -476,10 +476,6 @@ def _plan(hierarchy: Hierarchy, source: SpecVersion, target: SpecVersion) -> _Pl
     return plan
 
 
-async def _list_keys(handle: StoreHandle) -> list[str]:
-    return [k async for k in handle.store.list_prefix("")]
-
-
 # ----------------------------------------------------------------------------------------
 # entry point
 
@@ -582,7 +578,7 @@ def _write_out(
     except TargetError as exc:
         raise ConversionError(f"{dst_name}: {exc}") from exc
     with dst:
-        for key in src.run(_list_keys(src)):
+        for key in src.list_keys():
             if is_metadata_key(key):
                 continue
             value = src.run(src.read(key))
@@ -613,8 +609,8 @@ def _write_in_place(
                 f"{len(plan.writes)} documents ({exc}); no old document was removed, and the "
                 "root still holds the original metadata."
             ) from exc
-        existing = set(handle.run(_list_keys(handle)))
+        existing = set(handle.list_keys())
         for key in plan.removes:
             if key in existing:
-                handle.run(handle.store.delete(key))
+                handle.delete(key)
                 result.removed += 1
