@@ -39,7 +39,7 @@ import math
 import os
 import struct
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -515,7 +515,20 @@ def _xarray_nodata(var: Any) -> float | int | None:
     return None
 
 
-def _variables(data: Any, name: str | None, dims: Sequence[str] | None) -> list[_Variable]:
+def _variables(
+    data: Any,
+    name: str | None,
+    dims: Sequence[str] | None,
+    extra: Mapping[str, Any] | None = None,
+) -> list[_Variable]:
+    variables = _read_variables(data, name, dims)
+    if extra:
+        added = _json_safe(extra)
+        variables = [replace(v, attributes={**v.attributes, **added}) for v in variables]
+    return variables
+
+
+def _read_variables(data: Any, name: str | None, dims: Sequence[str] | None) -> list[_Variable]:
     if _is_dataset(data):
         out = []
         for key, var in data.data_vars.items():
@@ -635,6 +648,7 @@ def write(
     shards: Sequence[int] | None = None,
     compression: Compression = "blosc-zstd",
     attributes: Mapping[str, Any] | None = None,
+    variable_attributes: Mapping[str, Any] | None = None,
     levels: int | Literal["auto"] = 1,
     method: Method | None = None,
     factors: int = 2,
@@ -680,6 +694,9 @@ def write(
         The codec preset (see :data:`~ngff_geozarr.core.store.Compression`).
     attributes
         More attributes for the root group (``title``, ...).
+    variable_attributes
+        Attributes of the variable(s) (``standard_name``, ``units``, ``long_name``, ...): a
+        plain array has no others; they are merged over a DataArray's ``attrs``.
     levels
         1 (the default) writes the raster alone; ``"auto"`` or a number writes a pyramid in
         the same pass (see :func:`geozarr.pyramid.pyramid`).
@@ -722,7 +739,7 @@ def write(
     transform_value = transform if transform is not None else found_transform
     if transform_value is None:
         raise GeoWriteError("Expected an affine transform (transform=...); the input has none.")
-    variables = _variables(data, name, dims)
+    variables = _variables(data, name, dims, variable_attributes)
     first = variables[0]
     shape = tuple(int(n) for n in first.data.shape)
     spatial = (first.dims[-2], first.dims[-1])

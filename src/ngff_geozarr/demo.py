@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pyproj import CRS
 
-from geozarr.conventions.registry import PROJ, SPATIAL
 from geozarr.detection import detect as geo_detect
+from geozarr.write import write as geo_write
 from ngff.detection import detect as ome_detect
 from ngff_geozarr.core.cli import console_for_output
 from ngff_geozarr.core.hierarchy import read_hierarchy
@@ -123,13 +122,39 @@ def build_cells(root: Path) -> Path:
     return path
 
 
-def build_elevation(root: Path) -> Path:
-    """Write the sample elevation raster (CF and Zarr conventions, EPSG:32632).
+def _terrain(shape: tuple[int, int]) -> npt.NDArray[np.float32]:
+    """Return deterministic hills and a valley, with a corner of no data (NaN)."""
+    ny, nx = shape
+    gx, gy = np.meshgrid(np.linspace(-2, 2, nx), np.linspace(-1.5, 1.5, ny))
+    hills = 800 * np.exp(-(gx**2 + gy**2)) + 300 * np.exp(-((gx - 1.2) ** 2 + (gy + 0.8) ** 2) * 4)
+    relief = 1200 + hills + 150 * np.sin(3 * gx) * np.cos(2 * gy)
+    terrain: npt.NDArray[np.float32] = relief.astype(np.float32)
+    terrain[: ny // 10, : nx // 8] = np.nan  # a corner with no data
+    return terrain
+
+
+def build_elevation(
+    root: Path,
+    shape: tuple[int, int] = (120, 160),
+    chunks: tuple[int, int] = (60, 80),
+    levels: int | Literal["auto"] = 1,
+) -> Path:
+    """Write the sample elevation raster with :func:`geozarr.write` (UTM 32N, EPSG:32632).
+
+    The raster is described both the CF way (``grid_mapping`` -> ``spatial_ref`` with
+    ``crs_wkt`` and ``GeoTransform``, 1-D ``x``/``y`` coordinates) and with the ``proj:`` and
+    ``spatial:`` Zarr conventions, so that every generation of reader finds its CRS.
 
     Parameters
     ----------
     root
         Folder to write ``elevation.zarr`` into.
+    shape
+        Rows and columns (30 m pixels).
+    chunks
+        The chunk shape.
+    levels
+        1 for the raster alone; ``"auto"`` for a pyramid down to one chunk.
 
     Returns
     -------
@@ -137,63 +162,20 @@ def build_elevation(root: Path) -> Path:
         The store's path.
     """
     path = root / "elevation.zarr"
-    ny, nx, res = 120, 160, 30.0
-    x0, y0 = 500_000.0, 5_200_020.0
-    xs = x0 + res * (np.arange(nx) + 0.5)
-    ys = y0 - res * (np.arange(ny) + 0.5)
-    gx, gy = np.meshgrid(np.linspace(-2, 2, nx), np.linspace(-1.5, 1.5, ny))
-    elevation = (1200 + 800 * np.exp(-(gx**2 + gy**2)) + 150 * np.sin(3 * gx)).astype(np.float32)
-    elevation[:12, :20] = np.nan  # a nodata corner
-    crs = CRS.from_epsg(32632)
-    transform = [res, 0.0, x0, 0.0, -res, y0]
-    with open_store(path, "w-") as store:
-        store.create_group(
-            "",
-            {
-                "Conventions": "CF-1.10",
-                "title": "Synthetic elevation (ngff-geozarr demo)",
-                "zarr_conventions": [PROJ.canonical(), SPATIAL.canonical()],
-                "proj:code": "EPSG:32632",
-                "spatial:dimensions": ["y", "x"],
-                "spatial:transform": transform,
-                "spatial:shape": [ny, nx],
-                "spatial:bbox": [x0, y0 - res * ny, x0 + res * nx, y0],
-            },
-        )
-        store.create_array(
-            "elevation",
-            elevation,
-            chunks=(60, 80),
-            dimension_names=("y", "x"),
-            fill_value=float("nan"),
-            attributes={
-                "standard_name": "height_above_mean_sea_level",
-                "units": "m",
-                "grid_mapping": "spatial_ref",
-                "_FillValue": "NaN",
-            },
-        )
-        for name, values, std in (
-            ("x", xs, "projection_x_coordinate"),
-            ("y", ys, "projection_y_coordinate"),
-        ):
-            store.create_array(
-                name,
-                values,
-                dimension_names=(name,),
-                attributes={"standard_name": std, "units": "m", "axis": name.upper()},
-            )
-        store.create_array(
-            "spatial_ref",
-            np.array(0, dtype=np.int64),
-            attributes={
-                **crs.to_cf(),
-                "crs_wkt": crs.to_wkt(),
-                "spatial_ref": crs.to_wkt(),
-                # GDAL's order: x origin, pixel width, row rotation, y origin, ...
-                "GeoTransform": " ".join(str(v) for v in (x0, res, 0.0, y0, 0.0, -res)),
-            },
-        )
+    res, x0, y0 = 30.0, 500_000.0, 5_200_020.0
+    geo_write(
+        _terrain(shape),
+        path,
+        crs="EPSG:32632",
+        transform=(res, 0.0, x0, 0.0, -res, y0),
+        dims=("y", "x"),
+        nodata=float("nan"),
+        name="elevation",
+        chunks=chunks,
+        levels=levels,
+        attributes={"title": "Synthetic elevation (ngff-geozarr demo)"},
+        variable_attributes={"standard_name": "height_above_mean_sea_level", "units": "m"},
+    )
     return path
 
 

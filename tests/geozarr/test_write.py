@@ -18,6 +18,7 @@ from pyproj import CRS
 import geozarr
 from geozarr.conventions.registry import PROJ, SPATIAL
 from geozarr.write import GeoWriteError, Grid, parse_transform
+from ngff_geozarr.core.hierarchy import read_hierarchy
 
 # rioxarray multiplies affine transforms with `*`, which affine >= 3.1 deprecates.
 RIO_AFFINE = pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning")
@@ -222,3 +223,21 @@ def test_parse_transform_and_reduced_grid() -> None:
     grid = Grid(CRS.from_epsg(32632), parse_transform(TRANSFORM), 5, 7).reduced(2, 2)
     assert (grid.height, grid.width, grid.transform[0], grid.transform[4]) == (3, 4, 60.0, -60.0)
     assert grid.gdal_transform() == "500000.0 60.0 0.0 5200020.0 0.0 -60.0"
+
+
+def test_variable_attributes_of_a_plain_array(tmp_path: Path) -> None:
+    data = np.arange(12, dtype="float32").reshape(3, 4)
+    geozarr.write(
+        data,
+        tmp_path / "t.zarr",
+        crs="EPSG:32632",
+        transform=(10.0, 0.0, 500_000.0, 0.0, -10.0, 5_000_000.0),
+        name="temperature",
+        variable_attributes={"standard_name": "air_temperature", "units": "K"},
+    )
+    h = read_hierarchy(tmp_path / "t.zarr")
+    attrs = h["temperature"].attributes
+    assert (attrs["standard_name"], attrs["units"]) == ("air_temperature", "K")
+    assert attrs["grid_mapping"] == "spatial_ref"
+    assert "standard_name" not in h[""].attributes
+    assert geozarr.validate(tmp_path / "t.zarr").valid
