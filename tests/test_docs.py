@@ -51,3 +51,10 @@ def test_validation_tutorial_shows_what_it_says(tmp_path: Path) -> None:
     out = run_tutorial("geozarr-validate.md", tmp_path).splitlines()
     assert "True dataset []" in out
     assert "geozarr.cf.fill-value-nan elevation /fill_value" in out
+
+
+def test_web_map_tutorial_writes_a_valid_pyramid(tmp_path: Path) -> None:
+    out = run_tutorial("geozarr-pyramid.md", tmp_path).splitlines()
+    assert "1/temperature temperature [2.0, 2.0]" in out
+    assert "2 EPSG:3857 [256, 384] 1000.0" in out
+    assert out[-1] == "True []"

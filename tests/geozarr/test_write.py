@@ -241,3 +241,22 @@ def test_variable_attributes_of_a_plain_array(tmp_path: Path) -> None:
     assert attrs["grid_mapping"] == "spatial_ref"
     assert "standard_name" not in h[""].attributes
     assert geozarr.validate(tmp_path / "t.zarr").valid
+
+
+def test_web_mercator_has_no_cf_grid_mapping_name_and_that_is_a_warning(tmp_path: Path) -> None:
+    transform = (100.0, 0.0, 1_000_000.0, 0.0, -100.0, 6_000_000.0)
+    data = np.ones((4, 6), dtype="float32")
+    geozarr.write(data, tmp_path / "m.zarr", crs="EPSG:3857", transform=transform)
+    report = geozarr.validate(tmp_path / "m.zarr")
+    assert report.valid
+    assert [(i.rule, i.path) for i in report.warnings] == [
+        ("geozarr.cf.grid-mapping-name", "spatial_ref")
+    ]
+    # A CRS that CF can name must be named: the same omission is an error there.
+    geozarr.write(data, tmp_path / "u.zarr", crs="EPSG:32632", transform=transform)
+    doc_path = tmp_path / "u.zarr" / "spatial_ref" / "zarr.json"
+    doc = json.loads(doc_path.read_text())
+    del doc["attributes"]["grid_mapping_name"]
+    doc_path.write_text(json.dumps(doc))
+    errors = geozarr.validate(tmp_path / "u.zarr").errors
+    assert ("geozarr.cf.grid-mapping-name", "spatial_ref") in [(i.rule, i.path) for i in errors]

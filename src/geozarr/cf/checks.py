@@ -10,6 +10,7 @@ pixel of the cell centre the transform gives (cell corner for node registration)
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -293,10 +294,24 @@ def check_grid_mapping_reference(ctx: CheckContext, node: Node) -> None:
             )
 
 
+def _cf_cannot_name(attrs: Mapping[str, Any]) -> bool:
+    """Tell whether the CRS that ``crs_wkt`` describes has no CF grid mapping at all."""
+    text = attrs.get("crs_wkt", attrs.get("spatial_ref"))
+    parsed = parse_crs("wkt", text)
+    if parsed.crs is None:
+        return False
+    try:
+        return "grid_mapping_name" not in parsed.crs.to_cf()
+    except Exception:  # pyproj cannot express every CRS as CF: then CF cannot name it
+        return True
+
+
 def check_grid_mapping_variable(ctx: CheckContext, node: Node) -> None:
     """Ensure a grid-mapping variable names a CF mapping with its parameters (CF §5.6, App. F).
 
-    ``grid_mapping_name`` is required and one of Appendix F's; the mapping's parameters are
+    ``grid_mapping_name`` is required and one of Appendix F's — a warning only when CF
+    defines no grid mapping for the CRS that ``crs_wkt`` describes (Web Mercator, say), as
+    then no writer can comply; the mapping's parameters are
     required (``geozarr.cf.grid-mapping``); ``GeoTransform`` is six numbers
     (``geozarr.cf.geotransform``); when ``crs_wkt`` also describes the CRS, the mapping it
     implies must have the same name (``geozarr.crs.disagree``).
@@ -305,16 +320,28 @@ def check_grid_mapping_variable(ctx: CheckContext, node: Node) -> None:
     name = attrs.get("grid_mapping_name")
     ref = f"{REF_CF} §5.6"
     if name is None:
-        ctx.add(
-            _E,
-            "geozarr.cf.grid-mapping-name",
-            node,
-            ("attributes",),
-            "A grid-mapping variable MUST have grid_mapping_name. Got only "
-            + ", ".join(k for k in ("crs_wkt", "spatial_ref") if k in attrs)
-            + ".",
-            ref,
-        )
+        given = ", ".join(k for k in ("crs_wkt", "spatial_ref") if k in attrs)
+        if _cf_cannot_name(attrs):
+            # CF lists no grid mapping for this CRS (Web Mercator, for one): no writer can
+            # give it a grid_mapping_name, and crs_wkt defines it fully.
+            ctx.add(
+                _W,
+                "geozarr.cf.grid-mapping-name",
+                node,
+                ("attributes",),
+                f"No grid_mapping_name: CF defines no grid mapping for this CRS, which only "
+                f"{given} describe; readers that need a CF grid mapping cannot use it.",
+                ref,
+            )
+        else:
+            ctx.add(
+                _E,
+                "geozarr.cf.grid-mapping-name",
+                node,
+                ("attributes",),
+                f"A grid-mapping variable MUST have grid_mapping_name. Got only {given}.",
+                ref,
+            )
     elif name not in GRID_MAPPING_NAMES:
         ctx.add(
             _E,
