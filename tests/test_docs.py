@@ -58,3 +58,16 @@ def test_web_map_tutorial_writes_a_valid_pyramid(tmp_path: Path) -> None:
     assert "1/temperature temperature [2.0, 2.0]" in out
     assert "2 EPSG:3857 [256, 384] 1000.0" in out
     assert out[-1] == "True []"
+
+
+def test_image_tutorial_shows_what_it_says(tmp_path: Path) -> None:
+    out = run_tutorial("ome-zarr-image.md", tmp_path).splitlines()
+    assert "('0', '1') [(32, 256, 256), (32, 128, 128)]" in out
+    assert "('0', '1', '2') [[2.0, 0.5, 0.5], [2.0, 1.0, 1.0], [2.0, 2.0, 2.0]]" in out
+    assert "(32, 128, 128) True" in out  # the label levels invent no label
+    assert out[-1] == "True 0.5 image 0"
+
+
+def test_dask_tutorial_writes_the_same_bytes_as_threads(tmp_path: Path) -> None:
+    out = run_tutorial("dask-pyramid.md", tmp_path).splitlines()
+    assert out[-1] == "42 chunks; identical"

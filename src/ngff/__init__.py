@@ -1,27 +1,44 @@
-"""OME-Zarr (OME-NGFF): recognise, validate and convert stores of versions 0.4, 0.5 and 0.6.
+"""OME-Zarr (OME-NGFF): create, recognise, validate and convert stores of 0.4, 0.5 and 0.6.
 
 The command line is ``ngff``; see ``ngff --help``. In Python::
 
     import ngff
     report = ngff.validate("image.ome.zarr")
     print(report.valid, [issue.rule for issue in report.issues])
+    ngff.write_image(volume, "new.ome.zarr", axes="zyx", scale=(2.0, 0.5, 0.5))
 """
 
 from __future__ import annotations
 
 from ngff.convert import ConversionError, ConversionResult, convert
+from ngff.create import (
+    ArraySpec,
+    CreationError,
+    Image,
+    add_levels,
+    write_image,
+    write_labels,
+    write_plate,
+)
 from ngff.detection import detect, discover, ome_attributes
 from ngff.validate import validate
 from ngff.versions import SPEC_VERSIONS, spec_version
 
 __all__ = [
     "SPEC_VERSIONS",
+    "ArraySpec",
     "ConversionError",
     "ConversionResult",
+    "CreationError",
+    "Image",
+    "add_levels",
     "convert",
     "detect",
     "discover",
     "ome_attributes",
     "spec_version",
     "validate",
+    "write_image",
+    "write_labels",
+    "write_plate",
 ]

@@ -1,15 +1,29 @@
-"""The ``ngff`` command: OME-Zarr tools (``info``, ``validate``, ``convert``, ``report``)."""
+"""The ``ngff`` command: inspect, validate, convert, report, create and add levels."""
 
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
 
 import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ngff.convert import ConversionError, convert
+from ngff.create import Image, add_levels, write_image, write_labels
 from ngff.detection import detect, discover
 from ngff.report import build_report
+from ngff.sources import open_source
 from ngff.validate import validate
 from ngff.versions import SPEC_VERSIONS
 from ngff_geozarr.core.cli import (
@@ -20,7 +34,10 @@ from ngff_geozarr.core.cli import (
     run_guarded,
     storage_option,
 )
+from ngff_geozarr.core.pyramid import METHODS
+from ngff_geozarr.core.pyramid import Progress as TileProgress
 from ngff_geozarr.core.report import EXIT_UNREADABLE, EXIT_VALID
+from ngff_geozarr.core.store import COMPRESSIONS
 
 __all__ = ["cli", "main"]
 
@@ -89,6 +106,247 @@ def _convert_command(
         click.echo(f"ngff convert: error: {exc}", err=True)
         sys.exit(EXIT_UNREADABLE)
     click.echo(result.summary())
+    sys.exit(EXIT_VALID)
+
+
+@contextmanager
+def _progress_bar(description: str) -> Iterator[Callable[[TileProgress], None]]:
+    """Show a rich progress bar on standard error, fed by the pyramid engine's callback."""
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("tiles"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(p: TileProgress) -> None:
+            bar.update(task, total=p.total, completed=p.done)
+
+        yield update
+
+
+def _numbers(text: str | None, kind: type[int] | type[float], option: str) -> list[Any] | None:
+    """Parse a comma-separated list of numbers; a one-line usage error otherwise."""
+    if text is None:
+        return None
+    try:
+        return [kind(v) for v in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(
+            f"expected comma-separated {kind.__name__} values, got {text!r}.", param_hint=option
+        ) from None
+
+
+def _units(text: str | None) -> str | list[str | None] | None:
+    if text is None or "," not in text:
+        return text
+    return [u or None for u in text.split(",")]
+
+
+def _summary(target: str, image: Image) -> str:
+    shapes = " -> ".join("x".join(map(str, a.shape)) for a in image.arrays)
+    return f"wrote {target}: OME-Zarr {image.version}, {len(image.arrays)} levels ({shapes})"
+
+
+_SHARED_WRITE_OPTIONS: Sequence[Callable[[Any], Any]] = (
+    click.option(
+        "--resume",
+        is_flag=True,
+        help="Complete an interrupted run, keeping the chunks already written.",
+    ),
+    click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Threads to write with (default: the number of CPUs).",
+    ),
+    click.option("--quiet", is_flag=True, help="No progress bar."),
+)
+
+
+def _write_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_SHARED_WRITE_OPTIONS):
+        command = option(command)
+    return command
+
+
+@cli.command(
+    name="create",
+    help="Create the OME-Zarr image OUT from INPUT (.tif/.tiff with the file's axes, .npy, or a "
+    "Zarr array): level 0 and every downsampled level, in one pass and bounded memory, the "
+    "metadata written last. Per-axis lists are comma-separated and in OME axis order "
+    "(t, c, z, y, x). Exit 0 on success, 2 on any error.",
+)
+@click.argument("input_path", metavar="INPUT")
+@click.argument("out", metavar="OUT.ome.zarr")
+@click.option(
+    "--axes",
+    default=None,
+    help="Axes of INPUT in its own order, e.g. 'zyx' or "
+    "'yxc' (default: the TIFF's axes, else yx/zyx/czyx/tczyx).",
+)
+@click.option("--scale", default=None, help="Pixel size per axis, e.g. '2,0.5,0.5'.")
+@click.option("--translation", default=None, help="Position of the first pixel per axis.")
+@click.option(
+    "--units",
+    default=None,
+    help="One unit for every space axis (e.g. "
+    "'micrometer'), or one per axis, comma-separated (empty for none).",
+)
+@click.option("--method", type=click.Choice(METHODS), default="mean", show_default=True)
+@click.option(
+    "--levels",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Number of levels, base included (default: until one chunk holds the "
+    "largest spatial extent).",
+)
+@click.option("--chunks", default=None, help="Chunk shape, e.g. '64,256,256'.")
+@click.option("--shards", default=None, help="Shard shape (0.5/0.6), a multiple of the chunks.")
+@click.option(
+    "--version",
+    "version",
+    type=click.Choice(["0.4", "0.5", "0.6"]),
+    default="0.5",
+    show_default=True,
+)
+@click.option(
+    "--compression", type=click.Choice(COMPRESSIONS), default=COMPRESSIONS[0], show_default=True
+)
+@click.option("--name", default=None, help="The image's name (default: INPUT's stem).")
+@click.option(
+    "--omero",
+    is_flag=True,
+    help="Write omero channel metadata (display window from quantiles of the coarsest level).",
+)
+@click.option(
+    "--labels",
+    "labels_path",
+    default=None,
+    metavar="LABELS",
+    help="A label image of INPUT's shape (same kinds of input), written with "
+    "'mode' to labels/NAME.",
+)
+@click.option(
+    "--labels-name", default=None, help="Name of the label image (default: the stem of LABELS)."
+)
+@click.option("--labels-axes", default=None, help="Axes of LABELS (default: as --axes).")
+@_write_options
+def _create_command(
+    input_path: str,
+    out: str,
+    axes: str | None,
+    scale: str | None,
+    translation: str | None,
+    units: str | None,
+    method: str,
+    levels: int | None,
+    chunks: str | None,
+    shards: str | None,
+    version: str,
+    compression: str,
+    name: str | None,
+    omero: bool,
+    labels_path: str | None,
+    labels_name: str | None,
+    labels_axes: str | None,
+    resume: bool,
+    workers: int | None,
+    quiet: bool,
+) -> None:
+    """Create an OME-Zarr image (and optionally its labels) from a file."""
+    data, names = open_source(input_path, axes)
+    label_data = None
+    if labels_path is not None:
+        label_data, _ = open_source(labels_path, labels_axes or axes)
+    stem = Path(input_path.rstrip("/")).name.split(".")[0] or "image"
+    with _maybe_progress(quiet, "image") as progress:
+        image = write_image(
+            data,
+            out,
+            axes=names,
+            scale=_numbers(scale, float, "--scale"),
+            translation=_numbers(translation, float, "--translation"),
+            units=_units(units),
+            name=name or stem,
+            method=method,
+            levels=levels,
+            chunks=_numbers(chunks, int, "--chunks"),
+            shards=_numbers(shards, int, "--shards"),
+            version=version,
+            compression=compression,  # type: ignore[arg-type]
+            omero=omero,
+            resume=resume,
+            workers=workers,
+            progress=progress,
+        )
+    click.echo(_summary(out, image))
+    if label_data is not None and labels_path is not None:
+        label_name = labels_name or Path(labels_path.rstrip("/")).name.split(".")[0]
+        with _maybe_progress(quiet, f"labels/{label_name}") as progress:
+            write_labels(
+                label_data, out, label_name, resume=resume, workers=workers, progress=progress
+            )
+        click.echo(f"wrote {out}/labels/{label_name}: {len(image.arrays)} levels (mode)")
+    sys.exit(EXIT_VALID)
+
+
+@contextmanager
+def _maybe_progress(
+    quiet: bool, description: str
+) -> Iterator[Callable[[TileProgress], None] | None]:
+    if quiet:
+        yield None
+        return
+    with _progress_bar(description) as update:
+        yield update
+
+
+@cli.command(
+    name="pyramid",
+    help="Add the downsampled levels to the OME-Zarr image TARGET, which holds only level 0. "
+    "New levels copy the base's chunks, shards and codecs; the metadata is rewritten last. "
+    "Exit 0 on success, 2 on any error.",
+)
+@click.argument("target")
+@click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default=None,
+    help="Downsampling kernel (default: mode for a label image, else mean).",
+)
+@click.option(
+    "--levels",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Number of levels, base included (default: automatic).",
+)
+@_write_options
+def _pyramid_command(
+    target: str,
+    method: str | None,
+    levels: int | None,
+    resume: bool,
+    workers: int | None,
+    quiet: bool,
+) -> None:
+    """Add levels to an image holding only level 0."""
+    with _maybe_progress(quiet, "levels") as progress:
+        image = add_levels(
+            target,
+            method=method,
+            levels=levels,
+            resume=resume,
+            workers=workers,
+            progress=progress,
+        )
+    click.echo(_summary(target, image))
     sys.exit(EXIT_VALID)
 
 

@@ -1,15 +1,16 @@
-"""The ``make demo`` driver: build sample stores on built-in data and show what they hold.
+"""The ``make demo`` driver: the toolkit's main job on built-in data, nothing downloaded.
 
-Run as ``python -m ngff_geozarr.demo [OUTDIR]`` (default ``demo-output``). It writes
+Run as ``python -m ngff_geozarr.demo [OUTDIR]`` (default ``demo-output``). It
 
-- ``cells.ome.zarr``: an OME-Zarr 0.5 image, a deterministic synthetic 3-D cell volume
-  (z, y, x) with two resolution levels, and a label image of the cells;
-- ``elevation.zarr``: a synthetic elevation raster in UTM zone 32N (EPSG:32632), described
-  both the CF way (``grid_mapping`` -> ``spatial_ref`` with ``crs_wkt`` and
-  ``GeoTransform``, 1-D ``x``/``y`` coordinates) and with the ``proj:``/``spatial:`` Zarr
-  conventions;
+- creates ``cells.ome.zarr``: an OME-Zarr 0.5 image of a deterministic synthetic 3-D cell
+  volume (z, y, x) with every downsampled level, and the label image of its cells;
+- creates ``elevation.zarr``: a synthetic elevation raster in UTM zone 32N (EPSG:32632) with
+  its overview levels, described both the CF way (``grid_mapping`` -> ``spatial_ref`` with
+  ``crs_wkt`` and ``GeoTransform``, 1-D ``x``/``y`` coordinates) and with the ``proj:`` /
+  ``spatial:`` Zarr conventions;
+- shows what each holds, validates both, and writes an HTML report of each.
 
-then prints ``ngff info`` and ``geozarr info`` of each. Nothing is downloaded.
+:func:`build_samples` makes small versions of both, which the tests use.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ import numpy as np
 import numpy.typing as npt
 
 from geozarr.detection import detect as geo_detect
+from geozarr.report import build_report as build_geo_report
 from geozarr.write import write as geo_write
+from ngff.create import write_image, write_labels
 from ngff.detection import detect as ome_detect
+from ngff.report import build_report as build_ome_report
 from ngff_geozarr.core.cli import console_for_output
 from ngff_geozarr.core.hierarchy import read_hierarchy
 from ngff_geozarr.core.info import render_info_text
-from ngff_geozarr.core.store import open_store
 from ngff_geozarr.core.thumbnail import labels_rgba
 
 __all__ = ["build_cells", "build_elevation", "build_samples", "main"]
@@ -40,8 +43,12 @@ def _cells(shape: tuple[int, int, int], seed: int = 7) -> tuple[npt.NDArray[Any]
     image = np.zeros(shape, np.float32)
     labels = np.zeros(shape, np.uint32)
     for label in range(1, 13):
-        centre = rng.uniform([4, 8, 8], [shape[0] - 4, shape[1] - 8, shape[2] - 8])
-        radius = rng.uniform(4, 9)
+        size = shape[1] / 96  # the cells keep their proportions in larger volumes
+        margin = 8 * size
+        centre = rng.uniform(
+            [4, margin, margin], [shape[0] - 4, shape[1] - margin, shape[2] - margin]
+        )
+        radius = rng.uniform(4, 9) * size
         d2 = ((zz - centre[0]) * 2) ** 2 + (yy - centre[1]) ** 2 + (xx - centre[2]) ** 2
         inside = d2 < radius**2
         labels[inside & (labels == 0)] = label
@@ -50,41 +57,26 @@ def _cells(shape: tuple[int, int, int], seed: int = 7) -> tuple[npt.NDArray[Any]
     return np.clip(image, 0, 65535).astype(np.uint16), labels
 
 
-def _halve_yx(data: npt.NDArray[Any], labels: bool) -> npt.NDArray[Any]:
-    z, y, x = data.shape
-    blocks = data[:, : y // 2 * 2, : x // 2 * 2].reshape(z, y // 2, 2, x // 2, 2)
-    if labels:
-        nearest: npt.NDArray[Any] = blocks[:, :, 0, :, 0]  # never invents a label
-        return nearest
-    mean: npt.NDArray[Any] = np.rint(blocks.mean(axis=(2, 4))).astype(data.dtype)
-    return mean
+def build_cells(
+    root: Path,
+    shape: tuple[int, int, int] = (16, 96, 96),
+    chunks: tuple[int, int, int] = (8, 48, 48),
+) -> Path:
+    """Write the sample OME-Zarr 0.5 image and its label image with :mod:`ngff`'s writers.
 
-
-def _multiscales(name: str, scale: list[float]) -> list[dict[str, Any]]:
-    axes = [
-        {"name": "z", "type": "space", "unit": "micrometer"},
-        {"name": "y", "type": "space", "unit": "micrometer"},
-        {"name": "x", "type": "space", "unit": "micrometer"},
-    ]
-    datasets = [
-        {
-            "path": str(level),
-            "coordinateTransformations": [
-                {"type": "scale", "scale": [scale[0], scale[1] * 2**level, scale[2] * 2**level]}
-            ],
-        }
-        for level in range(2)
-    ]
-    return [{"name": name, "axes": axes, "datasets": datasets}]
-
-
-def build_cells(root: Path) -> Path:
-    """Write the sample OME-Zarr 0.5 image with its label image.
+    The volume is 2 µm deep and 0.5 µm wide per voxel: y and x are halved until one chunk
+    holds them (z is left alone while the xy pixels are finer than z's). The label image
+    has the image's levels, made with the mode of each block, and its colours are the
+    report's palette, so the metadata and the pictures agree.
 
     Parameters
     ----------
     root
         Folder to write ``cells.ome.zarr`` into.
+    shape
+        The volume's shape (z, y, x).
+    chunks
+        The chunk shape.
 
     Returns
     -------
@@ -92,33 +84,21 @@ def build_cells(root: Path) -> Path:
         The store's path.
     """
     path = root / "cells.ome.zarr"
-    image, labels = _cells((16, 96, 96))
-    scale = [2.0, 0.5, 0.5]
-    dims = ("z", "y", "x")
-    with open_store(path, "w-") as store:
-        ome = {"version": "0.5", "multiscales": _multiscales("cells", scale)}
-        store.create_group("", {"ome": ome})
-        store.create_group("labels", {"ome": {"version": "0.5", "labels": ["cells"]}})
-        label_meta = {
-            "version": "0.5",
-            "multiscales": _multiscales("cells", scale),
-            "image-label": {
-                "source": {"image": "../../"},
-                # The report's palette, so that the metadata and the pictures agree.
-                "colors": [
-                    {"label-value": int(v), "rgba": labels_rgba(np.array([[v]]))[0, 0].tolist()}
-                    for v in np.unique(labels)
-                    if v != 0
-                ],
-            },
-        }
-        store.create_group("labels/cells", {"ome": label_meta})
-        for level in range(2):
-            store.create_array(str(level), image, chunks=(8, 48, 48), dimension_names=dims)
-            store.create_array(
-                f"labels/cells/{level}", labels, chunks=(8, 48, 48), dimension_names=dims
-            )
-            image, labels = _halve_yx(image, False), _halve_yx(labels, True)
+    image, labels = _cells(shape)
+    write_image(
+        image,
+        path,
+        axes="zyx",
+        scale=[2.0, 0.5, 0.5],
+        units="micrometer",
+        name="cells",
+        chunks=chunks,
+        compression="zstd",
+    )
+    colors = {
+        int(v): labels_rgba(np.array([[v]]))[0, 0].tolist() for v in np.unique(labels) if v != 0
+    }
+    write_labels(labels, path, "cells", colors=colors)
     return path
 
 
@@ -196,17 +176,22 @@ def build_samples(root: Path) -> tuple[Path, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Build the samples (replacing an earlier demo's) and show ``info`` of each.
+    """Create, validate and report on an OME-Zarr image and a GeoZarr raster.
+
+    The main job on built-in data, nothing downloaded: a 3-D cell volume (64 x 512 x 512)
+    with its labels, as OME-Zarr 0.5 with every level; an elevation raster (2048 x 2048,
+    EPSG:32632) with its overview levels, as GeoZarr; both validated, both reported as HTML.
 
     Parameters
     ----------
     argv
-        ``[OUTDIR]``; ``demo-output`` when omitted.
+        ``[OUTDIR]``; ``demo-output`` when omitted. An earlier demo's output there is
+        replaced; a folder holding anything else is refused.
 
     Returns
     -------
     int
-        0.
+        0 when both stores are valid, else 1.
     """
     args = sys.argv[1:] if argv is None else argv
     out = Path(args[0] if args else "demo-output")
@@ -214,20 +199,35 @@ def main(argv: list[str] | None = None) -> int:
     if out.exists():
         _remove_demo_output(out)
     out.mkdir(parents=True)
-    cells, elevation = build_samples(out)
-    console.print(f"\n$ ngff info {cells}", style="bold")
-    render_info_text(read_hierarchy(cells), ome_detect, console)
-    console.print(f"\n$ geozarr info {elevation}", style="bold")
-    render_info_text(read_hierarchy(elevation), geo_detect, console)
-    console.print(f"\nWrote {cells} and {elevation}.")
-    return 0
+    console.print("Creating the OME-Zarr image (cells and their labels) ...", style="bold")
+    cells = build_cells(out, shape=(64, 512, 512), chunks=(32, 128, 128))
+    console.print("Creating the GeoZarr elevation raster and its pyramid ...", style="bold")
+    elevation = build_elevation(out, shape=(2048, 2048), chunks=(256, 256), levels="auto")
+    status = 0
+    for store, detect, report_of in (
+        (cells, ome_detect, build_ome_report),
+        (elevation, geo_detect, build_geo_report),
+    ):
+        console.print()
+        render_info_text(read_hierarchy(store), detect, console)
+        page, report = report_of(store)
+        html = store.with_suffix(".html")
+        html.write_text(page, encoding="utf-8")
+        report.render_text(console)
+        console.print(f"report: {html}")
+        status = status or report.exit_code
+    console.print(
+        f"\nMade {cells} and {elevation}, with their reports {cells.with_suffix('.html')} "
+        f"and {elevation.with_suffix('.html')} (open them in a browser; they work offline)."
+    )
+    return status
 
 
 def _remove_demo_output(out: Path) -> None:
     """Remove a previous demo's output, refusing any folder the demo did not write."""
     import shutil
 
-    expected = {"cells.ome.zarr", "elevation.zarr"}
+    expected = {"cells.ome.zarr", "elevation.zarr", "cells.ome.html", "elevation.html"}
     found = {p.name for p in out.iterdir()}
     if not found <= expected:
         raise SystemExit(f"{out} holds files the demo did not write; choose another folder.")

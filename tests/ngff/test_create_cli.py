@@ -1,0 +1,216 @@
+"""The ``ngff create`` and ``ngff pyramid`` commands, and the dask cluster path of write_image."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+from click.testing import CliRunner
+
+import ngff
+from ngff.cli import cli
+from ngff.sources import open_source, to_ome_order
+from ngff_geozarr.core.store import open_store
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def level(target: Path, path: str) -> np.ndarray:
+    with open_store(target) as store:
+        array = store.open_array(path)
+        return array.read(tuple(slice(0, n) for n in array.shape))
+
+
+def chunk_files(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def cells() -> np.ndarray:
+    rng = np.random.default_rng(4)
+    return rng.integers(0, 9000, size=(2, 6, 60, 50)).astype(np.uint16)  # c z y x
+
+
+def test_create_from_tiff_uses_the_files_axes(tmp_path: Path, cells: np.ndarray) -> None:
+    tif = tmp_path / "cells.tif"
+    tifffile.imwrite(tif, np.moveaxis(cells, 0, 1), metadata={"axes": "ZCYX"})  # z c y x
+    labels = tmp_path / "nuclei.npy"
+    np.save(labels, (cells[:1] > 8000).astype(np.uint16))
+    out = tmp_path / "out.ome.zarr"
+    code, stdout, stderr = invoke(
+        "create",
+        str(tif),
+        str(out),
+        "--scale",
+        "1,2,0.5,0.5",
+        "--units",
+        "micrometer",
+        "--chunks",
+        "1,3,16,16",
+        "--labels",
+        str(labels),
+        "--labels-axes",
+        "czyx",
+        "--omero",
+    )
+    assert code == 0, stderr
+    assert "wrote" in stdout
+    assert "tiles" in stderr  # the progress bar
+    np.testing.assert_array_equal(level(out, "0"), cells)  # reordered to c z y x
+    attrs = json.loads((out / "zarr.json").read_text())["attributes"]["ome"]
+    ms = attrs["multiscales"][0]
+    assert [a["name"] for a in ms["axes"]] == ["c", "z", "y", "x"]
+    assert ms["axes"][2] == {"name": "y", "type": "space", "unit": "micrometer"}
+    assert ms["name"] == "cells"
+    assert len(attrs["omero"]["channels"]) == 2
+    assert ngff.validate(str(out)).valid
+    assert (out / "labels" / "nuclei" / "zarr.json").exists()
+
+
+def test_create_from_compressed_tiff_npy_and_zarr_agree(tmp_path: Path, cells: np.ndarray) -> None:
+    data = cells[0]
+    tifffile.imwrite(tmp_path / "in.tif", data, compression="zlib", metadata={"axes": "ZYX"})
+    np.save(tmp_path / "in.npy", data)
+    with open_store(tmp_path / "in.zarr", "w-") as store:
+        store.create_array("", data, chunks=(2, 20, 20))
+    outputs = []
+    for name in ("in.tif", "in.npy", "in.zarr"):
+        out = tmp_path / f"{name}.ome.zarr"
+        code, _, stderr = invoke(
+            "create",
+            str(tmp_path / name),
+            str(out),
+            "--chunks",
+            "3,16,16",
+            "--quiet",
+            "--version",
+            "0.4",
+            "--name",
+            "x",
+            "--method",
+            "max",
+        )
+        assert code == 0, stderr
+        outputs.append(chunk_files(out))
+    assert outputs[0] == outputs[1] == outputs[2]
+    np.testing.assert_array_equal(
+        level(tmp_path / "in.npy.ome.zarr", "1"),
+        data.reshape(3, 2, 30, 2, 25, 2).max(axis=(1, 3, 5)),
+    )
+
+
+def test_pyramid_command_adds_levels(tmp_path: Path, cells: np.ndarray) -> None:
+    np.save(tmp_path / "in.npy", cells)
+    out = tmp_path / "base.ome.zarr"
+    code, _, stderr = invoke(
+        "create",
+        str(tmp_path / "in.npy"),
+        str(out),
+        "--levels",
+        "1",
+        "--chunks",
+        "1,2,16,16",
+        "--quiet",
+        "--shards",
+        "1,6,32,32",
+    )
+    assert code == 0, stderr
+    assert not (out / "1").exists()
+    code, stdout, stderr = invoke("pyramid", str(out), "--levels", "3")
+    assert code == 0, stderr
+    assert "3 levels" in stdout
+    meta = json.loads((out / "2" / "zarr.json").read_text())
+    assert meta["codecs"][0]["name"] == "sharding_indexed"
+    assert ngff.validate(str(out)).valid
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["create", "missing.npy", "o.ome.zarr"], "Could not read"),
+        (["create", "{npy}", "o.ome.zarr", "--scale", "1,x"], "comma-separated float"),
+        (["create", "{npy}", "o.ome.zarr", "--axes", "zyq"], "has no OME-Zarr equivalent"),
+        (["create", "{npy}", "o.ome.zarr", "--chunks", "4,4"], "chunks with 3 values"),
+        (["create", "{npy}", "d", "--quiet"], "already exists"),
+        (["pyramid", "nowhere.zarr"], "nowhere.zarr"),
+        (["pyramid", "full.ome.zarr"], "only level 0"),
+    ],
+)
+def test_mistakes_are_one_line_with_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    np.save(tmp_path / "in.npy", np.zeros((4, 8, 8), np.uint8))
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "f").write_text("x")
+    ngff.write_image(np.zeros((32, 32), np.uint8), tmp_path / "full.ome.zarr", chunks=(8, 8))
+    argv = [a.replace("{npy}", "in.npy") for a in args]
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "from ngff.cli import main; main()", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_to_ome_order_views_and_refusals() -> None:
+    data = np.arange(24).reshape(2, 3, 4)
+    view, axes = to_ome_order(data, "XYC")
+    assert axes == ["c", "y", "x"]
+    assert np.shares_memory(view, data)
+    np.testing.assert_array_equal(view, data.transpose(2, 1, 0))
+    assert to_ome_order(np.zeros((3, 4, 5)), "IYX")[1] == ["z", "y", "x"]
+    with pytest.raises(ngff.CreationError, match="once"):
+        to_ome_order(np.zeros((3, 4, 5)), "yyx")
+    with pytest.raises(ngff.CreationError, match="3 axes"):
+        to_ome_order(np.zeros((3, 4, 5)), "yx")
+
+
+def test_open_source_memory_maps_uncompressed_files(tmp_path: Path) -> None:
+    data = np.arange(2 * 32 * 32, dtype=np.uint16).reshape(2, 32, 32)
+    tifffile.imwrite(tmp_path / "a.tif", data, metadata={"axes": "ZYX"})
+    np.save(tmp_path / "a.npy", data)
+    for name in ("a.tif", "a.npy"):
+        source, _ = open_source(tmp_path / name)
+        assert isinstance(source, np.memmap)
+        np.testing.assert_array_equal(source, data)
+    assert open_source(tmp_path / "a.tif")[1] == ["z", "y", "x"]
+    assert open_source(tmp_path / "a.npy")[1] is None
+
+
+def test_dask_cluster_output_equals_threads_byte_for_byte(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    rng = np.random.default_rng(6)
+    data = rng.integers(0, 60000, size=(6, 70, 64)).astype(np.uint16)
+    labels = (data // 10000).astype(np.uint32)
+    options = {"chunks": (3, 16, 16), "scale": (2.0, 0.5, 0.5), "units": "micrometer"}
+    threads = tmp_path / "threads.ome.zarr"
+    ngff.write_image(data, threads, workers=2, **options)  # type: ignore[arg-type]
+    ngff.write_labels(labels, threads, "l", workers=2)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        cluster_out = tmp_path / "dask.ome.zarr"
+        ngff.write_image(data, cluster_out, client=client, **options)  # type: ignore[arg-type]
+        ngff.write_labels(labels, cluster_out, "l", client=client)
+    assert chunk_files(cluster_out) == chunk_files(threads)
