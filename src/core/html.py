@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from ngff_geozarr.core.hierarchy import Hierarchy, Node
+from ngff_geozarr.core.errors import NgffGeozarrError
+from ngff_geozarr.core.hierarchy import Discover, Hierarchy, Node
 from ngff_geozarr.core.info import Detect, format_array_summary, summarize_array
 from ngff_geozarr.core.report import Issue, Report, Severity
+from ngff_geozarr.core.store import StoreHandle, open_store
+from ngff_geozarr.core.validation import Check, read_and_check
 
-__all__ = ["Thumbnail", "level_line", "render_html"]
+__all__ = ["Thumbnail", "level_line", "render_html", "report_page"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,3 +244,54 @@ def render_html(
         f"<h2>Tree</h2>{tree}"
         "</body></html>\n"
     )
+
+
+def report_page(
+    target: str | os.PathLike[str],
+    check: Check,
+    *,
+    discover: Discover,
+    detect: Detect,
+    thumbnails: Callable[[Hierarchy, StoreHandle], Sequence[Thumbnail]],
+    storage_options: dict[str, Any] | None = None,
+) -> tuple[str, Report]:
+    """Validate a target and render its page: what ``ngff report`` and ``geozarr report`` do.
+
+    Parameters
+    ----------
+    target
+        A store path or URL, or a JSON document (no thumbnails then).
+    check
+        The convention's checks.
+    discover
+        Names the children a node refers to, for stores that cannot be listed.
+    detect
+        Labels each node with the conventions it follows.
+    thumbnails
+        Makes the convention's pictures from the hierarchy and the opened store.
+    storage_options
+        Options for remote stores.
+
+    Returns
+    -------
+    tuple of (str, Report)
+        The HTML page and the validation report.
+    """
+    hierarchy, report = read_and_check(
+        target, check, discover=discover, storage_options=storage_options
+    )
+    pictures: Sequence[Thumbnail] = ()
+    if hierarchy is not None and hierarchy.source == "store":
+        try:
+            with open_store(os.fspath(target), storage_options=storage_options) as store:
+                pictures = thumbnails(hierarchy, store)
+        except NgffGeozarrError:
+            pictures = ()
+    page = render_html(
+        title=os.fspath(target),
+        hierarchy=hierarchy,
+        report=report,
+        detect=detect,
+        thumbnails=pictures,
+    )
+    return page, report

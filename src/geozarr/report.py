@@ -20,11 +20,10 @@ from geozarr.detection import detect, discover
 from geozarr.validate import check_hierarchy
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
-from ngff_geozarr.core.html import Thumbnail, level_line, render_html
+from ngff_geozarr.core.html import Thumbnail, level_line, report_page
 from ngff_geozarr.core.report import Report
-from ngff_geozarr.core.store import StoreHandle, join_key, open_store
+from ngff_geozarr.core.store import StoreHandle, join_key
 from ngff_geozarr.core.thumbnail import choose_level, encode_png, intensity_rgba, read_slice
-from ngff_geozarr.core.validation import read_and_check
 
 __all__ = ["SPATIAL_NAMES", "build_report", "raster_thumbnails"]
 
@@ -180,23 +179,13 @@ def build_report(
         return check_hierarchy(hierarchy, read_values=values)
 
     try:
-        hierarchy, report = read_and_check(
-            target, check, discover=discover, storage_options=storage_options
+        return report_page(
+            target,
+            check,
+            discover=discover,
+            detect=detect,
+            thumbnails=raster_thumbnails,
+            storage_options=storage_options,
         )
     finally:
         reader.close()
-    thumbnails: list[Thumbnail] = []
-    if hierarchy is not None and hierarchy.source == "store":
-        try:
-            with open_store(os.fspath(target), storage_options=storage_options) as store:
-                thumbnails = raster_thumbnails(hierarchy, store)
-        except NgffGeozarrError:
-            thumbnails = []
-    page = render_html(
-        title=os.fspath(target),
-        hierarchy=hierarchy,
-        report=report,
-        detect=detect,
-        thumbnails=thumbnails,
-    )
-    return page, report

@@ -17,9 +17,9 @@ from ngff.detection import detect, discover, ome_attributes
 from ngff.validate import check_hierarchy
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
-from ngff_geozarr.core.html import Thumbnail, level_line, render_html
+from ngff_geozarr.core.html import Thumbnail, level_line, report_page
 from ngff_geozarr.core.report import Report
-from ngff_geozarr.core.store import StoreHandle, join_key, open_store
+from ngff_geozarr.core.store import StoreHandle, join_key
 from ngff_geozarr.core.thumbnail import (
     choose_level,
     encode_png,
@@ -28,7 +28,6 @@ from ngff_geozarr.core.thumbnail import (
     overlay,
     read_slice,
 )
-from ngff_geozarr.core.validation import read_and_check
 
 __all__ = ["build_report", "image_thumbnails"]
 
@@ -173,24 +172,11 @@ def build_report(
     tuple of (str, Report)
         The HTML page and the validation report.
     """
-    hierarchy, report = read_and_check(
+    return report_page(
         target,
         lambda h: check_hierarchy(h, strict=strict),
         discover=discover,
+        detect=detect,
+        thumbnails=image_thumbnails,
         storage_options=storage_options,
     )
-    thumbnails: list[Thumbnail] = []
-    if hierarchy is not None and hierarchy.source == "store":
-        try:
-            with open_store(os.fspath(target), storage_options=storage_options) as store:
-                thumbnails = image_thumbnails(hierarchy, store)
-        except NgffGeozarrError:
-            thumbnails = []
-    page = render_html(
-        title=os.fspath(target),
-        hierarchy=hierarchy,
-        report=report,
-        detect=detect,
-        thumbnails=thumbnails,
-    )
-    return page, report
