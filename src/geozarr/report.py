@@ -105,7 +105,7 @@ def _variables(hierarchy: Hierarchy, level: str) -> dict[str, Node]:
 
 
 def raster_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnail]:
-    """Make one thumbnail per raster variable (per multiscales layout, from one level).
+    """Make a thumbnail of every raster, and of every level of a multiscales layout.
 
     Parameters
     ----------
@@ -133,13 +133,20 @@ def raster_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnai
             if axes is None or len(series) != len(nodes):
                 continue
             shown.update(n.path for n in series)
-            index = choose_level([tuple(n.array.shape) for n in series if n.array], axes)
-            picture = _picture(store, series[index], axes)
-            if picture is None:
-                continue
-            caption = [f"level {series[index].path}, middle slice"]
-            caption += [level_line(n) for n in series]
-            thumbnails.append(Thumbnail(series[index].path, name, picture[0], tuple(caption)))
+            chosen = choose_level([tuple(n.array.shape) for n in series if n.array], axes)
+            # The chosen level and the coarser ones are read; a finer level shows the
+            # chosen level's picture, which looks the same at thumbnail size.
+            pictures = {i: _picture(store, series[i], axes) for i in range(chosen, len(series))}
+            for i, node in enumerate(series):
+                source = max(i, chosen)
+                picture = pictures.get(source)
+                if picture is None:
+                    continue
+                how = "middle slice"
+                if source != i:
+                    how += f", shown from {series[source].path} (not read: it looks the same)"
+                caption = (level_line(node), how)
+                thumbnails.append(Thumbnail(node.path, f"{name}, {node.path}", picture[0], caption))
     for node in hierarchy.values():
         axes = _spatial_axes(node, hierarchy) if node.node_type == "array" else None
         if axes is None or node.path in shown:
@@ -148,8 +155,8 @@ def raster_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnai
         if picture is None:
             continue
         how = "central crop" if picture[1] else "whole extent"
-        caption = [f"{how}, middle slice", level_line(node)]
-        thumbnails.append(Thumbnail(node.path, node.name, picture[0], tuple(caption)))
+        lines = (f"{how}, middle slice", level_line(node))
+        thumbnails.append(Thumbnail(node.path, node.name, picture[0], lines))
     return thumbnails
 
 

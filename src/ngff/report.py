@@ -78,8 +78,46 @@ def _spatial_axes(ms: Mapping[str, Any], ndim: int) -> tuple[int, int]:
     return ndim - 2, ndim - 1
 
 
+def _picture(
+    store: StoreHandle,
+    hierarchy: Hierarchy,
+    image: Node,
+    level: int,
+    shape: tuple[int, ...],
+    spatial: tuple[int, int],
+) -> tuple[bytes, bool, list[str]] | None:
+    """Read one level's middle slice, its label images laid over it; ``None`` if unreadable."""
+    levels = _levels(hierarchy, image, _multiscale(image) or {})
+    if levels is None:
+        return None
+    try:
+        plane, cropped = read_slice(store.open_array(levels[level].path), spatial)
+    except (NgffGeozarrError, ValueError, OSError):
+        return None
+    rgba = intensity_rgba(plane)
+    overlaid = []
+    for label_node, label_ms in _label_images(hierarchy, image):
+        label_levels = _levels(hierarchy, label_node, label_ms)
+        if label_levels is None or len(label_levels) <= level:
+            continue
+        label_level = label_levels[level]
+        if label_level.array is None or tuple(label_level.array.shape) != shape:
+            continue
+        try:
+            labels, _ = read_slice(store.open_array(label_level.path), spatial)
+        except (NgffGeozarrError, ValueError, OSError):
+            continue
+        rgba = overlay(rgba, labels_rgba(labels))
+        overlaid.append(label_node.name)
+    return encode_png(rgba), cropped, overlaid
+
+
 def image_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnail]:
-    """Make one thumbnail per multiscale image, its label images laid over it.
+    """Make a thumbnail of every level of every multiscale image, labels laid over it.
+
+    The smallest level whose y and x sides reach 256 pixels is read, and every coarser
+    level (each costs less); a finer level is shown with that level's picture, which at
+    thumbnail size looks the same, so the report never reads the large levels.
 
     Parameters
     ----------
@@ -91,7 +129,8 @@ def image_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnail
     Returns
     -------
     list of Thumbnail
-        One per image whose levels all resolve to arrays of two or more dimensions.
+        One per level of every image whose levels all resolve to arrays of two or more
+        dimensions, finest first.
     """
     thumbnails = []
     for node in hierarchy.values():
@@ -104,36 +143,28 @@ def image_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnail
             continue
         spatial = _spatial_axes(ms, len(levels[0].array.shape))
         shapes = [tuple(level.array.shape) for level in levels if level.array is not None]
-        index = choose_level(shapes, spatial)
-        try:
-            plane, cropped = read_slice(store.open_array(levels[index].path), spatial)
-        except (NgffGeozarrError, ValueError, OSError):
-            continue
-        rgba = intensity_rgba(plane)
-        overlaid = []
-        for label_node, label_ms in _label_images(hierarchy, node):
-            label_levels = _levels(hierarchy, label_node, label_ms)
-            if label_levels is None or len(label_levels) <= index:
-                continue
-            label_level = label_levels[index]
-            if label_level.array is None or tuple(label_level.array.shape) != shapes[index]:
-                continue
-            try:
-                labels, _ = read_slice(store.open_array(label_level.path), spatial)
-            except (NgffGeozarrError, ValueError, OSError):
-                continue
-            rgba = overlay(rgba, labels_rgba(labels))
-            overlaid.append(label_node.name)
+        chosen = choose_level(shapes, spatial)
         name = ms.get("name") if isinstance(ms.get("name"), str) else (node.name or "image")
-        caption = [
-            f"level {levels[index].name}, middle slice" + (", centre crop" if cropped else "")
-        ]
-        if overlaid:
-            caption.append("labels: " + ", ".join(overlaid))
-        caption += [level_line(level, level.name) for level in levels]
-        thumbnails.append(
-            Thumbnail(levels[index].path, f"{name}", encode_png(rgba), tuple(caption))
-        )
+        pictures = {
+            i: _picture(store, hierarchy, node, i, shapes[i], spatial)
+            for i in range(chosen, len(levels))
+        }
+        for i, level in enumerate(levels):
+            source = max(i, chosen)
+            picture = pictures.get(source)
+            if picture is None:
+                continue
+            png, cropped, overlaid = picture
+            how = "middle slice" + (", centre crop" if cropped else "")
+            if source != i:
+                how += f", shown from level {levels[source].name} (this level looks the same"
+                how += " at thumbnail size and is not read)"
+            caption = [level_line(level, f"level {level.name}"), how]
+            if overlaid:
+                caption.append("labels: " + ", ".join(overlaid))
+            thumbnails.append(
+                Thumbnail(level.path, f"{name}, level {level.name}", png, tuple(caption))
+            )
     return thumbnails
 
 

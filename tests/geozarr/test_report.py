@@ -56,3 +56,32 @@ def test_raster_without_overviews_is_cropped_and_reads_few_chunks(tmp_path: Path
     chunk_requests = [p for _, p, _ in log.entries if "/band/c/" in p]
     # The 512 x 512 centre straddles 2 x 2 chunks of the 78 x 118 the array declares.
     assert len(chunk_requests) == 4
+
+
+def test_every_level_of_a_pyramid_gets_a_card_and_only_small_levels_are_read(
+    tmp_path: Path,
+) -> None:
+    import geozarr
+
+    terrain = np.add.outer(np.arange(2048.0), np.arange(2048.0)).astype("float32")
+    geozarr.write(
+        terrain,
+        tmp_path / "dem.zarr",
+        crs="EPSG:32632",
+        transform=(30.0, 0.0, 500_000.0, 0.0, -30.0, 5_200_000.0),
+        name="dem",
+        chunks=(256, 256),
+        levels="auto",
+    )
+    with serve_directory(tmp_path) as (url, log):
+        page, report = build_report(f"{url}/dem.zarr")
+    assert report.valid
+    sizes = [p.size for p in images(page)]
+    # Levels 2048, 1024, 512, 256: the 256 px level is read; the finer ones show it.
+    assert sizes == [(256, 256)] * 4
+    assert page.count("not read: it looks the same") == 3
+    # Raster chunks of the 256 px level only (the validator also reads the small 1-D x/y
+    # coordinate arrays, which it checks against the transform).
+    raster = {p for _, p, _ in log.entries if "/dem/c/" in p}
+    assert raster
+    assert all(p.startswith("/dem.zarr/3/dem/c/") for p in raster), raster

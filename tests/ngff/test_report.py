@@ -28,14 +28,14 @@ def images(page: str) -> list[Image.Image]:
 def test_demo_image_page_shows_the_image_with_its_labels(samples: tuple[Path, Path]) -> None:
     page, report = build_report(samples[0])
     assert report.valid
-    (thumbnail,) = images(page)
+    # One picture per level. Level 0 (96 x 96) is the smallest reaching the requested size
+    # as far as the image allows; it and the coarser level 1 (48 x 48) are read.
+    thumbnail, coarse = images(page)
     assert thumbnail.mode == "RGBA"
-    # The demo's level 1 is (16, 48, 48): level 0 (96 x 96) is the smallest reaching the
-    # requested size as far as the image allows, so it is the one read.
-    assert thumbnail.size == (96, 96)
-    assert "labels: cells" in page
-    assert "0: (16, 96, 96) uint16, chunks (8, 48, 48)" in page
-    assert "1: (16, 48, 48) uint16, chunks (8, 48, 48)" in page
+    assert (thumbnail.size, coarse.size) == ((96, 96), (48, 48))
+    assert page.count("labels: cells") == 2
+    assert "level 0: (16, 96, 96) uint16, chunks (8, 48, 48)" in page
+    assert "level 1: (16, 48, 48) uint16, chunks (8, 48, 48)" in page
     pixels = np.asarray(thumbnail)
     assert pixels[..., 3].min() == 255  # an intensity image: opaque everywhere
     assert len(np.unique(pixels[..., :3].reshape(-1, 3), axis=0)) > 20
@@ -103,11 +103,14 @@ def test_report_of_a_10_gib_store_reads_only_the_chunks_under_its_slice(tmp_path
     with serve_directory(tmp_path) as (url, log):
         page, report = build_report(f"{url}/big.ome.zarr")
     assert report.readable
-    (thumbnail,) = images(page)
-    assert thumbnail.size == (shape[2], shape[1])
+    pictures = images(page)
+    # A card per level; levels 0-2 show level 3's picture, level 4 its own.
+    assert [p.size for p in pictures] == [(shape[2], shape[1])] * 4 + [(160, 256)]
+    assert page.count(f"shown from level {level}") == 3
     chunk_bytes: dict[str, Any] = {path: n for path, n in log.bytes_sent.items() if "/c/" in path}
     assert sum(chunk_bytes.values()) < 5 * 2**20
-    # Only chunks of the chosen level, in the z-chunk through its middle plane, were asked for.
+    # Only the z-chunk through the middle plane of the chosen level and the coarser one was
+    # asked for: never a chunk of the large levels.
     requested = {path for _, path, _ in log.entries if "/c/" in path}
-    assert requested
-    assert all(p.startswith(f"/big.ome.zarr/{level}/c/32/") for p in requested), requested
+    assert {p.split("/")[2] for p in requested} == {level, "4"}
+    assert all(p.split("/")[4] == "32" for p in requested), requested
