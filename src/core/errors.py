@@ -15,7 +15,9 @@ The hierarchy::
     │   ├── UnsupportedTargetError  a scheme or file kind this toolkit does not open
     │   └── StoreAccessError        the store refused or failed a request (network, permission)
     ├── UnsafePathError             a key or path would leave the store root
-    └── ReadOnlyError               a write was asked of a store opened read-only
+    ├── ReadOnlyError               a write was asked of a store opened read-only
+    └── PyramidError                a pyramid cannot be planned or written as asked
+                                    (also a ValueError: the arguments are inconsistent)
 
 Convention packages derive their own from the root where they need one
 (``ngff.convert.ConversionError``: a conversion that cannot be done safely).
@@ -26,6 +28,7 @@ from __future__ import annotations
 __all__ = [
     "NgffGeozarrError",
     "NotZarrError",
+    "PyramidError",
     "ReadOnlyError",
     "StoreAccessError",
     "TargetError",
@@ -65,3 +68,7 @@ class UnsafePathError(NgffGeozarrError):
 
 class ReadOnlyError(NgffGeozarrError):
     """A write was requested from a store opened read-only."""
+
+
+class PyramidError(NgffGeozarrError, ValueError):
+    """A pyramid cannot be planned or written as asked (inconsistent arguments or arrays)."""

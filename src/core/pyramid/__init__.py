@@ -13,6 +13,7 @@ A convention (OME-Zarr, GeoZarr) renders its metadata from the
 
 from __future__ import annotations
 
+from ngff_geozarr.core.errors import PyramidError
 from ngff_geozarr.core.pyramid.engine import (
     OutputOptions,
     Progress,
@@ -21,7 +22,7 @@ from ngff_geozarr.core.pyramid.engine import (
     write_pyramid,
 )
 from ngff_geozarr.core.pyramid.kernels import METHODS, Method, downsample
-from ngff_geozarr.core.pyramid.plan import AxisKind, Level, PyramidError, plan
+from ngff_geozarr.core.pyramid.plan import AxisKind, Level, plan
 
 __all__ = [
     "METHODS",

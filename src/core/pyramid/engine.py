@@ -57,8 +57,9 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ngff_geozarr.core.errors import PyramidError
 from ngff_geozarr.core.pyramid.kernels import METHODS, Method, downsample
-from ngff_geozarr.core.pyramid.plan import Level, PyramidError
+from ngff_geozarr.core.pyramid.plan import Level
 from ngff_geozarr.core.store import ArrayIO, Compression, StoreHandle, ZarrFormat, join_key
 
 __all__ = [

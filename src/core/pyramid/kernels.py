@@ -58,7 +58,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from ngff_geozarr.core.pyramid.plan import PyramidError
+from ngff_geozarr.core.errors import PyramidError
 
 __all__ = [
     "KERNELS",

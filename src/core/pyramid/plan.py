@@ -38,12 +38,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ngff_geozarr.core.errors import NgffGeozarrError
+from ngff_geozarr.core.errors import PyramidError
 
 __all__ = [
     "AxisKind",
     "Level",
-    "PyramidError",
     "plan",
 ]
 
@@ -51,10 +50,6 @@ AxisKind = Literal["space", "time", "channel", "other"]
 """What an axis measures; only ``"space"`` axes are downsampled in automatic mode."""
 
 _ISOTROPY_TOLERANCE = math.sqrt(2.0)
-
-
-class PyramidError(NgffGeozarrError, ValueError):
-    """A pyramid cannot be planned or written as asked (bad factors, mismatched arrays, ...)."""
 
 
 @dataclass(frozen=True)

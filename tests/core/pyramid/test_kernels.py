@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from ngff_geozarr.core.errors import PyramidError
 from ngff_geozarr.core.pyramid.kernels import (
     KERNELS,
     METHODS,
@@ -22,7 +23,6 @@ from ngff_geozarr.core.pyramid.kernels import (
     mean,
     mode,
 )
-from ngff_geozarr.core.pyramid.plan import PyramidError
 
 Reducer = Callable[[np.ndarray], Any]
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ngff_geozarr.core.pyramid.plan import PyramidError, plan
+from ngff_geozarr.core.errors import PyramidError
+from ngff_geozarr.core.pyramid.plan import plan
 
 
 @settings(max_examples=200, deadline=None)
