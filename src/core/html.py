@@ -22,7 +22,7 @@ from ngff_geozarr.core.report import Issue, Report, Severity
 from ngff_geozarr.core.store import StoreHandle, open_store
 from ngff_geozarr.core.validation import Check, read_and_check
 
-__all__ = ["Thumbnail", "level_line", "render_html", "report_page"]
+__all__ = ["Thumbnail", "level_cards", "level_line", "render_html", "report_page"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +91,54 @@ def level_line(node: Node, label: str | None = None) -> str:
     if s.shards is not None:
         line += f", shards {_shape(s.shards)}"
     return line
+
+
+def level_cards(
+    title: str,
+    levels: Sequence[Node],
+    chosen: int,
+    picture: Callable[[int], tuple[bytes, Sequence[str]] | None],
+    label: Callable[[Node], str],
+) -> list[Thumbnail]:
+    """Make a card for every level of a multiscale series, reading only the small levels.
+
+    The ``chosen`` level (the smallest whose sides reach the thumbnail size) and every
+    coarser level are pictured from their own data; a finer level shows the chosen level's
+    picture, which looks the same at thumbnail size, and its caption says so.
+
+    Parameters
+    ----------
+    title
+        The series' name (an image, a variable).
+    levels
+        The level arrays, finest first.
+    chosen
+        The index of the finest level read.
+    picture
+        Reads level ``i``: its PNG and further caption lines, or ``None`` if unreadable.
+    label
+        What to call a level in captions and titles.
+
+    Returns
+    -------
+    list of Thumbnail
+        One per level whose picture could be made.
+    """
+    pictures = {i: picture(i) for i in range(chosen, len(levels))}
+    cards = []
+    for i, level in enumerate(levels):
+        source = max(i, chosen)
+        made = pictures.get(source)
+        if made is None:
+            continue
+        png, notes = made
+        how = "middle slice"
+        if source != i:
+            how += f", shown from {label(levels[source])} (not read: it looks the same"
+            how += " at thumbnail size)"
+        caption = (level_line(level, label(level)), how, *notes)
+        cards.append(Thumbnail(level.path, f"{title}, {label(level)}", png, caption))
+    return cards
 
 
 def _shape(values: Sequence[int]) -> str:

@@ -20,7 +20,7 @@ from geozarr.detection import detect, discover
 from geozarr.validate import check_hierarchy
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
-from ngff_geozarr.core.html import Thumbnail, level_line, report_page
+from ngff_geozarr.core.html import Thumbnail, level_cards, level_line, report_page
 from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.store import StoreHandle, join_key
 from ngff_geozarr.core.thumbnail import choose_level, encode_png, intensity_rgba, read_slice
@@ -134,19 +134,14 @@ def raster_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnai
                 continue
             shown.update(n.path for n in series)
             chosen = choose_level([tuple(n.array.shape) for n in series if n.array], axes)
-            # The chosen level and the coarser ones are read; a finer level shows the
-            # chosen level's picture, which looks the same at thumbnail size.
-            pictures = {i: _picture(store, series[i], axes) for i in range(chosen, len(series))}
-            for i, node in enumerate(series):
-                source = max(i, chosen)
-                picture = pictures.get(source)
-                if picture is None:
-                    continue
-                how = "middle slice"
-                if source != i:
-                    how += f", shown from {series[source].path} (not read: it looks the same)"
-                caption = (level_line(node), how)
-                thumbnails.append(Thumbnail(node.path, f"{name}, {node.path}", picture[0], caption))
+
+            def read(
+                i: int, levels: list[Node] = series, axes: tuple[int, int] = axes
+            ) -> tuple[bytes, list[str]] | None:
+                made = _picture(store, levels[i], axes)
+                return None if made is None else (made[0], [])
+
+            thumbnails += level_cards(name, series, chosen, read, lambda node: node.path)
     for node in hierarchy.values():
         axes = _spatial_axes(node, hierarchy) if node.node_type == "array" else None
         if axes is None or node.path in shown:

@@ -17,7 +17,7 @@ from ngff.detection import detect, discover, ome_attributes
 from ngff.validate import check_hierarchy
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
-from ngff_geozarr.core.html import Thumbnail, level_line, report_page
+from ngff_geozarr.core.html import Thumbnail, level_cards, report_page
 from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.store import StoreHandle, join_key
 from ngff_geozarr.core.thumbnail import (
@@ -145,26 +145,23 @@ def image_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnail
         shapes = [tuple(level.array.shape) for level in levels if level.array is not None]
         chosen = choose_level(shapes, spatial)
         name = ms.get("name") if isinstance(ms.get("name"), str) else (node.name or "image")
-        pictures = {
-            i: _picture(store, hierarchy, node, i, shapes[i], spatial)
-            for i in range(chosen, len(levels))
-        }
-        for i, level in enumerate(levels):
-            source = max(i, chosen)
-            picture = pictures.get(source)
-            if picture is None:
-                continue
-            png, cropped, overlaid = picture
-            how = "middle slice" + (", centre crop" if cropped else "")
-            if source != i:
-                how += f", shown from level {levels[source].name} (this level looks the same"
-                how += " at thumbnail size and is not read)"
-            caption = [level_line(level, f"level {level.name}"), how]
+
+        def read(
+            i: int,
+            image: Node = node,
+            shapes: list[tuple[int, ...]] = shapes,
+            spatial: tuple[int, int] = spatial,
+        ) -> tuple[bytes, list[str]] | None:
+            made = _picture(store, hierarchy, image, i, shapes[i], spatial)
+            if made is None:
+                return None
+            png, cropped, overlaid = made
+            notes = ["centre crop"] if cropped else []
             if overlaid:
-                caption.append("labels: " + ", ".join(overlaid))
-            thumbnails.append(
-                Thumbnail(level.path, f"{name}, level {level.name}", png, tuple(caption))
-            )
+                notes.append("labels: " + ", ".join(overlaid))
+            return png, notes
+
+        thumbnails += level_cards(str(name), levels, chosen, read, lambda lv: f"level {lv.name}")
     return thumbnails
 
 
