@@ -22,8 +22,10 @@ from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Discover, read_hierarchy
 from ngff_geozarr.core.info import Detect, info_dict, render_info_text
 from ngff_geozarr.core.report import EXIT_UNREADABLE, EXIT_VALID, Report
+from ngff_geozarr.core.store import COMPRESSIONS, compressors_for
 
 __all__ = [
+    "compression_option",
     "console_for_output",
     "emit_report",
     "make_info_command",
@@ -94,6 +96,38 @@ def storage_option(command: _F) -> _F:
         multiple=True,
         metavar="KEY=VALUE",
         help="Option for a remote store (e.g. endpoint_url=..., anon=false); repeatable.",
+    )(command)
+
+
+def compression_option(command: _F) -> _F:
+    """Add ``--compression NAME[:LEVEL]`` to a command that writes arrays.
+
+    Parameters
+    ----------
+    command
+        The command function; it receives the checked preset as ``compression``.
+
+    Returns
+    -------
+    callable
+        The command with the option (a bad preset is a usage error, exit code 2).
+    """
+
+    def check(ctx: click.Context, param: click.Parameter, value: str) -> str:
+        try:
+            compressors_for(value, 3)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+        return value
+
+    return click.option(
+        "--compression",
+        default=COMPRESSIONS[0],
+        show_default=True,
+        metavar="NAME[:LEVEL]",
+        callback=check,
+        help=f"Codec preset: {', '.join(COMPRESSIONS)}, optionally with a level "
+        "(e.g. zstd:1, blosc-zstd:3).",
     )(command)
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "StoreMode",
     "ZarrFormat",
     "check_key",
+    "compressors_for",
     "join_key",
     "open_store",
 ]
@@ -81,16 +82,24 @@ ZarrFormat = Literal[2, 3]
 METADATA_KEYS = ("zarr.json", ".zgroup", ".zarray", ".zattrs", ".zmetadata")
 """The names of Zarr metadata documents in formats 3 and 2."""
 
-Compression = Literal["blosc-zstd", "zstd", "none"]
-"""A named compression preset for arrays written by the toolkit:
+Compression = str
+"""A compression preset for arrays written by the toolkit: ``NAME`` or ``NAME:LEVEL``.
 
 - ``"blosc-zstd"``: Blosc with the zstd compressor, level 5, byte shuffle (the default: shuffle
-  groups the bytes of multi-byte samples, which is what makes 16-bit microscopy data compress);
-- ``"zstd"``: plain zstd, level 3;
-- ``"none"``: no compression.
+  groups the bytes of multi-byte samples, which is what makes 16-bit microscopy data
+  compress); levels 1-9;
+- ``"blosc-lz4"``: Blosc with lz4, level 5, byte shuffle: faster, larger; levels 1-9;
+- ``"zstd"``: plain zstd, level 3 (what zarr-python writes by default); levels 1-22;
+- ``"none"``: no compression (takes no level).
+
+``"zstd:1"`` or ``"blosc-zstd:3"`` trade size for speed; :func:`compressors_for` turns a preset
+into the JSON codec objects of a Zarr format.
 """
-COMPRESSIONS: tuple[Compression, ...] = ("blosc-zstd", "zstd", "none")
+COMPRESSIONS: tuple[str, ...] = ("blosc-zstd", "blosc-lz4", "zstd", "none")
 """The names of the compression presets, the default first."""
+
+_LEVELS = {"blosc-zstd": (5, 1, 9), "blosc-lz4": (5, 1, 9), "zstd": (3, 1, 22)}
+"""Default, lowest and highest level of each preset that takes one."""
 
 # A write interrupted by a killed process leaves ``<key>.<32 hex digits>.partial`` behind in a
 # local store (zarr writes to a temporary file and renames it into place).
@@ -499,7 +508,7 @@ class StoreHandle:
         shards
             Shard shape (Zarr format 3 only), a multiple of ``chunks``; unsharded when omitted.
         compression
-            A named preset (see :data:`Compression`), used unless ``compressors`` is given.
+            A preset (see :data:`Compression`), used unless ``compressors`` is given.
         compressors
             Compressors as JSON objects, in the form of the Zarr format (``{"name": ...,
             "configuration": ...}`` in format 3, numcodecs' ``{"id": ...}`` in format 2).
@@ -524,7 +533,7 @@ class StoreHandle:
         Raises
         ------
         ValueError
-            When ``shards`` is given for Zarr format 2, or a preset name is unknown.
+            When ``shards`` is given for Zarr format 2, or the preset is unknown.
         """
         self._writable()
         check_key(path)
@@ -536,7 +545,7 @@ class StoreHandle:
         }
         codecs: Any = list(compressors) if compressors is not None else None
         if compressors is None:
-            codecs = _compressors(compression, zarr_format)
+            codecs = compressors_for(compression, zarr_format)
         zarr.create_array(
             store=self.store,
             name=path,
@@ -608,20 +617,66 @@ class StoreHandle:
         self.close()
 
 
-def _compressors(compression: Compression, zarr_format: ZarrFormat) -> list[dict[str, Any]] | None:
-    """Return the compressors of a named preset, as JSON objects of the Zarr format."""
-    if compression == "none":
+def compressors_for(
+    compression: Compression, zarr_format: ZarrFormat
+) -> list[dict[str, Any]] | None:
+    """Return the compressors of a preset, as JSON objects of the Zarr format.
+
+    Parameters
+    ----------
+    compression
+        A preset, ``NAME`` or ``NAME:LEVEL`` (see :data:`Compression`).
+    zarr_format
+        The Zarr format the objects are for: ``{"name": ..., "configuration": ...}`` codecs
+        in format 3, numcodecs' ``{"id": ...}`` in format 2.
+
+    Returns
+    -------
+    list of dict or None
+        The compressors; None for ``"none"``.
+
+    Raises
+    ------
+    ValueError
+        When the name is not a preset's or the level is out of the preset's range.
+
+    Examples
+    --------
+    >>> compressors_for("zstd:1", 3)
+    [{'name': 'zstd', 'configuration': {'level': 1, 'checksum': False}}]
+    >>> compressors_for("blosc-lz4", 2)
+    [{'id': 'blosc', 'cname': 'lz4', 'clevel': 5, 'shuffle': 1, 'blocksize': 0}]
+    """
+    name, sep, level_text = str(compression).partition(":")
+    if name not in COMPRESSIONS:
+        raise ValueError(
+            f"Expected a compression among {', '.join(COMPRESSIONS)} (NAME or NAME:LEVEL). "
+            f"Got {compression!r}."
+        )
+    if name == "none":
+        if sep:
+            raise ValueError(f"Expected no level for compression 'none'. Got {compression!r}.")
         return None
-    if compression == "zstd":
+    default, low, high = _LEVELS[name]
+    level = default
+    if sep:
+        try:
+            level = int(level_text)
+        except ValueError:
+            level = low - 1
+        if not low <= level <= high:
+            raise ValueError(
+                f"Expected a level from {low} to {high} for {name!r}. Got {compression!r}."
+            )
+    if name == "zstd":
         if zarr_format == 3:
-            return [{"name": "zstd", "configuration": {"level": 3, "checksum": False}}]
-        return [{"id": "zstd", "level": 3}]
-    if compression == "blosc-zstd":
-        if zarr_format == 3:
-            config = {"cname": "zstd", "clevel": 5, "shuffle": "shuffle"}
-            return [{"name": "blosc", "configuration": config}]
-        return [{"id": "blosc", "cname": "zstd", "clevel": 5, "shuffle": 1, "blocksize": 0}]
-    raise ValueError(f"Expected one of {', '.join(COMPRESSIONS)}. Got {compression!r}.")
+            return [{"name": "zstd", "configuration": {"level": level, "checksum": False}}]
+        return [{"id": "zstd", "level": level}]
+    cname = name.removeprefix("blosc-")
+    if zarr_format == 3:
+        config = {"cname": cname, "clevel": level, "shuffle": "shuffle"}
+        return [{"name": "blosc", "configuration": config}]
+    return [{"id": "blosc", "cname": cname, "clevel": level, "shuffle": 1, "blocksize": 0}]
 
 
 @dataclass(frozen=True, eq=False)

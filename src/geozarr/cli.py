@@ -15,6 +15,7 @@ from geozarr.report import build_report
 from geozarr.validate import PROFILES, Profile, validate
 from geozarr.write import write
 from ngff_geozarr.core.cli import (
+    compression_option,
     emit_report,
     make_info_command,
     make_report_command,
@@ -193,6 +194,7 @@ _METHOD_CHOICE = click.Choice(list(METHODS))
 @click.option("--shards", default=None, help="Shard shape (Zarr v3; default unsharded).")
 @click.option("--levels", default="1", show_default=True, help="1, a number, or auto.")
 @click.option("--method", type=_METHOD_CHOICE, default=None, help="Pyramid kernel.")
+@compression_option
 @click.option("--resume", is_flag=True, help="Continue an interrupted run.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def create_command(
@@ -208,6 +210,7 @@ def create_command(
     shards: str | None,
     levels: str,
     method: str | None,
+    compression: str,
     resume: bool,
     quiet: bool,
 ) -> None:
@@ -230,6 +233,7 @@ def create_command(
             shards=_ints(shards, "--shards") if shards else None,
             levels=_levels(levels),
             method=cast(Method | None, method),
+            compression=compression,
             resume=resume,
             progress=lambda p: bar.update(p.done, p.total),
         )

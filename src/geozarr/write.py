@@ -56,6 +56,7 @@ from ngff_geozarr.core.store import (
     StoreHandle,
     StoreMode,
     ZarrFormat,
+    compressors_for,
     open_store,
 )
 
@@ -730,6 +731,10 @@ def write(
         raise GeoWriteError(f"Expected zarr_format 2 or 3. Got {zarr_format!r}.")
     if shards is not None and zarr_format == 2:
         raise GeoWriteError("Expected no shards for Zarr v2 (sharding is a Zarr v3 feature).")
+    try:
+        compressors_for(compression, zarr_format)
+    except ValueError as exc:
+        raise GeoWriteError(str(exc)) from None
     found_crs, found_transform = (
         grid_from_xarray(data) if _is_dataarray(data) or _is_dataset(data) else (None, None)
     )

@@ -27,6 +27,7 @@ from ngff.sources import open_source
 from ngff.validate import validate
 from ngff.versions import SPEC_VERSIONS
 from ngff_geozarr.core.cli import (
+    compression_option,
     emit_report,
     make_info_command,
     make_report_command,
@@ -37,7 +38,6 @@ from ngff_geozarr.core.cli import (
 from ngff_geozarr.core.pyramid import METHODS
 from ngff_geozarr.core.pyramid import Progress as TileProgress
 from ngff_geozarr.core.report import EXIT_UNREADABLE, EXIT_VALID
-from ngff_geozarr.core.store import COMPRESSIONS
 
 __all__ = ["cli", "main"]
 
@@ -216,9 +216,7 @@ def _write_options(command: Callable[..., Any]) -> Callable[..., Any]:
     default="0.5",
     show_default=True,
 )
-@click.option(
-    "--compression", type=click.Choice(COMPRESSIONS), default=COMPRESSIONS[0], show_default=True
-)
+@compression_option
 @click.option("--name", default=None, help="The image's name (default: INPUT's stem).")
 @click.option(
     "--omero",
@@ -280,7 +278,7 @@ def _create_command(
             chunks=_numbers(chunks, int, "--chunks"),
             shards=_numbers(shards, int, "--shards"),
             version=version,
-            compression=compression,  # type: ignore[arg-type]
+            compression=compression,
             omero=omero,
             resume=resume,
             workers=workers,

@@ -83,10 +83,12 @@ from ngff_geozarr.core.pyramid import (
     write_pyramid,
 )
 from ngff_geozarr.core.store import (
+    COMPRESSIONS,
     Compression,
     StoreHandle,
     ZarrFormat,
     check_key,
+    compressors_for,
     join_key,
     open_store,
 )
@@ -691,6 +693,7 @@ class _Request:
     shards: tuple[int, ...] | None
     version: SpecVersion
     compression: Compression
+    compressors: tuple[dict[str, Any], ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     omero: bool = False
     channel_names: Sequence[str] | None = None
@@ -720,6 +723,7 @@ def _write_multiscale(
     output = OutputOptions(
         zarr_format=zarr_format,
         compression=request.compression,
+        compressors=request.compressors,
         dimension_names=_dimension_names(request.axes, zarr_format),
     )
     written: list[Image] = []
@@ -806,6 +810,10 @@ def _image_request(
         )
     if shards is not None and spec_ver == "0.4":
         raise CreationError("Expected no shards for OME-Zarr 0.4 (Zarr v2 has no sharding).")
+    try:
+        compressors_for(compression, 3)
+    except ValueError as exc:
+        raise CreationError(str(exc)) from None
     axis_list = make_axes(axes, ndim, units)
     chunk_shape = (
         default_chunks(data.shape, axis_list)
@@ -885,7 +893,10 @@ def write_image(
     version
         ``"0.4"`` (Zarr v2), ``"0.5"`` or ``"0.6"`` (Zarr v3).
     compression
-        The compression preset (Blosc-zstd with shuffle by default).
+        The codec preset, ``NAME`` or ``NAME:LEVEL`` (see
+        :data:`~ngff_geozarr.core.store.Compression`): Blosc-zstd level 5 with shuffle by
+        default; ``"zstd:1"`` or ``"blosc-lz4"`` write faster and larger. Label images
+        written later with :func:`write_labels` use the same codec.
     omero
         Also write ``omero`` channel metadata, the display window from the 0.1 % and
         99.9 % quantiles of the coarsest level.
@@ -1085,7 +1096,10 @@ def write_labels(
                 else tuple(min(s, n) for s, n in zip(base.shards, shape, strict=True))
             ),
             version=image.version,
-            compression="blosc-zstd",
+            compression=COMPRESSIONS[0],
+            compressors=_untyped(
+                _compressors_of(store, arrays[0].path, _zarr_format(image.version))[0]
+            ),
         )
         planned = _plan_levels(shape, request.chunks, request.scale, None, None, factors)
         for level, array in zip(planned, arrays, strict=True):
@@ -1167,6 +1181,23 @@ def _compressors_of(
     if separator is None:
         separator = "/" if encoding.get("name", "default") == "default" else "."
     return compressors, separator
+
+
+def _untyped(
+    compressors: tuple[dict[str, Any], ...] | None,
+) -> tuple[dict[str, Any], ...] | None:
+    """Drop Blosc's ``typesize`` (the image's sample size) so the codec fits another dtype."""
+    if compressors is None:
+        return None
+    out = []
+    for codec in compressors:
+        codec = dict(codec)
+        if isinstance(codec.get("configuration"), dict):
+            codec["configuration"] = {
+                k: v for k, v in codec["configuration"].items() if k != "typesize"
+            }
+        out.append(codec)
+    return tuple(out)
 
 
 def add_levels(

@@ -197,14 +197,19 @@ def test_dataset_of_several_variables_on_one_grid(tmp_path: Path) -> None:
             "no shards",
         ),
         ({"crs": "EPSG:32632", "transform": TRANSFORM, "name": "a/b"}, "plain variable name"),
+        (
+            {"crs": "EPSG:32632", "transform": TRANSFORM, "compression": "blosc-zstd:0"},
+            "level from 1 to 9",
+        ),
     ],
-    ids=["no-crs", "no-transform", "bad-crs", "singular", "v2-shards", "bad-name"],
+    ids=["no-crs", "no-transform", "bad-crs", "singular", "v2-shards", "bad-name", "bad-codec"],
 )
 def test_user_mistakes_are_one_line_errors(
     tmp_path: Path, kwargs: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(GeoWriteError, match=message):
         geozarr.write(_raster(), tmp_path / "x.zarr", **kwargs)
+    assert not (tmp_path / "x.zarr").exists()
 
 
 def test_existing_store_is_refused_without_overwrite(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -43,9 +44,13 @@ def test_create_from_npy_then_pyramid(tmp_path: Path) -> None:
         "16,16",
         "--name",
         "dem",
+        "--compression",
+        "zstd:2",
     )
     assert done.returncode == 0, done.stderr
     np.testing.assert_array_equal(_read(out, "dem"), data)
+    codecs = json.loads((out / "dem" / "zarr.json").read_text())["codecs"]
+    assert codecs[1] == {"name": "zstd", "configuration": {"level": 2, "checksum": False}}
     done = run("pyramid", str(out), "--quiet")
     assert done.returncode == 0, done.stderr
     assert "4 levels of dem (mean): 50x70, 25x35, 13x18, 7x9" in done.stdout
@@ -114,8 +119,9 @@ def test_create_from_zarr_array(tmp_path: Path) -> None:
             "6 finite numbers",
         ),
         (["pyramid", "nothing.zarr"], "no such file"),
+        (["create", "in.npy", "o.zarr", "--compression", "lz4"], "compression among"),
     ],
-    ids=["missing-input", "npy-without-crs", "bad-transform", "missing-target"],
+    ids=["missing-input", "npy-without-crs", "bad-transform", "missing-target", "bad-codec"],
 )
 def test_mistakes_are_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     np.save(tmp_path / "in.npy", np.zeros((4, 4), np.float32))

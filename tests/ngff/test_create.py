@@ -209,6 +209,8 @@ def test_mistakes_are_creation_errors(tmp_path: Path) -> None:
         ({"version": "0.3"}, "version"),
         ({"method": "median"}, "method"),
         ({"units": {"q": "meter"}}, "known axes"),
+        ({"compression": "zstd:99"}, "level from 1 to 22"),
+        ({"compression": "gzip"}, "compression among"),
     ]
     for i, (options, message) in enumerate(cases):
         with pytest.raises(CreationError, match=message):
@@ -279,6 +281,39 @@ def test_second_label_image_is_appended(tmp_path: Path, version: str) -> None:
     assert ome("labels/a")["image-label"]["colors"][0] == {"label-value": 0, "rgba": [0, 0, 0, 0]}
     assert "colors" not in ome("labels/b")["image-label"]
     assert errors_of(str(target)) == []
+
+
+@pytest.mark.parametrize(("version", "name"), [("0.5", "zarr.json"), ("0.4", ".zarray")])
+def test_codec_level_reaches_image_and_labels(tmp_path: Path, version: str, name: str) -> None:
+    target = tmp_path / "img.ome.zarr"
+    data = volume((40, 40))
+    image = ngff.write_image(data, target, chunks=(16, 16), compression="zstd:1", version=version)
+    ngff.write_labels(blobs((40, 40)), target, "cells")
+    ngff.write_labels(blobs((40, 40)).astype(np.uint32), target, "big")
+    for path in [*image.paths, *(f"labels/{n}/{p}" for n in ("cells", "big") for p in image.paths)]:
+        meta = json.loads((target / path / name).read_text())
+        if version == "0.4":
+            assert meta["compressor"] == {"id": "zstd", "level": 1}
+        else:
+            assert meta["codecs"][1] == {
+                "name": "zstd",
+                "configuration": {"level": 1, "checksum": False},
+            }
+    np.testing.assert_array_equal(read_all(target, "0"), data)
+    np.testing.assert_array_equal(read_all(target, "labels/big/0"), blobs((40, 40)))
+    assert errors_of(str(target)) == []
+
+
+def test_labels_of_a_blosc_image_get_blosc_for_their_own_dtype(tmp_path: Path) -> None:
+    target = tmp_path / "img.ome.zarr"
+    ngff.write_image(volume((40, 40)), target, chunks=(16, 16), compression="blosc-lz4:3")
+    ngff.write_labels(blobs((40, 40)).astype(np.uint32), target, "cells")
+    image_codec = json.loads((target / "0" / "zarr.json").read_text())["codecs"][1]
+    label_codec = json.loads((target / "labels/cells/0" / "zarr.json").read_text())["codecs"][1]
+    assert image_codec["configuration"]["typesize"] == 2
+    assert label_codec["configuration"] == {**image_codec["configuration"], "typesize": 4}
+    assert label_codec["configuration"]["cname"] == "lz4"
+    assert label_codec["configuration"]["clevel"] == 3
 
 
 def test_label_mistakes(tmp_path: Path) -> None:

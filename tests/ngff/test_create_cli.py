@@ -142,6 +142,7 @@ def test_pyramid_command_adds_levels(tmp_path: Path, cells: np.ndarray) -> None:
         (["create", "{npy}", "o.ome.zarr", "--axes", "zyq"], "has no OME-Zarr equivalent"),
         (["create", "{npy}", "o.ome.zarr", "--chunks", "4,4"], "chunks with 3 values"),
         (["create", "{npy}", "d", "--quiet"], "already exists"),
+        (["create", "{npy}", "o.ome.zarr", "--compression", "zstd:0"], "level from 1 to 22"),
         (["pyramid", "nowhere.zarr"], "nowhere.zarr"),
         (["pyramid", "full.ome.zarr"], "only level 0"),
     ],

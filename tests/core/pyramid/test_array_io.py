@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from ngff_geozarr.core.errors import NotZarrError, ReadOnlyError
-from ngff_geozarr.core.store import COMPRESSIONS, open_store
+from ngff_geozarr.core.store import COMPRESSIONS, compressors_for, open_store
 
 
-@pytest.mark.parametrize("compression", COMPRESSIONS)
+@pytest.mark.parametrize("compression", [*COMPRESSIONS, "zstd:1", "blosc-zstd:9", "blosc-lz4:1"])
 @pytest.mark.parametrize("zarr_format", [2, 3])
 def test_round_trip_and_stored_blocks(tmp_path: Path, compression: str, zarr_format: int) -> None:
     with open_store(tmp_path / "s.zarr", "w-") as store:
@@ -22,7 +22,7 @@ def test_round_trip_and_stored_blocks(tmp_path: Path, compression: str, zarr_for
             shape=(5, 7),
             dtype="uint16",
             chunks=(2, 3),
-            compression=compression,  # type: ignore[arg-type]
+            compression=compression,
             zarr_format=zarr_format,  # type: ignore[arg-type]
         )
         assert array.stored_blocks() == frozenset()
@@ -86,3 +86,68 @@ def test_partial_writes_are_removed_and_arrays_pickle(tmp_path: Path) -> None:
         assert keep.exists()
         clone = pickle.loads(pickle.dumps(array))
         np.testing.assert_array_equal(clone.read((slice(0, 4),)), [1, 2, 0, 0])
+
+
+@pytest.mark.parametrize(
+    ("compression", "zarr_format", "expected"),
+    [
+        ("zstd:1", 3, {"name": "zstd", "configuration": {"level": 1, "checksum": False}}),
+        ("zstd", 2, {"id": "zstd", "level": 3}),
+        (
+            "blosc-zstd:2",
+            3,
+            {
+                "name": "blosc",
+                "configuration": {"cname": "zstd", "clevel": 2, "shuffle": "shuffle"},
+            },
+        ),
+        (
+            "blosc-lz4",
+            2,
+            {"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1, "blocksize": 0},
+        ),
+    ],
+)
+def test_preset_levels_reach_the_stored_codec(
+    tmp_path: Path, compression: str, zarr_format: int, expected: dict[str, object]
+) -> None:
+    assert compressors_for(compression, zarr_format) == [expected]  # type: ignore[arg-type]
+    with open_store(tmp_path / "s.zarr", "w-") as store:
+        store.create_empty_array(
+            "a",
+            shape=(4,),
+            dtype="uint16",
+            chunks=(2,),
+            compression=compression,
+            zarr_format=zarr_format,  # type: ignore[arg-type]
+        )
+    if zarr_format == 3:
+        codecs = json.loads((tmp_path / "s.zarr" / "a" / "zarr.json").read_text())["codecs"]
+        stored = codecs[1]
+        assert stored["name"] == expected["name"]
+        assert expected["configuration"].items() <= stored["configuration"].items()  # type: ignore[attr-defined]
+    else:
+        meta = json.loads((tmp_path / "s.zarr" / "a" / ".zarray").read_text())
+        assert meta["compressor"] == expected
+
+
+@pytest.mark.parametrize(
+    ("compression", "message"),
+    [
+        ("lz4", "Expected a compression among"),
+        ("zstd:0", "Expected a level from 1 to 22"),
+        ("zstd:fast", "Expected a level from 1 to 22"),
+        ("blosc-zstd:10", "Expected a level from 1 to 9"),
+        ("none:3", "Expected no level"),
+    ],
+)
+def test_bad_presets_are_refused_before_anything_is_written(
+    tmp_path: Path, compression: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        compressors_for(compression, 3)
+    with open_store(tmp_path / "s.zarr", "w-") as store, pytest.raises(ValueError, match=message):
+        store.create_empty_array(
+            "a", shape=(4,), dtype="uint8", chunks=(2,), compression=compression
+        )
+    assert not (tmp_path / "s.zarr" / "a").exists()
