@@ -19,6 +19,7 @@ from ngff_geozarr.core.pyramid.engine import (
     Progress,
     PyramidResult,
     SourceArray,
+    default_workers,
     write_pyramid,
 )
 from ngff_geozarr.core.pyramid.kernels import METHODS, Method, downsample
@@ -34,6 +35,7 @@ __all__ = [
     "PyramidError",
     "PyramidResult",
     "SourceArray",
+    "default_workers",
     "downsample",
     "plan",
     "write_pyramid",

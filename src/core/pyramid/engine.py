@@ -67,6 +67,7 @@ __all__ = [
     "Progress",
     "PyramidResult",
     "SourceArray",
+    "default_workers",
     "write_pyramid",
 ]
 
@@ -411,6 +412,21 @@ class _Buffer:
     missing: int
 
 
+def default_workers() -> int:
+    """Return the number of threads a pyramid is written with by default: the CPUs, plus one.
+
+    Codecs and kernels release the interpreter lock, but every task also spends some time
+    holding it (or in a system call); one thread more than the CPUs keeps them busy meanwhile.
+    Memory grows with the threads: each holds about one tile and its reduction.
+
+    Returns
+    -------
+    int
+        ``os.cpu_count() + 1``.
+    """
+    return (os.cpu_count() or 1) + 1
+
+
 def write_pyramid(
     source: SourceArray | ArrayIO,
     store: StoreHandle,
@@ -447,7 +463,7 @@ def write_pyramid(
     output
         How the arrays are stored (format, codecs, fill value, dimension names).
     workers
-        Threads to run tasks on (when no ``client``); the number of CPUs when omitted.
+        Threads to run tasks on (when no ``client``); :func:`default_workers` when omitted.
     client
         A ``dask.distributed.Client`` to run tasks on instead of threads; the source is read
         by the calling process and tiles are sent to the workers, which must be able to
@@ -540,7 +556,7 @@ def write_pyramid(
         executor = _DaskExecutor(client)
         window = 2 * max(1, sum(client.nthreads().values()))
     else:
-        threads = workers or os.cpu_count() or 1
+        threads = workers or default_workers()
         executor = _ThreadExecutor(threads)
         window = threads + 1
 

@@ -147,11 +147,11 @@ def _fold(
 
 
 def _wide_integer(dtype: np.dtype[Any], count: int) -> np.dtype[Any]:
-    """Return an integer type that holds the sum of ``count`` values of ``dtype``."""
+    """Return an integer type holding the sum of ``count`` values of ``dtype``, plus ``count``."""
     info = np.iinfo(dtype)
     for candidate in (np.int32, np.int64) if dtype.kind == "i" else (np.uint32, np.uint64):
         wide = np.iinfo(candidate)
-        if info.max * count <= wide.max and info.min * count >= wide.min:
+        if info.max * count + count <= wide.max and info.min * count >= wide.min:
             return np.dtype(candidate)
     return np.dtype(np.int64 if dtype.kind == "i" else np.uint64)
 
@@ -164,15 +164,38 @@ def _round_quotient(floor: _Array, remainder: _Array, count: int) -> _Array:
     return rounded
 
 
+def _divide_half_even(total: _Array, count: int) -> _Array:
+    """Return ``total / count`` rounded half to even, consuming ``total`` (modified in place).
+
+    One division instead of a quotient, a remainder and a comparison: with ``q`` the floor
+    of the quotient, ``(total + count // 2 - 1 + (q & 1)) // count`` rounds ties to the even
+    neighbour when ``count`` is even, and ``(total + count // 2) // count`` rounds to nearest
+    when it is odd (no ties then). Powers of two divide by shifting (floor division for
+    signed values too). ``total``'s type must hold ``total + count``.
+    """
+    shift = count.bit_length() - 1 if count & (count - 1) == 0 else None
+    if count % 2:
+        total += count // 2
+        return total // count
+    parity = total >> shift if shift is not None else total // count
+    parity &= 1
+    total += count // 2 - 1
+    total += parity
+    if shift is not None:
+        total >>= shift
+        return total
+    return total // count
+
+
 def _integer_mean(data: _Array, factors: tuple[int, ...]) -> _Array:
     count = int(np.prod(factors))
     if count == 1:
         return data.copy()
     if data.dtype.itemsize < 8:
         wide = _wide_integer(data.dtype, count)
-        total = _fold(data, factors, lambda a, b: np.add(a, b, dtype=wide))
-        floor = total // count
-        return _round_quotient(floor, total - floor * count, count).astype(data.dtype)
+        if wide.itemsize > data.dtype.itemsize:
+            total = _fold(data, factors, lambda a, b: np.add(a, b, dtype=wide))
+            return _divide_half_even(total, count).astype(data.dtype)
     if data.dtype.kind == "i":
         # Shift int64 onto uint64 (adds 2**63, an even number: rounding is unchanged).
         sign = np.uint64(1 << 63)
