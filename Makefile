@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 # (the default "lenient" mode uses an import hook that static tools cannot see).
 EDITABLE := --config-settings editable_mode=strict
 
-.PHONY: demo test lint typecheck docs pytest install install-test peers clean
+.PHONY: demo test lint typecheck docs pytest install install-test peers gdal clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,29 @@ $(PEERS)/.installed: Makefile
 
 peers: $(PEERS)/.installed
 
+# A second GDAL generation for the GeoZarr interoperability tests. rasterio's wheels for
+# Python 3.11 carry GDAL 3.10, which reads Zarr v2 but no Zarr v3 written to the final spec;
+# the wheels with GDAL >= 3.12 need Python >= 3.12. This venv is built from the first Python
+# >= 3.12 found (PATH, then pyenv's versions); without one the tests that need it are skipped,
+# saying so.
+GDAL_VENV := .venv-gdal
+GDAL_PYTHONS := $(PYTHON) python3.14 python3.13 python3.12 \
+	$(sort $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3))
+$(GDAL_VENV)/.installed: Makefile
+	@py=""; for c in $(GDAL_PYTHONS); do \
+	  if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	    py="$$c"; break; fi; \
+	done; \
+	if [ -z "$$py" ]; then \
+	  echo "no Python >= 3.12 here: the GDAL >= 3.12 interoperability tests will be skipped"; \
+	else \
+	  rm -rf $(GDAL_VENV) && "$$py" -m venv $(GDAL_VENV) && \
+	  $(GDAL_VENV)/bin/python -m pip install --quiet --upgrade pip && \
+	  $(GDAL_VENV)/bin/python -m pip install --quiet "rasterio>=1.5" numpy && touch $@; \
+	fi
+
+gdal: $(GDAL_VENV)/.installed
+
 install-test: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . $(EDITABLE)
 
@@ -61,10 +84,10 @@ docs: install-test
 typecheck: install-test
 	$(BIN)/mypy -p ngff -p geozarr -p ngff_geozarr
 
-pytest: install-test peers
+pytest: install-test peers gdal
 	$(BIN)/pytest
 
 test: lint typecheck docs pytest
 
 clean:
-	rm -rf $(VENV) $(PEERS) build *.egg-info src/*.egg-info .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) $(GDAL_VENV) build *.egg-info src/*.egg-info .mypy_cache .pytest_cache .ruff_cache
