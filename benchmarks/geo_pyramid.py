@@ -145,6 +145,7 @@ def measure(case: str, source: Path, out: Path, levels: int) -> dict[str, Any]:
     import psutil
 
     args = [sys.executable, __file__, "--child", case, str(source), str(out), str(levels)]
+    os.sync()  # no writeback of earlier files during the measurement
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0

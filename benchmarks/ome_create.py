@@ -2,8 +2,9 @@
 
 The same cases, synthetic sources and measurement as ``benchmarks/pyramid_engine.py`` (whose
 helpers this script reuses: the source is a Zarr v3 array on disk with the case's chunks and
-Blosc-zstd level 5 with byte shuffle; every run is a fresh subprocess; peak RSS is its
-``VmHWM``), but the run measured as ``ours`` is the whole OME-Zarr creation a user calls:
+the run's codec, ``--compression`` (Blosc-zstd level 5 with byte shuffle by default); every
+run is a fresh subprocess; peak RSS is its ``VmHWM``), but the run measured as ``ours`` is
+the whole OME-Zarr creation a user calls:
 
 - ``ngff.write_image``: level 0 and every level of the automatic plan, with the case's
   kernel (``mean`` for bio3d, ``mode`` for labels3d), axes, scales and translations, the
@@ -21,7 +22,7 @@ at (256, 2048, 2048) should be within 20 % of it.
 Run from the repository root (needs ~5 GiB of free disk in ``--workdir``)::
 
     .venv/bin/python benchmarks/ome_create.py [--cases bio3d,bio3d-64,labels3d]
-        [--workdir DIR] [--peer-python PY] [--no-peers]
+        [--workdir DIR] [--peer-python PY] [--no-peers] [--compression PRESET]
 
 It measures only; nothing is asserted about the figures.
 """
@@ -46,6 +47,7 @@ import pyramid_engine as engine  # the sibling benchmark: numpy-only on import
 
 REPO = Path(__file__).resolve().parents[1]
 PEER_PYTHON = REPO / ".venv-peers" / "bin" / "python"
+COMPRESSION_VARIABLE = "OME_CREATE_BENCH_COMPRESSION"
 
 
 def run_create(case: engine.Case, source: Path, target: Path) -> dict[str, Any]:
@@ -63,7 +65,7 @@ def run_create(case: engine.Case, source: Path, target: Path) -> dict[str, Any]:
         chunks=case.chunks,
         method=case.method,
         version="0.5",
-        workers=os.cpu_count() or 1,
+        compression=os.environ[COMPRESSION_VARIABLE],
     )
     return engine.finish(start, len(image.arrays), image.paths[-1])
 
@@ -75,6 +77,7 @@ def measure_create(case: engine.Case, source: Path, workdir: Path, labels: Any) 
 
     target = workdir / f"{case.name}-ngff-create.ome.zarr"
     shutil.rmtree(target, ignore_errors=True)
+    os.sync()  # no writeback of earlier files during the measurement
     out = subprocess.run(
         [sys.executable, __file__, "--child", case.name, str(source), str(target)],
         check=True,
@@ -100,12 +103,15 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--peer-python", default=None)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--compression", default="blosc-zstd", help="codec preset of every run")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         name, source, target = args.child
         print(json.dumps(run_create(engine.CASES[name], Path(source), Path(target))))
         return
+    os.environ[COMPRESSION_VARIABLE] = args.compression
+    codec_text = engine.use_compression(args.compression)
     peer = args.peer_python or (str(PEER_PYTHON) if PEER_PYTHON.exists() else None)
     if args.no_peers:
         peer = None
@@ -137,7 +143,7 @@ def main() -> None:
                 result = engine.measure([tool, method], case, source, workdir, peer, labels)
                 rows.append((case, f"{tool} ({method})", result))
         shutil.rmtree(source, ignore_errors=True)
-    print(f"cpus: {os.cpu_count()}; codec: blosc-zstd clevel 5 shuffle; source: zarr v3 on disk")
+    print(f"cpus: {os.cpu_count()}; codec: {codec_text}; source: zarr v3 on disk")
     header = (
         f"{'case':<9} {'shape':<14} {'run':<34} {'lvls':>4} {'wall s':>7} {'x copy':>6} "
         f"{'cpu s':>7} {'RSS MiB':>8} {'out MiB':>7} {'label-safe':>10} {'valid':>5}"

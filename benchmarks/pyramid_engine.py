@@ -1,11 +1,13 @@
 """Benchmark: the pyramid engine against a copy-only baseline and peer tools.
 
 For each case, a deterministic synthetic volume is first written to disk as a Zarr v3 array
-(the case's chunks, Blosc-zstd level 5 with byte shuffle: the engine's default codec). That
-array is the source: its bytes live in files, not in the measured process, so the peak RSS
-figures are what each writer itself holds. Every measurement runs in a fresh subprocess;
-its peak RSS is its ``VmHWM`` (reset by ``exec``, unlike ``ru_maxrss``), its CPU time the
-process's user + system time. Every run writes the same codec and chunks.
+(the case's chunks and the run's codec: ``--compression``, a preset of
+``ngff_geozarr.core.store.Compression``; by default Blosc-zstd level 5 with byte shuffle, the
+engine's default). That array is the source: its bytes live in files, not in the measured
+process, so the peak RSS figures are what each writer itself holds. Every measurement runs
+in a fresh subprocess; its peak RSS is its ``VmHWM`` (reset by ``exec``, unlike
+``ru_maxrss``), its CPU time the process's user + system time. Every run writes the same
+codec and chunks.
 
 - ``copy-only``: read the source and write level 0 with the same chunks and codec, chunk by
   chunk, on a pool of as many threads as the engine uses;
@@ -30,6 +32,7 @@ Run from the repository root (needs ~5 GiB of free disk in ``--workdir``)::
 
     .venv/bin/python benchmarks/pyramid_engine.py [--cases bio3d,bio3d-64,labels3d]
         [--workdir DIR] [--peer-python /path/to/peer-venv/bin/python]
+        [--compression blosc-zstd|zstd:1|blosc-lz4|...]
 
 It measures only; nothing is asserted about the figures.
 """
@@ -54,6 +57,9 @@ import numpy as np
 
 # Only the standard library and numpy at module level: peer runs import this file in an
 # environment without ngff-geozarr.
+
+CODEC_VARIABLE = "PYRAMID_BENCH_CODECS"
+"""The run's compressors (Zarr v3 JSON) reach every child process in this variable."""
 
 
 @dataclass(frozen=True)
@@ -112,13 +118,26 @@ def synthetic_block(case: Case, region: tuple[slice, ...]) -> np.ndarray:
     return np.clip(signal + noise, 0, 65535).astype(np.uint16)
 
 
+def codecs() -> list[dict[str, Any]]:
+    """Return the run's compressors, Zarr v3 JSON objects (see :data:`CODEC_VARIABLE`)."""
+    return list(json.loads(os.environ.get(CODEC_VARIABLE, "null")) or [])
+
+
+def use_compression(compression: str) -> str:
+    """Set the run's codec from a preset for this process and its children; describe it."""
+    from ngff_geozarr.core.store import compressors_for
+
+    os.environ[CODEC_VARIABLE] = json.dumps(compressors_for(compression, 3))
+    return f"{compression} = {json.dumps(codecs())}"
+
+
 def build_source(case: Case, path: Path) -> None:
     """Write the case's source array (untimed)."""
     from ngff_geozarr.core.store import open_store
 
     with open_store(path, "w-") as store:
         array = store.create_empty_array(
-            "source", shape=case.shape, dtype=case.dtype, chunks=case.chunks
+            "source", shape=case.shape, dtype=case.dtype, chunks=case.chunks, compressors=codecs()
         )
         with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
             list(pool.map(lambda r: array.write(r, synthetic_block(case, r)), regions(case)))
@@ -147,22 +166,24 @@ def finish(start: float, levels: int, coarsest: str) -> dict[str, Any]:
 
 def run_ours(mode: str, case: Case, source: Path, target: Path) -> dict[str, Any]:
     """Measure copy-only or the engine, in this (fresh) process."""
-    from ngff_geozarr.core.pyramid import plan, write_pyramid
+    from ngff_geozarr.core.pyramid import OutputOptions, default_workers, plan, write_pyramid
     from ngff_geozarr.core.store import open_store
 
-    workers = os.cpu_count() or 1
+    workers = default_workers()
     src = open_store(source).open_array("source")
     start = time.perf_counter()
     with open_store(target, "w-") as out:
         if mode == "copy-only":
             dst = out.create_empty_array(
-                "0", shape=case.shape, dtype=case.dtype, chunks=case.chunks
+                "0", shape=case.shape, dtype=case.dtype, chunks=case.chunks, compressors=codecs()
             )
             with concurrent.futures.ThreadPoolExecutor(workers) as pool:
                 list(pool.map(lambda r: dst.write(r, src.read(r)), regions(case)))
             return finish(start, 1, "0")
         levels = plan(case.shape, case.chunks)
-        write_pyramid(src, out, levels, method=case.method, workers=workers)  # type: ignore[arg-type]
+        output = OutputOptions(compressors=tuple(codecs()))
+        method: Any = case.method
+        write_pyramid(src, out, levels, method=method, output=output, workers=workers)
     return finish(start, len(levels), str(len(levels) - 1))
 
 
@@ -170,9 +191,10 @@ def run_peer(tool: str, method: str, case: Case, source: Path, target: Path) -> 
     """Measure a peer tool, in this (fresh) process of the peer environment."""
     import dask.array as da
     import zarr
-    from zarr.codecs import BloscCodec
+    from zarr.codecs import BloscCodec, ZstdCodec
 
-    codec = BloscCodec(cname="zstd", clevel=5, shuffle="shuffle")
+    classes: dict[str, Any] = {"blosc": BloscCodec, "zstd": ZstdCodec}
+    compressors = [classes[c["name"]](**c["configuration"]) for c in codecs()]
     src = zarr.open_array(str(source), path="source", mode="r")
     levels = _our_level_count(case)
     factors = [2**k for k in range(1, levels)]
@@ -186,7 +208,7 @@ def run_peer(tool: str, method: str, case: Case, source: Path, target: Path) -> 
         multiscales = nz.to_multiscales(
             image, scale_factors=factors, method=chosen, chunks=case.chunks
         )
-        nz.to_ngff_zarr(str(target), multiscales, version="0.5", compressors=[codec])
+        nz.to_ngff_zarr(str(target), multiscales, version="0.5", compressors=compressors)
         return finish(start, len(multiscales.images), f"scale{levels - 1}/image")
     from ome_zarr.scale import Methods
     from ome_zarr.writer import write_image
@@ -198,7 +220,7 @@ def run_peer(tool: str, method: str, case: Case, source: Path, target: Path) -> 
         scale_factors=[{"z": f, "y": f, "x": f} for f in factors],
         method=Methods(method),
         axes="zyx",
-        storage_options={"chunks": case.chunks, "compressors": [codec]},
+        storage_options={"chunks": case.chunks, "compressors": compressors},
     )
     return finish(start, levels, f"s{levels - 1}")
 
@@ -220,6 +242,7 @@ def measure(
 
     target = workdir / f"{case.name}-{'-'.join(run)}.zarr"
     shutil.rmtree(target, ignore_errors=True)
+    os.sync()  # no writeback of earlier files during the measurement
     out = subprocess.run(
         [python, __file__, "--child", *run, case.name, str(source), str(target)],
         check=True,
@@ -251,6 +274,7 @@ def main() -> None:
     parser.add_argument("--cases", default="bio3d,bio3d-64,labels3d")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--peer-python", default=None)
+    parser.add_argument("--compression", default="blosc-zstd", help="codec preset of every run")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -262,6 +286,7 @@ def main() -> None:
             result = run_peer(run[0], run[1], case, Path(source), Path(target))
         print(json.dumps(result))
         return
+    codec_text = use_compression(args.compression)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="pyramid-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -280,7 +305,7 @@ def main() -> None:
         for run, python in runs:
             rows.append((case, run, measure(run, case, source, workdir, python, labels)))
         shutil.rmtree(source, ignore_errors=True)
-    print(f"cpus: {os.cpu_count()}; codec: blosc-zstd clevel 5 shuffle; source: zarr v3 on disk")
+    print(f"cpus: {os.cpu_count()}; codec: {codec_text}; source: zarr v3 on disk")
     header = (
         f"{'case':<9} {'shape':<14} {'run':<30} {'lvls':>4} {'wall s':>7} {'x copy':>6} "
         f"{'cpu s':>7} {'RSS MiB':>8} {'out MiB':>7} {'label-safe':>10}"
