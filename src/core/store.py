@@ -283,6 +283,8 @@ class StoreHandle:
                 size = await self.store.getsize(key)
             except (FileNotFoundError, NotADirectoryError, IsADirectoryError, KeyError):
                 return None
+            except OSError as exc:  # permission denied, a link out of the store
+                raise StoreAccessError(f"Could not read {key!r} from {self.target}: {exc}") from exc
             if size <= limit:
                 byte_range = None
         async with self._limit():
@@ -882,6 +884,75 @@ def _make_store(
     return text, *_local_store(Path(text), mode, read_only)
 
 
+class _ConfinedLocalStore(LocalStore):
+    """A local store whose keys never resolve outside its root.
+
+    ``check_key`` refuses ``..``; a symbolic link inside the directory could still lead out
+    (a downloaded store whose chunk links to a private file would have that file read, shown
+    in a report's thumbnail, or overwritten). Every key is resolved here and refused with
+    ``PermissionError`` when it leaves the root; the handle turns that into a read failure
+    of that key only. Links that stay inside the root are followed.
+    """
+
+    _real_root: str | None = None
+
+    def _confine(self, key: str) -> Path:
+        root = self._real_root or os.path.realpath(self.root)
+        if self._real_root is None and os.path.isdir(root):
+            self._real_root = root
+        real = os.path.realpath(os.path.join(root, key))
+        if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+            raise PermissionError(f"{key!r} leads outside the store root (a symbolic link).")
+        return self.root / key
+
+    async def get(self, key: str, *args: Any, **kwargs: Any) -> Buffer | None:
+        self._confine(key)
+        return await super().get(key, *args, **kwargs)
+
+    def get_sync(self, key: str, *args: Any, **kwargs: Any) -> Buffer | None:
+        self._confine(key)
+        return super().get_sync(key, *args, **kwargs)
+
+    async def get_partial_values(self, prototype: Any, key_ranges: Any) -> list[Buffer | None]:
+        pairs = list(key_ranges)
+        for key, _ in pairs:
+            self._confine(key)
+        return await super().get_partial_values(prototype, pairs)
+
+    async def getsize(self, key: str) -> int:
+        self._confine(key)
+        return await super().getsize(key)
+
+    async def exists(self, key: str) -> bool:
+        self._confine(key)
+        return await super().exists(key)
+
+    async def _set(self, key: str, value: Buffer, exclusive: bool = False) -> None:
+        self._confine(key)
+        await super()._set(key, value, exclusive=exclusive)
+
+    def set_sync(self, key: str, value: Buffer) -> None:
+        self._confine(key)
+        super().set_sync(key, value)
+
+    async def delete(self, key: str) -> None:
+        self._confine(key)
+        await super().delete(key)
+
+    def delete_sync(self, key: str) -> None:
+        self._confine(key)
+        super().delete_sync(key)
+
+    async def delete_dir(self, prefix: str) -> None:
+        self._confine(prefix)
+        await super().delete_dir(prefix)
+
+    async def list_dir(self, prefix: str) -> Any:
+        self._confine(prefix)
+        async for name in super().list_dir(prefix):
+            yield name
+
+
 def _local_store(path: Path, mode: StoreMode, read_only: bool) -> tuple[StoreKind, Store]:
     exists = path.exists()
     if not exists and mode in ("r", "r+"):
@@ -897,7 +968,7 @@ def _local_store(path: Path, mode: StoreMode, read_only: bool) -> tuple[StoreKin
             f"{path}: a file, not a Zarr store (expected a directory, a .zip file, or a JSON "
             "metadata document where the command accepts one)."
         )
-    return "local", LocalStore(path, read_only=read_only)
+    return "local", _ConfinedLocalStore(path, read_only=read_only)
 
 
 def _fsspec_store(url: str, options: dict[str, Any], read_only: bool) -> Store:

@@ -162,6 +162,71 @@ def test_read_refuses_unsafe_keys_and_never_reads_outside(tmp_path: Path) -> Non
             store.run(store.list_dir(".."))
 
 
+def _store_with_links(tmp_path: Path) -> tuple[Path, Path]:
+    """A v3 store whose ``out`` group document, ``a/c/0`` chunk and ``away`` directory link
+    outside the root, and whose ``inner`` directory links to a group inside it."""
+    import numpy as np
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "zarr.json").write_text('{"zarr_format": 3, "node_type": "group"}')
+    (outside / "secret").write_bytes(b"private bytes")
+    root = tmp_path / "store"
+    with open_store(root, "w-") as store:
+        store.create_group("")
+        store.create_group("kept")
+        store.create_array("a", np.arange(4, dtype=np.uint8), chunks=(4,))
+    (root / "out").mkdir()
+    (root / "out" / "zarr.json").symlink_to(outside / "zarr.json")
+    chunk = root / "a" / "c" / "0"
+    chunk.unlink()
+    chunk.symlink_to(outside / "secret")
+    (root / "away").symlink_to(outside, target_is_directory=True)
+    (root / "inner").symlink_to(root / "kept", target_is_directory=True)
+    return root, outside
+
+
+def test_symbolic_links_never_lead_outside_the_store(tmp_path: Path) -> None:
+    from ngff_geozarr.core.hierarchy import read_hierarchy
+
+    root, _outside = _store_with_links(tmp_path)
+    with open_store(root) as store:
+        for key in ("out/zarr.json", "a/c/0", "away/secret", "away/zarr.json"):
+            with pytest.raises(StoreAccessError, match="outside the store root"):
+                store.run(store.read(key))
+            with pytest.raises(StoreAccessError, match="outside the store root"):
+                store.run(store.read(key, limit=100))
+        assert store.run(store.list_dir("away")) is None
+        # a link that stays inside the root is followed
+        assert json.loads(store.run(store.read("inner/zarr.json")) or b"")["node_type"] == "group"
+        # chunk data through zarr: refused, never the linked bytes
+        array = store.open_array("a")
+        with pytest.raises(PermissionError, match="outside the store root"):
+            array.read((slice(0, 4),))
+    hierarchy = read_hierarchy(root)
+    assert "out" not in hierarchy.nodes
+    assert "away" not in hierarchy.nodes
+    assert {"", "a", "kept", "inner"} <= set(hierarchy.nodes)
+    failed = {i.path for i in hierarchy.issues if i.rule.endswith("store.read-failed")}
+    assert {"out", "away"} <= failed
+
+
+def test_writes_never_follow_a_link_outside_the_store(tmp_path: Path) -> None:
+    import numpy as np
+
+    root, outside = _store_with_links(tmp_path)
+    before = sorted(p.name for p in outside.iterdir())
+    with open_store(root, "r+") as store:
+        with pytest.raises(PermissionError, match="outside the store root"):
+            store.create_empty_array("away/new", shape=(4,), dtype="uint8", chunks=(2,))
+        with pytest.raises((PermissionError, StoreAccessError), match="outside the store root"):
+            store.write_bytes("away/zarr.json", b"{}")
+        with pytest.raises(PermissionError, match="outside the store root"):
+            store.open_array("a").write((slice(0, 4),), np.zeros(4, np.uint8))
+    assert sorted(p.name for p in outside.iterdir()) == before
+    assert (outside / "secret").read_bytes() == b"private bytes"
+
+
 def test_read_limit_reads_at_most_limit_plus_one(tmp_path: Path) -> None:
     root = tmp_path / "store"
     with open_store(root, "w-") as store:
@@ -234,3 +299,34 @@ def test_delete_and_list_keys(tmp_path: Path) -> None:
             store.list_keys("..")
     with open_store(tmp_path / "s.zarr") as store, pytest.raises(ReadOnlyError):
         store.delete("a/x/zarr.json")
+
+
+@pytest.mark.parametrize("tool", ["ngff", "geozarr"])
+def test_commands_report_a_linked_store_without_a_traceback(tmp_path: Path, tool: str) -> None:
+    import subprocess
+    import sys
+
+    root, _ = _store_with_links(tmp_path)
+    exe = str(Path(sys.executable).parent / tool)
+    validate = subprocess.run(
+        [exe, "validate", str(root), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert validate.returncode in (0, 1), validate.stderr
+    assert "Traceback" not in validate.stderr
+    rules = {i["rule"] for i in json.loads(validate.stdout)["issues"]}
+    assert any(r.endswith("store.read-failed") for r in rules)
+    page = tmp_path / "page.html"
+    report = subprocess.run(
+        [exe, "report", str(root), "-o", str(page)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert report.returncode in (0, 1), report.stderr
+    assert "Traceback" not in report.stderr
+    assert "read-failed" in page.read_text()
