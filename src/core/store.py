@@ -25,6 +25,7 @@ import os
 import re
 import urllib.parse
 import urllib.request
+import warnings
 from collections.abc import Coroutine, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -426,6 +427,28 @@ class StoreHandle:
             zarr_format=zarr_format,
             overwrite=True,
         )
+
+    def consolidate(self, path: str = "", *, zarr_format: ZarrFormat | None = None) -> None:
+        """Write consolidated metadata for the group at ``path``: every node below it, in it.
+
+        Format 3 gets ``consolidated_metadata`` inside the group's ``zarr.json`` (zarr-python's
+        form, ``must_understand: false``, so readers without it ignore it); format 2 a
+        ``.zmetadata`` document. Call it after the last metadata write: nodes written later
+        are missing from it until it is written again.
+
+        Parameters
+        ----------
+        path
+            The group's path (``""`` for the root).
+        zarr_format
+            The hierarchy's Zarr format; detected when omitted.
+        """
+        self._writable()
+        check_key(path)
+        with warnings.catch_warnings():
+            # zarr-python notes that format 3 has no consolidated metadata in its spec yet.
+            warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")
+            zarr.consolidate_metadata(self.store, path=path or None, zarr_format=zarr_format)
 
     def create_array(
         self,

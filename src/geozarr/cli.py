@@ -174,6 +174,13 @@ def _read_input(
 
 _METHOD_CHOICE = click.Choice(list(METHODS))
 
+_CONSOLIDATED = click.option(
+    "--consolidated/--no-consolidated",
+    default=True,
+    show_default=True,
+    help="Write consolidated metadata at the root last.",
+)
+
 
 @cli.command(
     name="create",
@@ -195,6 +202,7 @@ _METHOD_CHOICE = click.Choice(list(METHODS))
 @click.option("--levels", default="1", show_default=True, help="1, a number, or auto.")
 @click.option("--method", type=_METHOD_CHOICE, default=None, help="Pyramid kernel.")
 @compression_option
+@_CONSOLIDATED
 @click.option("--resume", is_flag=True, help="Continue an interrupted run.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def create_command(
@@ -211,6 +219,7 @@ def create_command(
     levels: str,
     method: str | None,
     compression: str,
+    consolidated: bool,
     resume: bool,
     quiet: bool,
 ) -> None:
@@ -234,6 +243,7 @@ def create_command(
             levels=_levels(levels),
             method=cast(Method | None, method),
             compression=compression,
+            consolidated=consolidated,
             resume=resume,
             progress=lambda p: bar.update(p.done, p.total),
         )
@@ -252,6 +262,7 @@ def create_command(
 @click.option("--levels", default="auto", show_default=True, help="auto or a number.")
 @click.option("--factors", type=int, default=2, show_default=True, help="Factor per level.")
 @click.option("--min-extent", type=int, default=None, help="auto: stop at this side or less.")
+@_CONSOLIDATED
 @click.option("--resume", is_flag=True, help="Continue an interrupted run.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @storage_option
@@ -262,6 +273,7 @@ def pyramid_command(
     levels: str,
     factors: int,
     min_extent: int | None,
+    consolidated: bool,
     resume: bool,
     quiet: bool,
     storage_options: tuple[str, ...],
@@ -275,6 +287,7 @@ def pyramid_command(
             levels=_levels(levels),
             factors=factors,
             min_extent=min_extent,
+            consolidated=consolidated,
             resume=resume,
             progress=lambda p: bar.update(p.done, p.total),
             storage_options=parse_storage_options(storage_options),
@@ -295,6 +308,7 @@ def pyramid_command(
 @click.argument("dst")
 @click.option("--zarr-format", type=click.Choice(["2", "3"]), required=True)
 @click.option("--overwrite", is_flag=True, help="Write into an existing DST.")
+@_CONSOLIDATED
 @click.option("--resume", is_flag=True, help="Continue an interrupted run.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @storage_option
@@ -303,6 +317,7 @@ def convert_command(
     dst: str,
     zarr_format: str,
     overwrite: bool,
+    consolidated: bool,
     resume: bool,
     quiet: bool,
     storage_options: tuple[str, ...],
@@ -314,6 +329,7 @@ def convert_command(
             dst,
             zarr_format=cast(ZarrFormat, int(zarr_format)),
             overwrite=overwrite,
+            consolidated=consolidated,
             resume=resume,
             progress=lambda p: bar.update(p.done, p.total),
             storage_options=parse_storage_options(storage_options),

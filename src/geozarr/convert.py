@@ -206,6 +206,7 @@ def convert(
     zarr_format: ZarrFormat,
     overwrite: bool = False,
     resume: bool = False,
+    consolidated: bool = True,
     progress: Callable[[ConvertProgress], None] | None = None,
     storage_options: dict[str, Any] | None = None,
 ) -> ConvertResult:
@@ -223,6 +224,9 @@ def convert(
         Write into an existing destination.
     resume
         Continue an interrupted conversion: chunks already in ``dst`` are kept.
+    consolidated
+        Write consolidated metadata at the destination's root last (``.zmetadata`` in
+        format 2, inside the root ``zarr.json`` in format 3).
     progress
         Called after every chunk.
     storage_options
@@ -275,6 +279,8 @@ def convert(
                     progress(ConvertProgress(done, len(chunks)))
             for key, doc in writes:
                 out.write_bytes(key, doc)
+            if consolidated and hierarchy.root is not None and hierarchy.root.node_type == "group":
+                out.consolidate(zarr_format=zarr_format)
             return ConvertResult(
                 source.target,
                 out.target,

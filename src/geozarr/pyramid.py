@@ -440,6 +440,7 @@ def pyramid(
     min_extent: int | None = None,
     workers: int | None = None,
     resume: bool = False,
+    consolidated: bool = True,
     progress: Callable[[Progress], None] | None = None,
     storage_options: dict[str, Any] | None = None,
 ) -> GeoPyramid:
@@ -465,6 +466,9 @@ def pyramid(
         Engine threads; the number of CPUs when omitted.
     resume
         Continue an interrupted run: the tiles already written are kept.
+    consolidated
+        Write consolidated metadata at the root last (the multiscales convention SHOULDs it:
+        a reader learns the whole pyramid from one document).
     progress
         Called after every finished tile.
     storage_options
@@ -536,6 +540,8 @@ def pyramid(
             write_base=False,
             root_attributes=root_attrs,
         )
+        if consolidated:
+            store.consolidate(zarr_format=base.zarr_format)
     finally:
         if not isinstance(target, StoreHandle):
             store.close()

@@ -657,6 +657,7 @@ def write(
     workers: int | None = None,
     resume: bool = False,
     overwrite: bool = False,
+    consolidated: bool = True,
     progress: Callable[[Progress], None] | None = None,
     storage_options: dict[str, Any] | None = None,
 ) -> WriteResult:
@@ -709,6 +710,10 @@ def write(
         Continue an interrupted write: keep the blocks already written.
     overwrite
         Write into an existing store (its nodes of the same names are replaced).
+    consolidated
+        Write consolidated metadata at the root last (``.zmetadata`` in Zarr v2, inside the
+        root ``zarr.json`` in v3): the multiscales convention SHOULDs it, and a reader then
+        learns the whole store from one document.
     progress
         Called after every finished tile.
     storage_options
@@ -792,6 +797,8 @@ def write(
             ).paths
         if len(variables) > 1 or levels == 1:
             write_level_metadata(store, "", grid, zarr_format, extra=attributes)
+        if consolidated:
+            store.consolidate(zarr_format=zarr_format)
     finally:
         if not isinstance(target, StoreHandle):
             store.close()

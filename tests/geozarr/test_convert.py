@@ -83,6 +83,9 @@ def test_v3_to_v2_and_back_keeps_chunks_data_and_conventions(
     for path in ("data", "1/data", "2/data"):
         np.testing.assert_array_equal(_read(v2, path), _read(v3_store, path))
     assert list(geozarr.validate(v2).issues) == []
+    # consolidated like its source: .zmetadata lists every node of the pyramid
+    zmetadata = json.loads((v2 / ".zmetadata").read_text())["metadata"]
+    assert {"1/data/.zarray", "2/data/.zattrs", ".zattrs"} <= set(zmetadata)
 
     back = tmp_path / "back.zarr"
     geozarr.convert(v2, back, zarr_format=3)
@@ -187,3 +190,14 @@ def test_cli_convert(tmp_path: Path, v3_store: Path) -> None:
     assert again.returncode == 2
     assert again.stderr.count("\n") == 1
     assert "not empty" in again.stderr
+    plain = tmp_path / "plain.zarr"
+    done = subprocess.run(
+        [GEOZARR, "convert", str(v3_store), str(plain), "--zarr-format", "2", "--no-consolidated"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (dst / ".zmetadata").exists()
+    assert not (plain / ".zmetadata").exists()

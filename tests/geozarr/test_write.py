@@ -258,10 +258,43 @@ def test_web_mercator_has_no_cf_grid_mapping_name_and_that_is_a_warning(tmp_path
         ("geozarr.cf.grid-mapping-name", "spatial_ref")
     ]
     # A CRS that CF can name must be named: the same omission is an error there.
-    geozarr.write(data, tmp_path / "u.zarr", crs="EPSG:32632", transform=transform)
+    # (not consolidated: a node document is edited by hand below)
+    geozarr.write(
+        data, tmp_path / "u.zarr", crs="EPSG:32632", transform=transform, consolidated=False
+    )
     doc_path = tmp_path / "u.zarr" / "spatial_ref" / "zarr.json"
     doc = json.loads(doc_path.read_text())
     del doc["attributes"]["grid_mapping_name"]
     doc_path.write_text(json.dumps(doc))
     errors = geozarr.validate(tmp_path / "u.zarr").errors
     assert ("geozarr.cf.grid-mapping-name", "spatial_ref") in [(i.rule, i.path) for i in errors]
+
+
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_consolidated_metadata_is_written_last_and_kept_current(tmp_path: Path, fmt: int) -> None:
+    out, plain = tmp_path / "c.zarr", tmp_path / "p.zarr"
+    options: dict[str, Any] = {"crs": "EPSG:32632", "transform": TRANSFORM, "zarr_format": fmt}
+    geozarr.write(_raster((64, 64)), out, chunks=(16, 16), **options)
+    geozarr.write(_raster((64, 64)), plain, chunks=(16, 16), consolidated=False, **options)
+    assert (out / ".zmetadata").exists() == (fmt == 2)
+    assert not (plain / ".zmetadata").exists()
+    if fmt == 3:
+        root_doc = json.loads((out / "zarr.json").read_text())
+        assert root_doc["consolidated_metadata"]["kind"] == "inline"
+        assert "consolidated_metadata" not in json.loads((plain / "zarr.json").read_text())
+    consolidated, listed = read_hierarchy(out), read_hierarchy(plain)
+    assert consolidated.consolidated
+    assert not listed.consolidated
+    assert set(consolidated.nodes) == set(listed.nodes)
+    # the pyramid written afterwards consolidates again: its levels are in the root document
+    geozarr.pyramid(out)
+    geozarr.pyramid(plain, consolidated=False)
+    consolidated, listed = read_hierarchy(out), read_hierarchy(plain)
+    assert consolidated.consolidated
+    assert {"1", "1/data", "2/data"} <= set(consolidated.nodes)
+    assert set(consolidated.nodes) == set(listed.nodes)
+    for path, node in listed.nodes.items():
+        assert consolidated[path].attributes == node.attributes, path
+    assert list(geozarr.validate(out).issues) == []
+    with xr.open_zarr(out, consolidated=True, group="2") as level:
+        assert level["data"].shape == (16, 16)

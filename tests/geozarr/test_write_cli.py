@@ -55,6 +55,8 @@ def test_create_from_npy_then_pyramid(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "4 levels of dem (mean): 50x70, 25x35, 13x18, 7x9" in done.stdout
     assert list(geozarr.validate(out).issues) == []
+    consolidated = json.loads((out / "zarr.json").read_text())["consolidated_metadata"]
+    assert "3/dem" in consolidated["metadata"]  # written again after the levels
 
 
 def test_create_from_geotiff(tmp_path: Path) -> None:
