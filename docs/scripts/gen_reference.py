@@ -37,6 +37,9 @@ ZARR_RULES = {
     "zarr.metadata.missing": "A Zarr v2 `.zattrs` with no `.zgroup` or `.zarray` beside it.",
     "zarr.metadata.ambiguous-node": "Both `.zarray` and `.zgroup` in one place.",
     "zarr.consolidated.invalid": "Consolidated metadata of the wrong shape.",
+    "zarr.consolidated.stale": "Consolidated metadata that disagrees with the nodes' own "
+    "documents (checked where listing is free: local, zip and memory stores); the documents "
+    "are validated (warning).",
     "zarr.format.mixed": "A root holding both Zarr v3 and v2 documents (warning).",
     "zarr.array.shape-overflow": "More elements than a 64-bit index addresses (warning).",
     "zarr.path.unsafe": "A key or reference that would leave the store root: refused.",

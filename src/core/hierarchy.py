@@ -614,6 +614,15 @@ async def _read_store(handle: StoreHandle, discover: Discover | None) -> Hierarc
     if handle.consolidated:
         nodes = _consolidated_from_root(handle, issues)
         if nodes is not None:
+            if handle.kind in _CHEAP_TO_LIST:
+                # Listing costs nothing here: check the copy against the nodes' own documents.
+                listed_issues: list[Issue] = []
+                listed = await _listed_nodes(handle, fmt, discover, listed_issues)
+                stale = _stale_entries(nodes, listed)
+                if stale:
+                    # The documents are the hierarchy; the copy is what some readers see.
+                    nodes = listed
+                    issues += stale + listed_issues
             return _assemble(
                 handle.target,
                 nodes,
@@ -623,6 +632,19 @@ async def _read_store(handle: StoreHandle, discover: Discover | None) -> Hierarc
                 consolidated=True,
             )
 
+    nodes = await _listed_nodes(handle, fmt, discover, issues)
+    return _assemble(
+        handle.target, nodes, issues, zarr_format=fmt, source="store", consolidated=False
+    )
+
+
+_CHEAP_TO_LIST = ("local", "zip", "memory")
+
+
+async def _listed_nodes(
+    handle: StoreHandle, fmt: ZarrFormat, discover: Discover | None, issues: list[Issue]
+) -> dict[str, Node]:
+    """Read the hierarchy node by node, level by level (listing each group)."""
     root = _root_node(handle, issues)
     nodes = {} if root is None else {"": root}
     frontier = [root] if root is not None and root.node_type == "group" else []
@@ -668,9 +690,69 @@ async def _read_store(handle: StoreHandle, discover: Discover | None) -> Hierarc
                 "were found through the references in their metadata only.",
             )
         )
-    return _assemble(
-        handle.target, nodes, issues, zarr_format=fmt, source="store", consolidated=False
-    )
+    return nodes
+
+
+# What a consolidated copy must agree on. Writers spell defaults differently (zarr-python adds
+# ``storage_transformers: []``, Blosc's ``typesize``, v2's ``dimension_separator: "."``), so
+# the copy is compared on what readers act on, with absent, null and empty alike.
+_ESSENTIAL = (
+    "node_type",
+    "zarr_format",
+    "shape",
+    "data_type",
+    "dtype",
+    "fill_value",
+    "dimension_names",
+    "chunks",
+    "chunk_grid",
+    "chunk_key_encoding",
+)
+_DEFAULTS: dict[str, Any] = {"dimension_separator": ".", "order": "C"}
+
+
+def _canonical(node: Node) -> list[Any]:
+    meta = node.metadata
+    essence: dict[str, Any] = {k: meta[k] for k in _ESSENTIAL if meta.get(k) not in (None, [], {})}
+    for key, default in _DEFAULTS.items():
+        if meta.get(key) not in (None, default):
+            essence[key] = meta[key]
+    codecs = meta.get("codecs")
+    if isinstance(codecs, list):
+        essence["codecs"] = [c.get("name") if isinstance(c, dict) else c for c in codecs]
+    for key in ("compressor", "filters"):
+        value = meta.get(key)
+        if isinstance(value, dict):
+            essence[key] = value.get("id")
+        elif isinstance(value, list) and value:
+            essence[key] = [v.get("id") if isinstance(v, dict) else v for v in value]
+    return [essence, node.attributes]  # compared with ==: 0 and 0.0 are the same fill value
+
+
+def _stale_entries(consolidated: Mapping[str, Node], listed: Mapping[str, Node]) -> list[Issue]:
+    """One warning per node whose consolidated copy differs from its own documents."""
+    issues = []
+    for path in sorted(set(consolidated) | set(listed), key=_path_key):
+        copy, own = consolidated.get(path), listed.get(path)
+        if copy is not None and own is not None:
+            if _canonical(copy) == _canonical(own):
+                continue
+            what = "differs from the node's own metadata"
+        elif own is None:
+            what = "lists a node that the store does not hold"
+        else:
+            what = "does not list this node"
+        issues.append(
+            Issue.warning(
+                f"{_RULE}.consolidated.stale",
+                path,
+                "",
+                f"The consolidated metadata {what}: readers that use it (xarray, "
+                "zarr.open_consolidated, GDAL) see another hierarchy than the documents. "
+                "Consolidate again after editing; the documents were validated.",
+            )
+        )
+    return issues
 
 
 _ALL_DOCS = frozenset(("zarr.json", *_V2_DOCS, ".zmetadata"))

@@ -101,8 +101,9 @@ def test_zarr_v2_store_with_dimension_names_from_attributes(tmp_path: Path) -> N
     assert h.root.attributes == {"title": "t"}
 
 
-def test_consolidated_v2_is_used_without_listing(tmp_path: Path) -> None:
-    root = tmp_path / "c.zarr"
+def _ghost_v2(root: Path) -> Path:
+    """A v2 store whose .zmetadata gives the root an attribute and lists a group 'ghost' that
+    the directory does not hold."""
     write_tree(root, {".zgroup": {"zarr_format": 2}})
     consolidated = {
         "zarr_consolidated_format": 1,
@@ -112,13 +113,31 @@ def test_consolidated_v2_is_used_without_listing(tmp_path: Path) -> None:
             "ghost/.zgroup": {"zarr_format": 2},
         },
     }
-    write_tree(root, {".zmetadata": consolidated})
-    h = read_hierarchy(root)
+    return write_tree(root, {".zmetadata": consolidated})
+
+
+def test_consolidated_v2_is_used_without_listing_over_http(tmp_path: Path) -> None:
+    from ngff_geozarr.core.testing import serve_directory
+
+    _ghost_v2(tmp_path / "c.zarr")
+    with serve_directory(tmp_path) as (url, log):
+        h = read_hierarchy(f"{url}/c.zarr")
     # "ghost" exists only in the consolidated metadata: it proves that is what was read.
     assert h.consolidated
     assert list(h) == ["", "ghost"]
     assert h.root is not None
     assert h.root.attributes == {"a": 1}
+    assert log.count == 5  # the five root documents, nothing listed
+
+
+def test_stale_consolidated_metadata_of_a_local_store_is_reported(tmp_path: Path) -> None:
+    h = read_hierarchy(_ghost_v2(tmp_path / "c.zarr"))
+    assert h.consolidated
+    assert list(h) == [""]  # the documents are what is validated
+    assert h.root is not None
+    assert h.root.attributes == {}
+    assert rules(h) == {"zarr.consolidated.stale": ["", "ghost"]}
+    assert all(i.severity.value == "warning" for i in h.issues)
 
 
 def test_consolidated_v3_inline(tmp_path: Path) -> None:
@@ -130,10 +149,36 @@ def test_consolidated_v3_inline(tmp_path: Path) -> None:
             "metadata": {"a": GROUP, "a/x": v3_array()},
         },
     }
-    h = read_hierarchy(write_tree(tmp_path / "c.zarr", {"zarr.json": root_doc}))
+    h = read_hierarchy(
+        write_tree(
+            tmp_path / "c.zarr",
+            {"zarr.json": root_doc, "a/zarr.json": GROUP, "a/x/zarr.json": v3_array()},
+        )
+    )
     assert h.consolidated
+    assert h.issues == ()
     assert list(h) == ["", "a", "a/x"]
     assert "consolidated_metadata" not in h[""].metadata
+    # an edit after consolidation: a warning on that node, the edited document validated
+    write_tree(tmp_path / "c.zarr", {"a/x/zarr.json": v3_array(shape=(8, 4))})
+    h = read_hierarchy(tmp_path / "c.zarr")
+    assert rules(h) == {"zarr.consolidated.stale": ["a/x"]}
+    assert h["a/x"].metadata["shape"] == [8, 4]
+
+
+def test_writers_spelling_defaults_differently_are_not_stale(tmp_path: Path) -> None:
+    own = v3_array()
+    spelled = {**own, "storage_transformers": [], "dimension_names": None, "fill_value": 0.0}
+    root_doc = {
+        **GROUP,
+        "consolidated_metadata": {
+            "kind": "inline",
+            "must_understand": False,
+            "metadata": {"x": spelled},
+        },
+    }
+    h = read_hierarchy(write_tree(tmp_path / "c.zarr", {"zarr.json": root_doc, "x/zarr.json": own}))
+    assert h.issues == ()
 
 
 def test_consolidated_keys_leaving_the_store_are_refused(tmp_path: Path) -> None:
@@ -484,7 +529,9 @@ def test_consolidated_metadata_above_the_document_limit_is_read_whole(tmp_path: 
             "metadata": {"a": GROUP},
         },
     }
-    h = read_hierarchy(write_tree(tmp_path / "c.zarr", {"zarr.json": root_doc}))
+    h = read_hierarchy(
+        write_tree(tmp_path / "c.zarr", {"zarr.json": root_doc, "a/zarr.json": GROUP})
+    )
     assert h.issues == ()
     assert h.consolidated
     assert list(h) == ["", "a"]
