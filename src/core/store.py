@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import re
+import stat
 import urllib.parse
 import urllib.request
 import warnings
@@ -918,14 +919,38 @@ class _ConfinedLocalStore(LocalStore):
     """
 
     _real_root: str | None = None
+    _plain_dirs: set[str] | None = None
+    _PLAIN_DIRS_KEPT = 100_000
+
+    def _inside(self, real: str, root: str) -> bool:
+        return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
     def _confine(self, key: str) -> Path:
         root = self._real_root or os.path.realpath(self.root)
         if self._real_root is None and os.path.isdir(root):
-            self._real_root = root
-        real = os.path.realpath(os.path.join(root, key))
-        if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
-            raise PermissionError(f"{key!r} leads outside the store root (a symbolic link).")
+            self._real_root, self._plain_dirs = root, set()
+        plain = self._plain_dirs if self._plain_dirs is not None else set()
+        parts = [p for p in key.split("/") if p]
+        path = root
+        # One lstat per component not seen before (directories known to be plain are
+        # remembered): a link anywhere on the way is resolved and must stay inside.
+        for i, part in enumerate(parts):
+            path = os.path.join(path, part)
+            last = i == len(parts) - 1
+            if not last and path in plain:
+                continue
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError:
+                break  # absent: nothing further to follow
+            if stat.S_ISLNK(mode):
+                if not self._inside(os.path.realpath(os.path.join(root, key)), root):
+                    raise PermissionError(
+                        f"{key!r} leads outside the store root (a symbolic link)."
+                    )
+                break
+            if not last and len(plain) < self._PLAIN_DIRS_KEPT:
+                plain.add(path)
         return self.root / key
 
     async def get(self, key: str, *args: Any, **kwargs: Any) -> Buffer | None:
