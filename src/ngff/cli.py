@@ -20,10 +20,10 @@ from rich.progress import (
 )
 
 from ngff.convert import ConversionError, convert
-from ngff.create import Image, add_levels, write_image, write_labels
+from ngff.create import Image, UnitsLike, add_levels, write_image, write_labels
 from ngff.detection import detect, discover
 from ngff.report import build_report
-from ngff.sources import open_source
+from ngff.sources import open_source, tiff_calibration
 from ngff.validate import validate
 from ngff.versions import SPEC_VERSIONS
 from ngff_geozarr.core.cli import (
@@ -191,7 +191,12 @@ def _write_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="Axes of INPUT in its own order, e.g. 'zyx' or "
     "'yxc' (default: the TIFF's axes, else yx/zyx/czyx/tczyx).",
 )
-@click.option("--scale", default=None, help="Pixel size per axis, e.g. '2,0.5,0.5'.")
+@click.option(
+    "--scale",
+    default=None,
+    help="Pixel size per axis, e.g. '2,0.5,0.5' (default: a TIFF's OME-XML or ImageJ "
+    "calibration, else 1).",
+)
 @click.option("--translation", default=None, help="Position of the first pixel per axis.")
 @click.option(
     "--units",
@@ -260,6 +265,16 @@ def _create_command(
 ) -> None:
     """Create an OME-Zarr image (and optionally its labels) from a file."""
     data, names = open_source(input_path, axes)
+    scale_values = _numbers(scale, float, "--scale")
+    unit_values: UnitsLike = _units(units)
+    if scale_values is None and names and Path(input_path).suffix.lower() in (".tif", ".tiff"):
+        calibration = tiff_calibration(input_path)
+        found = calibration.for_axes(names)
+        if found is not None:
+            scale_values = found[0]
+            unit_values = unit_values if unit_values is not None else found[1] or None
+            shown = ", ".join(f"{n}={v:g}" for n, v in zip(names, scale_values, strict=True))
+            click.echo(f"scale from the file's {calibration.source} metadata: {shown}")
     label_data = None
     if labels_path is not None:
         label_data, _ = open_source(labels_path, labels_axes or axes)
@@ -269,9 +284,9 @@ def _create_command(
             data,
             out,
             axes=names,
-            scale=_numbers(scale, float, "--scale"),
+            scale=scale_values,
             translation=_numbers(translation, float, "--translation"),
-            units=_units(units),
+            units=unit_values,
             name=name or stem,
             method=method,
             levels=levels,

@@ -77,6 +77,67 @@ def test_create_from_tiff_uses_the_files_axes(tmp_path: Path, cells: np.ndarray)
     assert (out / "labels" / "nuclei" / "zarr.json").exists()
 
 
+@pytest.mark.parametrize("kind", ["ome", "imagej"])
+def test_create_from_tiff_takes_the_files_calibration(tmp_path: Path, kind: str) -> None:
+    data = np.arange(4 * 32 * 24, dtype=np.uint16).reshape(4, 32, 24)
+    tif = tmp_path / f"{kind}.tif"
+    if kind == "ome":
+        tifffile.imwrite(
+            tif,
+            data,
+            ome=True,
+            metadata={
+                "axes": "ZYX",
+                "PhysicalSizeX": 0.25,
+                "PhysicalSizeXUnit": "\u00b5m",
+                "PhysicalSizeY": 0.25,
+                "PhysicalSizeYUnit": "\u00b5m",
+                "PhysicalSizeZ": 2000.0,
+                "PhysicalSizeZUnit": "nm",
+            },
+        )
+        units = ["nanometer", "micrometer", "micrometer"]
+        z = 2000.0
+    else:
+        tifffile.imwrite(
+            tif,
+            data,
+            imagej=True,
+            resolution=(4.0, 4.0),  # pixels per unit: 0.25 um per pixel
+            metadata={"axes": "ZYX", "spacing": 2.0, "unit": "micron"},
+        )
+        units = ["micrometer"] * 3
+        z = 2.0
+    out = tmp_path / "out.ome.zarr"
+    code, stdout, stderr = invoke("create", str(tif), str(out), "--chunks", "4,16,16", "--quiet")
+    assert code == 0, stderr
+    assert "scale from the file's" in stdout
+    ms = json.loads((out / "zarr.json").read_text())["attributes"]["ome"]["multiscales"][0]
+    assert [a.get("unit") for a in ms["axes"]] == units
+    assert ms["datasets"][0]["coordinateTransformations"][0]["scale"] == [z, 0.25, 0.25]
+    # an explicit --scale wins over the file's (and brings no file units)
+    plain = tmp_path / "plain.ome.zarr"
+    code, stdout, stderr = invoke(
+        "create", str(tif), str(plain), "--scale", "1,1,1", "--chunks", "4,16,16", "--quiet"
+    )
+    assert code == 0, stderr
+    ms = json.loads((plain / "zarr.json").read_text())["attributes"]["ome"]["multiscales"][0]
+    assert ms["datasets"][0]["coordinateTransformations"][0]["scale"] == [1.0, 1.0, 1.0]
+    assert all("unit" not in a for a in ms["axes"])
+
+
+def test_tiff_without_calibration_and_print_resolution_is_left_at_1(tmp_path: Path) -> None:
+    from ngff.sources import tiff_calibration
+
+    tif = tmp_path / "plain.tif"
+    tifffile.imwrite(tif, np.zeros((16, 16), np.uint8), resolution=(72, 72))  # 72 dpi
+    assert tiff_calibration(tif).scale == {}
+    assert tiff_calibration(tif).for_axes(["y", "x"]) is None
+    broken = tmp_path / "broken.tif"
+    tifffile.imwrite(broken, np.zeros((16, 16), np.uint8), ome=True, metadata={"PhysicalSizeX": -1})
+    assert tiff_calibration(broken).scale == {}
+
+
 def test_create_from_compressed_tiff_npy_and_zarr_agree(tmp_path: Path, cells: np.ndarray) -> None:
     data = cells[0]
     tifffile.imwrite(tmp_path / "in.tif", data, compression="zlib", metadata={"axes": "ZYX"})
