@@ -217,6 +217,8 @@ def tiff_calibration(path: str | Path) -> Calibration:
     except (OSError, tifffile.TiffFileError, IndexError) as exc:
         raise CreationError(f"Could not read the TIFF file {path}: {exc}") from exc
     return Calibration()
+
+
 _SEQUENCE_AXES = ("I", "Q")
 
 
