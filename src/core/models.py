@@ -11,7 +11,8 @@ absent on input stays absent on output (never ``null``). Where a spec allows cus
 - the JSON pointer of each issue names a real place in the input document: pydantic's
   error locations also hold the tags of union branches (``('t', 0, 'scale', 'scale')``),
   which are resolved against the data and dropped;
-- errors of several union branches at one place become one issue;
+- errors of several union branches at one place become one issue, and a branch that only
+  says "wrong type" where another branch found problems inside the value is dropped;
 - an unknown key in a strict object is a warning, and validation is retried without it, so
   one misspelt key does not hide the rest of the document;
 - a model validator names its rule by raising
@@ -260,8 +261,13 @@ def _errors(
     """One issue per place (several missing keys of one object: one issue), in input order."""
     grouped: dict[tuple[str, str], list[ErrorDetails]] = {}
     missing: dict[str, tuple[list[str | int], list[str | int]]] = {}
-    for err in errors:
-        tokens = error_pointer(data, err["loc"], err["type"])
+    located = [(err, error_pointer(data, err["loc"], err["type"])) for err in errors]
+    # A union whose other branch accepted the value's type says "wrong type" at the value
+    # and the real problems below it: keep only those ("string or object" given an object).
+    deeper = {tuple(t[:k]) for _, t in located for k in range(len(t))}
+    for err, tokens in located:
+        if _is_type_mismatch(err["type"]) and tuple(tokens) in deeper:
+            continue
         if err["type"] == "missing" and tokens:
             parent = json_pointer(*prefix, *tokens[:-1])
             grouped.setdefault((parent, "\0missing"), [])
@@ -291,6 +297,10 @@ def _errors(
         has_input = "input" in errs[0]
         issues.append(Issue(Severity.ERROR, own_rule, path, pointer, _message(errs, has_input)))
     return issues
+
+
+def _is_type_mismatch(error_type: str) -> bool:
+    return error_type.endswith("_type") or error_type == "literal_error"
 
 
 def _without(data: Any, locations: list[list[str | int]]) -> Any:

@@ -133,6 +133,31 @@ def test_union_branches_at_one_place_are_one_issue() -> None:
     assert issue.severity is Severity.ERROR
 
 
+def test_a_union_branch_that_accepted_the_type_speaks_alone() -> None:
+    class Matrix(SpecModel):
+        rows: int
+        name: str
+
+    class Holder(SpecModel):
+        tms: str | Matrix
+        kind: Literal["a"] | Matrix = "a"
+
+    # An object: the string branch's "should be a string" is not reported beside the
+    # object's own problems.
+    _, issues = parse_model(Holder, {"tms": {"rows": "x"}}, path="", rule="demo.schema")
+    assert [(i.pointer, i.message) for i in issues] == [
+        ("/tms/rows", 'Input should be an integer, unable to parse string as an integer. Got "x".'),
+        ("/tms/name", "Required key 'name' is missing."),
+    ]
+    _, issues = parse_model(Holder, {"tms": "id", "kind": {"rows": 1}}, path="", rule="demo.schema")
+    assert [i.pointer for i in issues] == ["/kind/name"]  # not also the literal's complaint
+    # neither branch accepts the type: one issue naming both
+    _, issues = parse_model(Holder, {"tms": 3}, path="", rule="demo.schema")
+    (issue,) = issues
+    assert issue.pointer == "/tms"
+    assert "a string or an object" in issue.message
+
+
 def test_extensible_model_keeps_custom_keys() -> None:
     class Omero(ExtensibleModel):
         name: str | None = None

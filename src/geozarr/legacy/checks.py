@@ -28,7 +28,7 @@ from geozarr.legacy.v04 import (
 )
 from ngff_geozarr.core.hierarchy import ARRAY_DIMENSIONS, Node
 from ngff_geozarr.core.models import parse_model
-from ngff_geozarr.core.report import Severity, json_pointer
+from ngff_geozarr.core.report import Severity
 from ngff_geozarr.core.store import join_key
 
 __all__ = [
@@ -142,16 +142,6 @@ def check_v04_multiscales(ctx: CheckContext, node: Node) -> None:
         MultiscalesV04, node.attributes["multiscales"], path=node.path, pointer=pointer,
         rule="geozarr.v04.schema",
     )  # fmt: skip
-    raw_tms = node.attributes["multiscales"]["tile_matrix_set"]
-    if ms is None and isinstance(raw_tms, Mapping):
-        # An object is a Tile Matrix Set: report its own errors, not also the union's
-        # "should be a string" alternative.
-        at = json_pointer(*pointer, "tile_matrix_set")
-        _, own = parse_model(
-            TileMatrixSet, raw_tms, path=node.path, pointer=(*pointer, "tile_matrix_set"),
-            rule="geozarr.v04.schema",
-        )  # fmt: skip
-        issues = [i for i in issues if not (i.pointer + "/").startswith(at + "/")] + own
     ctx.extend(issues, f"{REF_V04} §Multiscales Metadata")
     if ms is None:
         return
