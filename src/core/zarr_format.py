@@ -36,6 +36,7 @@ __all__ = [
     "ARRAY_DIMENSIONS",
     "V2_DOCUMENTS",
     "ZarrFormatError",
+    "array_compressors",
     "is_metadata_key",
     "v2_chunk_key",
     "v2_to_v3_array",
@@ -287,6 +288,43 @@ def v2_chunk_key(array: str, key: str, separator: str) -> str:
     coords = parts[1:] or ["0"]
     name = separator.join(coords)
     return f"{array}/{name}" if array else name
+
+
+def array_compressors(meta: Mapping[str, Any], zarr_format: int) -> tuple[dict[str, Any], ...]:
+    """Return the compressors of an array's metadata, as JSON objects of its Zarr format.
+
+    Format 2: its ``compressor`` (none: empty). Format 3: its codecs but the array-to-bytes
+    and array-to-array ones (``bytes``, ``transpose``), looking inside ``sharding_indexed``.
+    Given to :meth:`~ngff_geozarr.core.store.StoreHandle.create_empty_array` as
+    ``compressors``, they make a new array compressed like this one.
+
+    Parameters
+    ----------
+    meta
+        The array's metadata document (``.zarray`` or ``zarr.json``).
+    zarr_format
+        Its Zarr format, 2 or 3.
+
+    Returns
+    -------
+    tuple of dict
+        The compressors, in order.
+
+    Examples
+    --------
+    >>> array_compressors({"compressor": {"id": "zstd", "level": 3}}, 2)
+    ({'id': 'zstd', 'level': 3},)
+    >>> array_compressors({"codecs": [{"name": "bytes"}, {"name": "zstd"}]}, 3)
+    ({'name': 'zstd'},)
+    """
+    if zarr_format == 2:
+        compressor = meta.get("compressor")
+        return (dict(compressor),) if isinstance(compressor, Mapping) else ()
+    codecs = [c for c in meta.get("codecs") or [] if isinstance(c, Mapping)]
+    if codecs and codecs[0].get("name") == "sharding_indexed":
+        inner = (codecs[0].get("configuration") or {}).get("codecs") or []
+        codecs = [c for c in inner if isinstance(c, Mapping)]
+    return tuple(dict(c) for c in codecs if c.get("name") not in ("bytes", "transpose"))
 
 
 def is_metadata_key(key: str) -> bool:

@@ -66,6 +66,7 @@ from ngff_geozarr.core.pyramid import (
 )
 from ngff_geozarr.core.pyramid import write_pyramid as engine_write
 from ngff_geozarr.core.store import ArrayIO, Compression, StoreHandle, ZarrFormat, open_store
+from ngff_geozarr.core.zarr_format import array_compressors
 
 __all__ = ["RESAMPLING_NAMES", "GeoPyramid", "default_method", "pyramid"]
 
@@ -418,18 +419,6 @@ def _nodata(var: Node) -> float | int | None:
     return None
 
 
-def _compressors(var: Node) -> tuple[dict[str, Any], ...] | None:
-    meta = var.metadata
-    if var.zarr_format == 2:
-        compressor = meta.get("compressor")
-        return (dict(compressor),) if isinstance(compressor, Mapping) else ()
-    codecs = list(meta.get("codecs") or [])
-    if codecs and codecs[0].get("name") == "sharding_indexed":
-        codecs = list((codecs[0].get("configuration") or {}).get("codecs") or [])
-    kept = tuple(dict(c) for c in codecs if c.get("name") not in ("bytes", "transpose"))
-    return kept
-
-
 def pyramid(
     target: str | os.PathLike[str] | MutableMapping[str, Any] | StoreHandle,
     *,
@@ -529,7 +518,7 @@ def pyramid(
             chunks=base.chunks,
             shards=base.shards,
             compression="blosc-zstd",
-            compressors=_compressors(var),
+            compressors=array_compressors(var.metadata, var.zarr_format or 3),
             levels=levels,
             method=kernel,
             factors=factors,

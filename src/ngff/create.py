@@ -92,6 +92,7 @@ from ngff_geozarr.core.store import (
     join_key,
     open_store,
 )
+from ngff_geozarr.core.zarr_format import array_compressors
 
 __all__ = [
     "ArraySpec",
@@ -1165,17 +1166,11 @@ def _compressors_of(
     store: StoreHandle, path: str, zarr_format: ZarrFormat
 ) -> tuple[tuple[dict[str, Any], ...] | None, str]:
     """Return the compressors and chunk-key separator of a stored array, as JSON."""
-    if zarr_format == 2:
-        raw = store.run(store.read(join_key(path, ".zarray")))
-        meta = json.loads(raw) if raw is not None else {}
-        compressor = meta.get("compressor")
-        return ((compressor,) if compressor else ()), meta.get("dimension_separator") or "."
-    raw = store.run(store.read(join_key(path, "zarr.json")))
+    raw = store.run(store.read(join_key(path, ".zarray" if zarr_format == 2 else "zarr.json")))
     meta = json.loads(raw) if raw is not None else {}
-    codecs = list(meta.get("codecs") or [])
-    if codecs and codecs[0].get("name") == "sharding_indexed":
-        codecs = list(codecs[0].get("configuration", {}).get("codecs") or [])
-    compressors = tuple(c for c in codecs if c.get("name") not in ("bytes", "transpose"))
+    compressors = array_compressors(meta, zarr_format)
+    if zarr_format == 2:
+        return compressors, meta.get("dimension_separator") or "."
     encoding = meta.get("chunk_key_encoding") or {}
     separator = (encoding.get("configuration") or {}).get("separator")
     if separator is None:
