@@ -143,24 +143,7 @@ def main() -> None:
                 result = engine.measure([tool, method], case, source, workdir, peer, labels)
                 rows.append((case, f"{tool} ({method})", result))
         shutil.rmtree(source, ignore_errors=True)
-    print(f"cpus: {os.cpu_count()}; codec: {codec_text}; source: zarr v3 on disk")
-    header = (
-        f"{'case':<9} {'shape':<14} {'run':<34} {'lvls':>4} {'wall s':>7} {'x copy':>6} "
-        f"{'cpu s':>7} {'RSS MiB':>8} {'out MiB':>7} {'label-safe':>10} {'valid':>5}"
-    )
-    print(header)
-    print("-" * len(header))
-    baseline: dict[str, float] = {}
-    for case, label, r in rows:
-        if label == "copy-only":
-            baseline[case.name] = r["wall"]
-        safe = {True: "yes", False: "NO"}.get(r.get("label_safe"), "-")  # type: ignore[call-overload]
-        valid = {True: "yes", False: "NO"}.get(r.get("valid"), "-")  # type: ignore[call-overload]
-        print(
-            f"{case.name:<9} {'x'.join(map(str, case.shape)):<14} {label:<34} {r['levels']:>4} "
-            f"{r['wall']:>7.2f} {r['wall'] / baseline[case.name]:>6.2f} {r['cpu']:>7.2f} "
-            f"{r['rss']:>8.0f} {r['bytes'] / 2**20:>7.0f} {safe:>10} {valid:>5}"
-        )
+    engine.print_table(rows, codec_text, valid=True)
     if args.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
 

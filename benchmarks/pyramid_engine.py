@@ -269,6 +269,36 @@ def source_labels(source: Path) -> Any:
         return np.unique(array.read(tuple(slice(0, n) for n in array.shape)))
 
 
+def print_table(
+    rows: list[tuple[Case, str, dict[str, Any]]], codec_text: str, *, valid: bool = False
+) -> None:
+    """Print the figures of the runs, a line each; the copy-only run of a case comes first."""
+
+    def yes_no(value: Any) -> str:
+        return {True: "yes", False: "NO"}.get(value, "-") if isinstance(value, bool) else "-"
+
+    width = max(30, *(len(label) for _, label, _ in rows))
+    print(f"cpus: {os.cpu_count()}; codec: {codec_text}; source: zarr v3 on disk")
+    header = (
+        f"{'case':<9} {'shape':<14} {'run':<{width}} {'lvls':>4} {'wall s':>7} {'x copy':>6} "
+        f"{'cpu s':>7} {'RSS MiB':>8} {'out MiB':>7} {'label-safe':>10}"
+        + (f" {'valid':>5}" if valid else "")
+    )
+    print(header)
+    print("-" * len(header))
+    baseline: dict[str, float] = {}
+    for case, label, r in rows:
+        if label == "copy-only":
+            baseline[case.name] = r["wall"]
+        print(
+            f"{case.name:<9} {'x'.join(map(str, case.shape)):<14} {label:<{width}} "
+            f"{r['levels']:>4} {r['wall']:>7.2f} {r['wall'] / baseline[case.name]:>6.2f} "
+            f"{r['cpu']:>7.2f} {r['rss']:>8.0f} {r['bytes'] / 2**20:>7.0f} "
+            f"{yes_no(r.get('label_safe')):>10}"
+            + (f" {yes_no(r.get('valid')):>5}" if valid else "")
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default="bio3d,bio3d-64,labels3d")
@@ -305,26 +335,11 @@ def main() -> None:
         for run, python in runs:
             rows.append((case, run, measure(run, case, source, workdir, python, labels)))
         shutil.rmtree(source, ignore_errors=True)
-    print(f"cpus: {os.cpu_count()}; codec: {codec_text}; source: zarr v3 on disk")
-    header = (
-        f"{'case':<9} {'shape':<14} {'run':<30} {'lvls':>4} {'wall s':>7} {'x copy':>6} "
-        f"{'cpu s':>7} {'RSS MiB':>8} {'out MiB':>7} {'label-safe':>10}"
-    )
-    print(header)
-    print("-" * len(header))
-    baseline: dict[str, float] = {}
+    labelled = []
     for case, run, r in rows:
-        if run[0] == "copy-only":
-            baseline[case.name] = r["wall"]
         label = run[0] if run[0] != "ours" else f"ours ({case.method})"
-        if len(run) > 1:
-            label = f"{run[0]} ({run[1]})"
-        safe = {True: "yes", False: "NO"}.get(r.get("label_safe"), "-")  # type: ignore[call-overload]
-        print(
-            f"{case.name:<9} {'x'.join(map(str, case.shape)):<14} {label:<30} {r['levels']:>4} "
-            f"{r['wall']:>7.2f} {r['wall'] / baseline[case.name]:>6.2f} {r['cpu']:>7.2f} "
-            f"{r['rss']:>8.0f} {r['bytes'] / 2**20:>7.0f} {safe:>10}"
-        )
+        labelled.append((case, f"{run[0]} ({run[1]})" if len(run) > 1 else label, r))
+    print_table(labelled, codec_text)
     if args.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
 
