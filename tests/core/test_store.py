@@ -307,26 +307,17 @@ def test_commands_report_a_linked_store_without_a_traceback(tmp_path: Path, tool
     import sys
 
     root, _ = _store_with_links(tmp_path)
-    exe = str(Path(sys.executable).parent / tool)
-    validate = subprocess.run(
-        [exe, "validate", str(root), "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert validate.returncode in (0, 1), validate.stderr
-    assert "Traceback" not in validate.stderr
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        exe = str(Path(sys.executable).parent / tool)
+        done = subprocess.run([exe, *args], capture_output=True, text=True, timeout=120)
+        assert done.returncode in (0, 1), done.stderr
+        assert "Traceback" not in done.stderr
+        return done
+
+    validate = run("validate", str(root), "--format", "json")
     rules = {i["rule"] for i in json.loads(validate.stdout)["issues"]}
     assert any(r.endswith("store.read-failed") for r in rules)
     page = tmp_path / "page.html"
-    report = subprocess.run(
-        [exe, "report", str(root), "-o", str(page)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert report.returncode in (0, 1), report.stderr
-    assert "Traceback" not in report.stderr
+    run("report", str(root), "-o", str(page))
     assert "read-failed" in page.read_text()

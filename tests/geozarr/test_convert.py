@@ -169,35 +169,27 @@ def test_resume_keeps_copied_chunks(tmp_path: Path, v3_store: Path) -> None:
     assert _chunks(dst) == _chunks(v3_store)
 
 
+def _convert_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [GEOZARR, "convert", *args, "--zarr-format", "2", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def test_cli_convert(tmp_path: Path, v3_store: Path) -> None:
     dst = tmp_path / "cli.zarr"
-    done = subprocess.run(
-        [GEOZARR, "convert", str(v3_store), str(dst), "--zarr-format", "2", "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _convert_cli(str(v3_store), str(dst))
     assert done.returncode == 0, done.stderr
     assert "Zarr v2" in done.stdout
-    again = subprocess.run(
-        [GEOZARR, "convert", str(v3_store), str(dst), "--zarr-format", "2", "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    again = _convert_cli(str(v3_store), str(dst))
     assert again.returncode == 2
     assert again.stderr.count("\n") == 1
     assert "not empty" in again.stderr
     plain = tmp_path / "plain.zarr"
-    done = subprocess.run(
-        [GEOZARR, "convert", str(v3_store), str(plain), "--zarr-format", "2", "--no-consolidated"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _convert_cli(str(v3_store), str(plain), "--no-consolidated")
     assert done.returncode == 0, done.stderr
     assert (dst / ".zmetadata").exists()
     assert not (plain / ".zmetadata").exists()
