@@ -8,8 +8,8 @@ sentence; rerun it on a new spec version and diff the sentence column to see wha
 
 Usage::
 
-    python docs/scripts/spec_sentences.py SPEC.md             # Markdown / MyST / bikeshed
-    python docs/scripts/spec_sentences.py --lower ch05.adoc   # AsciiDoc (CF), lower-case keywords too
+    python docs/scripts/spec_sentences.py SPEC.md            # Markdown, MyST, bikeshed
+    python docs/scripts/spec_sentences.py --lower ch05.adoc  # AsciiDoc (CF): also must/should
 
 Only the standard library is used; nothing is downloaded.
 """
@@ -31,9 +31,14 @@ _LEVELS = (
     ("SHOULD NOT", ("SHOULD NOT", "should not")),
     ("SHOULD", ("SHOULD", "RECOMMENDED", "should")),
 )
-_REQUIRED_FIELD = re.compile(r"^\s*[*-]\s+\*\*Required\*\*:\s*(?:&#10003;\s*|✓\s*)?((?:Yes|Conditional).*)$")
+_REQUIRED_FIELD = re.compile(
+    r"^\s*[*-]\s+\*\*Required\*\*:\s*(?:&#10003;\s*|✓\s*)?((?:Yes|Conditional).*)$"
+)
 _REQUIRED_ROW = re.compile(r"^\|\s*([^|]*?)\s*\|.*\|\s*(?:&#10003;|✓)\s*(Yes[^|]*?)\s*\|")
 _REQUIRED_MARK = re.compile(r"\*\*Required\*\*: (Yes|Conditional)")
+_PROSE_DIRECTIVE = re.compile(
+    r"^`{3,}\{(hint|note|warning|tip|important|admonition|attention|caution|seealso)\}"
+)
 _HEADING_MD = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _HEADING_ADOC = re.compile(r"^(={1,6})\s+(.*?)\s*$")
 _ITEM = re.compile(r"^\s*([-*+]|\d+\.|\*+|\.+)\s+")
@@ -67,7 +72,7 @@ def _clean(text: str) -> str:
 def _units(lines: list[str], adoc: bool) -> list[tuple[str, str]]:
     """Split a text into (section, paragraph-or-list-item) units, skipping code blocks."""
     units: list[tuple[str, str]] = []
-    section, buf, fence = "", [], ""
+    section, buf, fence, directives = "", [], "", 0
     heading = _HEADING_ADOC if adoc else _HEADING_MD
 
     def flush() -> None:
@@ -81,6 +86,14 @@ def _units(lines: list[str], adoc: bool) -> list[tuple[str, str]]:
             if stripped.startswith(fence):
                 fence = ""
             continue
+        if _PROSE_DIRECTIVE.match(stripped):
+            flush()  # a MyST admonition holds prose, normative sentences included
+            directives += 1
+            continue
+        if stripped == "```" and directives:
+            flush()
+            directives -= 1
+            continue
         if stripped.startswith(("```", "~~~")) or (adoc and stripped in ("----", "....")):
             flush()
             fence = stripped[:3] if not adoc or stripped.startswith("`") else stripped
@@ -90,7 +103,10 @@ def _units(lines: list[str], adoc: bool) -> list[tuple[str, str]]:
             flush()
             section = _clean(match.group(2))
             continue
-        if not stripped or stripped.startswith(("<!--", "//", "[[", ":", "(")) and stripped.endswith((")=", "]]", "-->")):
+        if not stripped or (
+            stripped.startswith(("<!--", "//", "[[", ":", "("))
+            and stripped.endswith((")=", "]]", "-->"))
+        ):
             flush()
             continue
         required = _REQUIRED_FIELD.match(line)
