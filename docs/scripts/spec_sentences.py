@@ -121,6 +121,7 @@ def _units(lines: list[str], adoc: bool) -> list[tuple[str, str]]:
             continue
         if _ITEM.match(line) or stripped.startswith("|"):
             flush()
+            stripped = _ITEM.sub("", line).strip()  # the list marker is not part of the text
         buf.append(stripped)
     flush()
     return units
