@@ -335,7 +335,7 @@ def read_hierarchy(
     ----------
     target
         A store path or URL (see :func:`~ngff_geozarr.core.store.open_store`), or a local
-        JSON file (see :func:`hierarchy_from_json`).
+        JSON file (see :func:`~ngff_geozarr.core.hierarchy.hierarchy_from_json`).
     discover
         Names the children a node refers to; used for groups the store will not list.
     storage_options
