@@ -26,9 +26,14 @@ def all_modules() -> list[str]:
 
 
 def defined_public_names(module: ModuleType) -> set[str]:
-    """Names a module binds at top level (imports count only in a package's __init__)."""
+    """Names a module binds at top level (imports count only in a package's __init__).
+
+    A package that re-exports lazily (``ngff_geozarr.core.lazy``) imports those names under
+    ``if TYPE_CHECKING:`` for type checkers; there, and only there, such imports count too.
+    """
     tree = ast.parse(inspect.getsource(module))
     is_init = module.__name__ == getattr(module, "__package__", None)
+    lazy = bool(lazy_imports(module))
     names: set[str] = set()
 
     def visit(body: list[ast.stmt]) -> None:
@@ -40,12 +45,13 @@ def defined_public_names(module: ModuleType) -> set[str]:
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                 names.add(node.target.id)
             elif isinstance(node, ast.ImportFrom) and is_init and _first_party(node.module):
-                names.update(alias.asname or alias.name for alias in node.names)
+                if node.module != "ngff_geozarr.core.lazy":  # the machinery, not an export
+                    names.update(alias.asname or alias.name for alias in node.names)
             elif isinstance(node, ast.Try):
                 visit(node.body)
                 for handler in node.handlers:
                     visit(handler.body)
-            elif isinstance(node, ast.If) and not _is_type_checking(node):
+            elif isinstance(node, ast.If) and (lazy or not _is_type_checking(node)):
                 visit(node.body)
                 visit(node.orelse)
 
@@ -59,6 +65,51 @@ def _first_party(module: str | None) -> bool:
 
 def _is_type_checking(node: ast.If) -> bool:
     return isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+
+
+def lazy_imports(module: ModuleType) -> dict[str, str]:
+    """The names a package imports under ``if TYPE_CHECKING:``, with their modules, when the
+    package re-exports lazily (calls ``lazy_exports``); else nothing."""
+    tree = ast.parse(inspect.getsource(module))
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "lazy_exports"
+    ]
+    if not calls:
+        return {}
+    return {
+        alias.asname or alias.name: node.module
+        for block in tree.body
+        if isinstance(block, ast.If) and _is_type_checking(block)
+        for node in block.body
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
+
+
+LAZY_PACKAGES = [name for name in all_modules() if lazy_imports(importlib.import_module(name))]
+
+
+def test_the_lazy_packages_are_the_expected_ones() -> None:
+    assert set(LAZY_PACKAGES) >= {
+        "ngff",
+        "geozarr",
+        "ngff_geozarr.core",
+        "ngff_geozarr.core.hierarchy",
+        "ngff_geozarr.core.store",
+    }
+
+
+@pytest.mark.parametrize("name", LAZY_PACKAGES)
+def test_lazy_exports_are_what_type_checkers_see(name: str) -> None:
+    """Each lazily exported name is, at run time, the object its TYPE_CHECKING import names,
+    also after the submodule of the same name was imported (``ngff.validate``)."""
+    module = importlib.import_module(name)
+    for item, source in lazy_imports(module).items():
+        expected = getattr(importlib.import_module(source), item)
+        assert getattr(module, item) is expected, f"{name}.{item}"
+        assert item in dir(module)
 
 
 @pytest.mark.parametrize("name", all_modules())

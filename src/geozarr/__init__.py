@@ -11,10 +11,28 @@ The command line is ``geozarr``; see ``geozarr --help``. In Python::
 
 from __future__ import annotations
 
-from geozarr.convert import convert
+from typing import TYPE_CHECKING
+
 from geozarr.detection import detect, discover
-from geozarr.pyramid import pyramid
-from geozarr.validate import Profile, validate
-from geozarr.write import write
+from ngff_geozarr.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from geozarr.convert import convert
+    from geozarr.pyramid import pyramid
+    from geozarr.validate import Profile, validate
+    from geozarr.write import write
 
 __all__ = ["Profile", "convert", "detect", "discover", "pyramid", "validate", "write"]
+
+# Writers, converters and the validator load zarr (and pyproj): imported on first use, so that
+# importing a model (``geozarr.conventions``, ``geozarr.cf``) stays light.
+lazy_exports(
+    __name__,
+    {
+        "Profile": "geozarr.validate",
+        "convert": "geozarr.convert",
+        "pyramid": "geozarr.pyramid",
+        "validate": "geozarr.validate",
+        "write": "geozarr.write",
+    },
+)

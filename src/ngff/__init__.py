@@ -10,19 +10,24 @@ The command line is ``ngff``; see ``ngff --help``. In Python::
 
 from __future__ import annotations
 
-from ngff.convert import ConversionError, ConversionResult, convert
-from ngff.create import (
-    ArraySpec,
-    CreationError,
-    Image,
-    add_levels,
-    write_image,
-    write_labels,
-    write_plate,
-)
+from typing import TYPE_CHECKING
+
 from ngff.detection import detect, discover, ome_attributes
-from ngff.validate import validate
 from ngff.versions import SPEC_VERSIONS, spec_version
+from ngff_geozarr.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from ngff.convert import ConversionError, ConversionResult, convert
+    from ngff.create import (
+        ArraySpec,
+        CreationError,
+        Image,
+        add_levels,
+        write_image,
+        write_labels,
+        write_plate,
+    )
+    from ngff.validate import validate
 
 __all__ = [
     "SPEC_VERSIONS",
@@ -42,3 +47,25 @@ __all__ = [
     "write_labels",
     "write_plate",
 ]
+
+# Writers, converters and the validator load zarr: imported on first use, so that importing
+# a model (``ngff.v05``, ...) stays light.
+lazy_exports(
+    __name__,
+    {
+        **dict.fromkeys(("ConversionError", "ConversionResult", "convert"), "ngff.convert"),
+        **dict.fromkeys(
+            (
+                "ArraySpec",
+                "CreationError",
+                "Image",
+                "add_levels",
+                "write_image",
+                "write_labels",
+                "write_plate",
+            ),
+            "ngff.create",
+        ),
+        "validate": "ngff.validate",
+    },
+)

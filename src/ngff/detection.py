@@ -12,17 +12,23 @@ from typing import Any
 
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 
-__all__ = ["KINDS", "detect", "discover", "ome_attributes"]
+__all__ = ["KINDS", "detect", "discover", "node_kind", "node_kinds", "ome_attributes"]
 
 KINDS = (
     ("plate", "plate"),
+    ("bioformats2raw.layout", "bioformats2raw layout"),
     ("well", "well"),
     ("multiscales", "image"),
+    ("image-label", "image"),
     ("labels", "labels"),
-    ("bioformats2raw.layout", "bioformats2raw layout"),
     ("series", "series"),
+    ("scene", "scene"),
 )
-"""The metadata key that marks each kind of OME-Zarr node, and the kind's name."""
+"""The metadata key that marks each kind of OME-Zarr node, and the kind's name.
+
+The one table of node kinds: ``info`` labels nodes with it (:func:`detect`) and validation
+tells a node's kind with it (:func:`node_kind`). In order of precedence: a node that
+declares several keys is of the first kind listed."""
 
 
 def ome_attributes(attributes: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:
@@ -58,6 +64,59 @@ def ome_attributes(attributes: Mapping[str, Any]) -> tuple[Mapping[str, Any], st
     return attributes, None
 
 
+def node_kinds(ome: Mapping[str, Any]) -> list[str]:
+    """Name every kind of OME node its metadata declares, in order of precedence.
+
+    Parameters
+    ----------
+    ome
+        The node's OME metadata (the ``ome`` object, or 0.4 attributes).
+
+    Returns
+    -------
+    list of str
+        Kind names of :data:`KINDS`, each once; a ``series`` list is part of a
+        bioformats2raw layout when the node declares one, not a kind of its own.
+
+    Examples
+    --------
+    >>> node_kinds({"version": "0.6", "scene": {}})
+    ['scene']
+    >>> node_kinds({"multiscales": [], "image-label": {}})
+    ['image']
+    >>> node_kinds({"bioformats2raw.layout": 3, "series": ["0"]})
+    ['bioformats2raw layout']
+    """
+    kinds = dict.fromkeys(kind for key, kind in KINDS if key in ome)
+    if "bioformats2raw layout" in kinds:
+        kinds.pop("series", None)
+    return list(kinds)
+
+
+def node_kind(ome: Mapping[str, Any]) -> str:
+    """Name the kind of OME node its metadata declares (the first of :func:`node_kinds`).
+
+    Parameters
+    ----------
+    ome
+        The node's OME metadata (the ``ome`` object, or 0.4 attributes).
+
+    Returns
+    -------
+    str
+        ``"plate"``, ``"bioformats2raw layout"``, ``"well"``, ``"image"``, ``"labels"``,
+        ``"series"``, ``"scene"``, or ``"group"`` when it declares none.
+
+    Examples
+    --------
+    >>> node_kind({"version": "0.5", "plate": {}, "bioformats2raw.layout": 3})
+    'plate'
+    >>> node_kind({"version": "0.5"})
+    'group'
+    """
+    return next(iter(node_kinds(ome)), "group")
+
+
 def detect(node: Node, hierarchy: Hierarchy) -> list[str]:
     """Label the OME-Zarr kinds a node's metadata declares.
 
@@ -71,18 +130,15 @@ def detect(node: Node, hierarchy: Hierarchy) -> list[str]:
     Returns
     -------
     list of str
-        Labels such as ``"OME-Zarr 0.5 image"`` or ``"OME-Zarr 0.4 label image"``; empty
-        when the node declares nothing OME.
+        One label per kind of :func:`node_kinds`, such as ``"OME-Zarr 0.5 image"``,
+        ``"OME-Zarr 0.4 label image"`` or ``"OME-Zarr 0.6 scene"``; empty when the node
+        declares nothing OME.
     """
     ome, version = ome_attributes(node.attributes)
     prefix = f"OME-Zarr {version}" if version else "OME-Zarr"
     labels = []
-    for key, kind in KINDS:
-        if key not in ome:
-            continue
-        if key == "series" and "bioformats2raw.layout" in ome:
-            continue
-        if key == "multiscales" and "image-label" in ome:
+    for kind in node_kinds(ome):
+        if kind == "image" and "image-label" in ome:
             kind = "label image"
         labels.append(f"{prefix} {kind}")
     return labels
@@ -94,7 +150,9 @@ def discover(node: Node) -> list[str]:
     Used for stores that cannot be listed: dataset paths of multiscales, the ``labels``
     group of an image (probed: it may not exist), the label images a ``labels`` group names,
     a plate's wells, a well's images, a bioformats2raw layout's ``OME`` group and first
-    series. The references are returned as written; the reader refuses unsafe ones.
+    series, the groups a 0.6 scene's transformations lead from or to (``input`` and
+    ``output`` with a ``path``). The references are returned as written; the reader refuses
+    unsafe ones.
 
     Parameters
     ----------
@@ -125,6 +183,12 @@ def discover(node: Node) -> list[str]:
         refs += _paths(well.get("images"))
     if "bioformats2raw.layout" in ome:
         refs += ["OME", "0"]
+    scene = ome.get("scene")
+    if isinstance(scene, Mapping):
+        transformations = scene.get("coordinateTransformations")
+        for t in transformations if isinstance(transformations, list) else []:
+            if isinstance(t, Mapping):
+                refs += _paths([t.get("input"), t.get("output")])
     return list(dict.fromkeys(refs))
 
 

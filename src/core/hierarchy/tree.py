@@ -1,0 +1,218 @@
+"""The tree of a Zarr hierarchy's metadata: :class:`Node` and :class:`Hierarchy`.
+
+What readers build and every check consumes; this module imports neither zarr nor a reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
+
+from pydantic_zarr.v2 import ArraySpec as ArraySpecV2
+from pydantic_zarr.v3 import ArraySpec as ArraySpecV3
+
+from ngff_geozarr.core.report import Issue
+from ngff_geozarr.core.store.keys import ZarrFormat, join_key
+
+__all__ = [
+    "ARRAY_DIMENSIONS",
+    "JSON_SUFFIXES",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "ArraySpec",
+    "Discover",
+    "Hierarchy",
+    "Node",
+    "NodeType",
+    "path_key",
+]
+
+ArraySpec: TypeAlias = ArraySpecV2[Any] | ArraySpecV3[Any]
+"""A pydantic-zarr array spec of either Zarr format."""
+NodeType = Literal["group", "array"]
+"""The two kinds of Zarr node."""
+Discover: TypeAlias = Callable[["Node"], Iterable[str]]
+"""Names the children a node's metadata refers to, as paths relative to the node."""
+
+MAX_DEPTH = 256
+"""Deepest JSON nesting accepted in a metadata document."""
+MAX_NODES = 200_000
+"""Most nodes read from one hierarchy; reading stops there and says so."""
+ARRAY_DIMENSIONS = "_ARRAY_DIMENSIONS"
+"""The attribute that names an array's dimensions in Zarr format 2 (xarray's convention)."""
+JSON_SUFFIXES = (".json", ".zattrs", ".zarray", ".zgroup", ".zmetadata")
+"""File endings of targets read as JSON documents rather than as stores."""
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One group or array of a hierarchy, as its metadata describes it.
+
+    Parameters
+    ----------
+    path
+        The node's path inside the store, ``""`` for the root.
+    node_type
+        ``"group"`` or ``"array"``.
+    zarr_format
+        2 or 3; ``None`` when the source does not say (bare attributes read from JSON).
+    attributes
+        The user attributes (``attributes`` of ``zarr.json``, or ``.zattrs``).
+    metadata
+        The node's metadata document without its attributes (``zarr.json`` less
+        ``attributes`` and ``consolidated_metadata``, or ``.zarray`` / ``.zgroup``).
+    array
+        For an array whose metadata parsed, its pydantic-zarr spec; else ``None``.
+    children
+        Names of the child nodes, sorted.
+    """
+
+    path: str
+    node_type: NodeType
+    zarr_format: ZarrFormat | None
+    attributes: Mapping[str, Any]
+    metadata: Mapping[str, Any]
+    array: ArraySpec | None = None
+    children: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The last component of the path (``""`` for the root)."""
+        return self.path.rpartition("/")[2]
+
+    @property
+    def parent(self) -> str | None:
+        """The parent's path, or ``None`` for the root."""
+        return None if self.path == "" else self.path.rpartition("/")[0]
+
+    def document(self) -> dict[str, Any]:
+        """Return the node's document in the uniform form JSON pointers refer to.
+
+        Returns
+        -------
+        dict
+            The metadata keys at the top level and the attributes under ``attributes``.
+        """
+        return {**self.metadata, "attributes": dict(self.attributes)}
+
+    def dimension_names(self) -> tuple[str | None, ...] | None:
+        """Return the array's dimension names, from Zarr metadata or ``_ARRAY_DIMENSIONS``.
+
+        Returns
+        -------
+        tuple or None
+            ``dimension_names`` (format 3) or the ``_ARRAY_DIMENSIONS`` attribute (format 2,
+            or format 3 written by tools that keep it); ``None`` when neither is present.
+        """
+        names = self.metadata.get("dimension_names")
+        if not isinstance(names, list):
+            names = self.attributes.get(ARRAY_DIMENSIONS)
+        if isinstance(names, list) and all(n is None or isinstance(n, str) for n in names):
+            return tuple(names)
+        return None
+
+
+@dataclass(frozen=True)
+class Hierarchy(Mapping[str, Node]):
+    """Every node of a Zarr hierarchy, by path, root first, depth-first in name order.
+
+    Parameters
+    ----------
+    target
+        The target as the user named it.
+    nodes
+        The nodes by path.
+    issues
+        Problems met while reading (malformed documents, unsafe keys, unlistable groups).
+    zarr_format
+        The root's Zarr format, if known.
+    source
+        ``"store"`` when read from a store (arrays can be checked against their metadata),
+        ``"json"`` when built from a JSON document (metadata only).
+    consolidated
+        Whether the nodes came from consolidated metadata.
+    """
+
+    target: str
+    nodes: Mapping[str, Node]
+    issues: tuple[Issue, ...] = ()
+    zarr_format: ZarrFormat | None = None
+    source: Literal["store", "json"] = "store"
+    consolidated: bool = False
+    _order: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        order = tuple(sorted(self.nodes, key=path_key))
+        object.__setattr__(self, "_order", order)
+
+    def __getitem__(self, path: str) -> Node:
+        return self.nodes[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def root(self) -> Node | None:
+        """The root node, if the hierarchy has one."""
+        return self.nodes.get("")
+
+    def children(self, path: str) -> tuple[Node, ...]:
+        """Return the child nodes of ``path``, in name order.
+
+        Parameters
+        ----------
+        path
+            A node path.
+
+        Returns
+        -------
+        tuple of Node
+            The children (empty for arrays and unknown paths).
+        """
+        node = self.nodes.get(path)
+        if node is None:
+            return ()
+        return tuple(self.nodes[join_key(path, c)] for c in node.children)
+
+    def walk(self, path: str = "") -> Iterator[Node]:
+        """Yield ``path`` and every node below it, depth-first in name order.
+
+        Parameters
+        ----------
+        path
+            Where to start (``""`` for the root).
+
+        Yields
+        ------
+        Node
+            The nodes.
+        """
+        prefix = path + "/" if path else ""
+        for p in self._order:
+            if p == path or p.startswith(prefix):
+                yield self.nodes[p]
+
+
+def path_key(path: str) -> tuple[str, ...]:
+    """Return the sort key of a node path: its names, so that a parent precedes its children.
+
+    Parameters
+    ----------
+    path
+        A node path (``""`` for the root).
+
+    Returns
+    -------
+    tuple of str
+        The path's names.
+
+    Examples
+    --------
+    >>> sorted(["a/b", "a-b", "a"], key=path_key)
+    ['a', 'a/b', 'a-b']
+    """
+    return tuple(path.split("/")) if path else ()

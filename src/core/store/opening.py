@@ -1,0 +1,171 @@
+"""Open a target as a store: parse the target, build the store, detect what its root holds.
+
+A target is a local directory, a ``.zip`` file, a ``file://``, ``http(s)://`` or ``s3://``
+URL, a mutable mapping (held in memory) or a zarr store. Opening reads the root's metadata
+documents at once (one round trip for a remote store) and records the Zarr format and
+whether the root holds consolidated metadata (uses zarr).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import urllib.parse
+import urllib.request
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any
+
+from zarr.abc.store import Store
+from zarr.storage import LocalStore, MemoryStore, ZipStore
+
+from ngff_geozarr.core.errors import (
+    NotZarrError,
+    ReadOnlyError,
+    StoreAccessError,
+    TargetError,
+    UnsupportedTargetError,
+)
+from ngff_geozarr.core.store.handle import StoreHandle
+from ngff_geozarr.core.store.keys import (
+    CONSOLIDATED_LIMIT,
+    DOCUMENT_LIMIT,
+    StoreKind,
+    StoreMode,
+)
+from ngff_geozarr.core.store.local import local_store
+from ngff_geozarr.core.store.remote import fsspec_store, http_options, s3_options
+
+__all__ = ["open_store"]
+
+_ROOT_PROBE = ("zarr.json", ".zgroup", ".zarray", ".zattrs", ".zmetadata")
+_ROOT_LIMITS = {"zarr.json": CONSOLIDATED_LIMIT, ".zmetadata": CONSOLIDATED_LIMIT}
+
+
+def open_store(
+    target: str | os.PathLike[str] | MutableMapping[str, Any] | Store,
+    mode: StoreMode = "r",
+    *,
+    storage_options: dict[str, Any] | None = None,
+) -> StoreHandle:
+    """Open a target as a Zarr store and detect its format and consolidated metadata.
+
+    Parameters
+    ----------
+    target
+        A local directory, a ``.zip`` file, a ``file://``, ``http(s)://`` or ``s3://`` URL, a
+        mutable mapping (held in memory, as zarr's ``MemoryStore`` does) or a zarr store.
+    mode
+        See :data:`StoreMode`. ``http(s)://`` targets are read-only.
+    storage_options
+        Options for the remote file system (fsspec): ``endpoint_url``, ``key``, ``secret``,
+        ``anon``, headers, ...
+
+    Returns
+    -------
+    StoreHandle
+        The opened store.
+
+    Raises
+    ------
+    TargetNotFoundError
+        When a local path does not exist (in modes ``"r"`` and ``"r+"``).
+    NotZarrError
+        When, in modes ``"r"`` and ``"r+"``, the root holds no Zarr metadata document; or in
+        mode ``"w-"``, when the target already exists and is not empty.
+    UnsupportedTargetError
+        For an unknown URL scheme, or a remote one without the ``remote`` extra.
+    StoreAccessError
+        When the store cannot be reached.
+    ReadOnlyError
+        When a writable mode is asked of an ``http(s)://`` target.
+    """
+    read_only = mode == "r"
+    name, kind, store = _make_store(target, mode, read_only, storage_options or {})
+    handle = StoreHandle(target=name, kind=kind, store=store, read_only=read_only)
+    try:
+        _probe_root(handle, must_exist=mode in ("r", "r+"), must_be_new=mode == "w-")
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def _make_store(
+    target: str | os.PathLike[str] | MutableMapping[str, Any] | Store,
+    mode: StoreMode,
+    read_only: bool,
+    storage_options: dict[str, Any],
+) -> tuple[str, StoreKind, Store]:
+    if isinstance(target, Store):
+        kind: StoreKind = (
+            "local"
+            if isinstance(target, LocalStore)
+            else "zip"
+            if isinstance(target, ZipStore)
+            else "memory"
+        )
+        return repr(target), kind, target
+    if isinstance(target, MutableMapping):
+        return "<memory>", "memory", MemoryStore(target, read_only=read_only)
+    text = os.fspath(target)
+    scheme = urllib.parse.urlsplit(text).scheme.lower() if "://" in text else ""
+    if scheme == "file":
+        path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(text).path))
+        return text, *local_store(path, mode, read_only)
+    if scheme in ("http", "https"):
+        if not read_only:
+            raise ReadOnlyError(f"{text}: http(s) targets are read-only.")
+        return text, "http", fsspec_store(text, http_options(storage_options), read_only=True)
+    if scheme == "s3":
+        return text, "s3", fsspec_store(text, s3_options(storage_options), read_only)
+    if scheme:
+        raise UnsupportedTargetError(
+            f"{text}: unsupported scheme {scheme!r}; expected a path, file://, http(s):// or s3://."
+        )
+    return text, *local_store(Path(text), mode, read_only)
+
+
+def _probe_root(handle: StoreHandle, *, must_exist: bool, must_be_new: bool) -> None:
+    """Read the root's metadata documents at once; set the format and consolidation flags."""
+
+    async def fetch_all() -> list[bytes | None]:
+        limits = [_ROOT_LIMITS.get(k, DOCUMENT_LIMIT) for k in _ROOT_PROBE]
+        reads = (handle.read(k, limit) for k, limit in zip(_ROOT_PROBE, limits, strict=True))
+        return list(await asyncio.gather(*reads))
+
+    try:
+        values = handle.run(fetch_all())
+    except StoreAccessError as exc:  # connection refused, permission denied, ...
+        cause = exc.__cause__ or exc
+        raise StoreAccessError(f"{handle.target}: cannot be read ({cause}).") from exc
+    except TargetError:
+        raise
+    except Exception as exc:
+        raise StoreAccessError(f"{handle.target}: cannot be read ({exc}).") from exc
+    docs = {k: v for k, v in zip(_ROOT_PROBE, values, strict=True) if v is not None}
+    handle.root_documents = docs
+    if must_be_new:
+        non_empty = bool(docs) or bool(handle.run(handle.list_dir("")) or [])
+        if non_empty:
+            raise NotZarrError(f"{handle.target}: already exists and is not empty.")
+        return
+    if "zarr.json" in docs:
+        handle.zarr_format = 3
+        handle.consolidated = _has_inline_consolidated(docs["zarr.json"])
+    elif ".zgroup" in docs or ".zarray" in docs:
+        handle.zarr_format = 2
+        handle.consolidated = ".zmetadata" in docs
+    elif must_exist:
+        raise NotZarrError(
+            f"{handle.target}: not a Zarr hierarchy (no zarr.json, .zgroup or .zarray at its root)."
+        )
+
+
+def _has_inline_consolidated(document: bytes) -> bool:
+    try:
+        meta = json.loads(document)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(meta, dict) and isinstance(meta.get("consolidated_metadata"), dict)
