@@ -93,12 +93,13 @@ RULES: tuple[Rule, ...] = (
           "proj:, spatial: or multiscales properties are used only where the convention is "
           "declared (on the node, or on an array's parent group); undeclared ones are not "
           "checked as such.",
-          "No implicit Conventions; Conventions must be declared explicitly"),
+          'No "implicit" Conventions; Conventions must be declared explicitly'),
     # -- proj: -----------------------------------------------------------------------------
     _rule("geozarr.proj.schema", _M, "proj: v0.1 §Properties",
           "proj:code matches AUTHORITY:CODE, proj:wkt2 is a string, proj:projjson an object."),
     _rule("geozarr.proj.crs-required", _M, "proj: v0.1 §Properties",
-          "A node declaring proj: gives its CRS as proj:code, proj:wkt2 or proj:projjson."),
+          "A node declaring proj: gives its CRS as proj:code, proj:wkt2 or proj:projjson.",
+          "At least one of proj:code, proj:wkt2, or proj:projjson MUST be provided."),
     _rule("geozarr.proj.unknown-key", _A, "proj: v0.1 §Properties",
           "A proj: key the convention does not define."),
     _rule("geozarr.proj.wkt2-version", _M, "proj: v0.1 §proj:wkt2",
@@ -117,28 +118,29 @@ RULES: tuple[Rule, ...] = (
     _rule("geozarr.spatial.schema", _M, "spatial: v0.1 §Properties",
           "spatial: properties have their types and lengths (dimensions, bbox, transform, "
           "shape, registration).",
-          "The length of the array must be 2*n where n is the number of spatial dimensions."),
+          "[xmin, ymin, xmax, ymax] (exactly 4 elements)"),
     _rule("geozarr.spatial.unknown-key", _A, "spatial: v0.1 §Properties",
           "A spatial: key the convention does not define."),
     _rule("geozarr.spatial.bbox-order", _M, "spatial: v0.1 §spatial:bbox",
           "spatial:bbox lists minima before maxima: a positive extent on both axes.",
-          "The coordinates represent the minimum and maximum values along each spatial axis."),
+          "The coordinates represent the minimum and maximum values along the X and Y axes."),
     _rule("geozarr.spatial.dimensions-required", _M, "spatial: v0.1 §spatial:dimensions",
           "An array using spatial: gives spatial:dimensions (its own or its group's).",
-          nodes=_ARRAY),
+          "Required: Yes on arrays; optional on groups (where it acts as a default for child "
+          "arrays).", nodes=_ARRAY),
     _rule("geozarr.spatial.dimension-names", _M, "spatial: v0.1 §spatial:dimensions",
           "An array using spatial: declares its dimension names (dimension_names, or "
           "_ARRAY_DIMENSIONS in Zarr v2).",
-          "The dimension names must match the dimension names defined in the array's shape.",
+          "Arrays using this convention MUST therefore declare dimension_names.",
           nodes=_ARRAY),
     _rule("geozarr.spatial.dimensions", _M, "spatial: v0.1 §spatial:dimensions",
           "Each spatial:dimensions entry is one of the array's dimension names.",
-          "The dimension names must match the dimension names defined in the array's shape.",
-          nodes=_ARRAY),
+          "Each entry in spatial:dimensions MUST match one of the names declared in the "
+          "array's dimension_names", nodes=_ARRAY),
     _rule("geozarr.spatial.transform-required", _M, "spatial: v0.1 §spatial:transform",
           "An array with an affine (or omitted) spatial:transform_type gives "
           "spatial:transform (its own or its group's).",
-          'required when spatial:transform_type is "affine" or omitted', nodes=_ARRAY),
+          'Required when spatial:transform_type is "affine" or omitted.', nodes=_ARRAY),
     _rule("geozarr.spatial.transform-type", _A, "spatial: v0.1 §spatial:transform_type",
           "spatial:transform_type is 'affine', the only type v0.1 defines; others are not "
           "checked.",
@@ -147,14 +149,17 @@ RULES: tuple[Rule, ...] = (
     _rule("geozarr.spatial.shape", _M, "spatial: v0.1 §spatial:shape",
           "spatial:shape (on an array, its group, or a multiscales level) equals the array's "
           "shape on its spatial dimensions.",
-          "Specifies the dimensions of the spatial axes in array index units."),
+          "Specifies the size of the two X/Y spatial axes in array index units: [height, "
+          "width]"),
     _rule("geozarr.spatial.bbox", _M, "spatial: v0.1 §spatial:bbox",
           "spatial:bbox equals spatial:transform applied to the grid's outer corners (pixel "
           "registration) or outer cell centres (node registration)."),
     # -- multiscales ------------------------------------------------------------------------
     _rule("geozarr.multiscales.schema", _M, "multiscales §Layout Object",
           "multiscales has a layout of at least one level, each with a valid asset path and "
-          "well-typed transform and resampling_method.", nodes=_GROUP),
+          "well-typed transform and resampling_method.",
+          "This field SHALL describe the pyramid hierarchy with an array of objects "
+          "representing each resolution level.", nodes=_GROUP),
     _rule("geozarr.multiscales.transform-required", _M, "multiscales §Layout Object",
           "A level derived from another (derived_from) gives its transform.", nodes=_GROUP),
     _rule("geozarr.multiscales.group-only", _M, "multiscales §Configuration",
@@ -169,7 +174,8 @@ RULES: tuple[Rule, ...] = (
           nodes=_GROUP),
     _rule("geozarr.multiscales.asset-missing", _M, "multiscales §Validation Rules",
           "Every level's asset names a group or array below the multiscales group.",
-          nodes=_GROUP),
+          "Resolution level group names SHALL match children group path values in the layout "
+          "array", nodes=_GROUP),
     _rule("geozarr.multiscales.scale", _M, "multiscales §Transform Object",
           "A derived level's transform.scale agrees with the ratio of its shape to its "
           "source's, within rounding.", nodes=_GROUP),

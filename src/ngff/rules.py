@@ -291,8 +291,7 @@ RULES: tuple[Rule, ...] = (
           nodes=_WELL),
     _rule("ngff.well.acquisition", _M, "well",
           "On a plate with several acquisitions, each field of view names one of them.",
-          "If multiple acquisitions were performed in the plate, it MUST contain an "
-          "acquisition key", nodes=_WELL),
+          nodes=_WELL),
     _rule("ngff.well.image-path", _M, "well",
           "A field-of-view path is not only dots and does not start with '__' (Zarr node "
           "names).", versions=_V06, nodes=_WELL),
