@@ -1,9 +1,10 @@
 """Command-line plumbing shared by the ``ngff`` and ``geozarr`` commands.
 
 Each convention's CLI is a click group; this module gives them the commands whose logic is
-the same (``info``) and the entry-point guard that keeps every failure to one line:
-a target that cannot be read, a bad option or an unexpected error prints one line on
-standard error and exits with code 2, never a traceback (set ``NGFF_GEOZARR_DEBUG=1`` to see
+the same (``info``, ``report``, ``rules``), the options they share (``--strict``,
+``--storage-option``, ``--compression``) and the entry-point guard that keeps every failure
+to one line: a target that cannot be read, a bad option or an unexpected error prints one line
+on standard error and exits with code 2, never a traceback (set ``NGFF_GEOZARR_DEBUG=1`` to see
 one).
 """
 
@@ -17,11 +18,13 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Discover, read_hierarchy
 from ngff_geozarr.core.info import Detect, info_dict, render_info_text
 from ngff_geozarr.core.report import EXIT_UNREADABLE, EXIT_VALID, Report
+from ngff_geozarr.core.rules import RuleRegistry
 from ngff_geozarr.core.store import COMPRESSIONS, compressors_for
 
 __all__ = [
@@ -30,9 +33,11 @@ __all__ = [
     "emit_report",
     "make_info_command",
     "make_report_command",
+    "make_rules_command",
     "parse_storage_options",
     "run_guarded",
     "storage_option",
+    "strict_option",
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -97,6 +102,78 @@ def storage_option(command: _F) -> _F:
         metavar="KEY=VALUE",
         help="Option for a remote store (e.g. endpoint_url=..., anon=false); repeatable.",
     )(command)
+
+
+def strict_option(command: _F) -> _F:
+    """Add ``--strict`` to a ``validate`` command: the same profile for every convention.
+
+    Parameters
+    ----------
+    command
+        The command function; it receives the flag as ``strict``.
+
+    Returns
+    -------
+    callable
+        The command with the option.
+    """
+    return click.option(
+        "--strict",
+        is_flag=True,
+        help="Apply the strict profile: SHOULD-level issues become errors (see the rules "
+        "command for each rule's level).",
+    )(command)
+
+
+def make_rules_command(registry: RuleRegistry, convention: str) -> click.Command:
+    """Build the ``rules`` command of a convention's CLI.
+
+    Parameters
+    ----------
+    registry
+        Every rule the convention's validator can report.
+    convention
+        The convention's name (``"ome-zarr"``, ``"geozarr"``), in the JSON output.
+
+    Returns
+    -------
+    click.Command
+        ``rules [--format text|json]``: every rule with its level, severity under each
+        profile, versions, node kinds, clause and description; exit code 0.
+    """
+
+    @click.command(
+        name="rules",
+        help="List every rule validate can report: its id, level (MUST, SHOULD, ADVICE), "
+        "severity by default and under --strict, the versions and node kinds it applies to, "
+        "the spec clause it enforces and what it checks.",
+    )
+    @click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+    )
+    def rules(output_format: str) -> None:
+        if output_format == "json":
+            click.echo(registry.to_json(convention))
+            return
+        console = console_for_output()
+        for rule in registry:
+            strict = rule.level.severity(strict=True).value
+            console.print(
+                Text.assemble(
+                    (rule.id, "bold"),
+                    f"  {rule.level.value} ({rule.level.severity(strict=False).value}, "
+                    f"{strict} under --strict)  {', '.join(rule.versions)}",
+                )
+            )
+            console.print(Text("  " + rule.description))
+            console.print(Text("  see " + rule.clause.section, style="dim"))
+        console.print(Text(f"{len(registry)} rules"))
+
+    return rules
 
 
 def compression_option(command: _F) -> _F:

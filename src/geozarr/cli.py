@@ -12,6 +12,7 @@ from geozarr.convert import convert
 from geozarr.detection import detect, discover
 from geozarr.pyramid import pyramid
 from geozarr.report import build_report
+from geozarr.rules import CONVENTION, REGISTRY
 from geozarr.validate import PROFILES, Profile, validate
 from geozarr.write import write
 from ngff_geozarr.core.cli import (
@@ -19,9 +20,11 @@ from ngff_geozarr.core.cli import (
     emit_report,
     make_info_command,
     make_report_command,
+    make_rules_command,
     parse_storage_options,
     run_guarded,
     storage_option,
+    strict_option,
 )
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.pyramid import METHODS, Method
@@ -51,6 +54,7 @@ cli.add_command(
         lambda target, options: build_report(target, storage_options=options), "GeoZarr"
     )
 )
+cli.add_command(make_rules_command(REGISTRY, CONVENTION))
 
 
 @cli.command(
@@ -76,14 +80,16 @@ cli.add_command(
     show_default=True,
     help="Rules to run: auto detects them from what the store declares.",
 )
+@strict_option
 @storage_option
 def validate_command(
-    target: str, output_format: str, profile: str, storage_options: tuple[str, ...]
+    target: str, output_format: str, profile: str, strict: bool, storage_options: tuple[str, ...]
 ) -> None:
     """Validate TARGET and print the report."""
     report = validate(
         target,
         profile=cast(Profile, profile),
+        strict=strict,
         storage_options=parse_storage_options(storage_options),
     )
     emit_report(report, output_format)

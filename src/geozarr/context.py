@@ -3,6 +3,9 @@
 A :class:`CheckContext` is built once per validation; rules (one function each, in
 ``geozarr.conventions.checks``, ``geozarr.cf.checks`` and ``geozarr.legacy.checks``) read
 nodes through it and add issues to it, so that every issue of a run is collected in one pass.
+The severity of every issue comes from the rule's declaration in :mod:`geozarr.rules` and the
+profile (``strict`` turns SHOULDs into errors); an undeclared rule id raises (a programming
+error the test suite catches).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from geozarr.conventions.registry import ConventionMetadata, KnownConvention, identify
+from geozarr.rules import REGISTRY
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.report import Issue, Severity, json_pointer
 
@@ -39,11 +43,14 @@ class CheckContext:
         document was validated).
     issues
         The issues found so far.
+    strict
+        Whether the strict profile applies: SHOULD rules report errors instead of warnings.
     """
 
     hierarchy: Hierarchy
     read_values: ReadValues | None = None
     issues: list[Issue] = field(default_factory=list)
+    strict: bool = False
     _declared: dict[str, dict[str, tuple[int, KnownConvention]]] = field(
         default_factory=dict, repr=False
     )
@@ -63,12 +70,14 @@ class CheckContext:
         message: str,
         reference: str,
     ) -> None:
-        """Record one issue.
+        """Record one issue, with the severity its rule has under this run's profile.
 
         Parameters
         ----------
         severity
-            Error (MUST) or warning (SHOULD).
+            What the check says: error (the rule's MUST clause) or warning (its weaker
+            clause, a SHOULD or advice). The rule's declaration and the profile decide the
+            issue's severity.
         rule
             The rule id.
         node
@@ -80,12 +89,15 @@ class CheckContext:
         reference
             The convention and clause (``"spatial: v0.1 §spatial:bbox"``).
         """
+        severity = REGISTRY.severity(rule, self.strict, severity)
         self.issues.append(
             Issue(severity, rule, node.path, json_pointer(*pointer), message, reference)
         )
 
     def extend(self, issues: list[Issue], reference: str) -> None:
         """Record issues made elsewhere (by ``parse_model``), naming their clause.
+
+        Their severity is the rule's under this run's profile.
 
         Parameters
         ----------
@@ -94,7 +106,14 @@ class CheckContext:
         reference
             The convention and clause they enforce.
         """
-        self.issues.extend(replace(i, reference=i.reference or reference) for i in issues)
+        self.issues.extend(
+            replace(
+                i,
+                severity=REGISTRY.severity(i.rule, self.strict, i.severity),
+                reference=i.reference or reference,
+            )
+            for i in issues
+        )
 
     # -- navigation ---------------------------------------------------------------------
 

@@ -13,7 +13,8 @@ and runs the rules of the profiles that apply:
 With ``profile="auto"`` the profiles are detected from what the store declares (never by
 trying them in turn); the CRS rules run under every profile. A store that declares nothing
 geospatial gets one error, ``geozarr.none``: it is not GeoZarr. Every issue names its
-convention and clause (``Issue.reference``).
+convention and clause (``Issue.reference``); every rule is declared in :mod:`geozarr.rules`,
+and ``strict=True`` applies the strict profile there: SHOULD-level issues become errors.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from geozarr.conventions.registry import REGISTRY
 from geozarr.coordinates import CoordinateReader
 from geozarr.detection import discover
 from geozarr.legacy import checks as v04
+from geozarr.rules import REGISTRY as RULE_REGISTRY
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
-from ngff_geozarr.core.report import Issue, Report, Severity
+from ngff_geozarr.core.report import Issue, Report
 from ngff_geozarr.core.validation import validate_target
 
 __all__ = [
@@ -164,6 +166,7 @@ def check_hierarchy(
     profile: Profile = "auto",
     *,
     read_values: Callable[[Node], Any] | None = None,
+    strict: bool = False,
 ) -> Report:
     """Run the GeoZarr rules over a hierarchy.
 
@@ -175,6 +178,8 @@ def check_hierarchy(
         ``"auto"`` (the detected profiles) or one profile.
     read_values
         Reads a small 1-D array's values (for coordinate checks); ``None`` skips them.
+    strict
+        Apply the strict profile: SHOULD-level issues become errors.
 
     Returns
     -------
@@ -188,7 +193,7 @@ def check_hierarchy(
         profiles = ["cf", "v0.4"]
     else:
         profiles = [profile]
-    ctx = CheckContext(hierarchy, read_values)
+    ctx = CheckContext(hierarchy, read_values, strict=strict)
     if not set(profiles) & set(detected):
         _nothing_geospatial(ctx, hierarchy, profile)
     rules = [r for p in profiles for r in _RULES.get(p, ())]
@@ -213,7 +218,7 @@ def _nothing_geospatial(ctx: CheckContext, hierarchy: Hierarchy, profile: str) -
     what = "GeoZarr" if profile == "auto" else f"the {profile} profile"
     ctx.issues.append(
         Issue(
-            Severity.ERROR,
+            RULE_REGISTRY.severity("geozarr.none", ctx.strict),
             "geozarr.none",
             "",
             "",
@@ -230,6 +235,7 @@ def validate(
     target: str | os.PathLike[str],
     *,
     profile: Profile = "auto",
+    strict: bool = False,
     storage_options: dict[str, Any] | None = None,
 ) -> Report:
     """Validate a GeoZarr store (or a JSON document describing one), all of it.
@@ -241,6 +247,9 @@ def validate(
         a JSON file: one node document, bare attributes, or a GroupSpec dump.
     profile
         ``"auto"`` (detect from the metadata), ``"cf"``, ``"conventions"`` or ``"v0.4"``.
+    strict
+        Apply the strict profile: SHOULD-level issues become errors (as ``ngff validate
+        --strict``).
     storage_options
         Options for remote stores.
 
@@ -262,7 +271,7 @@ def validate(
 
     def check(hierarchy: Hierarchy) -> Report:
         values = reader if hierarchy.source == "store" else None
-        return check_hierarchy(hierarchy, profile, read_values=values)
+        return check_hierarchy(hierarchy, profile, read_values=values, strict=strict)
 
     try:
         return validate_target(target, check, discover=discover, storage_options=storage_options)

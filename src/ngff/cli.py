@@ -23,6 +23,7 @@ from ngff.convert import ConversionError, convert
 from ngff.create import Image, UnitsLike, add_levels, write_image, write_labels
 from ngff.detection import detect, discover
 from ngff.report import build_report
+from ngff.rules import CONVENTION, REGISTRY
 from ngff.sources import open_source, tiff_calibration
 from ngff.validate import validate
 from ngff.versions import SPEC_VERSIONS
@@ -31,9 +32,11 @@ from ngff_geozarr.core.cli import (
     emit_report,
     make_info_command,
     make_report_command,
+    make_rules_command,
     parse_storage_options,
     run_guarded,
     storage_option,
+    strict_option,
 )
 from ngff_geozarr.core.pyramid import METHODS
 from ngff_geozarr.core.pyramid import Progress as TileProgress
@@ -54,6 +57,7 @@ cli.add_command(
         lambda target, options: build_report(target, storage_options=options), "OME-Zarr"
     )
 )
+cli.add_command(make_rules_command(REGISTRY, CONVENTION))
 
 
 @cli.command(
@@ -71,7 +75,7 @@ cli.add_command(
     default="text",
     show_default=True,
 )
-@click.option("--strict", is_flag=True, help="Apply the strict profile: SHOULDs become errors.")
+@strict_option
 @storage_option
 def _validate_command(
     target: str, output_format: str, strict: bool, storage_options: tuple[str, ...]

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import geozarr
 from ngff_geozarr.core.testing import serve_directory
 
 GEOZARR = str(Path(sys.executable).parent / "geozarr")
@@ -88,4 +89,47 @@ def test_over_http_with_coordinates_read(tmp_path: Path, builders: Any) -> None:
         bad = json.loads(run(f"{url}/r.zarr", "--format", "json").stdout)
     assert [(i["rule"], i["path"]) for i in bad["issues"]] == [
         ("geozarr.cf.coordinate-monotonic", "x")
+    ]
+
+
+def _undeclared_proj_group(store: Path) -> None:
+    """Add a group using proj: without declaring it: a SHOULD-level warning, nothing else."""
+    (store / "extra").mkdir()
+    doc = {"zarr_format": 3, "node_type": "group", "attributes": {"proj:code": "EPSG:32632"}}
+    (store / "extra" / "zarr.json").write_text(json.dumps(doc))
+
+
+def test_strict_turns_a_should_warning_into_exit_1(geo_store: Path) -> None:
+    _undeclared_proj_group(geo_store)
+    default = run(str(geo_store), "--format", "json")
+    assert default.returncode == 0, default.stdout
+    issues = json.loads(default.stdout)["issues"]
+    assert [(i["severity"], i["rule"], i["path"]) for i in issues] == [
+        ("warning", "geozarr.conventions.undeclared", "extra")
+    ]
+    strict = run(str(geo_store), "--format", "json", "--strict")
+    assert strict.returncode == 1, strict.stdout
+    doc = json.loads(strict.stdout)
+    assert doc["valid"] is False
+    assert [(i["severity"], i["rule"]) for i in doc["issues"]] == [
+        ("error", "geozarr.conventions.undeclared")
+    ]
+
+
+def test_strict_in_python_matches_the_cli(geo_store: Path) -> None:
+    _undeclared_proj_group(geo_store)
+    assert geozarr.validate(geo_store).valid
+    report = geozarr.validate(geo_store, strict=True)
+    assert not report.valid
+    assert [i.rule for i in report.errors] == ["geozarr.conventions.undeclared"]
+
+
+def test_strict_leaves_advice_a_warning(geo_store: Path, edit: Any) -> None:
+    # fill_value 0 under a NaN _FillValue: a pitfall (ADVICE), not a SHOULD of the spec
+    edit(geo_store / "elevation" / "zarr.json", lambda d: d.update({"fill_value": 0.0}))
+    result = run(str(geo_store), "--format", "json", "--strict")
+    assert result.returncode == 0, result.stdout
+    issues = json.loads(result.stdout)["issues"]
+    assert [(i["severity"], i["rule"]) for i in issues] == [
+        ("warning", "geozarr.cf.fill-value-nan")
     ]

@@ -11,8 +11,11 @@ import numpy as np
 import pytest
 
 import geozarr
+from geozarr.context import CheckContext
 from geozarr.conventions.registry import PROJ, SPATIAL
+from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.report import Severity
+from ngff_geozarr.core.rules import RuleLevelError, UnregisteredRuleError
 from ngff_geozarr.core.store import open_store
 
 Doc = dict[str, Any]
@@ -283,3 +286,19 @@ def test_zarr_v2_store_validates_like_v3(tmp_path: Path, builders: Any, edit: An
     edit_v2["_ARRAY_DIMENSIONS"] = ["y"]
     (store / "elevation" / ".zattrs").write_text(json.dumps(edit_v2))
     assert "geozarr.cf.array-dimensions" in {i.rule for i in geozarr.validate(store).errors}
+
+
+def test_check_context_takes_severity_from_the_registry() -> None:
+    node = Node(path="", node_type="group", zarr_format=3, metadata={}, attributes={})
+    hierarchy = Hierarchy(target="t", source="json", nodes={"": node})
+    for strict, expected in ((False, Severity.WARNING), (True, Severity.ERROR)):
+        ctx = CheckContext(hierarchy, strict=strict)
+        ctx.add(Severity.WARNING, "geozarr.conventions.undeclared", node, (), "m", "r")  # SHOULD
+        ctx.add(Severity.WARNING, "geozarr.cf.fill-value-nan", node, (), "m", "r")  # ADVICE
+        ctx.add(Severity.WARNING, "geozarr.cf.grid-mapping-name", node, (), "m", "r")  # tolerated
+        assert [i.severity for i in ctx.issues] == [expected, Severity.WARNING, Severity.WARNING]
+    ctx = CheckContext(hierarchy, strict=True)
+    with pytest.raises(UnregisteredRuleError):
+        ctx.add(Severity.ERROR, "geozarr.no-such-rule", node, (), "m", "r")
+    with pytest.raises(RuleLevelError):
+        ctx.add(Severity.WARNING, "geozarr.spatial.bbox", node, (), "m", "r")  # a MUST

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 import ngff
+from ngff.common.context import Context
 from ngff_geozarr.core.report import Report
+from ngff_geozarr.core.rules import RuleLevelError, UnregisteredRuleError
 from ngff_geozarr.core.store import open_store
 
 AXES = [
@@ -376,3 +378,25 @@ def test_over_s3(image: Path, s3_upload: Callable[..., str], s3_options: dict[st
     url = s3_upload(image, "ngff-image")
     report = ngff.validate(url, storage_options=s3_options)
     assert rules(report) == {"ngff.multiscales.dtype"}
+
+
+# -- severities come from the rule registry ---------------------------------------------------
+
+
+def test_context_severity_comes_from_the_rule_and_profile() -> None:
+    for strict, expected in ((False, "warning"), (True, "error")):
+        ctx = Context("", "0.5", strict)
+        ctx.should("ngff.plate.name", [], "No name.", "plate")  # a SHOULD
+        ctx.warn("ngff.omero.color", [], "No color.", "omero")  # advice: never an error
+        assert [i.severity.value for i in ctx.issues] == [expected, "warning"]
+
+
+def test_context_refuses_undeclared_ids_and_levels() -> None:
+    ctx = Context("", "0.5")
+    with pytest.raises(UnregisteredRuleError):
+        ctx.error("ngff.no-such-rule", [], "x", "multiscales")
+    with pytest.raises(RuleLevelError):
+        ctx.should("ngff.axes.order", [], "a MUST reported as a SHOULD", "multiscales")
+    with pytest.raises(RuleLevelError):
+        ctx.warn("ngff.plate.name", [], "a SHOULD reported as advice", "plate")
+    assert ctx.issues == []

@@ -2,7 +2,10 @@
 
 A :class:`Context` names the node being checked, the spec version, the profile (``strict``
 turns the spec's SHOULDs into errors) and where the OME metadata sits in the node's document,
-so that every rule builds its issue in one line with a pointer into the real input.
+so that every rule builds its issue in one line with a pointer into the real input. The
+severity of every issue comes from the rule's declaration in :mod:`ngff.rules` and the
+profile; reporting an undeclared rule id, or a rule at a level its declaration does not
+allow, raises (a programming error the test suite catches).
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ngff.rules import REGISTRY
 from ngff.versions import SpecVersion
-from ngff_geozarr.core.report import Issue, Severity, json_pointer
+from ngff_geozarr.core.report import Issue, json_pointer
+from ngff_geozarr.core.rules import Level
 
 __all__ = ["Context", "Tokens"]
 
@@ -75,7 +80,7 @@ class Context:
         return f"OME-Zarr {self.version} §{section}"
 
     def error(self, rule: str, tokens: Tokens, message: str, section: str) -> None:
-        """Report a broken MUST.
+        """Report a broken MUST (the rule is declared MUST).
 
         Parameters
         ----------
@@ -88,7 +93,7 @@ class Context:
         section
             The spec section the rule comes from.
         """
-        self._add(Severity.ERROR, rule, tokens, message, section)
+        self._add(Level.MUST, rule, tokens, message, section)
 
     def should(self, rule: str, tokens: Tokens, message: str, section: str) -> None:
         """Report a broken SHOULD: a warning, or an error under the strict profile.
@@ -104,11 +109,10 @@ class Context:
         section
             The spec section the rule comes from.
         """
-        severity = Severity.ERROR if self.strict else Severity.WARNING
-        self._add(severity, rule, tokens, message, section)
+        self._add(Level.SHOULD, rule, tokens, message, section)
 
     def warn(self, rule: str, tokens: Tokens, message: str, section: str) -> None:
-        """Report a quirk readers tolerate: always a warning.
+        """Report a quirk readers tolerate (an ADVICE rule): always a warning.
 
         Parameters
         ----------
@@ -121,10 +125,12 @@ class Context:
         section
             The spec section the rule comes from.
         """
-        self._add(Severity.WARNING, rule, tokens, message, section)
+        self._add(Level.ADVICE, rule, tokens, message, section)
 
     def extend(self, issues: Sequence[Issue], section: str) -> None:
         """Add issues built elsewhere (model validation), with this version's reference.
+
+        Their severity is the rule's under this context's profile.
 
         Parameters
         ----------
@@ -136,7 +142,7 @@ class Context:
         for issue in issues:
             self.issues.append(
                 Issue(
-                    issue.severity,
+                    REGISTRY.severity(issue.rule, self.strict, issue.severity),
                     issue.rule,
                     issue.path,
                     issue.pointer,
@@ -145,9 +151,32 @@ class Context:
                 )
             )
 
-    def _add(
-        self, severity: Severity, rule: str, tokens: Tokens, message: str, section: str
-    ) -> None:
+    def issue(self, rule: str, path: str, pointer: str, message: str, section: str) -> Issue:
+        """Build an issue about another node, at the rule's own level, with this profile.
+
+        Parameters
+        ----------
+        rule
+            The rule id.
+        path
+            The node the issue is about.
+        pointer
+            The JSON pointer into that node's document.
+        message
+            What is wrong.
+        section
+            The spec section the rule comes from.
+
+        Returns
+        -------
+        Issue
+            The issue (not recorded: append it where it belongs).
+        """
+        severity = REGISTRY.severity(rule, self.strict)
+        return Issue(severity, rule, path, pointer, message, self.reference(section))
+
+    def _add(self, level: Level, rule: str, tokens: Tokens, message: str, section: str) -> None:
+        severity = REGISTRY.severity(rule, self.strict, level)
         self.issues.append(
             Issue(severity, rule, self.path, self.pointer(tokens), message, self.reference(section))
         )

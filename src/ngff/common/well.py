@@ -8,7 +8,14 @@ from ngff.common.base import OmeModel
 from ngff.common.context import Context, Tokens
 from ngff.common.facts import WellFacts
 
-__all__ = ["Well", "WellImage", "check_well", "check_well_images_unique", "well_facts"]
+__all__ = [
+    "Well",
+    "WellImage",
+    "check_well",
+    "check_well_images_unique",
+    "check_well_section",
+    "well_facts",
+]
 
 _SECTION = "well"
 
@@ -72,3 +79,27 @@ def well_facts(images: list[WellImage]) -> WellFacts:
         The image paths and acquisitions.
     """
     return WellFacts(images=tuple((i, im.path, im.acquisition) for i, im in enumerate(images)))
+
+
+def check_well_section(ctx: Context, well: Well, at: Tokens) -> WellFacts:
+    """Run the well rules on a parsed ``well`` section of any version and summarise it.
+
+    Every version checks its wells the same way once parsed (0.4 adds ``version``, 0.6
+    widens image paths: both are the models' business).
+
+    Parameters
+    ----------
+    ctx
+        The check context.
+    well
+        The parsed well.
+    at
+        Where it is, relative to the OME metadata.
+
+    Returns
+    -------
+    WellFacts
+        What the store checks need.
+    """
+    check_well(ctx, well.images, at)
+    return well_facts(well.images)

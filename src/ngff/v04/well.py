@@ -1,12 +1,15 @@
-"""OME-Zarr 0.4 wells: ``well`` carries its own ``version``."""
+"""OME-Zarr 0.4 wells: ``well`` carries its own ``version``.
+
+The well rules are the same in every version and live in :mod:`ngff.common.well`;
+:func:`check_well` keeps its former name here.
+"""
 
 from __future__ import annotations
 
 from ngff.common.context import Context, Tokens
 from ngff.common.facts import WellFacts
 from ngff.common.well import Well as _Well
-from ngff.common.well import check_well as _check_well
-from ngff.common.well import well_facts
+from ngff.common.well import check_well_section
 
 __all__ = ["Well", "check_well"]
 
@@ -18,7 +21,7 @@ class Well(_Well):
 
 
 def check_well(ctx: Context, well: _Well, at: Tokens) -> WellFacts:
-    """Run the well rules on a parsed 0.4 or 0.5 well and summarise it.
+    """Run the well rules on a parsed well (:func:`ngff.common.well.check_well_section`).
 
     Parameters
     ----------
@@ -34,5 +37,4 @@ def check_well(ctx: Context, well: _Well, at: Tokens) -> WellFacts:
     WellFacts
         What the store checks need.
     """
-    _check_well(ctx, well.images, at)
-    return well_facts(well.images)
+    return check_well_section(ctx, well, at)

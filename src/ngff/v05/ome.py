@@ -6,8 +6,7 @@ from ngff.common.labels import ImageLabel
 from ngff.common.multiscales import Multiscale, check_multiscale, image_facts
 from ngff.common.ome import VersionRules
 from ngff.common.plate import Plate
-from ngff.common.well import Well
-from ngff.v04.well import check_well
+from ngff.common.well import Well, check_well_section
 
 __all__ = ["RULES"]
 
@@ -19,6 +18,6 @@ RULES = VersionRules(
     image_label=ImageLabel,
     plate=Plate,
     well=Well,
-    check_well=check_well,
+    check_well=check_well_section,
 )
 """The models and rules of OME-Zarr 0.5."""

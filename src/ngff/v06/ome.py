@@ -5,7 +5,7 @@ from __future__ import annotations
 from ngff.common.labels import ImageLabel
 from ngff.common.ome import VersionRules
 from ngff.common.plate import Plate
-from ngff.v04.well import check_well
+from ngff.common.well import check_well_section
 from ngff.v06.multiscales import Multiscale, check_multiscale, image_facts
 from ngff.v06.scene import check_scene
 from ngff.v06.well import Well
@@ -20,7 +20,7 @@ RULES = VersionRules(
     image_label=ImageLabel,
     plate=Plate,
     well=Well,
-    check_well=check_well,
+    check_well=check_well_section,
     extra_sections={"scene": check_scene},
 )
 """The models and rules of OME-Zarr 0.6."""

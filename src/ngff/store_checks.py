@@ -1,0 +1,487 @@
+"""Check OME nodes against the rest of their hierarchy: the arrays, wells and images they name.
+
+The metadata of each node is checked on its own first (:mod:`ngff.validate`); the checks here
+compare it with what the store holds: dataset paths resolve to arrays whose dimensions, data
+types and shapes agree with the metadata; label images are integer-typed and match their
+image; a plate's wells, a well's fields of view and a bioformats2raw collection's series exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from ngff.common.context import Context
+from ngff.common.facts import ImageFacts, NodeFacts
+from ngff_geozarr.core.errors import UnsafePathError
+from ngff_geozarr.core.hierarchy import Hierarchy, Node
+from ngff_geozarr.core.report import Issue, json_pointer
+from ngff_geozarr.core.store import join_key
+
+__all__ = ["CheckedNode", "StoreChecks"]
+
+_INTEGER_KINDS = "iu"
+
+
+@dataclass
+class CheckedNode:
+    """An OME node whose metadata was checked, with what the store checks need.
+
+    Parameters
+    ----------
+    node
+        The node.
+    ctx
+        The context its metadata was checked in (version, profile, where the metadata sits).
+    facts
+        What its metadata declares (images, labels, plate, well, series).
+    version_text
+        The version as written in the metadata.
+    kind
+        The node's kind (``"image"``, ``"plate"``, ...).
+    """
+
+    node: Node
+    ctx: Context
+    facts: NodeFacts
+    version_text: str | None
+    kind: str
+
+
+def _dtype_name(node: Node) -> str | None:
+    raw = node.metadata.get("data_type", node.metadata.get("dtype"))
+    if isinstance(raw, str):
+        try:
+            return np.dtype(raw).name
+        except TypeError:
+            return raw
+    return None if raw is None else json.dumps(raw, sort_keys=True)
+
+
+def _dtype_pointer(node: Node) -> str:
+    return "/data_type" if node.zarr_format == 3 else "/dtype"
+
+
+class StoreChecks:
+    """The checks of one OME node against the rest of the hierarchy.
+
+    Parameters
+    ----------
+    hierarchy
+        The hierarchy, read from a store.
+    checked
+        Every OME node of the hierarchy whose metadata was checked, by path.
+    item
+        The node to check.
+    strict
+        Whether the strict profile applies.
+    """
+
+    def __init__(
+        self,
+        hierarchy: Hierarchy,
+        checked: Mapping[str, CheckedNode],
+        item: CheckedNode,
+        strict: bool,
+    ) -> None:
+        self.h = hierarchy
+        self.checked = checked
+        self.item = item
+        self.ctx = Context(item.node.path, item.ctx.version, strict, item.ctx.base)
+
+    def run(self) -> list[Issue]:
+        """Run every check that applies to the node.
+
+        Returns
+        -------
+        list of Issue
+            What they found.
+        """
+        facts = self.item.facts
+        for image in facts.images:
+            self.check_image(image)
+        if facts.is_label:
+            self.check_label_image()
+        if facts.labels is not None:
+            self.check_labels_group()
+        if facts.plate is not None:
+            self.check_plate_wells()
+        if facts.well is not None:
+            self.check_well_images()
+        if facts.bioformats2raw and facts.plate is None:
+            self.check_bioformats2raw_series()
+        return self.ctx.issues
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _resolve(self, base: str, ref: str) -> str | None:
+        try:
+            return join_key(base, ref) if ref else None
+        except UnsafePathError:
+            return None
+
+    def _arrays(self, image: ImageFacts) -> list[tuple[int, Node]]:
+        """Find the arrays an image's datasets resolve to; report the missing ones."""
+        found = []
+        for j, ref in image.paths:
+            key = self._resolve(self.item.node.path, ref)
+            if key is None:
+                continue  # an unsafe path: reported with the metadata
+            node = self.h.nodes.get(key)
+            at: list[str | int] = ["multiscales", image.index, "datasets", j, "path"]
+            if node is None:
+                self.ctx.error(
+                    "ngff.multiscales.dataset-missing",
+                    at,
+                    f"Dataset path {ref!r} resolves to nothing: no array at {key!r}.",
+                    "multiscales",
+                )
+            elif node.node_type != "array" or node.array is None:
+                self.ctx.error(
+                    "ngff.multiscales.dataset-not-array",
+                    at,
+                    f"Dataset path {ref!r} resolves to a {node.node_type} at {key!r}, "
+                    "not a readable array.",
+                    "multiscales",
+                )
+            else:
+                found.append((j, node))
+        return found
+
+    def _array_issue(self, rule: str, node: Node, pointer: str, message: str, section: str) -> None:
+        """Record an issue about another node (an array, a label image, a well)."""
+        self.ctx.issues.append(self.ctx.issue(rule, node.path, pointer, message, section))
+
+    # -- images -----------------------------------------------------------------------
+
+    def check_image(self, image: ImageFacts) -> None:
+        """Run the array rules on one multiscale image."""
+        arrays = self._arrays(image)
+        self.check_ndim(image, arrays)
+        if self.ctx.version != "0.4":
+            self.check_dimension_names(image, arrays)
+        self.check_one_dtype(arrays)
+        self.check_shapes_non_increasing(arrays)
+        self.check_scale_ratios(image, arrays)
+
+    def check_ndim(self, image: ImageFacts, arrays: list[tuple[int, Node]]) -> None:
+        """Ensure each array has one dimension per axis.
+
+        Spec: multiscales — "The number of dimensions and order MUST correspond to number
+        and order of axes".
+        """
+        if image.axes is None:
+            return
+        for _, node in arrays:
+            assert node.array is not None
+            if len(node.array.shape) != len(image.axes):
+                self._array_issue(
+                    "ngff.multiscales.ndim",
+                    node,
+                    "/shape",
+                    f"Expected {len(image.axes)} dimensions, one per axis of the image "
+                    f"{self.item.node.path or '/'} ({', '.join(image.axes)}). "
+                    f"Got shape {list(node.array.shape)}.",
+                    "multiscales",
+                )
+
+    def check_dimension_names(self, image: ImageFacts, arrays: list[tuple[int, Node]]) -> None:
+        """Ensure Zarr v3 ``dimension_names`` equal the axis names.
+
+        Spec 0.5+: multiscales — the array dimensions correspond to the axes; Zarr v3
+        ``dimension_names``, when given, name them and MUST agree.
+        """
+        if image.axes is None:
+            return
+        for _, node in arrays:
+            names = node.metadata.get("dimension_names")
+            if node.zarr_format != 3 or names is None:
+                continue
+            if list(names) != list(image.axes):
+                self._array_issue(
+                    "ngff.multiscales.dimension-names",
+                    node,
+                    "/dimension_names",
+                    f"Expected dimension_names {list(image.axes)} (the axis names). Got {names}.",
+                    "multiscales",
+                )
+
+    def check_one_dtype(self, arrays: list[tuple[int, Node]]) -> None:
+        """Ensure every level has the data type of the first.
+
+        Spec: multiscales — the levels are one image at several resolutions; a level of
+        another data type is not a downsampled copy of it.
+        """
+        if not arrays:
+            return
+        first = _dtype_name(arrays[0][1])
+        for _, node in arrays[1:]:
+            dtype = _dtype_name(node)
+            if dtype != first:
+                self._array_issue(
+                    "ngff.multiscales.dtype",
+                    node,
+                    _dtype_pointer(node),
+                    f"Expected the data type of the first level ({first}). Got {dtype}.",
+                    "multiscales",
+                )
+
+    def check_shapes_non_increasing(self, arrays: list[tuple[int, Node]]) -> None:
+        """Ensure no level is larger than the one before along any dimension.
+
+        Spec: multiscales — "The paths MUST be ordered from largest (i.e. highest
+        resolution) to smallest".
+        """
+        for (_, prev), (_, node) in itertools.pairwise(arrays):
+            assert prev.array is not None
+            assert node.array is not None
+            a, b = prev.array.shape, node.array.shape
+            if len(a) == len(b) and any(y > x for x, y in zip(a, b, strict=True)):
+                self._array_issue(
+                    "ngff.multiscales.shape-order",
+                    node,
+                    "/shape",
+                    f"Expected no dimension larger than the previous level's {list(a)}. "
+                    f"Got {list(b)}.",
+                    "multiscales",
+                )
+
+    def check_scale_ratios(self, image: ImageFacts, arrays: list[tuple[int, Node]]) -> None:
+        """Warn when a level's scale disagrees with its shape by more than rounding.
+
+        Spec: multiscales — the scale "specifies the pixel size"; a level downsampled by a
+        factor f along an axis holds about 1/f of the first level's samples there.
+        """
+        if not arrays:
+            return
+        j0, base = arrays[0]
+        s0 = image.scales[j0]
+        assert base.array is not None
+        n0 = base.array.shape
+        for j, node in arrays[1:]:
+            sk = image.scales[j]
+            assert node.array is not None
+            nk = node.array.shape
+            if s0 is None or sk is None or not len(s0) == len(sk) == len(n0) == len(nk):
+                continue
+            for d, (a, b, m, n) in enumerate(zip(s0, sk, n0, nk, strict=True)):
+                if a <= 0 or b <= 0 or m == 0:
+                    continue
+                expected = m * a / b
+                if not math.floor(expected - 1e-9) <= n <= math.ceil(expected + 1e-9):
+                    self._array_issue(
+                        "ngff.multiscales.scale-ratio",
+                        node,
+                        json_pointer("shape", d),
+                        f"Scale {b:g} vs {a:g} at the first level implies about "
+                        f"{expected:.6g} samples along dimension {d} (first level: {m}). "
+                        f"Got {n}.",
+                        "multiscales",
+                    )
+
+    # -- labels -----------------------------------------------------------------------
+
+    def check_label_image(self) -> None:
+        """Ensure a label image is a multiscale image of integers.
+
+        Spec: labels — "The zarr.json file for the label image MUST implement the multiscales
+        specification"; "The pixels of the label images MUST be integer data types".
+        """
+        if not self.item.facts.images:
+            if "multiscales" not in self._ome_keys():
+                self.ctx.error(
+                    "ngff.labels.not-an-image",
+                    [],
+                    "A label image (image-label) must also be a multiscale image.",
+                    "labels",
+                )
+            return
+        for image in self.item.facts.images:
+            for _, node in self._arrays_quiet(image):
+                dtype = _dtype_name(node)
+                kind: str = "?"
+                with contextlib.suppress(TypeError):
+                    kind = np.dtype(dtype or "").kind
+                if kind not in _INTEGER_KINDS:
+                    self._array_issue(
+                        "ngff.labels.dtype",
+                        node,
+                        _dtype_pointer(node),
+                        f"Expected an integer data type for a label image. Got {dtype}.",
+                        "labels",
+                    )
+
+    def _ome_keys(self) -> list[str]:
+        attrs = self.item.node.attributes
+        ome = attrs.get("ome")
+        return [str(k) for k in (ome if isinstance(ome, Mapping) else attrs)]
+
+    def _arrays_quiet(self, image: ImageFacts, base: str | None = None) -> list[tuple[int, Node]]:
+        found = []
+        for j, ref in image.paths:
+            key = self._resolve(self.item.node.path if base is None else base, ref)
+            node = self.h.nodes.get(key) if key is not None else None
+            if node is not None and node.array is not None:
+                found.append((j, node))
+        return found
+
+    def check_labels_group(self) -> None:
+        """Ensure every label image a labels group lists exists and matches its image.
+
+        Spec: labels — "a JSON array of paths to the labeled multiscale image(s)"; "the JSON
+        array associated with the datasets key MUST have the same number of entries (scale
+        levels) as the original unlabeled image"; each dimension "should be either the same
+        as the corresponding dimension of the image, or 1".
+        """
+        facts = self.item.facts.labels
+        assert facts is not None
+        parent_path = self.item.node.parent
+        parent = self.checked.get(parent_path) if parent_path is not None else None
+        parent_image = parent.facts.images[0] if parent and parent.facts.images else None
+        for i, ref in facts.labels:
+            key = self._resolve(self.item.node.path, ref)
+            if key is None:
+                continue
+            label = self.checked.get(key)
+            if label is None or not label.facts.images:
+                what = "nothing" if key not in self.h.nodes else "a node without multiscales"
+                self.ctx.error(
+                    "ngff.labels.label-missing",
+                    ["labels", i],
+                    f"Label image {ref!r} resolves to {what} at {key!r}.",
+                    "labels",
+                )
+                continue
+            if parent_image is None or parent is None:
+                continue
+            self._compare_label(label, parent, parent_image)
+
+    def _compare_label(self, label: CheckedNode, parent: CheckedNode, image: ImageFacts) -> None:
+        limage = label.facts.images[0]
+        if len(limage.paths) != len(image.paths):
+            self.ctx.issues.append(
+                self.ctx.issue(
+                    "ngff.labels.levels",
+                    label.node.path,
+                    json_pointer(*label.ctx.base, "multiscales", 0, "datasets"),
+                    f"Expected as many levels as the image {parent.node.path or '/'} "
+                    f"({len(image.paths)}). Got {len(limage.paths)}.",
+                    "labels",
+                )
+            )
+        mine = dict(self._arrays_quiet(limage, label.node.path))
+        theirs = dict(self._arrays_quiet(image, parent.node.path))
+        for (j, _), (k, _) in zip(limage.paths, image.paths, strict=False):
+            a, b = mine.get(j), theirs.get(k)
+            if a is None or b is None:
+                continue
+            assert a.array is not None
+            assert b.array is not None
+            la, ib = a.array.shape, b.array.shape
+            if len(la) != len(ib) or any(x not in (y, 1) for x, y in zip(la, ib, strict=True)):
+                self._array_issue(
+                    "ngff.labels.shape",
+                    a,
+                    "/shape",
+                    f"Expected the shape of the image level {b.path!r} {list(ib)} (or 1 "
+                    f"along dimensions the label does not vary). Got {list(la)}.",
+                    "labels",
+                )
+
+    # -- plates, wells, collections -----------------------------------------------------
+
+    def check_plate_wells(self) -> None:
+        """Ensure every well a plate lists exists and is a well.
+
+        Spec: plate — each well's "path to the well subgroup"; the well group "MUST
+        implement the well specification".
+        """
+        plate = self.item.facts.plate
+        assert plate is not None
+        for i, ref in plate.wells:
+            key = self._resolve(self.item.node.path, ref)
+            if key is None:
+                self.ctx.error(
+                    "ngff.plate.well-path",
+                    ["plate", "wells", i, "path"],
+                    f"Well path {ref!r} would leave the store; not followed.",
+                    "plate",
+                )
+                continue
+            well = self.checked.get(key)
+            if well is None or well.facts.well is None:
+                what = "nothing" if key not in self.h.nodes else "a group without well metadata"
+                self.ctx.error(
+                    "ngff.plate.well-missing",
+                    ["plate", "wells", i, "path"],
+                    f"Well {ref!r} resolves to {what}.",
+                    "plate",
+                )
+                continue
+            if len(plate.acquisitions) > 1:
+                for j, path, acq in well.facts.well.images:
+                    if acq is None or acq not in plate.acquisitions:
+                        self.ctx.issues.append(
+                            self.ctx.issue(
+                                "ngff.well.acquisition",
+                                well.node.path,
+                                json_pointer(*well.ctx.base, "well", "images", j),
+                                f"Field {path!r}: the plate has several acquisitions; expected "
+                                f"one of {sorted(plate.acquisitions)}. Got {acq!r}.",
+                                "well",
+                            )
+                        )
+
+    def check_well_images(self) -> None:
+        """Ensure every field of view a well lists exists and is an image.
+
+        Spec: well — "a path key whose value MUST be a string specifying the path to the
+        field of view".
+        """
+        well = self.item.facts.well
+        assert well is not None
+        for i, ref, _ in well.images:
+            key = self._resolve(self.item.node.path, ref)
+            image = self.checked.get(key) if key is not None else None
+            if image is None or not image.facts.images:
+                what = "nothing" if key not in self.h.nodes else "a group without multiscales"
+                self.ctx.error(
+                    "ngff.well.image-missing",
+                    ["well", "images", i, "path"],
+                    f"Field of view {ref!r} resolves to {what}.",
+                    "well",
+                )
+
+    def check_bioformats2raw_series(self) -> None:
+        """Ensure the images of a bioformats2raw collection exist.
+
+        Spec: bioformats2raw.layout — the ``series`` of the ``OME`` group list the image
+        paths; without it, "separate multiscales images MUST be stored in consecutively
+        numbered groups starting from 0".
+        """
+        ome_path = join_key(self.item.node.path, "OME")
+        ome = self.checked.get(ome_path)
+        refs: list[tuple[CheckedNode, int | None, str]]
+        if ome is not None and ome.facts.series is not None:
+            refs = [(ome, i, ref) for i, ref in ome.facts.series.series]
+        else:
+            refs = [(self.item, None, "0")]
+        for owner, i, ref in refs:
+            key = self._resolve(self.item.node.path, ref)
+            image = self.checked.get(key) if key is not None else None
+            if image is None or not image.facts.images:
+                self.ctx.issues.append(
+                    self.ctx.issue(
+                        "ngff.bioformats2raw.series-missing",
+                        owner.node.path,
+                        json_pointer(*owner.ctx.base, *(("series", i) if i is not None else ())),
+                        f"Series image {ref!r} resolves to no multiscale image.",
+                        "bioformats2raw.layout",
+                    )
+                )
