@@ -49,6 +49,12 @@ def _fstring(node: ast.JoinedStr) -> str:
     return "".join(parts)
 
 
+def _is_module(dotted: str) -> bool:
+    """Tell whether a dotted name is one of our modules (``ngff.create``), not a rule id."""
+    path = SRC.joinpath(*dotted.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
 def source_ids() -> tuple[set[str], set[str], set[str]]:
     """Literal ids, f-string patterns, and the ``rule=`` ids given to ``parse_model``."""
     literals: set[str] = set()
@@ -65,7 +71,8 @@ def source_ids() -> tuple[set[str], set[str], set[str]]:
                     continue
                 text = node.value
                 if _ID.match(text) and not text.endswith((".py", ".json")):
-                    literals.add(text)
+                    if text in ALL_IDS or not _is_module(text):  # lazy tables name modules
+                        literals.add(text)
             elif isinstance(node, ast.JoinedStr):
                 text = _fstring(node)
                 if "{" in text and _PATTERN.match(text):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import re
 from collections import Counter
@@ -13,7 +12,6 @@ from types import ModuleType
 import pytest
 
 ROOT = Path(__file__).parents[1]
-SRC = ROOT / "src"
 COVERAGE = ROOT / "docs" / "reference" / "coverage"
 PAGES = sorted(p.name for p in COVERAGE.glob("*.md") if p.name != "index.md")
 LEVELS = {"MUST", "MUST NOT", "SHOULD", "SHOULD NOT"}
@@ -24,52 +22,29 @@ _TICKED = re.compile(r"`([^`]+)`")
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
-def _strings(node: ast.AST) -> str | None:
-    """Return a string literal, or an f-string with each placeholder shown as ``{name}``."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):
-        parts = []
-        for value in node.values:
-            if isinstance(value, ast.Constant):
-                parts.append(str(value.value))
-            elif isinstance(value, ast.FormattedValue):
-                inner = ast.unparse(value.value)
-                # the hierarchy reader prefixes its rules with _RULE = "zarr"
-                parts.append("zarr" if inner == "_RULE" else "{" + inner.split(".")[-1] + "}")
-        return "".join(parts)
-    return None
-
-
 def rule_checker() -> Callable[[str], bool]:
-    """Return a test of whether a rule id exists in the source.
+    """Return a test of whether a rule id is declared in a rule registry.
 
-    This is the one place that knows where rule ids live. Today they are string literals in
-    ``src/`` (an f-string such as ``f"ngff.multiscales.{t.type}-length"`` stands for the ids
-    it produces: a filled id exists when each part it fills in is a string literal of the
-    same module). When the rule registry lands, return ``registry.__contains__`` here instead.
+    An id cited with a placeholder (``ngff.multiscales.{type}-length``) stands for the ids
+    it produces: it exists when at least one declared id fills it in.
     """
-    exact: set[str] = set()
-    templates: list[tuple[re.Pattern[str], frozenset[str]]] = []
-    for path in SRC.rglob("*.py"):
-        texts = {t for n in ast.walk(ast.parse(path.read_text())) if (t := _strings(n))}
-        exact |= texts
-        for text in texts:
-            if _PLACEHOLDER.search(text):
-                pattern = "".join(
-                    "(.+)" if _PLACEHOLDER.fullmatch(part) else re.escape(part)
-                    for part in re.split(f"({_PLACEHOLDER.pattern})", text)
-                )
-                templates.append((re.compile(pattern), frozenset(texts)))
+    from geozarr.rules import REGISTRY as GEOZARR
+    from ngff.rules import REGISTRY as NGFF
+
+    declared = {rule.id for registry in (NGFF, GEOZARR) for rule in registry}
 
     def exists(rule: str) -> bool:
-        if rule in exact:
+        if rule in declared:
             return True
-        for pattern, literals in templates:
-            match = pattern.fullmatch(rule)
-            if match and all(part in literals for part in match.groups()):
-                return True
-        return False
+        if not _PLACEHOLDER.search(rule):
+            return False
+        pattern = re.compile(
+            "".join(
+                "(.+)" if _PLACEHOLDER.fullmatch(part) else re.escape(part)
+                for part in re.split(f"({_PLACEHOLDER.pattern})", rule)
+            )
+        )
+        return any(pattern.fullmatch(known) for known in declared)
 
     return exists
 

@@ -22,7 +22,7 @@ from typing import Any
 from ngff.common.context import Context
 from ngff.common.facts import NodeFacts
 from ngff.common.ome import SECTION_KEYS, VersionRules, check_ome
-from ngff.detection import discover, ome_attributes
+from ngff.detection import discover, node_kind, ome_attributes
 from ngff.rules import REGISTRY
 from ngff.store_checks import CheckedNode, StoreChecks
 from ngff.v04.ome import RULES as RULES_04
@@ -40,45 +40,6 @@ CONVENTION = "ome-zarr"
 
 RULES: Mapping[SpecVersion, VersionRules] = {"0.4": RULES_04, "0.5": RULES_05, "0.6": RULES_06}
 """Each version's models and rules."""
-
-_KIND_ORDER = (
-    ("plate", "plate"),
-    ("bioformats2raw.layout", "bioformats2raw layout"),
-    ("well", "well"),
-    ("multiscales", "image"),
-    ("image-label", "image"),
-    ("labels", "labels"),
-    ("series", "series"),
-    ("scene", "scene"),
-)
-
-
-def node_kind(ome: Mapping[str, Any]) -> str:
-    """Name the kind of OME node its metadata declares.
-
-    Parameters
-    ----------
-    ome
-        The node's OME metadata (the ``ome`` object, or 0.4 attributes).
-
-    Returns
-    -------
-    str
-        ``"plate"``, ``"bioformats2raw layout"``, ``"well"``, ``"image"``, ``"labels"``,
-        ``"series"``, ``"scene"``, or ``"group"`` when it declares none.
-
-    Examples
-    --------
-    >>> node_kind({"version": "0.5", "plate": {}, "bioformats2raw.layout": 3})
-    'plate'
-    >>> node_kind({"version": "0.5"})
-    'group'
-    """
-    for key, kind in _KIND_ORDER:
-        if key in ome:
-            return kind
-    return "group"
-
 
 def _issue(
     rule: str, path: str, pointer: str, message: str, version: str, section: str, strict: bool

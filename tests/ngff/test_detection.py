@@ -44,12 +44,12 @@ def test_ngff_info_names_a_scene(scene_store: Path) -> None:
 def test_info_and_validation_share_the_kind_table() -> None:
     """Every key of the table, alone and in pairs, gets the same kind from the validator as
     from detection, and info labels it with that kind first."""
+    assert validation_node_kind is node_kind
     keys = [key for key, _ in KINDS]
     for n in (1, 2):
         for combination in itertools.combinations(keys, n):
             ome = {"version": "0.6", **{key: {} for key in combination}}
             kind = node_kind(ome)
-            assert validation_node_kind(ome) == kind, combination
             node = Node("", "group", 3, {"ome": ome}, {})
             labels = detect(node, hierarchy_from_json({"ome": ome}))
             first = "label image" if kind == "image" and "image-label" in ome else kind
