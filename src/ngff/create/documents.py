@@ -1,0 +1,395 @@
+"""The OME metadata documents the writers emit, each built as its model and dumped from it.
+
+The writers never assemble metadata as loose dictionaries: every section is constructed as
+the pydantic model of :mod:`ngff.common` (the 0.5 form, the toolkit's internal one), dumped
+by alias (a key never set stays absent, never ``null``), converted to the written version
+by :func:`ngff.convert.convert_attributes`, and then parsed once more by the model of the
+written version (:mod:`ngff.v04`, :mod:`ngff.v05`, :mod:`ngff.v06`) and dumped from it. So
+what a writer emits is what the validator's models accept, or the writer fails loudly.
+
+Keys a model does not define, found in metadata read back from an existing store (another
+tool's custom keys next to a multiscale image, say), are carried over verbatim.
+
+Examples
+--------
+>>> ms = multiscale(
+...     name="demo",
+...     axes=[{"name": "y", "type": "space"}, {"name": "x", "type": "space"}],
+...     datasets=[dataset("0", [1.0, 1.0], None), dataset("1", [2.0, 2.0], [0.5, 0.5])],
+...     type="mean",
+...     metadata={"method": "mean"},
+... )
+>>> attrs = render({"multiscales": [dump(ms)]}, "0.4")
+>>> attrs["multiscales"][0]["version"], attrs["multiscales"][0]["type"]
+('0.4', 'mean')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pydantic
+
+from ngff.common.axes import Axis
+from ngff.common.coordinate_transformations import (
+    ScaleTransformation,
+    Transformation,
+    TranslationTransformation,
+)
+from ngff.common.labels import Color, ImageLabel, Labels, Property, Source
+from ngff.common.multiscales import Dataset, Multiscale
+from ngff.common.ome import VersionRules
+from ngff.common.omero import Omero
+from ngff.common.plate import Acquisition, Column, Plate, Row, WellReference
+from ngff.common.well import Well, WellImage
+from ngff.convert import convert_attributes
+from ngff.v04.ome import RULES as V04
+from ngff.v05.ome import RULES as V05
+from ngff.v06.ome import RULES as V06
+from ngff.versions import WRITTEN_VERSION, SpecVersion
+from ngff_geozarr.core.models import SpecModel
+
+__all__ = [
+    "axis",
+    "dataset",
+    "describe",
+    "dump",
+    "image_label",
+    "labels_group",
+    "multiscale",
+    "omero",
+    "plate",
+    "render",
+    "retype",
+    "well",
+]
+
+_RULES: dict[SpecVersion, VersionRules] = {"0.4": V04, "0.5": V05, "0.6": V06}
+
+
+def dump(model: SpecModel) -> dict[str, Any]:
+    """Return a model as JSON: by alias, keys never set left out.
+
+    Parameters
+    ----------
+    model
+        A section model.
+
+    Returns
+    -------
+    dict
+        Its JSON object.
+    """
+    data: dict[str, Any] = model.model_dump(mode="json", by_alias=True)
+    return data
+
+
+def describe(error: pydantic.ValidationError) -> str:
+    """Return the first problem of a validation error as one sentence.
+
+    Parameters
+    ----------
+    error
+        The error.
+
+    Returns
+    -------
+    str
+        Where the problem is, and what it is.
+    """
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "the object"
+    return f"At {where}: {first['msg']}."
+
+
+def axis(item: Mapping[str, Any]) -> Axis:
+    """Build one axis object (``name``, optional ``type`` and ``unit``).
+
+    Parameters
+    ----------
+    item
+        The axis as a mapping.
+
+    Returns
+    -------
+    Axis
+        The model.
+    """
+    return Axis.model_validate(dict(item))
+
+
+def dataset(path: str, scale: Sequence[float], translation: Sequence[float] | None) -> Dataset:
+    """Build one dataset: its path, a scale and, when given, a translation.
+
+    Parameters
+    ----------
+    path
+        The array's path, relative to the image group.
+    scale
+        One factor per axis.
+    translation
+        One offset per axis, or ``None`` for no translation.
+
+    Returns
+    -------
+    Dataset
+        The model.
+    """
+    transforms: list[Transformation] = [
+        ScaleTransformation(type="scale", scale=[float(s) for s in scale])
+    ]
+    if translation is not None:
+        offsets = [float(t) for t in translation]
+        transforms.append(TranslationTransformation(type="translation", translation=offsets))
+    return Dataset(path=path, coordinateTransformations=transforms)
+
+
+def multiscale(
+    *,
+    name: str | None,
+    axes: Sequence[Mapping[str, Any] | Axis],
+    datasets: Sequence[Dataset],
+    type: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> Multiscale:
+    """Build one multiscale image object in 0.5 form; ``None`` leaves a key out.
+
+    Parameters
+    ----------
+    name
+        The image's name.
+    axes
+        The axis objects.
+    datasets
+        The levels, base first.
+    type
+        The downsampling method.
+    metadata
+        Facts about the downsampling (method, version, arguments).
+
+    Returns
+    -------
+    Multiscale
+        The model.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        When an axis is not what the model accepts.
+    """
+    fields: dict[str, Any] = {
+        "axes": [a if isinstance(a, Axis) else dict(a) for a in axes],
+        "datasets": list(datasets),
+    }
+    if name is not None:
+        fields["name"] = name
+    if type is not None:
+        fields["type"] = type
+    if metadata is not None:
+        fields["metadata"] = dict(metadata)
+    return Multiscale.model_validate(fields)
+
+
+def omero(channels: Sequence[Mapping[str, Any]], model: str) -> Omero:
+    """Build the ``omero`` object: channels and the rendering model.
+
+    Parameters
+    ----------
+    channels
+        One channel object per channel (``label``, ``color``, ``active``, ``window``).
+    model
+        ``"color"`` or ``"greyscale"`` (``rdefs.model``).
+
+    Returns
+    -------
+    Omero
+        The model (``rdefs`` is one of the keys the transitional spec allows beyond it).
+    """
+    return Omero.model_validate(
+        {"channels": [dict(c) for c in channels], "rdefs": {"model": model}}
+    )
+
+
+def image_label(
+    colors: Sequence[tuple[int, Sequence[int]]] | None,
+    properties: Sequence[Mapping[str, Any]] | None,
+    source_image: str,
+) -> ImageLabel:
+    """Build the ``image-label`` object of a label image.
+
+    Parameters
+    ----------
+    colors
+        ``(label value, RGBA)`` pairs, or ``None`` for no ``colors``.
+    properties
+        The property objects (each with a ``label-value``), or ``None``.
+    source_image
+        The path from the label image to the image it labels.
+
+    Returns
+    -------
+    ImageLabel
+        The model.
+    """
+    fields: dict[str, Any] = {}
+    if colors:
+        fields["colors"] = [Color(label_value=v, rgba=list(rgba)) for v, rgba in colors]
+    if properties is not None:
+        fields["properties"] = [Property.model_validate(dict(p)) for p in properties]
+    fields["source"] = Source(image=source_image)
+    return ImageLabel(**fields)
+
+
+def labels_group(names: Sequence[str]) -> Labels:
+    """Build the ``labels`` object of a labels group.
+
+    Parameters
+    ----------
+    names
+        The paths of its label images.
+
+    Returns
+    -------
+    Labels
+        The model (its JSON value is :attr:`Labels.labels`).
+    """
+    return Labels(labels=list(names))
+
+
+def well(fields: int) -> Well:
+    """Build the ``well`` object of a well holding fields ``0`` to ``fields - 1``.
+
+    Parameters
+    ----------
+    fields
+        The number of fields of view.
+
+    Returns
+    -------
+    Well
+        The model.
+    """
+    return Well(images=[WellImage(path=str(i)) for i in range(fields)])
+
+
+def plate(
+    *,
+    name: str | None,
+    acquisitions: Sequence[Mapping[str, Any]] | None,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    wells: Sequence[tuple[str, int, int]],
+    field_count: int | None,
+) -> Plate:
+    """Build the ``plate`` object.
+
+    Parameters
+    ----------
+    name
+        The plate's name, or ``None``.
+    acquisitions
+        The acquisition objects, or ``None``.
+    rows, columns
+        The row and column names.
+    wells
+        ``(path, row index, column index)`` of each well.
+    field_count
+        The largest number of fields in a well, or ``None``.
+
+    Returns
+    -------
+    Plate
+        The model.
+    """
+    fields: dict[str, Any] = {
+        "rows": [Row(name=r) for r in rows],
+        "columns": [Column(name=c) for c in columns],
+        "wells": [WellReference(path=p, rowIndex=r, columnIndex=c) for p, r, c in wells],
+    }
+    if name is not None:
+        fields["name"] = name
+    if acquisitions is not None:
+        fields["acquisitions"] = [Acquisition.model_validate(dict(a)) for a in acquisitions]
+    if field_count is not None:
+        fields["field_count"] = field_count
+    return Plate(**fields)
+
+
+def _typed(model: type[pydantic.BaseModel], data: Any) -> Any:
+    """Parse an object with ``model`` and dump it; foreign keys kept verbatim, in order."""
+    if not isinstance(data, Mapping):
+        return data
+    names = set()
+    for key, info in model.model_fields.items():
+        names.add(info.alias or key)
+    known = {k: v for k, v in data.items() if k in names}
+    dumped = model.model_validate(known).model_dump(mode="json", by_alias=True)
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in names:
+            out[key] = value
+        elif key in dumped:
+            out[key] = dumped[key]
+    return out
+
+
+def retype(attributes: Mapping[str, Any], version: SpecVersion) -> dict[str, Any]:
+    """Parse every OME section of a node's attributes with the models of ``version``.
+
+    Parameters
+    ----------
+    attributes
+        The node's attributes, in ``version``'s layout.
+    version
+        The version they are written in.
+
+    Returns
+    -------
+    dict
+        The attributes, each section dumped from its model.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        When a section is not what the version's model accepts (a writer's bug).
+    """
+    rules = _RULES[version]
+    out = dict(attributes)
+    ome = dict(out["ome"]) if version != "0.4" else out
+    models: dict[str, type[pydantic.BaseModel]] = {
+        "omero": Omero,
+        "image-label": rules.image_label,
+        "plate": rules.plate,
+        "well": rules.well,
+    }
+    for key, model in models.items():
+        if key in ome:
+            ome[key] = _typed(model, ome[key])
+    if isinstance(ome.get("multiscales"), list):
+        ome["multiscales"] = [_typed(rules.multiscale, m) for m in ome["multiscales"]]
+    if isinstance(ome.get("labels"), list):
+        ome["labels"] = list(Labels(labels=ome["labels"]).labels)
+    if version != "0.4":
+        out["ome"] = ome
+    return out
+
+
+def render(sections: Mapping[str, Any], version: SpecVersion) -> dict[str, Any]:
+    """Return a node's attributes in ``version`` from its sections in 0.5 form.
+
+    Parameters
+    ----------
+    sections
+        The OME sections (``multiscales``, ``omero``, ``image-label``, ``labels``, ``plate``,
+        ``well``) as JSON dumped from their 0.5 models.
+    version
+        The version to write.
+
+    Returns
+    -------
+    dict
+        ``{"ome": {...}}`` for 0.5 and 0.6; the 0.4 keys at the top level for 0.4.
+    """
+    ome: dict[str, Any] = {"version": WRITTEN_VERSION["0.5"], **sections}
+    return retype(convert_attributes({"ome": ome}, "0.5", version), version)
