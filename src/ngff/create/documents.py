@@ -44,6 +44,7 @@ from ngff.common.omero import Omero
 from ngff.common.plate import Acquisition, Column, Plate, Row, WellReference
 from ngff.common.well import Well, WellImage
 from ngff.convert import convert_attributes
+from ngff.create.options import CreationError
 from ngff.v04.ome import RULES as V04
 from ngff.v05.ome import RULES as V05
 from ngff.v06.ome import RULES as V06
@@ -390,6 +391,17 @@ def render(sections: Mapping[str, Any], version: SpecVersion) -> dict[str, Any]:
     -------
     dict
         ``{"ome": {...}}`` for 0.5 and 0.6; the 0.4 keys at the top level for 0.4.
+
+    Raises
+    ------
+    CreationError
+        When a section is not what the models of ``version`` accept (nothing is written).
     """
     ome: dict[str, Any] = {"version": WRITTEN_VERSION["0.5"], **sections}
-    return retype(convert_attributes({"ome": ome}, "0.5", version), version)
+    try:
+        return retype(convert_attributes({"ome": ome}, "0.5", version), version)
+    except pydantic.ValidationError as exc:
+        problem = describe(exc)
+        raise CreationError(
+            f"Expected metadata the OME-Zarr {version} models accept. {problem}"
+        ) from None
