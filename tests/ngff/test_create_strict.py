@@ -155,9 +155,58 @@ def test_plate_fills_maximumfieldcount_of_its_acquisition(tmp_path: Path) -> Non
     given = tmp_path / "given.ome.zarr"
     ngff.write_plate(str(given), wells, acquisitions=[{"id": 0, "maximumfieldcount": 5}])
     assert plate_acquisitions(given) == [{"id": 0, "maximumfieldcount": 5}]
-    several = tmp_path / "several.ome.zarr"
-    ngff.write_plate(str(several), wells, acquisitions=[{"id": 0}, {"id": 1}], levels=1)
-    assert plate_acquisitions(several) == [{"id": 0}, {"id": 1}]  # fields not assigned
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_plate_of_several_acquisitions_names_each_fields_acquisition(
+    tmp_path: Path, version: str
+) -> None:
+    field = image_data()[:32, :32]
+    wells = {"A/1": [field, field, field], "B/2": [field, field]}
+    out = tmp_path / "several.ome.zarr"
+    ngff.write_plate(
+        str(out),
+        wells,
+        name="screen",
+        acquisitions=[{"id": 0, "name": "day 1"}, {"id": 7, "name": "day 2"}],
+        field_acquisitions={"A/1": [0, 7, 7], "B/2": [0, 0]},
+        version=version,
+        levels=1,
+    )
+    assert strict_issues_api(out) == []
+    attrs = json.loads((out / (".zattrs" if version == "0.4" else "zarr.json")).read_text())
+    plate = attrs["plate"] if version == "0.4" else attrs["attributes"]["ome"]["plate"]
+    assert [a["maximumfieldcount"] for a in plate["acquisitions"]] == [2, 2]
+    well = json.loads(
+        (out / "A" / "1" / (".zattrs" if version == "0.4" else "zarr.json")).read_text()
+    )
+    images = (
+        well["well"]["images"] if version == "0.4" else well["attributes"]["ome"]["well"]["images"]
+    )
+    assert [i["acquisition"] for i in images] == [0, 7, 7]
+
+
+@pytest.mark.parametrize(
+    ("acquisitions", "assignment", "message"),
+    [
+        ([{"id": 0}, {"id": 1}], None, "Expected field_acquisitions"),
+        (None, {"A/1": [0]}, "Expected acquisitions for field_acquisitions"),
+        ([{"id": 0}], {"A/1": [0], "C/3": [0]}, r"of the plate's wells\. Got \['C/3'\]"),
+        ([{"id": 0}], {"A/1": [1]}, r"among \[0\] per field of well A/1 \(1 fields\)"),
+        ([{"id": 0}], {"A/1": [0, 0]}, "per field of well A/1"),
+        ([{"id": 0}], {"A/1": ["0"]}, "per field of well A/1"),
+    ],
+)
+def test_plate_acquisition_mistakes_are_creation_errors(
+    tmp_path: Path, acquisitions: Any, assignment: Any, message: str
+) -> None:
+    field = image_data()[:32, :32]
+    out = tmp_path / "bad.ome.zarr"
+    with pytest.raises(CreationError, match=message):
+        ngff.write_plate(
+            str(out), {"A/1": [field]}, acquisitions=acquisitions, field_acquisitions=assignment
+        )
+    assert not out.exists()  # refused before anything is written
 
 
 def test_label_values_stay_integers(tmp_path: Path) -> None:

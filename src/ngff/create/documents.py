@@ -258,20 +258,25 @@ def labels_group(names: Sequence[str]) -> Labels:
     return Labels(labels=list(names))
 
 
-def well(fields: int) -> Well:
+def well(fields: int, acquisitions: Sequence[int] | None = None) -> Well:
     """Build the ``well`` object of a well holding fields ``0`` to ``fields - 1``.
 
     Parameters
     ----------
     fields
         The number of fields of view.
+    acquisitions
+        The acquisition id of each field, or ``None`` (no field names one).
 
     Returns
     -------
     Well
         The model.
     """
-    return Well(images=[WellImage(path=str(i)) for i in range(fields)])
+    if acquisitions is None:
+        return Well(images=[WellImage(path=str(i)) for i in range(fields)])
+    images = [WellImage(path=str(i), acquisition=a) for i, a in enumerate(acquisitions)]
+    return Well(images=images)
 
 
 def plate(

@@ -45,6 +45,7 @@ def write_plate(
     rows: Sequence[str] | None = None,
     columns: Sequence[str] | None = None,
     acquisitions: Sequence[Mapping[str, Any]] | None = None,
+    field_acquisitions: Mapping[str, Sequence[int]] | None = None,
     version: str = "0.5",
     resume: bool = False,
     client: Any = None,
@@ -69,7 +70,13 @@ def write_plate(
     rows, columns
         The plate's row and column names; those of ``wells`` in natural order when omitted.
     acquisitions
-        The plate's acquisitions (objects with an ``id``).
+        The plate's acquisitions (objects with an ``id``). Each one's ``maximumfieldcount``
+        is filled when not given: the largest number of fields of that acquisition in a
+        well.
+    field_acquisitions
+        The acquisition ``id`` of each field, by well (``{"A/1": [0, 0, 1]}``); required
+        when there are several acquisitions, and written as each field's ``acquisition``.
+        With one acquisition and no assignment, every field belongs to it.
     version
         The OME-Zarr version.
     resume
@@ -94,7 +101,8 @@ def write_plate(
     Raises
     ------
     CreationError
-        When a well key is malformed or names a row or column not listed.
+        When a well key is malformed or names a row or column not listed, or the fields'
+        acquisitions are missing (several acquisitions) or name none of the plate's.
     """
     spec_ver = spec_version(version)
     if spec_ver is None:
@@ -104,12 +112,13 @@ def write_plate(
     keys = [_well_key(k) for k in wells]
     row_names = list(rows) if rows is not None else sorted({r for r, _ in keys}, key=_natural)
     col_names = list(columns) if columns is not None else sorted({c for _, c in keys}, key=_natural)
+    assigned = _assigned(wells, acquisitions, field_acquisitions)
     zarr_format = zarr_format_of(spec_ver)
     with opened(target, "a" if resume else "w-", storage_options) as store:
         for row in row_names:
             write_group(store, row, {}, zarr_format)
         references = []
-        for (row, column), fields in zip(keys, wells.values(), strict=True):
+        for (row, column), fields, ids in zip(keys, wells.values(), assigned, strict=True):
             if row not in row_names or column not in col_names:
                 raise CreationError(
                     f"Expected well {row}/{column} in the plate's rows and columns."
@@ -143,14 +152,14 @@ def write_plate(
                     workers=workers,
                     progress=progress,
                 )
-            well_doc = documents.dump(documents.well(len(fields)))
+            well_doc = documents.dump(documents.well(len(fields), ids))
             write_group(store, well, documents.render({"well": well_doc}, spec_ver), zarr_format)
             references.append((well, row_names.index(row), col_names.index(column)))
         counts = [len(f) for f in wells.values()]
         most = max(counts) if counts and max(counts) > 0 else None
         document = documents.plate(
             name=name,
-            acquisitions=_counted(acquisitions, most),
+            acquisitions=_counted(acquisitions, assigned, counts),
             rows=row_names,
             columns=col_names,
             wells=references,
@@ -161,18 +170,64 @@ def write_plate(
         return attributes
 
 
-def _counted(
-    acquisitions: Sequence[Mapping[str, Any]] | None, most: int | None
-) -> list[dict[str, Any]] | None:
-    """Fill each acquisition's ``maximumfieldcount`` when the writer knows it.
+def _assigned(
+    wells: Mapping[str, Sequence[Any]],
+    acquisitions: Sequence[Mapping[str, Any]] | None,
+    field_acquisitions: Mapping[str, Sequence[int]] | None,
+) -> list[list[int] | None]:
+    """Return the acquisition id of each field, per well (``None``: fields name none).
 
-    With one acquisition every field belongs to it, so its maximum is the largest number of
-    fields in a well. With several, the fields are not assigned to acquisitions (no well
-    image names one), so the count is unknown and left out. A count given is kept.
+    Spec: well — "If multiple acquisitions were performed in the plate, it MUST contain an
+    acquisition key whose value MUST be an integer identifying the acquisition which MUST
+    match one of the acquisition JSON objects defined in the plate metadata".
+    """
+    ids = [a.get("id") for a in acquisitions or ()]
+    if field_acquisitions is None:
+        if len(ids) > 1:
+            raise CreationError(
+                "Expected field_acquisitions (the acquisition id of each field, by well) for "
+                f"a plate of several acquisitions. Got none for acquisitions {ids}."
+            )
+        return [None] * len(wells)
+    if not ids:
+        raise CreationError("Expected acquisitions for field_acquisitions. Got none.")
+    unknown = sorted(set(field_acquisitions) - set(wells))
+    if unknown:
+        raise CreationError(f"Expected field_acquisitions of the plate's wells. Got {unknown}.")
+    assigned: list[list[int] | None] = []
+    for key, fields in wells.items():
+        given = list(field_acquisitions.get(key, ()))
+        integers = all(isinstance(i, int) and not isinstance(i, bool) for i in given)
+        if len(given) != len(fields) or not integers or any(i not in ids for i in given):
+            raise CreationError(
+                f"Expected one acquisition id among {ids} per field of well {key} "
+                f"({len(fields)} fields). Got {given}."
+            )
+        assigned.append(given)
+    return assigned
+
+
+def _counted(
+    acquisitions: Sequence[Mapping[str, Any]] | None,
+    assigned: Sequence[Sequence[int] | None],
+    counts: Sequence[int],
+) -> list[dict[str, Any]] | None:
+    """Fill each acquisition's ``maximumfieldcount`` (a count given is kept).
+
+    Spec: plate — each acquisition "SHOULD contain a maximumfieldcount key whose value MUST
+    be a positive integer indicating the maximum number of fields of view for the
+    acquisition": the largest number of a well's fields that belong to it (with one
+    acquisition and no assignment, every field does).
     """
     if acquisitions is None:
         return None
     filled = [dict(a) for a in acquisitions]
-    if len(filled) == 1 and most is not None:
-        filled[0].setdefault("maximumfieldcount", most)
+    for acquisition in filled:
+        per_well = [
+            count if ids is None else sum(1 for i in ids if i == acquisition.get("id"))
+            for ids, count in zip(assigned, counts, strict=True)
+        ]
+        most = max(per_well, default=0)
+        if most > 0:
+            acquisition.setdefault("maximumfieldcount", most)
     return filled
