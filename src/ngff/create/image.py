@@ -42,7 +42,7 @@ from typing import Any
 
 import pydantic
 
-from ngff.create import documents
+import ngff.create.documents as documents
 from ngff.create.groups import dimension_names, opened, write_group, zarr_format_of
 from ngff.create.options import (
     ArraySpec,

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+import ngff.create.documents as documents
 from ngff.convert import convert_attributes
-from ngff.create import documents
 from ngff.create.groups import (
     StoredImage,
     compressors_of,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ngff.create import documents
+import ngff.create.documents as documents
 from ngff.create.options import CreationError
 from ngff_geozarr.core.store import StoreHandle
 

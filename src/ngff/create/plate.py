@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ngff.create import documents
+import ngff.create.documents as documents
 from ngff.create.groups import opened, write_group, zarr_format_of
 from ngff.create.options import CreationError, Target, check_source
 from ngff.create.write import image_request, write_multiscale
