@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 import ngff
 from ngff.cli import cli
+from ngff.convert import convert_attributes
 from ngff.create import CreationError, Image
 from ngff.create.documents import render
 from ngff.create.image import library_version
@@ -250,3 +251,21 @@ def test_keys_the_models_do_not_know_are_carried_over(tmp_path: Path) -> None:
     assert ms["acquired-by"] == "scope 2"
     assert [d["path"] for d in ms["datasets"]] == ["0", "1"]
     assert ms["metadata"]["kwargs"] == {"factors": [[2, 2]]}
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.6"])
+def test_typed_rendering_keeps_the_converted_document_as_it_is(version: str) -> None:
+    image = Image.new(
+        [np.zeros((8, 8), np.uint8), np.zeros((4, 4), np.uint8)],
+        ["0", "1"],
+        "yx",
+        [[1.0, 1.0], [2.0, 2.0]],
+        [None, [0.5, 0.5]],
+        "demo",
+        units="micrometer",
+        type="mean",
+        metadata={"method": "mean"},
+    )
+    converted = convert_attributes(image.attributes(), "0.5", version)  # type: ignore[arg-type]
+    rendered = replace(image, version=version).attributes()  # type: ignore[arg-type]
+    assert json.dumps(rendered) == json.dumps(converted)  # same values, same key order

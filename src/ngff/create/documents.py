@@ -336,8 +336,22 @@ def _typed(model: type[pydantic.BaseModel], data: Any) -> Any:
         if key not in names:
             out[key] = value
         elif key in dumped:
-            out[key] = dumped[key]
+            out[key] = _in_order(dumped[key], value)
     return out
+
+
+def _in_order(dumped: Any, data: Any) -> Any:
+    """Return ``dumped`` with its objects' keys in the order ``data`` has them (deeply).
+
+    A model dumps its keys in the order of its fields; the converted document's own order
+    is kept so that what is written does not depend on how a model declares its fields.
+    """
+    if isinstance(dumped, dict) and isinstance(data, Mapping):
+        keys = [k for k in data if k in dumped] + [k for k in dumped if k not in data]
+        return {k: _in_order(dumped[k], data.get(k)) for k in keys}
+    if isinstance(dumped, list) and isinstance(data, list) and len(dumped) == len(data):
+        return [_in_order(d, v) for d, v in zip(dumped, data, strict=True)]
+    return dumped
 
 
 def retype(attributes: Mapping[str, Any], version: SpecVersion) -> dict[str, Any]:
