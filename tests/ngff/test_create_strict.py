@@ -233,7 +233,7 @@ def test_documents_the_models_refuse_are_never_written() -> None:
 
 
 def test_an_axis_the_model_refuses_is_a_creation_error() -> None:
-    with pytest.raises(CreationError, match="axes"):
+    with pytest.raises(CreationError, match=r"axes OME-Zarr 0\.5 accepts\. At 1\.name"):
         Image.new([np.zeros((4, 4), np.uint8)], ["0"], [{"name": "y"}, {"name": ""}], [[1, 1]])
 
 
@@ -269,3 +269,25 @@ def test_typed_rendering_keeps_the_converted_document_as_it_is(version: str) -> 
     converted = convert_attributes(image.attributes(), "0.5", version)  # type: ignore[arg-type]
     rendered = replace(image, version=version).attributes()  # type: ignore[arg-type]
     assert json.dumps(rendered) == json.dumps(converted)  # same values, same key order
+
+
+def test_axes_keys_only_0_6_has_are_written_for_0_6_and_refused_before(tmp_path: Path) -> None:
+    axes = [{"name": "y", "type": "space", "longName": "rows"}, {"name": "x", "type": "space"}]
+    out = tmp_path / "out.ome.zarr"
+    ngff.write_image(image_data(), str(out), axes=axes, version="0.6", levels=1)
+    document = json.loads((out / "zarr.json").read_text())
+    system = document["attributes"]["ome"]["multiscales"][0]["coordinateSystems"][0]
+    assert system["axes"][0] == {"name": "y", "type": "space", "longName": "rows"}
+    assert strict_issues_api(out) == []
+    old = tmp_path / "old.ome.zarr"
+    with pytest.raises(CreationError, match=r"axes OME-Zarr 0\.5 accepts\. At 0\.longName"):
+        ngff.write_image(image_data(), str(old), axes=axes, version="0.5")
+    assert not old.exists()  # refused before anything is written
+    with pytest.raises(CreationError, match="discrete"):
+        Image.new(
+            [np.zeros((4, 4), np.uint8)],
+            ["0"],
+            [{"name": "y", "discrete": "yes"}, {"name": "x"}],
+            [[1, 1]],
+            version="0.6",
+        )

@@ -47,12 +47,14 @@ from ngff.convert import convert_attributes
 from ngff.create.options import CreationError
 from ngff.v04.ome import RULES as V04
 from ngff.v05.ome import RULES as V05
+from ngff.v06.axes import Axis as V06Axis
 from ngff.v06.ome import RULES as V06
 from ngff.versions import WRITTEN_VERSION, SpecVersion
 from ngff_geozarr.core.models import SpecModel
 
 __all__ = [
     "axis",
+    "axis_extras",
     "dataset",
     "describe",
     "dump",
@@ -118,6 +120,42 @@ def axis(item: Mapping[str, Any]) -> Axis:
         The model.
     """
     return Axis.model_validate(dict(item))
+
+
+def axis_extras(
+    axes: Sequence[Mapping[str, Any]], version: SpecVersion
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split axis objects into their 0.5 keys and the keys only ``version`` has (0.6).
+
+    0.6 axes may also carry ``longName`` and ``discrete`` (:class:`ngff.v06.axes.Axis`); the
+    internal 0.5 form (:class:`ngff.common.axes.Axis`) has no place for them, so they are
+    kept aside and put back into the dumped axes.
+
+    Parameters
+    ----------
+    axes
+        The axis objects.
+    version
+        The version written.
+
+    Returns
+    -------
+    tuple
+        ``(axes, extras)``: each axis without the version-only keys, and those keys.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        When an axis is not what ``version``'s axis model accepts.
+    """
+    only = set(V06Axis.model_fields) - set(Axis.model_fields) if version == "0.6" else set()
+    core, extras = [], []
+    model = V06Axis if version == "0.6" else Axis
+    pydantic.TypeAdapter(list[model]).validate_python([dict(a) for a in axes])  # type: ignore[valid-type]
+    for item in axes:
+        core.append({k: v for k, v in item.items() if k not in only})
+        extras.append({k: v for k, v in item.items() if k in only})
+    return core, extras
 
 
 def dataset(path: str, scale: Sequence[float], translation: Sequence[float] | None) -> Dataset:

@@ -199,6 +199,11 @@ class Image:
             raise CreationError(f"Expected a version among {SPEC_VERSIONS}. Got {version!r}.")
         ndim = len(specs[0].shape)
         axis_list = make_axes(axes, ndim, units)
+        try:
+            core, extras = documents.axis_extras(axis_list, version)
+        except pydantic.ValidationError as exc:
+            problem = documents.describe(exc)
+            raise CreationError(f"Expected axes OME-Zarr {version} accepts. {problem}") from None
         moves = list(translations) if translations is not None else [None] * len(specs)
         if not len(paths) == len(scales) == len(moves) == len(specs):
             raise CreationError(
@@ -225,13 +230,15 @@ class Image:
             )
         try:
             model = documents.multiscale(
-                name=name, axes=axis_list, datasets=datasets, type=type, metadata=metadata
+                name=name, axes=core, datasets=datasets, type=type, metadata=metadata
             )
         except pydantic.ValidationError as exc:
             raise CreationError(
                 f"Expected valid multiscale metadata. {documents.describe(exc)}"
             ) from None
         multiscale = documents.dump(model)
+        for item, extra in zip(multiscale["axes"], extras, strict=True):
+            item.update(extra)
         return cls(multiscale=multiscale, arrays=specs, version=version)
 
     @property

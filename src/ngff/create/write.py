@@ -33,7 +33,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import pydantic
 
+import ngff.create.documents as documents
 from ngff.create.groups import dimension_names, opened, write_group, zarr_format_of
 from ngff.create.image import Image, downsampling
 from ngff.create.omero import omero_of
@@ -270,6 +272,11 @@ def image_request(
     except ValueError as exc:
         raise CreationError(str(exc)) from None
     axis_list = make_axes(axes, ndim, units)
+    try:
+        documents.axis_extras(axis_list, spec_ver)
+    except pydantic.ValidationError as exc:
+        problem = documents.describe(exc)
+        raise CreationError(f"Expected axes OME-Zarr {spec_ver} accepts. {problem}") from None
     chunk_shape = (
         default_chunks(data.shape, axis_list)
         if chunks is None
