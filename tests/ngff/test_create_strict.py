@@ -22,8 +22,8 @@ import ngff
 from ngff.cli import cli
 from ngff.convert import convert_attributes
 from ngff.create import CreationError, Image
-from ngff.create.documents import render
 from ngff.create.image import library_version
+from ngff.create.rendering import render
 
 VERSIONS = ("0.4", "0.5", "0.6")
 LEVELS = (1, 3)

@@ -8,6 +8,8 @@ write, add downsampled levels — on top of the toolkit's pyramid engine
   targets) and :class:`CreationError`;
 - :mod:`ngff.create.documents`: every OME metadata document the writers emit, built as its
   model and dumped from it;
+- :mod:`ngff.create.rendering`: those documents in the version written, each parsed by that
+  version's model (a document the models refuse is never written);
 - :mod:`ngff.create.image`: :class:`Image`, the metadata of one multiscale image
   (:meth:`Image.new`, :meth:`Image.attributes`, :meth:`Image.to_store`), and the
   ``type``/``metadata`` that record how a pyramid was made;

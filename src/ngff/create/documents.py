@@ -1,14 +1,10 @@
-"""The OME metadata documents the writers emit, each built as its model and dumped from it.
+"""The OME metadata documents the writers emit, each built as its model.
 
-The writers never assemble metadata as loose dictionaries: every section is constructed as
-the pydantic model of :mod:`ngff.common` (the 0.5 form, the toolkit's internal one), dumped
-by alias (a key never set stays absent, never ``null``), converted to the written version
-by :func:`ngff.convert.convert_attributes`, and then parsed once more by the model of the
-written version (:mod:`ngff.v04`, :mod:`ngff.v05`, :mod:`ngff.v06`) and dumped from it. So
-what a writer emits is what the validator's models accept, or the writer fails loudly.
-
-Keys a model does not define, found in metadata read back from an existing store (another
-tool's custom keys next to a multiscale image, say), are carried over verbatim.
+The writers never assemble metadata as loose dictionaries: every section is constructed
+here as the pydantic model of :mod:`ngff.common` (the 0.5 form, the toolkit's internal one)
+and dumped by alias (a key never set stays absent, never ``null``);
+:func:`ngff.create.rendering.render` then writes it in the version asked for, parsed by that
+version's models.
 
 Examples
 --------
@@ -19,9 +15,8 @@ Examples
 ...     type="mean",
 ...     metadata={"method": "mean"},
 ... )
->>> attrs = render({"multiscales": [dump(ms)]}, "0.4")
->>> attrs["multiscales"][0]["version"], attrs["multiscales"][0]["type"]
-('0.4', 'mean')
+>>> dump(ms)["datasets"][1]["coordinateTransformations"][1]
+{'type': 'translation', 'translation': [0.5, 0.5]}
 """
 
 from __future__ import annotations
@@ -39,36 +34,25 @@ from ngff.common.coordinate_transformations import (
 )
 from ngff.common.labels import Color, ImageLabel, Labels, Property, Source
 from ngff.common.multiscales import Dataset, Multiscale
-from ngff.common.ome import VersionRules
 from ngff.common.omero import Omero
 from ngff.common.plate import Acquisition, Column, Plate, Row, WellReference
 from ngff.common.well import Well, WellImage
-from ngff.convert import convert_attributes
-from ngff.create.options import CreationError
-from ngff.v04.ome import RULES as V04
-from ngff.v05.ome import RULES as V05
 from ngff.v06.axes import Axis as V06Axis
-from ngff.v06.ome import RULES as V06
-from ngff.versions import WRITTEN_VERSION, SpecVersion
+from ngff.versions import SpecVersion
 from ngff_geozarr.core.models import SpecModel
 
 __all__ = [
     "axis",
     "axis_extras",
     "dataset",
-    "describe",
     "dump",
     "image_label",
     "labels_group",
     "multiscale",
     "omero",
     "plate",
-    "render",
-    "retype",
     "well",
 ]
-
-_RULES: dict[SpecVersion, VersionRules] = {"0.4": V04, "0.5": V05, "0.6": V06}
 
 
 def dump(model: SpecModel) -> dict[str, Any]:
@@ -86,24 +70,6 @@ def dump(model: SpecModel) -> dict[str, Any]:
     """
     data: dict[str, Any] = model.model_dump(mode="json", by_alias=True)
     return data
-
-
-def describe(error: pydantic.ValidationError) -> str:
-    """Return the first problem of a validation error as one sentence.
-
-    Parameters
-    ----------
-    error
-        The error.
-
-    Returns
-    -------
-    str
-        Where the problem is, and what it is.
-    """
-    first = error.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "the object"
-    return f"At {where}: {first['msg']}."
 
 
 def axis(item: Mapping[str, Any]) -> Axis:
@@ -358,107 +324,3 @@ def plate(
     if field_count is not None:
         fields["field_count"] = field_count
     return Plate(**fields)
-
-
-def _typed(model: type[pydantic.BaseModel], data: Any) -> Any:
-    """Parse an object with ``model`` and dump it; foreign keys kept verbatim, in order."""
-    if not isinstance(data, Mapping):
-        return data
-    names = set()
-    for key, info in model.model_fields.items():
-        names.add(info.alias or key)
-    known = {k: v for k, v in data.items() if k in names}
-    dumped = model.model_validate(known).model_dump(mode="json", by_alias=True)
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in names:
-            out[key] = value
-        elif key in dumped:
-            out[key] = _in_order(dumped[key], value)
-    return out
-
-
-def _in_order(dumped: Any, data: Any) -> Any:
-    """Return ``dumped`` with its objects' keys in the order ``data`` has them (deeply).
-
-    A model dumps its keys in the order of its fields; the converted document's own order
-    is kept so that what is written does not depend on how a model declares its fields.
-    """
-    if isinstance(dumped, dict) and isinstance(data, Mapping):
-        keys = [k for k in data if k in dumped] + [k for k in dumped if k not in data]
-        return {k: _in_order(dumped[k], data.get(k)) for k in keys}
-    if isinstance(dumped, list) and isinstance(data, list) and len(dumped) == len(data):
-        return [_in_order(d, v) for d, v in zip(dumped, data, strict=True)]
-    return dumped
-
-
-def retype(attributes: Mapping[str, Any], version: SpecVersion) -> dict[str, Any]:
-    """Parse every OME section of a node's attributes with the models of ``version``.
-
-    Parameters
-    ----------
-    attributes
-        The node's attributes, in ``version``'s layout.
-    version
-        The version they are written in.
-
-    Returns
-    -------
-    dict
-        The attributes, each section dumped from its model.
-
-    Raises
-    ------
-    pydantic.ValidationError
-        When a section is not what the version's model accepts (a writer's bug).
-    """
-    rules = _RULES[version]
-    out = dict(attributes)
-    ome = dict(out["ome"]) if version != "0.4" else out
-    models: dict[str, type[pydantic.BaseModel]] = {
-        "omero": Omero,
-        "image-label": rules.image_label,
-        "plate": rules.plate,
-        "well": rules.well,
-    }
-    for key, model in models.items():
-        if key in ome:
-            ome[key] = _typed(model, ome[key])
-    if isinstance(ome.get("multiscales"), list):
-        ome["multiscales"] = [_typed(rules.multiscale, m) for m in ome["multiscales"]]
-    if isinstance(ome.get("labels"), list):
-        ome["labels"] = list(Labels(labels=ome["labels"]).labels)
-    if version != "0.4":
-        out["ome"] = ome
-    return out
-
-
-def render(sections: Mapping[str, Any], version: SpecVersion) -> dict[str, Any]:
-    """Return a node's attributes in ``version`` from its sections in 0.5 form.
-
-    Parameters
-    ----------
-    sections
-        The OME sections (``multiscales``, ``omero``, ``image-label``, ``labels``, ``plate``,
-        ``well``) as JSON dumped from their 0.5 models.
-    version
-        The version to write.
-
-    Returns
-    -------
-    dict
-        ``{"ome": {...}}`` for 0.5 and 0.6; the 0.4 keys at the top level for 0.4.
-
-    Raises
-    ------
-    CreationError
-        When a section is not what the models of ``version`` accept (nothing is written).
-    """
-    ome: dict[str, Any] = {"version": WRITTEN_VERSION["0.5"], **sections}
-    try:
-        return retype(convert_attributes({"ome": ome}, "0.5", version), version)
-    except pydantic.ValidationError as exc:
-        problem = describe(exc)
-        raise CreationError(
-            f"Expected metadata the OME-Zarr {version} models accept. {problem}"
-        ) from None

@@ -43,6 +43,7 @@ from typing import Any
 import pydantic
 
 import ngff.create.documents as documents
+import ngff.create.rendering as rendering
 from ngff.create.groups import dimension_names, opened, write_group, zarr_format_of
 from ngff.create.options import (
     ArraySpec,
@@ -202,7 +203,7 @@ class Image:
         try:
             core, extras = documents.axis_extras(axis_list, version)
         except pydantic.ValidationError as exc:
-            problem = documents.describe(exc)
+            problem = rendering.describe(exc)
             raise CreationError(f"Expected axes OME-Zarr {version} accepts. {problem}") from None
         moves = list(translations) if translations is not None else [None] * len(specs)
         if not len(paths) == len(scales) == len(moves) == len(specs):
@@ -234,7 +235,7 @@ class Image:
             )
         except pydantic.ValidationError as exc:
             raise CreationError(
-                f"Expected valid multiscale metadata. {documents.describe(exc)}"
+                f"Expected valid multiscale metadata. {rendering.describe(exc)}"
             ) from None
         multiscale = documents.dump(model)
         for item, extra in zip(multiscale["axes"], extras, strict=True):
@@ -260,7 +261,7 @@ class Image:
             ``{"ome": {...}}`` for 0.5 and 0.6; the 0.4 keys at the top level for 0.4.
         """
         sections = {"multiscales": [self.multiscale], **self.extra}
-        return documents.render(json.loads(json.dumps(sections)), self.version)
+        return rendering.render(json.loads(json.dumps(sections)), self.version)
 
     def to_store(
         self,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import ngff.create.documents as documents
+import ngff.create.rendering as rendering
 from ngff.convert import convert_attributes
 from ngff.create.groups import (
     StoredImage,
@@ -237,5 +238,5 @@ def _list_label(store: StoreHandle, image: StoredImage, path: str, name: str) ->
             listed = [str(v) for v in existing]
     if name not in listed:
         listed.append(name)
-    rendered = documents.render({"labels": documents.labels_group(listed).labels}, image.version)
+    rendered = rendering.render({"labels": documents.labels_group(listed).labels}, image.version)
     write_group(store, path, {**other, **rendered}, image.zarr_format)

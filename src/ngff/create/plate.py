@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ngff.create.documents as documents
+import ngff.create.rendering as rendering
 from ngff.create.groups import opened, write_group, zarr_format_of
 from ngff.create.options import CreationError, Target, check_source
 from ngff.create.write import image_request, write_multiscale
@@ -153,7 +154,7 @@ def write_plate(
                     progress=progress,
                 )
             well_doc = documents.dump(documents.well(len(fields), ids))
-            write_group(store, well, documents.render({"well": well_doc}, spec_ver), zarr_format)
+            write_group(store, well, rendering.render({"well": well_doc}, spec_ver), zarr_format)
             references.append((well, row_names.index(row), col_names.index(column)))
         counts = [len(f) for f in wells.values()]
         most = max(counts) if counts and max(counts) > 0 else None
@@ -165,7 +166,7 @@ def write_plate(
             wells=references,
             field_count=most,
         )
-        attributes = documents.render({"plate": documents.dump(document)}, spec_ver)
+        attributes = rendering.render({"plate": documents.dump(document)}, spec_ver)
         write_group(store, "", attributes, zarr_format)
         return attributes
 

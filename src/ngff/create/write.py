@@ -36,6 +36,7 @@ import numpy as np
 import pydantic
 
 import ngff.create.documents as documents
+import ngff.create.rendering as rendering
 from ngff.create.groups import dimension_names, opened, write_group, zarr_format_of
 from ngff.create.image import Image, downsampling
 from ngff.create.omero import omero_of
@@ -275,7 +276,7 @@ def image_request(
     try:
         documents.axis_extras(axis_list, spec_ver)
     except pydantic.ValidationError as exc:
-        problem = documents.describe(exc)
+        problem = rendering.describe(exc)
         raise CreationError(f"Expected axes OME-Zarr {spec_ver} accepts. {problem}") from None
     chunk_shape = (
         default_chunks(data.shape, axis_list)
