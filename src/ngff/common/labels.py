@@ -32,7 +32,7 @@ _SECTION = "labels"
 class Color(OmeExtensibleModel):
     """The display colour of one label value (further keys are allowed)."""
 
-    label_value: float = Field(alias="label-value")
+    label_value: int | float = Field(alias="label-value")  # an integer stays one on output
     rgba: list[int] | None = Field(default=None, min_length=4, max_length=4)
 
     def rgba_in_range(self) -> bool:

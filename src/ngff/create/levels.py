@@ -1,0 +1,152 @@
+"""Add the downsampled levels to an image that holds only level 0 (:func:`add_levels`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from ngff.create.groups import (
+    compressors_of,
+    dimension_names,
+    opened,
+    read_image,
+    scale_translation,
+    write_group,
+)
+from ngff.create.image import Image, downsampling
+from ngff.create.options import ArraySpec, CreationError, Target, axis_kinds, resolve_method
+from ngff.create.write import plan_levels
+from ngff_geozarr.core.pyramid import OutputOptions, Progress, PyramidResult, write_pyramid
+from ngff_geozarr.core.store import join_key
+
+__all__ = ["add_levels"]
+
+_TRAILING_NUMBER = re.compile(r"^(.*?)(\d+)$")
+
+
+def _next_paths(first: str, count: int) -> list[str]:
+    match = _TRAILING_NUMBER.match(first)
+    if match is not None:
+        stem, number = match.group(1), int(match.group(2))
+        return [f"{stem}{number + k}" for k in range(count)]
+    return [first] + [f"{first}_{k}" for k in range(1, count)]
+
+
+def add_levels(
+    target: Target,
+    *,
+    image_path: str = "",
+    method: str | None = None,
+    levels: int | Sequence[Sequence[int]] | None = None,
+    resume: bool = False,
+    client: Any = None,
+    workers: int | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> Image:
+    """Add the downsampled levels to an image that holds only level 0.
+
+    The new arrays copy the base's chunks, shards, codecs and chunk-key separator; the base
+    is read, never rewritten. The image metadata is rewritten last, with every level.
+
+    Parameters
+    ----------
+    target
+        The store holding the image (see :data:`Target`).
+    image_path
+        The image group's path in the store.
+    method
+        The kernel; ``mode`` for a label image (``image-label``), ``mean`` otherwise.
+    levels
+        The number of levels (base included) or explicit factors; automatic when omitted.
+    resume
+        Complete an interrupted run.
+    client
+        A ``dask.distributed.Client`` to write on.
+    workers
+        The number of threads.
+    progress
+        Called after every finished tile.
+    storage_options
+        Options for remote targets.
+
+    Returns
+    -------
+    Image
+        The metadata written.
+
+    Raises
+    ------
+    CreationError
+        When the target holds no image, or one with more than one level.
+    """
+    with opened(target, "r+", storage_options) as store:
+        image = read_image(store, image_path)
+        ms = image.multiscale
+        datasets = ms["datasets"]
+        if len(datasets) != 1:
+            raise CreationError(
+                f"Expected an image holding only level 0. Got {len(datasets)} levels."
+            )
+        base_path = join_key(image_path, datasets[0]["path"])
+        base = store.open_array(base_path)
+        scale, translation = scale_translation(datasets[0])
+        axes = list(ms["axes"])
+        if len(scale) != len(base.shape) or len(axes) != len(base.shape):
+            raise CreationError(
+                f"Expected {len(base.shape)} axes and scale values for the base array. "
+                f"Got {len(axes)} and {len(scale)}."
+            )
+        chosen = method or ("mode" if "image-label" in image.ome else "mean")
+        kind = resolve_method(chosen)
+        planned = plan_levels(base.shape, base.chunks, scale, axis_kinds(axes), base.shards, levels)
+        names = _next_paths(datasets[0]["path"], len(planned))
+        compressors, separator = compressors_of(store, base_path, image.zarr_format)
+        output = OutputOptions(
+            zarr_format=image.zarr_format,
+            compressors=compressors,
+            dimension_names=dimension_names(axes, image.zarr_format),
+            chunk_key_separator="/" if separator == "/" else ".",
+        )
+        origin = translation or [0.0] * len(scale)
+        written: list[Image] = []
+
+        def write_metadata(result: PyramidResult) -> None:
+            kind_name, metadata = downsampling(kind, [lv.factors for lv in planned[1:]])
+            new = Image.new(
+                [ArraySpec(lv.shape, base.dtype, lv.chunks, lv.shards) for lv in planned],
+                names,
+                axes,
+                [lv.scale for lv in planned],
+                [[t + o for t, o in zip(origin, lv.offset, strict=True)] for lv in planned],
+                ms.get("name"),
+                version=image.version,
+                type=kind_name,
+                metadata=metadata,
+            )
+            kept = {k: v for k, v in ms.items() if k not in new.multiscale}
+            multiscale = {**kept, **new.multiscale}
+            extra = {k: v for k, v in image.ome.items() if k not in ("version", "multiscales")}
+            new = replace(new, multiscale=multiscale, extra=extra)
+            attributes = new.attributes()
+            others = {k: v for k, v in image.attributes.items() if k != "ome"}
+            write_group(store, image_path, {**others, **attributes}, image.zarr_format)
+            written.append(new)
+
+        write_pyramid(
+            base,
+            store,
+            planned,
+            paths=[join_key(image_path, n) for n in names],
+            method=kind,
+            output=output,
+            workers=workers,
+            client=client,
+            resume=resume,
+            write_base=False,
+            progress=progress,
+            write_metadata=write_metadata,
+        )
+        return written[0]

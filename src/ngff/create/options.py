@@ -1,0 +1,319 @@
+"""What the writers accept: axes, units, chunk shapes, array specs, targets, methods.
+
+Every writer of :mod:`ngff.create` checks its arguments here, before touching any store, and
+answers bad input with a :class:`CreationError`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import numpy as np
+
+from ngff_geozarr.core.errors import NgffGeozarrError, UnsafePathError
+from ngff_geozarr.core.pyramid import METHODS, AxisKind, Method
+from ngff_geozarr.core.store import StoreHandle, check_key
+
+__all__ = [
+    "ArraySpec",
+    "AxesLike",
+    "CreationError",
+    "Target",
+    "UnitsLike",
+    "axis_kinds",
+    "check_relative_path",
+    "check_source",
+    "default_chunks",
+    "make_axes",
+    "per_axis",
+    "resolve_method",
+]
+
+AxesLike: TypeAlias = str | Sequence[str | Mapping[str, Any]]
+"""Axes as a string of one-letter names (``"tczyx"``), a list of names, or a list of axis
+objects (``{"name": "x", "type": "space", "unit": "micrometer"}``)."""
+UnitsLike: TypeAlias = str | Mapping[str, str] | Sequence[str | None] | None
+"""Units: one unit for every space axis, a mapping from axis name to unit, or one unit (or
+``None``) per axis."""
+Target: TypeAlias = str | os.PathLike[str] | StoreHandle | MutableMapping[str, Any]
+"""Where to write: a path or URL, an opened store, or a mapping (memory)."""
+
+_AXIS_TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
+_DEFAULT_AXES = {2: "yx", 3: "zyx", 4: "czyx", 5: "tczyx"}
+_KINDS: dict[str | None, AxisKind] = {"space": "space", "time": "time", "channel": "channel"}
+
+
+class CreationError(NgffGeozarrError, ValueError):
+    """An image, label image or plate cannot be created as asked."""
+
+
+def make_axes(axes: AxesLike | None, ndim: int, units: UnitsLike = None) -> list[dict[str, Any]]:
+    """Return OME axis objects for an array of ``ndim`` dimensions.
+
+    Parameters
+    ----------
+    axes
+        The axes (see :data:`AxesLike`); ``yx``, ``zyx``, ``czyx`` or ``tczyx`` by the number
+        of dimensions when omitted. Names ``t``, ``c``, ``z``, ``y``, ``x`` get the types
+        time, channel and space; other names get no type.
+    ndim
+        The number of dimensions.
+    units
+        The units (see :data:`UnitsLike`); none when omitted.
+
+    Returns
+    -------
+    list of dict
+        One axis object per dimension.
+
+    Raises
+    ------
+    CreationError
+        When the number of axes or units does not match ``ndim``.
+
+    Examples
+    --------
+    >>> make_axes("zyx", 3, units="micrometer")[0]
+    {'name': 'z', 'type': 'space', 'unit': 'micrometer'}
+    >>> make_axes(None, 4, {"c": None})[0]
+    {'name': 'c', 'type': 'channel'}
+    """
+    if axes is None:
+        if ndim not in _DEFAULT_AXES:
+            raise CreationError(f"Expected 2 to 5 dimensions, or explicit axes. Got {ndim}.")
+        axes = _DEFAULT_AXES[ndim]
+    items: list[dict[str, Any]] = []
+    for axis in axes:
+        if isinstance(axis, str):
+            item: dict[str, Any] = {"name": axis}
+            if axis.lower() in _AXIS_TYPES:
+                item["type"] = _AXIS_TYPES[axis.lower()]
+        elif isinstance(axis, Mapping) and isinstance(axis.get("name"), str):
+            item = dict(axis)
+        else:
+            raise CreationError(f"Expected an axis name or an axis object. Got {axis!r}.")
+        items.append(item)
+    if len(items) != ndim:
+        names = [a["name"] for a in items]
+        raise CreationError(f"Expected {ndim} axes for {ndim} dimensions. Got {names}.")
+    if units is None:
+        return items
+    if isinstance(units, str):
+        per_axis: list[str | None] = [
+            units if a.get("type") == "space" else a.get("unit") for a in items
+        ]
+    elif isinstance(units, Mapping):
+        unknown = set(units) - {a["name"] for a in items}
+        if unknown:
+            raise CreationError(f"Expected units for known axes. Got {sorted(unknown)}.")
+        per_axis = [units.get(a["name"], a.get("unit")) for a in items]
+    else:
+        per_axis = list(units)
+        if len(per_axis) != ndim:
+            raise CreationError(f"Expected {ndim} units. Got {per_axis}.")
+    for item, unit in zip(items, per_axis, strict=True):
+        item.pop("unit", None)
+        if unit:
+            item["unit"] = unit
+    return items
+
+
+def axis_kinds(axes: Sequence[Mapping[str, Any]]) -> tuple[AxisKind, ...]:
+    """Return the pyramid engine's kind of each axis (space, time, channel or other).
+
+    Parameters
+    ----------
+    axes
+        The axis objects.
+
+    Returns
+    -------
+    tuple of str
+        One kind per axis.
+    """
+    return tuple(_KINDS.get(a.get("type"), "other") for a in axes)
+
+
+def default_chunks(shape: Sequence[int], axes: Sequence[Mapping[str, Any]]) -> tuple[int, ...]:
+    """Return the default chunk shape: 256 along y and x, 64 along z, 1 along other axes.
+
+    Parameters
+    ----------
+    shape
+        The array's shape.
+    axes
+        Its axis objects (see :func:`make_axes`).
+
+    Returns
+    -------
+    tuple of int
+        The chunk shape, clipped to ``shape``.
+
+    Examples
+    --------
+    >>> default_chunks((3, 100, 1000, 1000), make_axes("czyx", 4))
+    (1, 64, 256, 256)
+    """
+    spatial = [i for i, a in enumerate(axes) if a.get("type") == "space"]
+    chunks = [1] * len(shape)
+    for rank, i in enumerate(reversed(spatial)):
+        chunks[i] = 256 if rank < 2 else 64
+    return tuple(max(1, min(c, n)) for c, n in zip(chunks, shape, strict=True))
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    """The shape, data type and storage layout of one level's array (no data).
+
+    Parameters
+    ----------
+    shape
+        The array's shape.
+    dtype
+        Its data type.
+    chunks
+        Its chunk shape; the whole shape (one chunk) when omitted.
+    shards
+        Its shard shape (Zarr v3 only), or ``None``.
+    """
+
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+    chunks: tuple[int, ...] | None = None
+    shards: tuple[int, ...] | None = None
+
+    @classmethod
+    def of(cls, array: Any) -> ArraySpec:
+        """Describe an array-like (numpy, dask, zarr, :class:`ArraySpec` itself).
+
+        Parameters
+        ----------
+        array
+            Anything with ``shape`` and ``dtype``; ``chunks`` and ``shards`` are taken when
+            they are tuples of integers.
+
+        Returns
+        -------
+        ArraySpec
+            Its description.
+        """
+        if isinstance(array, ArraySpec):
+            return array
+
+        def ints(value: Any) -> tuple[int, ...] | None:
+            if isinstance(value, tuple) and all(isinstance(v, int) for v in value):
+                return value
+            return None
+
+        return cls(
+            shape=tuple(int(n) for n in array.shape),
+            dtype=np.dtype(array.dtype),
+            chunks=ints(getattr(array, "chunks", None)),
+            shards=ints(getattr(array, "shards", None)),
+        )
+
+
+def check_relative_path(path: str) -> None:
+    """Refuse a dataset or label path that is empty or leaves its group.
+
+    Parameters
+    ----------
+    path
+        The path, relative to its group.
+
+    Raises
+    ------
+    CreationError
+        When the path is empty, absolute or climbs with ``..``.
+    """
+    try:
+        check_key(path)
+    except UnsafePathError as exc:
+        raise CreationError(f"Expected a path inside the group. Got {path!r}.") from exc
+    if path == "":
+        raise CreationError("Expected a non-empty dataset path. Got ''.")
+
+
+def resolve_method(method: str) -> Method:
+    """Return the downsampling method named ``method``.
+
+    Parameters
+    ----------
+    method
+        One of :data:`ngff_geozarr.core.pyramid.METHODS`.
+
+    Returns
+    -------
+    str
+        The method.
+
+    Raises
+    ------
+    CreationError
+        When the method is unknown.
+    """
+    for known in METHODS:
+        if method == known:
+            return known
+    raise CreationError(f"Expected a method among {', '.join(METHODS)}. Got {method!r}.")
+
+
+def per_axis(name: str, values: Sequence[Any] | None, ndim: int, default: Any) -> list[Any]:
+    """Return one value per axis: ``values``, or ``default`` on every axis when omitted.
+
+    Parameters
+    ----------
+    name
+        What the values are (for the error message).
+    values
+        The values, or ``None``.
+    ndim
+        The number of axes.
+    default
+        The value of every axis when ``values`` is omitted.
+
+    Returns
+    -------
+    list
+        ``ndim`` values.
+
+    Raises
+    ------
+    CreationError
+        When ``values`` does not hold ``ndim`` values.
+    """
+    if values is None:
+        return [default] * ndim
+    items = list(values)
+    if len(items) != ndim:
+        raise CreationError(f"Expected {name} with {ndim} values. Got {items}.")
+    return items
+
+
+def check_source(data: Any) -> Any:
+    """Return ``data`` as an array-like of a boolean, integer or float dtype.
+
+    Parameters
+    ----------
+    data
+        Anything with ``shape`` and ``dtype``, or anything :func:`numpy.asarray` takes.
+
+    Returns
+    -------
+    array-like
+        ``data`` itself, or its numpy array.
+
+    Raises
+    ------
+    CreationError
+        When the dtype is not boolean, integer or float.
+    """
+    if not hasattr(data, "shape") or not hasattr(data, "dtype"):
+        data = np.asarray(data)
+    dtype = np.dtype(data.dtype)
+    if dtype.kind not in "biuf":
+        raise CreationError(f"Expected boolean, integer or float data. Got {dtype}.")
+    return data

@@ -1,0 +1,421 @@
+"""Write an OME-Zarr image: level 0 and every downsampled level in one pass, metadata last.
+
+:func:`write_image` writes a numpy, dask or zarr array and every downsampled level in one
+pass over the data (``mean`` by default), in bounded memory, on threads or a dask cluster.
+The label, plate and extra-level writers reuse :func:`write_multiscale`.
+
+Scales and translations of the levels
+    Level ``k`` reduces the base by the cumulative factor ``f_k`` per axis. Its scale is
+    ``scale_k = scale_0 * f_k`` and, because each of its samples summarises a block of
+    ``f_k`` base samples and sits at the block's centre (pixel-centre alignment), its
+    translation is ``translation_k = translation_0 + (f_k - 1) / 2 * scale_0``. A level that
+    halves a 1 µm axis therefore has a 2 µm scale and a 0.5 µm translation: its first
+    sample's centre lies half-way between the centres of the first two base samples. A
+    translation is written only when it is not zero on every axis.
+
+Output formats
+    0.4 is written as Zarr v2 (nested ``/`` chunk keys, as 0.4 requires), 0.5 and 0.6 as
+    Zarr v3 with ``dimension_names`` equal to the axis names (optionally sharded). 0.6
+    metadata gives each image one coordinate system, ``"physical"``, and each level one
+    transformation into it (see :func:`ngff.convert.v05_to_v06`).
+
+Metadata last
+    The OME metadata of a group is written only after every array below it is complete, so
+    an interrupted run leaves a store that does not validate as a complete image; running it
+    again with ``resume=True`` skips the chunks already written and finishes the job with
+    output byte-identical to an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pydantic
+
+import ngff.create.documents as documents
+import ngff.create.rendering as rendering
+from ngff.create.groups import dimension_names, opened, write_group, zarr_format_of
+from ngff.create.image import Image, downsampling
+from ngff.create.omero import omero_of
+from ngff.create.options import (
+    ArraySpec,
+    AxesLike,
+    CreationError,
+    Target,
+    UnitsLike,
+    axis_kinds,
+    check_source,
+    default_chunks,
+    make_axes,
+    per_axis,
+    resolve_method,
+)
+from ngff.versions import SPEC_VERSIONS, SpecVersion, spec_version
+from ngff_geozarr.core.pyramid import (
+    AxisKind,
+    Level,
+    Method,
+    OutputOptions,
+    Progress,
+    PyramidResult,
+    plan,
+    write_pyramid,
+)
+from ngff_geozarr.core.store import Compression, StoreHandle, compressors_for, join_key
+
+__all__ = ["Request", "image_request", "plan_levels", "write_image", "write_multiscale"]
+
+
+def plan_levels(
+    shape: tuple[int, ...],
+    chunks: tuple[int, ...],
+    scale: Sequence[float],
+    kinds: Sequence[AxisKind] | None,
+    shards: tuple[int, ...] | None,
+    levels: int | Sequence[Sequence[int]] | None,
+) -> tuple[Level, ...]:
+    """Plan the levels of a pyramid: by count (automatic when ``None``) or explicit factors.
+
+    Parameters
+    ----------
+    shape, chunks, scale
+        The base level's shape, chunk shape and scale.
+    kinds
+        The kind of each axis, or ``None`` (no axis is special).
+    shards
+        The base's shard shape, or ``None``.
+    levels
+        The number of levels (base included), per-level factors, or ``None``.
+
+    Returns
+    -------
+    tuple of Level
+        The planned levels, base first.
+    """
+    if levels is None or isinstance(levels, int):
+        return plan(shape, chunks, scale, kinds, shards=shards, levels=levels)
+    return plan(shape, chunks, scale, kinds, shards=shards, factors=[tuple(f) for f in levels])
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to write for one multiscale image (see :func:`write_image` for the fields).
+
+    ``finish`` may rewrite the metadata before it is written (label images use it);
+    ``paths`` names the levels' arrays (``0``, ``1``, ... when omitted).
+    """
+
+    group: str
+    axes: list[dict[str, Any]]
+    scale: list[float]
+    translation: list[float]
+    name: str | None
+    method: Method
+    levels: int | Sequence[Sequence[int]] | None
+    chunks: tuple[int, ...]
+    shards: tuple[int, ...] | None
+    version: SpecVersion
+    compression: Compression
+    compressors: tuple[dict[str, Any], ...] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    omero: bool = False
+    channel_names: Sequence[str] | None = None
+    finish: Callable[[StoreHandle, Image], Image] | None = None
+    paths: tuple[str, ...] | None = None
+
+
+def write_multiscale(
+    store: StoreHandle,
+    data: Any,
+    request: Request,
+    *,
+    resume: bool,
+    client: Any,
+    workers: int | None,
+    progress: Callable[[Progress], None] | None,
+) -> Image:
+    """Write every level of one multiscale image, then its metadata.
+
+    Parameters
+    ----------
+    store
+        The store, opened writable.
+    data
+        The base level.
+    request
+        What to write.
+    resume
+        Keep the chunks already written.
+    client
+        A ``dask.distributed.Client``, or ``None``.
+    workers
+        The number of threads.
+    progress
+        Called after every finished tile.
+
+    Returns
+    -------
+    Image
+        The metadata written.
+    """
+    shape = tuple(int(n) for n in data.shape)
+    kinds = axis_kinds(request.axes)
+    levels = plan_levels(
+        shape, request.chunks, request.scale, kinds, request.shards, request.levels
+    )
+    zarr_format = zarr_format_of(request.version)
+    names = list(request.paths or [str(k) for k in range(len(levels))])
+    if len(names) != len(levels):
+        raise CreationError(f"Expected {len(levels)} dataset paths. Got {names}.")
+    output = OutputOptions(
+        zarr_format=zarr_format,
+        compression=request.compression,
+        compressors=request.compressors,
+        dimension_names=dimension_names(request.axes, zarr_format),
+    )
+    written: list[Image] = []
+
+    def write_metadata(result: PyramidResult) -> None:
+        kind, metadata = downsampling(request.method, [lv.factors for lv in result.levels[1:]])
+        image = Image.new(
+            [ArraySpec(lv.shape, np.dtype(data.dtype), lv.chunks, lv.shards) for lv in levels],
+            names,
+            request.axes,
+            [lv.scale for lv in result.levels],
+            [
+                [t + o for t, o in zip(request.translation, lv.offset, strict=True)]
+                for lv in result.levels
+            ],
+            request.name,
+            version=request.version,
+            type=kind,
+            metadata=metadata,
+        )
+        image = replace(image, extra=dict(request.extra))
+        if request.omero:
+            omero = omero_of(store, image, result.paths[-1], request.channel_names)
+            image = replace(image, extra={**image.extra, "omero": omero})
+        if request.finish is not None:
+            image = request.finish(store, image)
+        write_group(store, request.group, image.attributes(), zarr_format)
+        written.append(image)
+
+    write_pyramid(
+        data,
+        store,
+        levels,
+        paths=[join_key(request.group, n) for n in names],
+        method=request.method,
+        output=output,
+        workers=workers,
+        client=client,
+        resume=resume,
+        progress=progress,
+        write_metadata=write_metadata,
+    )
+    return written[0]
+
+
+def image_request(
+    data: Any,
+    group: str,
+    *,
+    axes: AxesLike | None,
+    scale: Sequence[float] | None,
+    translation: Sequence[float] | None,
+    units: UnitsLike,
+    name: str | None,
+    method: str,
+    levels: int | Sequence[Sequence[int]] | None,
+    chunks: Sequence[int] | None,
+    shards: Sequence[int] | None,
+    version: str,
+    compression: Compression,
+    omero: bool,
+    channel_names: Sequence[str] | None,
+) -> Request:
+    """Check the options of one image (see :func:`write_image`) and return its request.
+
+    Parameters
+    ----------
+    data
+        The base level.
+    group
+        The image group's path in the store.
+    axes, scale, translation, units, name, method, levels, chunks, shards, version
+        As for :func:`write_image`.
+    compression, omero, channel_names
+        As for :func:`write_image`.
+
+    Returns
+    -------
+    Request
+        What to write.
+
+    Raises
+    ------
+    CreationError
+        When the options are inconsistent.
+    """
+    ndim = len(data.shape)
+    spec_ver = spec_version(version)
+    if spec_ver is None:
+        raise CreationError(
+            f"Expected a version among {', '.join(SPEC_VERSIONS)}. Got {version!r}."
+        )
+    if shards is not None and spec_ver == "0.4":
+        raise CreationError("Expected no shards for OME-Zarr 0.4 (Zarr v2 has no sharding).")
+    try:
+        compressors_for(compression, 3)
+    except ValueError as exc:
+        raise CreationError(str(exc)) from None
+    axis_list = make_axes(axes, ndim, units)
+    try:
+        documents.axis_extras(axis_list, spec_ver)
+    except pydantic.ValidationError as exc:
+        problem = rendering.describe(exc)
+        raise CreationError(f"Expected axes OME-Zarr {spec_ver} accepts. {problem}") from None
+    chunk_shape = (
+        default_chunks(data.shape, axis_list)
+        if chunks is None
+        else tuple(per_axis("chunks", chunks, ndim, 1))
+    )
+    return Request(
+        group=group,
+        axes=axis_list,
+        scale=[float(s) for s in per_axis("scale", scale, ndim, 1.0)],
+        translation=[float(t) for t in per_axis("translation", translation, ndim, 0.0)],
+        name=name,
+        method=resolve_method(method),
+        levels=levels,
+        chunks=tuple(max(1, min(int(c), n)) for c, n in zip(chunk_shape, data.shape, strict=True)),
+        shards=None if shards is None else tuple(per_axis("shards", shards, ndim, 1)),
+        version=spec_ver,
+        compression=compression,
+        omero=omero,
+        channel_names=channel_names,
+    )
+
+
+def write_image(
+    data: Any,
+    target: Target,
+    *,
+    axes: AxesLike | None = None,
+    scale: Sequence[float] | None = None,
+    translation: Sequence[float] | None = None,
+    units: UnitsLike = None,
+    name: str | None = "image",
+    method: str = "mean",
+    levels: int | Sequence[Sequence[int]] | None = None,
+    chunks: Sequence[int] | None = None,
+    shards: Sequence[int] | None = None,
+    version: str = "0.5",
+    compression: Compression = "blosc-zstd",
+    omero: bool = False,
+    channel_names: Sequence[str] | None = None,
+    resume: bool = False,
+    client: Any = None,
+    workers: int | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> Image:
+    """Write an OME-Zarr image: level 0 and every downsampled level, metadata last.
+
+    Parameters
+    ----------
+    data
+        The base level: a numpy array (or memmap), a dask array, a zarr array, an array of
+        a store, or anything with ``shape``, ``dtype`` and region reads.
+    target
+        Where to write (see :data:`Target`): a new store (an existing non-empty one is
+        refused unless ``resume``).
+    axes
+        The axes (see :func:`make_axes`); by the number of dimensions when omitted.
+    scale
+        The physical size of a base sample per axis; 1 when omitted.
+    translation
+        The physical position of the base's first sample per axis; 0 when omitted.
+    units
+        The axis units (see :func:`make_axes`).
+    name
+        The image's name.
+    method
+        The downsampling kernel (``mean`` by default; ``mode`` for labels).
+    levels
+        The number of levels (base included), or explicit per-level factors; automatic
+        when omitted: spatial axes only, z left alone until the xy pixel size reaches z's,
+        until the largest spatial extent fits one chunk.
+    chunks
+        The chunk shape (see :func:`default_chunks` for the default).
+    shards
+        The shard shape (0.5 and 0.6 only), a multiple of ``chunks``.
+    version
+        ``"0.4"`` (Zarr v2), ``"0.5"`` or ``"0.6"`` (Zarr v3).
+    compression
+        The codec preset, ``NAME`` or ``NAME:LEVEL`` (see
+        :data:`~ngff_geozarr.core.store.Compression`): Blosc-zstd level 5 with shuffle by
+        default; ``"zstd:1"`` or ``"blosc-lz4"`` write faster and larger. Label images
+        written later with :func:`write_labels` use the same codec.
+    omero
+        Also write ``omero`` channel metadata, the display window from the 0.1 % and
+        99.9 % quantiles of the coarsest level.
+    channel_names
+        The channel labels of the ``omero`` metadata.
+    resume
+        Complete an interrupted run: keep the chunks already written.
+    client
+        A ``dask.distributed.Client`` to write on; threads when omitted.
+    workers
+        The number of threads (without ``client``).
+    progress
+        Called after every finished tile (see :class:`~ngff_geozarr.core.pyramid.Progress`).
+    storage_options
+        Options for remote targets.
+
+    Returns
+    -------
+    Image
+        The metadata written.
+
+    Raises
+    ------
+    CreationError
+        When the arguments are inconsistent.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np, ngff
+    >>> target = os.path.join(tempfile.mkdtemp(), "volume.ome.zarr")
+    >>> image = write_image(np.ones((40, 300, 300), np.uint16), target, scale=(4, 1, 1),
+    ...                     chunks=(16, 128, 128), units="micrometer")
+    >>> [d["coordinateTransformations"][0]["scale"] for d in image.multiscale["datasets"]]
+    [[4.0, 1.0, 1.0], [4.0, 2.0, 2.0], [4.0, 4.0, 4.0]]
+    >>> ngff.validate(target).valid
+    True
+    """
+    source = check_source(data)
+    request = image_request(
+        source,
+        "",
+        axes=axes,
+        scale=scale,
+        translation=translation,
+        units=units,
+        name=name,
+        method=method,
+        levels=levels,
+        chunks=chunks,
+        shards=shards,
+        version=version,
+        compression=compression,
+        omero=omero,
+        channel_names=channel_names,
+    )
+    with opened(target, "a" if resume else "w-", storage_options) as store:
+        return write_multiscale(
+            store, source, request, resume=resume, client=client, workers=workers, progress=progress
+        )
