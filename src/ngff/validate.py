@@ -33,7 +33,7 @@ from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.report import Issue, Report, json_pointer
 from ngff_geozarr.core.validation import validate_target
 
-__all__ = ["CONVENTION", "RULES", "check_hierarchy", "node_kind", "validate"]
+__all__ = ["CONVENTION", "RULES", "check_hierarchy", "validate"]
 
 CONVENTION = "ome-zarr"
 """The convention name reports carry."""
