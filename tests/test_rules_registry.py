@@ -70,9 +70,13 @@ def source_ids() -> tuple[set[str], set[str], set[str]]:
                 if id(node) in pieces:
                     continue
                 text = node.value
-                if _ID.match(text) and not text.endswith((".py", ".json")):
-                    if text in ALL_IDS or not _is_module(text):  # lazy tables name modules
-                        literals.add(text)
+                # the lazy re-export tables name modules, which are no rule ids
+                if (
+                    _ID.match(text)
+                    and not text.endswith((".py", ".json"))
+                    and (text in ALL_IDS or not _is_module(text))
+                ):
+                    literals.add(text)
             elif isinstance(node, ast.JoinedStr):
                 text = _fstring(node)
                 if "{" in text and _PATTERN.match(text):

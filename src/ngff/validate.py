@@ -41,6 +41,7 @@ CONVENTION = "ome-zarr"
 RULES: Mapping[SpecVersion, VersionRules] = {"0.4": RULES_04, "0.5": RULES_05, "0.6": RULES_06}
 """Each version's models and rules."""
 
+
 def _issue(
     rule: str, path: str, pointer: str, message: str, version: str, section: str, strict: bool
 ) -> Issue:
