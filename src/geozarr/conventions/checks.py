@@ -298,7 +298,7 @@ def _valid_properties(attrs: Mapping[str, Any]) -> SpatialAttributes:
 def _check_array_spatial(
     ctx: CheckContext, node: Node, spatial: SpatialAttributes, kind: str, given: set[str]
 ) -> None:
-    """Check an array's spatial: properties; ``given`` names those present, valid or not."""
+    # given: the spatial: properties present, valid or not (an invalid one is not "missing").
     if spatial.dimensions is None and "spatial:dimensions" not in given:
         ctx.add(
             _E,
