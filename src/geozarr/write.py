@@ -46,6 +46,7 @@ import numpy as np
 from geozarr.writing import documents as _documents
 from geozarr.writing import grid as _grid
 from geozarr.writing import inputs as _inputs
+from geozarr.writing.documents import variable_output
 from geozarr.writing.grid import parse_crs_input
 from geozarr.writing.inputs import is_dataarray, is_dataset, read_variables
 from geozarr.writing.levels import write_variable
@@ -276,6 +277,10 @@ def write(
             raise GeoWriteError(f"Expected numeric data. Got {var.name!r} of {var.data.dtype}.")
         if nodata is not None:
             var.nodata = nodata
+        # Build the variable's CF document now: a bad attribute is refused before any write.
+        variable_output(
+            var.dims, var.attributes, var.nodata, np.dtype(var.data.dtype), zarr_format, compression
+        )
     mode: StoreMode = "a" if (overwrite or resume) else "w-"
     store = _storage(target, mode, storage_options)
     written: dict[str, tuple[str, ...]] = {}
