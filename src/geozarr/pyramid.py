@@ -45,7 +45,7 @@ from geozarr.crs import parse_crs
 from geozarr.detection import discover
 from geozarr.writing import documents as _documents
 from geozarr.writing import levels as _levels
-from geozarr.writing.documents import GRID_MAPPING
+from geozarr.writing.cf_variables import GRID_MAPPING
 from geozarr.writing.grid import GeoWriteError, Grid, parse_transform
 from geozarr.writing.levels import write_variable
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store

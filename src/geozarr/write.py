@@ -43,10 +43,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from geozarr.writing import cf_variables as _cf_variables
 from geozarr.writing import documents as _documents
 from geozarr.writing import grid as _grid
 from geozarr.writing import inputs as _inputs
-from geozarr.writing.documents import variable_output
+from geozarr.writing.cf_variables import variable_output
 from geozarr.writing.grid import parse_crs_input
 from geozarr.writing.inputs import is_dataarray, is_dataset, read_variables
 from geozarr.writing.levels import write_variable
@@ -77,10 +78,10 @@ _Target = str | os.PathLike[str] | MutableMapping[str, Any] | StoreHandle
 
 # The names this module has always exported; they live in geozarr.writing now.
 CF_VERSION = _documents.CF_VERSION
-GRID_MAPPING = _documents.GRID_MAPPING
+GRID_MAPPING = _cf_variables.GRID_MAPPING
 GeoWriteError = _grid.GeoWriteError
 Grid = _grid.Grid
-encode_fill_value = _documents.encode_fill_value
+encode_fill_value = _cf_variables.encode_fill_value
 grid_from_xarray = _inputs.grid_from_xarray
 parse_transform = _grid.parse_transform
 write_level_metadata = _documents.write_level_metadata

@@ -18,7 +18,7 @@ import numpy as np
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from geozarr.writing.documents import GRID_MAPPING
+from geozarr.writing.cf_variables import GRID_MAPPING
 from geozarr.writing.grid import GeoWriteError
 from ngff_geozarr.core.store import ArrayIO
 

@@ -18,7 +18,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from geozarr.writing.documents import multiscales_layout, variable_output, write_level_metadata
+from geozarr.writing.cf_variables import variable_output
+from geozarr.writing.documents import multiscales_layout, write_level_metadata
 from geozarr.writing.grid import GeoWriteError, Grid
 from ngff_geozarr.core.pyramid import METHODS, Level, Method, Progress, PyramidResult, plan
 from ngff_geozarr.core.pyramid import write_pyramid as engine_write
