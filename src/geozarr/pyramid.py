@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from geozarr.cf.variables import FILL_VALUE, decode_fill_value
+from geozarr.conventions.registry import MULTISCALES, PROJ, SPATIAL
 from geozarr.crs import parse_crs
 from geozarr.detection import discover
 from geozarr.writing import documents as _documents
@@ -231,12 +232,12 @@ def pyramid(
             for k, v in var.attributes.items()
             if k not in (FILL_VALUE, "_ARRAY_DIMENSIONS", "grid_mapping", "coordinates")
         }
+        # The convention attributes are rendered again from the grid; others are kept.
         root_attrs = {
             k: v
             for k, v in root.attributes.items()
-            if k != "multiscales"
-            and k != "zarr_conventions"
-            and not k.startswith(("proj:", "spatial:"))
+            if k not in ("zarr_conventions", MULTISCALES.prefix)
+            and not k.startswith((PROJ.prefix, SPATIAL.prefix))
         }
         names = var.dimension_names() or ()
         kernel: Method = method or default_method(base.dtype, attributes)
