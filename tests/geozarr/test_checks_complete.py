@@ -79,3 +79,15 @@ def test_one_invalid_level_does_not_hide_the_others(pyramid_store: Path, edit: E
     assert ("geozarr.multiscales.asset-missing", "", f"{pointer}/2/asset") in issues
     # Level 1 is derived from the invalid level 0, which still counts as a level.
     assert not any(rule == "geozarr.multiscales.derived-from" for rule, _, _ in issues)
+
+
+def test_a_wrong_scale_names_every_axis_that_disagrees(pyramid_store: Path, edit: Edit) -> None:
+    def change(doc: Doc) -> None:
+        doc["attributes"]["multiscales"]["layout"][1]["transform"]["scale"] = [4.0, 8.0]
+
+    edit(pyramid_store / "zarr.json", change)
+    (issue,) = [
+        i for i in geozarr.validate(pyramid_store).issues if i.rule == "geozarr.multiscales.scale"
+    ]
+    assert "scale 4.0 on axis 0" in issue.message
+    assert "scale 8.0 on axis 1" in issue.message

@@ -597,18 +597,19 @@ def _check_derivation(
         scale = entry.transform.scale
         if source is None or target is None or len(scale) < 2:
             continue
-        for axis, (src, dst, factor) in enumerate(zip(source, target, scale[-2:], strict=True)):
-            if factor <= 0 or not (
-                math.floor(src / factor) - 1 <= dst <= math.ceil(src / factor) + 1
-            ):
-                ctx.add(
-                    _E,
-                    "geozarr.multiscales.scale",
-                    node,
-                    (*pointer, "transform", "scale"),
-                    f"Scale {factor} on axis {axis} does not match the shapes: "
-                    f"{entry.derived_from!r} has {src}, {entry.asset!r} has {dst} "
-                    f"(ratio {src / dst if dst else math.inf:.4g}).",
-                    f"{REF_MULTISCALES} §Transform Object",
-                )
-                break
+        wrong = [
+            f"scale {factor} on axis {axis}: {entry.derived_from!r} has {src}, "
+            f"{entry.asset!r} has {dst} (ratio {src / dst if dst else math.inf:.4g})"
+            for axis, (src, dst, factor) in enumerate(zip(source, target, scale[-2:], strict=True))
+            if factor <= 0
+            or not (math.floor(src / factor) - 1 <= dst <= math.ceil(src / factor) + 1)
+        ]
+        if wrong:  # one issue per level, naming every axis that disagrees
+            ctx.add(
+                _E,
+                "geozarr.multiscales.scale",
+                node,
+                (*pointer, "transform", "scale"),
+                f"The scale does not match the shapes: {'; '.join(wrong)}.",
+                f"{REF_MULTISCALES} §Transform Object",
+            )
