@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,11 @@ import numpy as np
 import pytest
 import xarray as xr
 from pyproj import CRS, Transformer
+from pyproj.database import query_crs_info
+from pyproj.enums import PJType
 
 import geozarr
+from geozarr.cf.grid_mappings import GridMappingVariable
 from geozarr.writing.grid_mapping import MAP_PARAMETERS, cf_grid_mapping
 
 REPO = Path(__file__).resolve().parents[2]
@@ -114,6 +118,28 @@ def test_cf_parameters_alone_describe_the_crs(code: int) -> None:
     want = Transformer.from_crs(4326, crs, always_xy=True).transform(lon, lat)
     got = Transformer.from_crs(4326, from_cf, always_xy=True).transform(lon, lat)
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-3)
+
+
+def test_every_epsg_projected_crs_cf_can_name_gets_a_valid_grid_mapping() -> None:
+    # Before the completion, 28 polar stereographic and 235 Lambert conformal conic (1SP,
+    # EPSG:2062 for one) CRSs lacked latitude_of_projection_origin.
+    checked = 0
+    for info in query_crs_info(
+        auth_name="EPSG", pj_types=[PJType.PROJECTED_CRS], allow_deprecated=False
+    ):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pyproj: parameters CF has no name for
+            attrs = cf_grid_mapping(CRS.from_epsg(int(info.code)))
+        if "grid_mapping_name" in attrs:
+            GridMappingVariable.model_validate(attrs)
+            checked += 1
+    assert checked > 5000
+
+
+def test_lambert_conformal_1sp_origin_is_its_standard_parallel() -> None:
+    # CF Appendix F: "For the 1SP variant, latitude_of_projection_origin=standard_parallel".
+    attrs = cf_grid_mapping(CRS.from_epsg(2062))
+    assert attrs["latitude_of_projection_origin"] == attrs["standard_parallel"] == 40.0
 
 
 def test_values_pyproj_wrote_are_never_changed() -> None:

@@ -3,8 +3,10 @@
 pyproj's :meth:`pyproj.CRS.to_cf` names the mapping and most parameters but leaves some out:
 for Polar Stereographic variant B (EPSG:3413, 3031, 3995) it writes ``standard_parallel``
 and no ``latitude_of_projection_origin``, which CF-1.11 Appendix F lists among the
-mapping's parameters ("latitude_of_projection_origin - Either +90. or -90."); the
-grid-mapping variable is then invalid (rule ``geozarr.cf.grid-mapping``).
+mapping's parameters ("latitude_of_projection_origin - Either +90. or -90."), and for
+Lambert conformal conic 1SP (EPSG:2062 and some 230 others) no origin latitude either ("For
+the 1SP variant, latitude_of_projection_origin=standard_parallel"); the grid-mapping variable
+is then invalid (rule ``geozarr.cf.grid-mapping``).
 
 :data:`MAP_PARAMETERS` is Appendix F's list of map parameters per ``grid_mapping_name``
 (the optional false easting / northing left out: "If false_easting is not provided it is
