@@ -1,9 +1,10 @@
 """Base classes for convention models, and validation errors turned into issues.
 
 Convention models (OME-Zarr, GeoZarr, CF) derive from :class:`SpecModel`: frozen, unknown
-keys forbidden, JSON keys that are not identifiers spelt through aliases, and a key that was
-absent on input stays absent on output (never ``null``). Where a spec allows custom keys,
-:class:`ExtensibleModel` keeps them.
+keys forbidden, JSON types taken literally (pydantic's strict mode: ``"5"`` is a string, not
+the integer 5; an integer is still a number), JSON keys that are not identifiers spelt
+through aliases, and a key that was absent on input stays absent on output (never
+``null``). Where a spec allows custom keys, :class:`ExtensibleModel` keeps them.
 
 :func:`parse_model` validates a JSON value against a model and reports *every* problem as an
 :class:`~ngff_geozarr.core.report.Issue`, one per place in the input:
@@ -39,7 +40,7 @@ _MAX_RETRIES = 8
 
 
 class SpecModel(BaseModel):
-    """A spec object: frozen, unknown keys forbidden, absent keys kept absent on output.
+    """A spec object: frozen, unknown keys forbidden, strict types, absent keys kept absent.
 
     Fields whose JSON key is not a Python identifier (``image-label``, ``proj:code``,
     ``_ARRAY_DIMENSIONS``) are declared with ``Field(alias=...)``; models accept both names
@@ -49,6 +50,7 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
+        strict=True,
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,

@@ -201,8 +201,21 @@ def test_dataset_of_several_variables_on_one_grid(tmp_path: Path) -> None:
             {"crs": "EPSG:32632", "transform": TRANSFORM, "compression": "blosc-zstd:0"},
             "level from 1 to 9",
         ),
+        (
+            {"crs": "EPSG:32632", "transform": TRANSFORM, "variable_attributes": {"units": 5}},
+            "Cannot write the variable's attributes: units: Input should be a valid string",
+        ),
     ],
-    ids=["no-crs", "no-transform", "bad-crs", "singular", "v2-shards", "bad-name", "bad-codec"],
+    ids=[
+        "no-crs",
+        "no-transform",
+        "bad-crs",
+        "singular",
+        "v2-shards",
+        "bad-name",
+        "bad-codec",
+        "non-cf-attribute",
+    ],
 )
 def test_user_mistakes_are_one_line_errors(
     tmp_path: Path, kwargs: dict[str, Any], message: str

@@ -133,3 +133,28 @@ def test_mistakes_are_one_line_exit_2(tmp_path: Path, args: list[str], message: 
     assert done.returncode == 2
     assert message in done.stderr
     assert done.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize("code", [3413, 3031, 3995])
+def test_create_from_a_polar_geotiff_validates_clean(tmp_path: Path, code: int) -> None:
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.transform import Affine
+
+    tif = tmp_path / "polar.tif"
+    profile = {
+        "driver": "GTiff",
+        "height": 40,
+        "width": 30,
+        "count": 1,
+        "dtype": "float32",
+        "crs": f"EPSG:{code}",
+        "transform": Affine(1000, 0, -15_000, 0, -1000, 20_000),
+    }
+    with rasterio.open(tif, "w", **profile) as ds:
+        ds.write(np.ones((40, 30), np.float32), 1)
+    out = tmp_path / "polar.zarr"
+    done = run("create", str(tif), str(out), "--chunks", "16,16", "--levels", "2", "--quiet")
+    assert done.returncode == 0, done.stderr
+    done = run("validate", str(out), "--format", "json")
+    assert done.returncode == 0, done.stdout
+    assert json.loads(done.stdout)["issues"] == []

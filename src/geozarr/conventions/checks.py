@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from geozarr.context import CheckContext, shape_of
-from geozarr.conventions.multiscales import KNOWN_RESAMPLING_METHODS, Multiscales
+from geozarr.conventions.multiscales import KNOWN_RESAMPLING_METHODS, LayoutEntry, Multiscales
 from geozarr.conventions.proj import PROJ_KEYS, ProjAttributes
 from geozarr.conventions.registry import (
     ConventionMetadata,
@@ -252,18 +252,15 @@ def check_spatial(ctx: CheckContext, node: Node) -> None:
         return
     own = _subset(node.attributes, "spatial:")
     if own or "spatial" in ctx.declared(node):
-        model, issues = parse_model(
+        _, issues = parse_model(
             SpatialAttributes, own, path=node.path, pointer=("attributes",),
             rule="geozarr.spatial.schema",
         )  # fmt: skip
         ctx.extend(issues, REF_SPATIAL)
-        if model is None and any(i.severity is _E for i in issues):
-            return
+    # The properties found wrong above are left out; the others are still checked (a bad
+    # spatial:bbox must not hide a spatial:shape that disagrees with the array).
     eff = spatial_of(ctx, node)
-    try:
-        spatial = SpatialAttributes.model_validate(eff)
-    except ValueError:
-        return
+    spatial = _valid_properties(eff)
     kind = spatial.transform_type or AFFINE
     if spatial.transform_type is not None and spatial.transform_type != AFFINE:
         ctx.add(
@@ -276,16 +273,33 @@ def check_spatial(ctx: CheckContext, node: Node) -> None:
             _ref("spatial:transform_type"),
         )
     if node.node_type == "array" and (own or "spatial" in ctx.declared(node)):
-        _check_array_spatial(ctx, node, spatial, kind)
+        _check_array_spatial(ctx, node, spatial, kind, set(eff))
     shape = _spatial_shape(ctx, node, spatial)
     if kind == AFFINE and spatial.transform and spatial.bbox and shape is not None:
         _check_bbox(ctx, node, spatial, shape)
 
 
+def _valid_properties(attrs: Mapping[str, Any]) -> SpatialAttributes:
+    """Return the ``spatial:`` properties that are valid, each judged on its own."""
+    try:
+        return SpatialAttributes.model_validate(attrs)
+    except ValueError:
+        pass
+    valid = {}
+    for key, value in attrs.items():
+        try:
+            SpatialAttributes.model_validate({key: value})
+        except ValueError:
+            continue
+        valid[key] = value
+    return SpatialAttributes.model_validate(valid)
+
+
 def _check_array_spatial(
-    ctx: CheckContext, node: Node, spatial: SpatialAttributes, kind: str
+    ctx: CheckContext, node: Node, spatial: SpatialAttributes, kind: str, given: set[str]
 ) -> None:
-    if spatial.dimensions is None:
+    # given: the spatial: properties present, valid or not (an invalid one is not "missing").
+    if spatial.dimensions is None and "spatial:dimensions" not in given:
         ctx.add(
             _E,
             "geozarr.spatial.dimensions-required",
@@ -294,7 +308,7 @@ def _check_array_spatial(
             "An array using spatial: MUST give spatial:dimensions (its own or its group's).",
             _ref("spatial:dimensions"),
         )
-    elif node.array is not None:
+    elif node.array is not None and spatial.dimensions is not None:
         names = node.dimension_names()
         if names is None:
             ctx.add(
@@ -317,7 +331,7 @@ def _check_array_spatial(
                         f"Expected one of the array's dimension names {list(names)}. Got {dim!r}.",
                         _ref("spatial:dimensions"),
                     )
-    if kind == AFFINE and spatial.transform is None:
+    if kind == AFFINE and spatial.transform is None and "spatial:transform" not in given:
         ctx.add(
             _E,
             "geozarr.spatial.transform-required",
@@ -422,7 +436,12 @@ def check_multiscales(ctx: CheckContext, node: Node) -> None:
         rule="geozarr.multiscales.schema",
     )  # fmt: skip
     ctx.extend(issues, f"{REF_MULTISCALES} §Layout Object")
-    if ms is None:
+    # Levels found wrong above are left out; the others are still checked against the
+    # hierarchy (one bad level must not hide a missing asset or a wrong shape of another).
+    layout, default = (
+        _valid_levels(raw) if ms is None else (list(enumerate(ms.layout)), ms.resampling_method)
+    )
+    if not layout:
         return
     if node.node_type != "group":
         ctx.add(
@@ -435,13 +454,13 @@ def check_multiscales(ctx: CheckContext, node: Node) -> None:
             f"{REF_MULTISCALES} §Configuration",
         )
         return
-    assets = [e.asset for e in ms.layout]
-    methods: list[tuple[str | None, tuple[str | int, ...]]] = [
-        (ms.resampling_method, ("resampling_method",))
+    raw_levels = raw.get("layout")
+    assets = [
+        e.get("asset") if isinstance(e, Mapping) else None
+        for e in (raw_levels if isinstance(raw_levels, list) else [])
     ]
-    methods += [
-        (e.resampling_method, ("layout", i, "resampling_method")) for i, e in enumerate(ms.layout)
-    ]
+    methods: list[tuple[str | None, tuple[str | int, ...]]] = [(default, ("resampling_method",))]
+    methods += [(e.resampling_method, ("layout", i, "resampling_method")) for i, e in layout]
     for method, pointer in methods:
         if method is not None and method not in KNOWN_RESAMPLING_METHODS:
             ctx.add(
@@ -455,7 +474,7 @@ def check_multiscales(ctx: CheckContext, node: Node) -> None:
             )
     shapes: dict[str, tuple[int, int] | None] = {}
     dims = _group_dims(ctx, node)
-    for i, entry in enumerate(ms.layout):
+    for i, entry in layout:
         pointer = ("attributes", "multiscales", "layout", i)
         if assets.count(entry.asset) > 1 and assets.index(entry.asset) != i:
             ctx.add(
@@ -506,7 +525,20 @@ def check_multiscales(ctx: CheckContext, node: Node) -> None:
         shapes[entry.asset] = actual or (
             (entry.spatial_shape[0], entry.spatial_shape[1]) if entry.spatial_shape else None
         )
-    _check_derivation(ctx, node, ms, shapes)
+    _check_derivation(ctx, node, layout, shapes)
+
+
+def _valid_levels(raw: Mapping[str, Any]) -> tuple[list[tuple[int, LayoutEntry]], str | None]:
+    """Return the layout's valid levels with their indices, and the default method if valid."""
+    levels = raw.get("layout")
+    valid: list[tuple[int, LayoutEntry]] = []
+    for i, entry in enumerate(levels if isinstance(levels, list) else []):
+        try:
+            valid.append((i, LayoutEntry.model_validate(entry)))
+        except ValueError:
+            continue
+    method = raw.get("resampling_method")
+    return valid, method if isinstance(method, str) else None
 
 
 def _group_dims(ctx: CheckContext, node: Node) -> list[str] | None:
@@ -538,11 +570,11 @@ def _level_shape(ctx: CheckContext, level: Node, dims: list[str] | None) -> tupl
 def _check_derivation(
     ctx: CheckContext,
     node: Node,
-    ms: Multiscales,
+    layout: Sequence[tuple[int, LayoutEntry]],
     shapes: Mapping[str, tuple[int, int] | None],
 ) -> None:
-    by_asset = {e.asset: e for e in ms.layout}
-    for i, entry in enumerate(ms.layout):
+    by_asset = {e.asset: e for _, e in layout}
+    for i, entry in layout:
         pointer = ("attributes", "multiscales", "layout", i)
         # derived_from chains end at a level derived from nothing.
         seen, current = {entry.asset}, entry
@@ -565,18 +597,19 @@ def _check_derivation(
         scale = entry.transform.scale
         if source is None or target is None or len(scale) < 2:
             continue
-        for axis, (src, dst, factor) in enumerate(zip(source, target, scale[-2:], strict=True)):
-            if factor <= 0 or not (
-                math.floor(src / factor) - 1 <= dst <= math.ceil(src / factor) + 1
-            ):
-                ctx.add(
-                    _E,
-                    "geozarr.multiscales.scale",
-                    node,
-                    (*pointer, "transform", "scale"),
-                    f"Scale {factor} on axis {axis} does not match the shapes: "
-                    f"{entry.derived_from!r} has {src}, {entry.asset!r} has {dst} "
-                    f"(ratio {src / dst if dst else math.inf:.4g}).",
-                    f"{REF_MULTISCALES} §Transform Object",
-                )
-                break
+        wrong = [
+            f"scale {factor} on axis {axis}: {entry.derived_from!r} has {src}, "
+            f"{entry.asset!r} has {dst} (ratio {src / dst if dst else math.inf:.4g})"
+            for axis, (src, dst, factor) in enumerate(zip(source, target, scale[-2:], strict=True))
+            if factor <= 0
+            or not (math.floor(src / factor) - 1 <= dst <= math.ceil(src / factor) + 1)
+        ]
+        if wrong:  # one issue per level, naming every axis that disagrees
+            ctx.add(
+                _E,
+                "geozarr.multiscales.scale",
+                node,
+                (*pointer, "transform", "scale"),
+                f"The scale does not match the shapes: {'; '.join(wrong)}.",
+                f"{REF_MULTISCALES} §Transform Object",
+            )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, PositiveInt, StrictFloat, StrictInt, model_validator
+from pydantic import Field, PositiveInt, StrictFloat, StrictInt, field_validator
 from pydantic_core import PydanticCustomError
 
 from ngff_geozarr.core.models import SpecModel
@@ -49,16 +49,17 @@ class SpatialAttributes(SpecModel):
         default=None, alias="spatial:registration"
     )
 
-    @model_validator(mode="after")
-    def _bbox_ordered(self) -> SpatialAttributes:
+    @field_validator("bbox")
+    @classmethod
+    def _bbox_ordered(cls, bbox: list[int | float] | None) -> list[int | float] | None:
         """Rule geozarr.spatial.bbox-order: the box has a positive extent on both axes."""
-        if self.bbox is not None:
-            xmin, ymin, xmax, ymax = self.bbox
+        if bbox is not None:
+            xmin, ymin, xmax, ymax = bbox
             if not (xmin < xmax and ymin < ymax):
                 raise PydanticCustomError(
                     "geozarr.spatial.bbox-order",
                     "Expected [xmin, ymin, xmax, ymax] with xmin < xmax and ymin < ymax. "
                     "Got {bbox}.",
-                    {"bbox": list(self.bbox)},
+                    {"bbox": list(bbox)},
                 )
-        return self
+        return bbox

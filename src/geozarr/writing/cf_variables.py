@@ -1,0 +1,276 @@
+"""The CF variables of a GeoZarr group, each built as its CF model and dumped by alias.
+
+- the ``x`` / ``y`` coordinates and the data variables (:class:`CFVariable`);
+- the grid-mapping variable (:class:`GridMappingVariable`, completed by
+  :func:`geozarr.writing.grid_mapping.cf_grid_mapping`);
+- the nodata value as Zarr ``fill_value`` and CF ``_FillValue``.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import struct
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pydantic
+from pyproj import CRS
+
+from geozarr.cf.grid_mappings import GridMappingBase, GridMappingVariable
+from geozarr.cf.variables import FILL_VALUE, CFVariable
+from geozarr.writing.build import build_model, dump_model
+from geozarr.writing.grid import Grid
+from geozarr.writing.grid_mapping import cf_grid_mapping
+from ngff_geozarr.core.pyramid import OutputOptions
+from ngff_geozarr.core.store import Compression, ZarrFormat
+
+__all__ = [
+    "GRID_MAPPING",
+    "coordinate_attributes",
+    "dims_attribute",
+    "encode_fill_value",
+    "grid_mapping_attributes",
+    "json_fill",
+    "variable_output",
+]
+
+GRID_MAPPING = "spatial_ref"
+"""The name of the grid mapping variable (as GDAL and rioxarray name it)."""
+
+_Doc = dict[str, Any]
+
+
+def encode_fill_value(value: float | int, dtype: np.dtype[Any]) -> float | int | str:
+    """Encode a ``_FillValue`` attribute for Zarr v3 as xarray encodes it.
+
+    Floats become base64 of their 8 little-endian bytes (NaN has no JSON number); integers
+    stay numbers.
+
+    Parameters
+    ----------
+    value
+        The nodata value.
+    dtype
+        The variable's dtype.
+
+    Returns
+    -------
+    int or str
+        The attribute's value.
+
+    Examples
+    --------
+    >>> encode_fill_value(float("nan"), np.dtype("float32"))
+    'AAAAAAAA+H8='
+    >>> encode_fill_value(-1, np.dtype("int16"))
+    -1
+    """
+    if dtype.kind == "f":
+        return base64.standard_b64encode(struct.pack("<d", float(value))).decode()
+    return int(value)
+
+
+def json_fill(value: float | int, dtype: np.dtype[Any]) -> float | int | str:
+    """Spell a nodata value as a Zarr ``fill_value`` (``"NaN"`` and ``"Infinity"`` as strings).
+
+    Parameters
+    ----------
+    value
+        The nodata value.
+    dtype
+        The array's dtype.
+
+    Returns
+    -------
+    float, int or str
+        The JSON value.
+
+    Examples
+    --------
+    >>> json_fill(float("nan"), np.dtype("float32")), json_fill(3, np.dtype("uint8"))
+    ('NaN', 3)
+    """
+    if dtype.kind == "f":
+        v = float(value)
+        if math.isnan(v):
+            return "NaN"
+        if math.isinf(v):
+            return "Infinity" if v > 0 else "-Infinity"
+        return v
+    return int(value)
+
+
+_UNITS = {"metre": "m", "meter": "m", "US survey foot": "US_survey_foot", "foot": "ft"}
+
+
+def dims_attribute(zarr_format: ZarrFormat, names: Sequence[str]) -> _Doc:
+    """Return ``_ARRAY_DIMENSIONS`` for Zarr v2 (xarray's convention); nothing for v3.
+
+    Parameters
+    ----------
+    zarr_format
+        The Zarr format.
+    names
+        The dimension names.
+
+    Returns
+    -------
+    dict
+        The attribute, or nothing (v3 has ``dimension_names`` in the array metadata).
+    """
+    return {"_ARRAY_DIMENSIONS": list(names)} if zarr_format == 2 else {}
+
+
+def coordinate_attributes(
+    crs: CRS, axis: Literal["x", "y"], zarr_format: ZarrFormat, dim: str
+) -> _Doc:
+    """Return the CF attributes of an ``x`` or ``y`` coordinate, built as :class:`CFVariable`.
+
+    CF §4.1-4.2 for longitude / latitude (``degrees_east`` / ``degrees_north``), Appendix F
+    "Map coordinates" (``projection_x_coordinate`` / ``projection_y_coordinate``) for
+    projected CRSs; ``axis`` X or Y (CF §4).
+
+    Parameters
+    ----------
+    crs
+        The CRS.
+    axis
+        ``"x"`` or ``"y"``.
+    zarr_format
+        The Zarr format (v2 spells the dimension names as ``_ARRAY_DIMENSIONS``).
+    dim
+        The coordinate's dimension name.
+
+    Returns
+    -------
+    dict
+        The attributes.
+
+    Examples
+    --------
+    >>> coordinate_attributes(CRS.from_epsg(4326), "y", 3, "lat")["units"]
+    'degrees_north'
+    """
+    if crs.is_geographic:
+        name = "longitude" if axis == "x" else "latitude"
+        units = "degrees_east" if axis == "x" else "degrees_north"
+        long_name = name
+    else:
+        unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
+        name, units = f"projection_{axis}_coordinate", _UNITS.get(unit, unit)
+        long_name = f"{axis} coordinate of projection"
+    dims = {"array_dimensions": [dim]} if zarr_format == 2 else {}
+    model = build_model(
+        f"the {axis} coordinate",
+        CFVariable,
+        standard_name=name,
+        long_name=long_name,
+        units=units,
+        axis=axis.upper(),
+        **dims,
+    )
+    return dump_model(model)
+
+
+def grid_mapping_attributes(grid: Grid, zarr_format: ZarrFormat = 3) -> _Doc:
+    """Return the grid-mapping variable's attributes, built as :class:`GridMappingVariable`.
+
+    CF §5.6: ``grid_mapping_name`` and the Appendix F parameters (see
+    :func:`~geozarr.writing.grid_mapping.cf_grid_mapping`), ``crs_wkt`` (WKT2); as GDAL
+    and rioxarray write them, ``spatial_ref`` (the same WKT) and ``GeoTransform`` (GDAL's
+    ``c a b f d e``). A CRS CF names no mapping for is validated as the mapping attributes
+    every grid mapping may carry.
+
+    Parameters
+    ----------
+    grid
+        The georeferencing.
+    zarr_format
+        The Zarr format (v2 adds ``_ARRAY_DIMENSIONS`` ``[]``).
+
+    Returns
+    -------
+    dict
+        The attributes.
+
+    Raises
+    ------
+    GeoWriteError
+        When the CRS gives a grid mapping CF Appendix F rejects.
+    """
+    wkt = grid.crs.to_wkt()
+    attrs = {
+        **cf_grid_mapping(grid.crs),
+        "crs_wkt": wkt,
+        "spatial_ref": wkt,
+        "GeoTransform": grid.gdal_transform(),
+    }
+    what = f"the grid mapping of {grid.crs.name!r}"
+    if "grid_mapping_name" in attrs:
+        model: pydantic.BaseModel = build_model(what, GridMappingVariable.model_validate, attrs)
+    else:
+        model = build_model(what, GridMappingBase.model_validate, attrs)
+    return {**dump_model(model), **dims_attribute(zarr_format, ())}
+
+
+def variable_output(
+    dims: Sequence[str],
+    attributes: Mapping[str, Any],
+    nodata: float | int | None,
+    dtype: np.dtype[Any],
+    zarr_format: ZarrFormat,
+    compression: Compression,
+) -> OutputOptions:
+    """Return how the engine writes a data variable: its CF attributes and fill value.
+
+    The attributes are built as :class:`CFVariable`: ``grid_mapping`` (CF §5.6) and
+    ``coordinates`` naming the grid mapping (xarray then keeps it as a coordinate, which
+    rioxarray needs), ``_FillValue`` (CF §2.5.1; base64 in Zarr v3, as xarray encodes it)
+    and the dimension names. Float data without nodata gets NaN.
+
+    Parameters
+    ----------
+    dims
+        The dimension names.
+    attributes
+        The variable's own attributes (``standard_name``, ``units``, ...).
+    nodata
+        The nodata value, or ``None``.
+    dtype
+        The stored dtype.
+    zarr_format
+        The Zarr format.
+    compression
+        The codec preset.
+
+    Returns
+    -------
+    OutputOptions
+        For :func:`ngff_geozarr.core.pyramid.write_pyramid`.
+
+    Raises
+    ------
+    GeoWriteError
+        When an attribute has a type CF does not allow (``units`` a number, say).
+    """
+    attrs = dict(attributes)
+    attrs["grid_mapping"] = GRID_MAPPING
+    attrs["coordinates"] = GRID_MAPPING
+    if nodata is None and dtype.kind == "f":
+        nodata = math.nan
+    fill: Any = None
+    if nodata is not None:
+        fill = json_fill(nodata, dtype)
+        if zarr_format == 3:
+            attrs[FILL_VALUE] = encode_fill_value(nodata, dtype)
+    attrs.update(dims_attribute(zarr_format, dims))
+    model = build_model("the variable's attributes", CFVariable.model_validate, attrs)
+    return OutputOptions(
+        zarr_format=zarr_format,
+        compression=compression,
+        fill_value=float(fill) if isinstance(fill, str) else fill,
+        dimension_names=tuple(dims) if zarr_format == 3 else None,
+        attributes=dump_model(model),
+    )

@@ -1,0 +1,286 @@
+"""The documents of a GeoZarr group, each built as its convention's model and dumped by alias.
+
+The group attributes: ``zarr_conventions`` (:class:`ConventionMetadata` entries), ``proj:``
+(:class:`ProjAttributes`), ``spatial:`` (:class:`SpatialAttributes`) and ``multiscales``
+(:class:`Multiscales`); :func:`write_level_metadata` writes them with the group's CF
+variables (:mod:`geozarr.writing.cf_variables`).
+
+Building each document as the model that validates it means a writer cannot emit what the
+validator rejects: a wrong type or a missing parameter fails here, as a
+:class:`~geozarr.writing.grid.GeoWriteError`, not later in a user's store. Keys a model
+leaves absent stay absent (never ``null``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from pyproj import CRS
+
+from geozarr.conventions.multiscales import LayoutEntry, Multiscales, Transform
+from geozarr.conventions.proj import ProjAttributes
+from geozarr.conventions.registry import (
+    MULTISCALES,
+    PROJ,
+    SPATIAL,
+    ConventionMetadata,
+    KnownConvention,
+)
+from geozarr.conventions.spatial import SpatialAttributes
+from geozarr.writing.build import build_model, dump_model
+from geozarr.writing.cf_variables import (
+    GRID_MAPPING,
+    coordinate_attributes,
+    grid_mapping_attributes,
+)
+from geozarr.writing.grid import Grid
+from ngff_geozarr.core.pyramid import Level
+from ngff_geozarr.core.store import StoreHandle, ZarrFormat
+
+__all__ = [
+    "CF_VERSION",
+    "RESAMPLING_NAMES",
+    "conventions_attribute",
+    "crs_attributes",
+    "group_attributes",
+    "multiscales_layout",
+    "write_level_metadata",
+]
+
+CF_VERSION = "CF-1.10"
+"""The ``Conventions`` attribute written on every group."""
+
+RESAMPLING_NAMES: dict[str, str] = {
+    "mean": "average",
+    "gaussian": "gauss",
+    "nearest": "nearest",
+    "mode": "mode",
+    "min": "min",
+    "max": "max",
+    "sum": "sum",
+}
+"""The multiscales ``resampling_method`` written for each kernel (GDAL's names)."""
+
+_Doc = dict[str, Any]
+
+
+# -- group attributes: zarr_conventions, proj:, spatial:, multiscales ----------------------
+
+
+def conventions_attribute(*conventions: KnownConvention) -> list[_Doc]:
+    """Return ``zarr_conventions``: the canonical declaration of each convention, as models.
+
+    Parameters
+    ----------
+    *conventions
+        The conventions the node follows.
+
+    Returns
+    -------
+    list of dict
+        Convention Metadata Objects (zarr-conventions §Convention Registration).
+
+    Examples
+    --------
+    >>> [c["name"] for c in conventions_attribute(PROJ, SPATIAL)]
+    ['proj', 'spatial']
+    """
+    return [dump_model(ConventionMetadata.model_validate(c.canonical())) for c in conventions]
+
+
+def crs_attributes(crs: CRS) -> _Doc:
+    """Return the ``proj:`` properties of a CRS, built as :class:`ProjAttributes`.
+
+    ``proj:code`` when the CRS is exactly an authority code (proj: §proj:code, pattern
+    ``^[A-Z]+:[0-9]+$``), else ``proj:wkt2`` and ``proj:projjson``.
+
+    Parameters
+    ----------
+    crs
+        The CRS.
+
+    Returns
+    -------
+    dict
+        The ``proj:``-prefixed attributes.
+
+    Examples
+    --------
+    >>> crs_attributes(CRS.from_epsg(3031))
+    {'proj:code': 'EPSG:3031'}
+    """
+    authority = crs.to_authority(min_confidence=100)
+    if authority is not None and authority[1].isdigit() and authority[0].isupper():
+        model = build_model("proj:code", ProjAttributes, code=f"{authority[0]}:{authority[1]}")
+    else:
+        model = build_model(
+            "proj:", ProjAttributes, wkt2=crs.to_wkt(), projjson=json.loads(crs.to_json())
+        )
+    return dump_model(model)
+
+
+def _spatial(grid: Grid) -> SpatialAttributes:
+    return build_model(  # type: ignore[no-any-return]
+        "spatial:",
+        SpatialAttributes,
+        dimensions=list(grid.dims),
+        transform=[float(v) for v in grid.transform],
+        shape=[int(grid.height), int(grid.width)],
+        bbox=[float(v) for v in grid.bbox()],
+        registration="pixel",
+    )
+
+
+def group_attributes(grid: Grid, *, multiscales: Mapping[str, Any] | None = None) -> _Doc:
+    """Return a GeoZarr group's attributes: CF ``Conventions`` and the Zarr conventions.
+
+    Parameters
+    ----------
+    grid
+        The group's georeferencing.
+    multiscales
+        A ``multiscales`` attribute (see :func:`multiscales_layout`): declared and written.
+
+    Returns
+    -------
+    dict
+        ``Conventions``, ``zarr_conventions``, ``proj:*``, ``spatial:*`` and, when given,
+        ``multiscales``.
+    """
+    declared = (MULTISCALES, PROJ, SPATIAL) if multiscales is not None else (PROJ, SPATIAL)
+    attrs: _Doc = {
+        "Conventions": CF_VERSION,
+        "zarr_conventions": conventions_attribute(*declared),
+        **crs_attributes(grid.crs),
+        **dump_model(_spatial(grid)),
+    }
+    if multiscales is not None:
+        attrs["multiscales"] = dump_model(
+            build_model("multiscales", Multiscales.model_validate, multiscales)
+        )
+    return attrs
+
+
+def multiscales_layout(
+    paths: Sequence[str], levels: Sequence[Level], grid: Grid, method: str
+) -> _Doc:
+    """Return the ``multiscales`` attribute of a pyramid, built as :class:`Multiscales`.
+
+    Each level is derived from the one before with ``transform.scale`` (its factors) and
+    ``transform.translation`` 0 (a level's first pixel covers the first block of the one
+    before, so their corners coincide), and carries its ``spatial:transform`` and
+    ``spatial:shape`` (spatial: §Usage with multiscales convention).
+
+    Parameters
+    ----------
+    paths
+        The asset of each level, base first.
+    levels
+        The planned levels.
+    grid
+        The base grid.
+    method
+        The kernel (a key of :data:`RESAMPLING_NAMES`).
+
+    Returns
+    -------
+    dict
+        ``layout`` and ``resampling_method``.
+    """
+    resampling = RESAMPLING_NAMES[method]
+    entries = []
+    for k, (path, level) in enumerate(zip(paths, levels, strict=True)):
+        level_grid = grid.reduced(level.cumulative[-2], level.cumulative[-1])
+        entry = build_model(
+            "multiscales",
+            LayoutEntry,
+            asset=path,
+            transform=Transform(
+                scale=[float(f) for f in level.factors],
+                translation=[0.0] * len(level.factors),
+            ),
+            spatial_transform=[float(v) for v in level_grid.transform],
+            spatial_shape=[int(level_grid.height), int(level_grid.width)],
+            **({"derived_from": paths[k - 1], "resampling_method": resampling} if k else {}),
+        )
+        entries.append(entry)
+    return dump_model(
+        build_model("multiscales", Multiscales, layout=entries, resampling_method=resampling)
+    )
+
+
+def _group_document(zarr_format: ZarrFormat, attributes: _Doc) -> list[tuple[str, bytes]]:
+    if zarr_format == 3:
+        doc = {"zarr_format": 3, "node_type": "group", "attributes": attributes}
+        return [("zarr.json", json.dumps(doc, indent=2).encode())]
+    return [
+        (".zgroup", json.dumps({"zarr_format": 2}).encode()),
+        (".zattrs", json.dumps(attributes, indent=2).encode()),
+    ]
+
+
+def write_level_metadata(
+    store: StoreHandle,
+    group: str,
+    grid: Grid,
+    zarr_format: ZarrFormat,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    multiscales: Mapping[str, Any] | bool | None = None,
+) -> None:
+    """Make ``group`` a self-describing GeoZarr group: its CF variables and its attributes.
+
+    Writes the ``x`` and ``y`` coordinates (when the transform has no rotation), the
+    ``spatial_ref`` grid mapping variable and the group's attributes (CF ``Conventions``,
+    ``zarr_conventions``, ``proj:`` and ``spatial:``). The group document is written as a
+    document, never by re-creating the group, so the arrays below it are kept.
+
+    Parameters
+    ----------
+    store
+        The store, writable.
+    group
+        The group's path (``""`` for the root).
+    grid
+        Its georeferencing.
+    zarr_format
+        The Zarr format of the documents.
+    extra
+        More group attributes (a title, ...), written over the rendered ones; a
+        ``multiscales`` among them is taken as the ``multiscales`` argument.
+    multiscales
+        The ``multiscales`` attribute (see :func:`multiscales_layout`), validated and
+        declared in ``zarr_conventions``. A ``multiscales`` in ``extra`` is the same (the
+        boolean this argument was before is accepted and changes nothing).
+    """
+    prefix = f"{group}/" if group else ""
+    if grid.rectilinear:
+        for axis, values, dim in (
+            ("x", grid.x_centres(), grid.dims[1]),
+            ("y", grid.y_centres(), grid.dims[0]),
+        ):
+            store.create_array(
+                prefix + dim,
+                values,
+                chunks=values.shape,
+                dimension_names=(dim,) if zarr_format == 3 else None,
+                attributes=coordinate_attributes(grid.crs, axis, zarr_format, dim),  # type: ignore[arg-type]
+                zarr_format=zarr_format,
+            )
+    store.create_array(
+        prefix + GRID_MAPPING,
+        np.array(0, dtype=np.int64),
+        attributes=grid_mapping_attributes(grid, zarr_format),
+        dimension_names=() if zarr_format == 3 else None,
+        zarr_format=zarr_format,
+    )
+    rest = dict(extra or {})
+    layout = rest.pop("multiscales", None)
+    if isinstance(multiscales, Mapping):
+        layout = multiscales
+    attributes = {**group_attributes(grid, multiscales=layout), **rest}
+    for name, value in _group_document(zarr_format, attributes):
+        store.write_bytes(prefix + name, value)
