@@ -36,11 +36,10 @@ CASES: dict[str, tuple[int, tuple[float, ...]]] = {
     "laea-3035": (3035, (1000.0, 0.0, 4_000_000.0, 0.0, -1000.0, 3_000_000.0)),
     "south-up-32633": (32633, (30.0, 0.0, 500_000.0, 0.0, 30.0, 5_100_000.0)),
 }
-# CF Appendix F has no mapping for Web Mercator ("Popular Visualisation Pseudo Mercator",
-# EPSG method 1024: the ellipsoid's coordinates projected on a sphere); crs_wkt alone
-# describes it and the CF rule says so with a warning. Faking a "mercator" mapping would
-# misplace the data for readers that use the CF parameters.
-EXPECTED_WARNINGS = {"web-mercator-3857": {"geozarr.cf.grid-mapping-name"}}
+# Web Mercator (EPSG method 1024) is written as the spherical CF "mercator" it computes with:
+# the CF parameters alone place every pixel where the CRS does (test below), so no case
+# may leave a warning.
+EXPECTED_WARNINGS: dict[str, set[str]] = {}
 
 
 def _raster() -> np.ndarray:
@@ -103,7 +102,7 @@ def test_write_with_levels_gives_polar_grid_mappings_their_origin(
 # Points inside each CRS's area of use (lon, lat).
 _POINTS = {4326: (5.1, 49.9), 32633: (15.2, 46.9), 3413: (-40.0, 75.0), 3031: (30.0, -75.0),
            3995: (10.0, 80.0), 3035: (10.0, 52.0), 2154: (3.0, 46.0), 32661: (0.0, 85.0),
-           3976: (100.0, -70.0), 6933: (20.0, 10.0)}  # fmt: skip
+           3976: (100.0, -70.0), 6933: (20.0, 10.0), 3857: (-170.0, 84.0)}  # fmt: skip
 
 
 @pytest.mark.parametrize("code", sorted(_POINTS))

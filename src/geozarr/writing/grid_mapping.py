@@ -128,7 +128,9 @@ def cf_grid_mapping(crs: CRS) -> dict[str, Any]:
     each group of :data:`MAP_PARAMETERS` of the mapping that pyproj left empty, adds the
     value the CRS defines. The preferred name of a polar stereographic's longitude
     (``longitude_of_projection_origin``) is added next to the deprecated one pyproj writes,
-    which stays for older readers. A CRS CF defines no mapping for (Web Mercator) gets no
+    which stays for older readers. Web Mercator (EPSG method 1024, which CF's list does not
+    name) is written as the spherical ``mercator`` it computes with (see
+    :func:`_pseudo_mercator`); another CRS CF defines no mapping for gets no
     ``grid_mapping_name``: ``crs_wkt`` alone describes it.
 
     Parameters
@@ -154,6 +156,9 @@ def cf_grid_mapping(crs: CRS) -> dict[str, Any]:
     except Exception:  # pyproj raises several kinds for CRSs CF cannot express
         cf = {"crs_wkt": crs.to_wkt()}
     name = cf.get("grid_mapping_name")
+    if name is None:
+        cf.update(_pseudo_mercator(crs))
+        name = cf.get("grid_mapping_name")
     groups = MAP_PARAMETERS.get(name, ()) if isinstance(name, str) else ()
     epsg = _epsg_values(crs) if groups else {}
     for group in groups:
@@ -168,3 +173,30 @@ def cf_grid_mapping(crs: CRS) -> dict[str, Any]:
                 cf[param] = value
                 break
     return cf
+
+
+_PSEUDO_MERCATOR = "1024"  # EPSG method "Popular Visualisation Pseudo Mercator"
+
+
+def _pseudo_mercator(crs: CRS) -> dict[str, Any]:
+    """Return the CF mapping of a Web Mercator CRS, or nothing for any other CRS.
+
+    EPSG:3857's method (EPSG 1024) applies the spherical Mercator formulas, with the
+    ellipsoid's semi-major axis as the radius, to geodetic coordinates. CF's ``mercator`` on a
+    sphere of that radius (``earth_radius``) maps the same latitude and longitude to the same
+    x and y, so a reader that uses only the CF parameters places every pixel where the CRS
+    does; ``crs_wkt``, written beside it, keeps the exact definition (the WGS 84 datum).
+    CF-1.11 §5.6: "the grid mapping variable ... must have the attribute grid_mapping_name".
+    """
+    operation = crs.coordinate_operation
+    if operation is None or operation.method_code != _PSEUDO_MERCATOR:
+        return {}
+    params = {p.code: float(p.value) for p in operation.params}
+    return {
+        "grid_mapping_name": "mercator",
+        _LON0: params.get("8802", 0.0),
+        _PARALLEL: params.get("8801", 0.0),
+        "false_easting": params.get("8806", 0.0),
+        "false_northing": params.get("8807", 0.0),
+        "earth_radius": float(crs.ellipsoid.semi_major_metre) if crs.ellipsoid else 6378137.0,
+    }
