@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +43,7 @@ import numpy as np
 from geozarr.cf.variables import FILL_VALUE, decode_fill_value
 from geozarr.detection import discover
 from geozarr.write import encode_fill_value
-from ngff_geozarr.core.errors import NgffGeozarrError
+from ngff_geozarr.core import errors
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
 from ngff_geozarr.core.report import Severity
 from ngff_geozarr.core.store import StoreMode, ZarrFormat, join_key, open_store
@@ -55,13 +56,29 @@ from ngff_geozarr.core.zarr_format import (
     v3_to_v2_array,
 )
 
-__all__ = ["ConvertError", "ConvertProgress", "ConvertResult", "convert"]
+__all__ = ["ConversionError", "ConvertProgress", "ConvertResult", "convert"]
 
 _Target = str | os.PathLike[str] | MutableMapping[str, Any]
 
 
-class ConvertError(NgffGeozarrError, ValueError):
-    """The store cannot be converted (nothing written), or the conversion failed."""
+ConversionError = errors.ConversionError
+"""The store cannot be converted (nothing written), or the conversion failed.
+
+The same class as :class:`ngff.ConversionError`; ``ConvertError``, its former name here, still
+works and warns that it is deprecated.
+"""
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ConvertError":
+        warnings.warn(
+            "geozarr.convert.ConvertError is deprecated; use ConversionError (the same class "
+            "ngff.ConversionError is).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return ConversionError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -239,27 +256,27 @@ def convert(
 
     Raises
     ------
-    ConvertError
+    ConversionError
         When the source's metadata cannot all be read, is already in that format, or holds
         arrays the other format cannot express (sharding, filters, ...); nothing is written
         then.
     """
     if zarr_format not in (2, 3):
-        raise ConvertError(f"Expected zarr_format 2 or 3. Got {zarr_format!r}.")
+        raise ConversionError(f"Expected zarr_format 2 or 3. Got {zarr_format!r}.")
     with open_store(src, "r", storage_options=storage_options) as source:
         hierarchy = hierarchy_from_store(source, discover)
         errors = [i for i in hierarchy.issues if i.severity is Severity.ERROR]
         if errors:
-            raise ConvertError(
+            raise ConversionError(
                 f"{source.target}: its metadata cannot all be read ({errors[0].message}); "
                 "nothing converted."
             )
         if source.zarr_format == zarr_format:
-            raise ConvertError(f"{source.target} is already Zarr v{zarr_format}; nothing to do.")
+            raise ConversionError(f"{source.target} is already Zarr v{zarr_format}; nothing to do.")
         try:
             writes, renames = _documents(hierarchy, zarr_format)
         except ZarrFormatError as exc:
-            raise ConvertError(f"{exc} Nothing converted.") from exc
+            raise ConversionError(f"{exc} Nothing converted.") from exc
         mode: StoreMode = "a" if (overwrite or resume) else "w-"
         copied = skipped = 0
         with open_store(dst, mode, storage_options=storage_options) as out:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import math
 import subprocess
@@ -14,8 +15,9 @@ import pytest
 import xarray as xr
 
 import geozarr
+import ngff
 from geozarr.cf.variables import decode_fill_value
-from geozarr.convert import ConvertError
+from geozarr.convert import ConversionError
 from ngff_geozarr.core.store import open_store
 
 TRANSFORM = (25.0, 0.0, 600_000.0, 0.0, -25.0, 4_100_000.0)
@@ -145,10 +147,10 @@ def test_sharded_v3_cannot_become_v2_and_nothing_is_written(tmp_path: Path) -> N
         shards=(4, 4),
     )
     dst = tmp_path / "out.zarr"
-    with pytest.raises(ConvertError, match="no Zarr v2 equivalent"):
+    with pytest.raises(ConversionError, match="no Zarr v2 equivalent"):
         geozarr.convert(src, dst, zarr_format=2)
     assert not dst.exists()
-    with pytest.raises(ConvertError, match="already Zarr v3"):
+    with pytest.raises(ConversionError, match="already Zarr v3"):
         geozarr.convert(src, dst, zarr_format=3)
 
 
@@ -193,3 +195,19 @@ def test_cli_convert(tmp_path: Path, v3_store: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (dst / ".zmetadata").exists()
     assert not (plain / ".zmetadata").exists()
+
+
+def test_one_conversion_error_for_both_conventions() -> None:
+    module = importlib.import_module("geozarr.convert")  # geozarr.convert is the function
+    assert ConversionError is ngff.ConversionError
+    assert issubclass(ConversionError, ValueError)  # geozarr's former class was one
+    with pytest.warns(DeprecationWarning, match="use ConversionError"):
+        old = module.ConvertError
+    assert old is ConversionError
+    with pytest.warns(DeprecationWarning, match="ConvertError is deprecated"):
+        from geozarr.convert import ConvertError  # the former spelling still imports
+    assert ConvertError is ConversionError
+    with pytest.raises(AttributeError):
+        _ = module.NoSuchName  # type: ignore[attr-defined]
+    with pytest.raises(ngff.ConversionError, match="Expected zarr_format 2 or 3"):
+        geozarr.convert({}, {}, zarr_format=4)  # type: ignore[arg-type]
