@@ -308,9 +308,9 @@ def ngff_images(
 
 
 @st.composite
-def geo_rasters(draw: st.DrawFn) -> dict[str, Any]:
+def geo_rasters(draw: st.DrawFn, crss: tuple[str, ...] = CRSS) -> dict[str, Any]:
     """A GeoZarr write request: variables, CRS, transform, nodata, time, Zarr format."""
-    crs = draw(st.sampled_from(CRSS))
+    crs = draw(st.sampled_from(crss))
     height, width = draw(st.integers(4, 20)), draw(st.integers(4, 20))
     dtype = draw(st.sampled_from(DTYPES))
     time = draw(st.integers(0, 3))  # 0: no time axis

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from tests.roundtrip.conftest import (
+    NGFF_VERSIONS,
     ROUNDTRIP,
     SPEC_AXES,
     assert_strictly_valid,
@@ -99,9 +101,18 @@ def _check_image(root: Path, case: dict[str, Any], levels: int) -> None:
             assert meta["dimension_names"] == list(case["axes"])
 
 
-@settings(ROUNDTRIP, max_examples=examples(40))
-@given(case=ngff_images())
-def test_write_image_validates_strictly_and_reads_back(case: dict[str, Any]) -> None:
+# every version is a case of its own: hypothesis's derandomized draws would favour some
+@pytest.mark.parametrize("version", NGFF_VERSIONS)
+def test_write_image_validates_strictly_and_reads_back(version: str) -> None:
+    @settings(ROUNDTRIP, max_examples=examples(14))
+    @given(case=ngff_images((version,)))
+    def law(case: dict[str, Any]) -> None:
+        _image_validates_and_reads_back(case)
+
+    law()
+
+
+def _image_validates_and_reads_back(case: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "image.ome.zarr"
         image = _write(case, root)
@@ -113,12 +124,20 @@ def test_write_image_validates_strictly_and_reads_back(case: dict[str, Any]) -> 
         _check_image(root, case, written)
 
 
-@settings(ROUNDTRIP, max_examples=examples(20))
-@given(
-    case=ngff_images(axes_orders=SPEC_AXES),
-    colors=st.sampled_from(["auto", {1: (255, 0, 0, 255), 3: (0, 0, 255, 128)}]),
-)
-def test_labels_validate_strictly_and_read_back(
+@pytest.mark.parametrize("version", NGFF_VERSIONS)
+def test_labels_validate_strictly_and_read_back(version: str) -> None:
+    @settings(ROUNDTRIP, max_examples=examples(7))
+    @given(
+        case=ngff_images((version,), axes_orders=SPEC_AXES),
+        colors=st.sampled_from(["auto", {1: (255, 0, 0, 255), 3: (0, 0, 255, 128)}]),
+    )
+    def law(case: dict[str, Any], colors: str | dict[int, tuple[int, ...]]) -> None:
+        _labels_validate_and_read_back(case, colors)
+
+    law()
+
+
+def _labels_validate_and_read_back(
     case: dict[str, Any], colors: str | dict[int, tuple[int, ...]]
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -153,9 +172,17 @@ def test_labels_validate_strictly_and_read_back(
             assert set(np.unique(_read(label_root, ds["path"]))) <= set(np.unique(labels))
 
 
-@settings(ROUNDTRIP, max_examples=examples(15))
-@given(case=ngff_images(axes_orders=SPEC_AXES), levels=st.integers(2, 3))
-def test_add_levels_equals_writing_them_at_once(case: dict[str, Any], levels: int) -> None:
+@pytest.mark.parametrize("version", NGFF_VERSIONS)
+def test_add_levels_equals_writing_them_at_once(version: str) -> None:
+    @settings(ROUNDTRIP, max_examples=examples(5))
+    @given(case=ngff_images((version,), axes_orders=SPEC_AXES), levels=st.integers(2, 3))
+    def law(case: dict[str, Any], levels: int) -> None:
+        _added_levels_equal_one_pass(case, levels)
+
+    law()
+
+
+def _added_levels_equal_one_pass(case: dict[str, Any], levels: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         once, later = Path(tmp) / "once.zarr", Path(tmp) / "later.zarr"
         if _write(case, once, levels=levels) is None:
@@ -176,19 +203,26 @@ def test_add_levels_equals_writing_them_at_once(case: dict[str, Any], levels: in
                     assert later_docs[key] == once_docs[key]
 
 
-@settings(ROUNDTRIP, max_examples=examples(12))
-@given(
-    version=st.sampled_from(["0.4", "0.5", "0.6"]),
-    wells=st.lists(
-        st.tuples(st.sampled_from("ABC"), st.sampled_from(["1", "2", "10"])),
-        min_size=1,
-        max_size=3,
-        unique=True,
-    ),
-    fields=st.integers(1, 2),
-    acquisitions=st.booleans(),
-)
-def test_plates_validate_strictly_and_read_back(
+@pytest.mark.parametrize("version", NGFF_VERSIONS)
+def test_plates_validate_strictly_and_read_back(version: str) -> None:
+    @settings(ROUNDTRIP, max_examples=examples(4))
+    @given(
+        wells=st.lists(
+            st.tuples(st.sampled_from("ABC"), st.sampled_from(["1", "2", "10"])),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        ),
+        fields=st.integers(1, 2),
+        acquisitions=st.booleans(),
+    )
+    def law(wells: list[tuple[str, str]], fields: int, acquisitions: bool) -> None:
+        _plate_validates_and_reads_back(version, wells, fields, acquisitions)
+
+    law()
+
+
+def _plate_validates_and_reads_back(
     version: str, wells: list[tuple[str, str]], fields: int, acquisitions: bool
 ) -> None:
     rng = np.random.default_rng(len(wells) * 10 + fields)
