@@ -6,11 +6,16 @@ OME-Zarr's conversion); what is GeoZarr's is here:
 - dimension names: ``_ARRAY_DIMENSIONS`` (v2) <-> ``dimension_names`` (v3), so CF variables,
   ``spatial:dimensions`` and xarray keep finding their dimensions;
 - fill values, NaN included (the fill-value-0 pitfall): a v2 ``fill_value`` of ``null``
-  becomes the ``_FillValue`` attribute when there is one, else NaN for floats; a data
-  variable (one with ``grid_mapping``) converted to v3 gets ``_FillValue`` as an attribute
-  (xarray's base64 encoding for floats), as xarray needs to mask it in v3; converted to v2,
-  its ``fill_value`` is the ``_FillValue`` when the two disagree (a v3 ``fill_value`` of 0
-  beside ``_FillValue`` NaN was a writer's mistake: unwritten chunks then read as nodata);
+  becomes the ``_FillValue`` attribute when there is one, else NaN for floats (0 for
+  integers); a data variable (one with ``grid_mapping``) converted to v3 gets
+  ``_FillValue`` as an attribute (xarray's base64 encoding for floats), as xarray needs to
+  mask it in v3, unless its v2 ``fill_value`` was ``null`` (no nodata declared); converted
+  to v2, its ``fill_value`` is the ``_FillValue`` when the two disagree (a v3
+  ``fill_value`` of 0 beside ``_FillValue`` NaN was a writer's mistake: unwritten chunks
+  then read as nodata), and ``null`` when there is no ``_FillValue`` and the fill value is
+  the one a ``null`` becomes (xarray masks a v2 ``fill_value``: a v3 raster without
+  nodata must not gain one), so v2 -> v3 -> v2 and v3 -> v2 -> v3 give back the documents
+  they started from;
 - every other attribute (CF, ``zarr_conventions``, ``proj:``, ``spatial:``,
   ``multiscales``) is kept as it is.
 
@@ -156,9 +161,20 @@ def _array_to_v3(node: Node) -> dict[str, Any]:
             default = "NaN"
     doc = v2_to_v3_array(node.path, meta, attrs, fill_value=default)
     fill = decode_fill_value(doc["fill_value"])
-    if "grid_mapping" in attrs and fill is not None and dtype.kind in "iuf":
+    # a null fill value declared no nodata: the v3 fill value it gets is not one either
+    declares = meta.get("fill_value") is not None or declared is not None
+    if "grid_mapping" in attrs and fill is not None and dtype.kind in "iuf" and declares:
         doc["attributes"][FILL_VALUE] = encode_fill_value(fill, dtype)
     return doc
+
+
+def _null_default(fill: Any, dtype: np.dtype[Any]) -> bool:
+    """Whether a v3 fill value is the one :func:`_array_to_v3` gives a v2 ``null``."""
+    if dtype.kind == "f":
+        return _is_nan(fill)
+    if dtype.kind == "b":
+        return fill is False
+    return dtype.kind in "iu" and not isinstance(fill, bool) and fill == 0
 
 
 def _array_to_v2(node: Node) -> tuple[dict[str, Any], dict[str, Any], str | None]:
@@ -169,7 +185,12 @@ def _array_to_v2(node: Node) -> tuple[dict[str, Any], dict[str, Any], str | None
         declared = decode_fill_value(attrs.pop(FILL_VALUE))
         if declared is not None and dtype.kind in "iuf":
             zarray["fill_value"] = _json_number(declared, dtype.kind)
+    elif _null_default(zarray["fill_value"], dtype):
+        # no nodata declared: in v2, where xarray masks the fill value, it stays undeclared
+        zarray["fill_value"] = None
     names = node.metadata.get("dimension_names")
+    if names is None and not zarray["shape"]:
+        names = []  # a 0-d array (a grid mapping) has no dimensions; xarray needs them said
     if isinstance(names, list):
         attrs[ARRAY_DIMENSIONS] = list(names)
     encoding = node.metadata.get("chunk_key_encoding") or {}
