@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 import xarray as xr
-from hypothesis import event, given, settings
+from click.testing import CliRunner
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import CRS
 from tests.roundtrip.conftest import (
@@ -30,6 +31,7 @@ from tests.roundtrip.conftest import (
 )
 
 import geozarr
+from geozarr.cli import cli as geozarr_cli
 from geozarr.write import WriteResult
 
 
@@ -107,7 +109,6 @@ def test_write_validates_strictly_and_reads_back(crs: str) -> None:
 
 
 def _written_validates_and_reads_back(case: dict[str, Any]) -> None:
-    event(f"Zarr v{case['zarr_format']}, {len(case['variables'])} variable(s), {case['dims']}")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "raster.zarr"
         write(case, root)
@@ -118,19 +119,28 @@ def _written_validates_and_reads_back(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("crs", CRSS)
 def test_pyramid_validates_strictly_and_equals_writing_it_at_once(crs: str) -> None:
     @settings(ROUNDTRIP, max_examples=examples(2))
-    @given(case=geo_rasters((crs,)), levels=st.integers(2, 3))
-    def law(case: dict[str, Any], levels: int) -> None:
-        _pyramid_validates_and_equals_one_pass(case, levels)
+    @given(case=geo_rasters((crs,)), levels=st.integers(2, 3), via_cli=st.booleans())
+    def law(case: dict[str, Any], levels: int, via_cli: bool) -> None:
+        _pyramid_validates_and_equals_one_pass(case, levels, via_cli)
 
     law()
 
 
-def _pyramid_validates_and_equals_one_pass(case: dict[str, Any], levels: int) -> None:
+def _pyramid_validates_and_equals_one_pass(
+    case: dict[str, Any], levels: int, via_cli: bool
+) -> None:
     case = {**case, "variables": dict(list(case["variables"].items())[:1])}  # one variable
+    name = next(iter(case["variables"]))
     with tempfile.TemporaryDirectory() as tmp:
         later, once = Path(tmp) / "later.zarr", Path(tmp) / "once.zarr"
         write(case, later)
-        result = geozarr.pyramid(later, levels=levels, min_extent=1)
+        if via_cli:  # geozarr pyramid, through the command line's main group
+            args = ["pyramid", str(later), "--levels", str(levels), "--min-extent", "1"]
+            run = CliRunner().invoke(geozarr_cli, [*args, "--quiet"])
+            assert run.exit_code == 0, run.output
+            paths = (name, *(f"{k}/{name}" for k in range(1, levels)))
+        else:
+            paths = geozarr.pyramid(later, levels=levels, min_extent=1).paths
         assert_strictly_valid(later, "geozarr", case)
         check_reads_back(later, case)  # the base and the root's attributes are untouched
         write(case, once, levels=levels, min_extent=1)
@@ -138,17 +148,15 @@ def _pyramid_validates_and_equals_one_pass(case: dict[str, Any], levels: int) ->
         assert documents(once) == documents(later)
         assert chunk_digests(once) == chunk_digests(later)
         # each level is a GeoZarr raster of its own: halved, its pixels twice the size
-        name = next(iter(case["variables"]))
-        assert result.paths[0] == name
-        assert len(result.paths) == levels
+        assert paths[0] == name
+        assert len(paths) == levels
         base = case["variables"][name]
         a, _, x0, _, e, y0 = case["transform"]
-        for k, path in enumerate(result.paths[1:], start=1):
+        for k, path in enumerate(paths[1:], start=1):
             group, _, array = path.rpartition("/")
             assert array == name
             level = open_dataset(later / group)
             height, width = level[name].shape[-2:]
             assert (height, width) == tuple(-(-n // 2**k) for n in base.shape[-2:])
-            assert result.shapes[k][-2:] == (height, width)
             assert math.isclose(level["x"].values[0], x0 + 2**k * a / 2)
             assert math.isclose(level["y"].values[0], y0 + 2**k * e / 2)
