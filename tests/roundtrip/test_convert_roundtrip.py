@@ -66,7 +66,7 @@ def _without_v2_encoding(docs: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("start", "middle"), PAIRS)
 def test_ngff_convert_there_and_back(start: str, middle: str) -> None:
-    @settings(ROUNDTRIP, max_examples=examples(4))
+    @settings(ROUNDTRIP, max_examples=examples(5))
     @given(case=ngff_images((start,), axes_orders=SPEC_AXES), labels=st.booleans())
     def law(case: dict[str, Any], labels: bool) -> None:
         _ngff_there_and_back(case, labels, middle)
@@ -117,7 +117,7 @@ def _ngff_there_and_back(case: dict[str, Any], labels: bool, middle: str) -> Non
 
 @pytest.mark.parametrize("crs", CRSS)
 def test_geozarr_convert_there_and_back(crs: str) -> None:
-    @settings(ROUNDTRIP, max_examples=examples(3))
+    @settings(ROUNDTRIP, max_examples=examples(4))
     @given(case=geo_rasters((crs,)), levels=st.integers(1, 2))
     def law(case: dict[str, Any], levels: int) -> None:
         _geozarr_there_and_back(case, levels)

@@ -100,7 +100,7 @@ def check_reads_back(root: Path, case: dict[str, Any]) -> None:
 # every CRS is a case of its own: hypothesis's derandomized draws would skip some
 @pytest.mark.parametrize("crs", CRSS)
 def test_write_validates_strictly_and_reads_back(crs: str) -> None:
-    @settings(ROUNDTRIP, max_examples=examples(5))
+    @settings(ROUNDTRIP, max_examples=examples(7))
     @given(case=geo_rasters((crs,)))
     def law(case: dict[str, Any]) -> None:
         _written_validates_and_reads_back(case)
@@ -118,7 +118,7 @@ def _written_validates_and_reads_back(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("crs", CRSS)
 def test_pyramid_validates_strictly_and_equals_writing_it_at_once(crs: str) -> None:
-    @settings(ROUNDTRIP, max_examples=examples(2))
+    @settings(ROUNDTRIP, max_examples=examples(3))
     @given(case=geo_rasters((crs,)), levels=st.integers(2, 3), via_cli=st.booleans())
     def law(case: dict[str, Any], levels: int, via_cli: bool) -> None:
         _pyramid_validates_and_equals_one_pass(case, levels, via_cli)

@@ -105,7 +105,7 @@ def _check_image(root: Path, case: dict[str, Any], levels: int) -> None:
 # every version is a case of its own: hypothesis's derandomized draws would favour some
 @pytest.mark.parametrize("version", NGFF_VERSIONS)
 def test_write_image_validates_strictly_and_reads_back(version: str) -> None:
-    @settings(ROUNDTRIP, max_examples=examples(14))
+    @settings(ROUNDTRIP, max_examples=examples(20))
     @given(case=ngff_images((version,)))
     def law(case: dict[str, Any]) -> None:
         _image_validates_and_reads_back(case)
@@ -127,7 +127,7 @@ def _image_validates_and_reads_back(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("version", NGFF_VERSIONS)
 def test_labels_validate_strictly_and_read_back(version: str) -> None:
-    @settings(ROUNDTRIP, max_examples=examples(7))
+    @settings(ROUNDTRIP, max_examples=examples(10))
     @given(
         case=ngff_images((version,), axes_orders=SPEC_AXES),
         colors=st.sampled_from(["auto", {1: (255, 0, 0, 255), 3: (0, 0, 255, 128)}]),
@@ -175,7 +175,7 @@ def _labels_validate_and_read_back(
 
 @pytest.mark.parametrize("version", NGFF_VERSIONS)
 def test_add_levels_equals_writing_them_at_once(version: str) -> None:
-    @settings(ROUNDTRIP, max_examples=examples(5))
+    @settings(ROUNDTRIP, max_examples=examples(6))
     @given(
         case=ngff_images((version,), axes_orders=SPEC_AXES),
         levels=st.integers(2, 3),
@@ -215,7 +215,7 @@ def _added_levels_equal_one_pass(case: dict[str, Any], levels: int, via_cli: boo
 
 @pytest.mark.parametrize("version", NGFF_VERSIONS)
 def test_plates_validate_strictly_and_read_back(version: str) -> None:
-    @settings(ROUNDTRIP, max_examples=examples(4))
+    @settings(ROUNDTRIP, max_examples=examples(5))
     @given(
         wells=st.lists(
             st.tuples(st.sampled_from("ABC"), st.sampled_from(["1", "2", "10"])),
