@@ -6,6 +6,12 @@ the new ``zarr.json`` uses the ``v2`` chunk key encoding with the separator of t
 ``.zarray``, so the existing chunk files are read as they are. Chunk bytes are never rewritten
 and, in place, never deleted.
 
+A conversion there and back gives the documents it started from: 0.4 -> 0.5/0.6 -> 0.4
+restores ``fill_value: null`` and adds no ``_ARRAY_DIMENSIONS``, and
+0.5 <-> 0.6 keeps every scale and translation, zero ones included. The one change that stays
+is the chunk key encoding of a 0.5/0.6 array taken to 0.4 and back: Zarr v2 names chunks
+without the ``c/`` prefix, so they are renamed once and kept under the ``v2`` encoding.
+
 Every new document is computed before anything is written, so a conversion that cannot be
 done (an order-F array, a codec Zarr v3 lacks, 0.6 transformations 0.5 cannot express)
 fails without touching the store. In place, the new documents are written first — arrays,
@@ -478,6 +484,11 @@ def _array_to_v2(
       ``null`` into that zero (what Zarr readers return for it), and the 0.4 writers leave it
       ``null``. A 0.4 array that declared an explicit 0 reads back as ``null``: the same
       values for every reader, one bit of metadata v3 cannot keep.
+
+    Zarr v2, "Metadata": ``fill_value`` is "A scalar value providing the default value to
+    use for uninitialized portions of the array, or null if no fill_value is to be used."
+    Zarr v3, "Array metadata": ``fill_value`` is required, "an element value to use for
+    uninitialised portions of the Zarr array".
     """
     zarray, _ = v3_to_v2_array(node.path, node.metadata)
     fill, default = zarray.get("fill_value"), _default_fill(zarray["dtype"])
