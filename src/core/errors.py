@@ -16,16 +16,18 @@ The hierarchy::
     │   └── StoreAccessError        the store refused or failed a request (network, permission)
     ├── UnsafePathError             a key or path would leave the store root
     ├── ReadOnlyError               a write was asked of a store opened read-only
-    └── PyramidError                a pyramid cannot be planned or written as asked
-                                    (also a ValueError: the arguments are inconsistent)
+    ├── PyramidError                a pyramid cannot be planned or written as asked
+    │                               (also a ValueError: the arguments are inconsistent)
+    └── ConversionError             a store cannot be converted, or its conversion failed
+                                    (``ngff.convert`` and ``geozarr.convert`` alike)
 
-Convention packages derive their own from the root where they need one
-(``ngff.convert.ConversionError``: a conversion that cannot be done safely).
+Convention packages derive their own from the root where they need one.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "ConversionError",
     "NgffGeozarrError",
     "NotZarrError",
     "PyramidError",
@@ -72,3 +74,11 @@ class ReadOnlyError(NgffGeozarrError):
 
 class PyramidError(NgffGeozarrError, ValueError):
     """A pyramid cannot be planned or written as asked (inconsistent arguments or arrays)."""
+
+
+class ConversionError(NgffGeozarrError, ValueError):
+    """A store cannot be converted (nothing written), or its conversion failed.
+
+    The message says why, and what was left. Both conventions raise it: ``ngff convert``
+    between OME-Zarr versions, ``geozarr convert`` between Zarr formats.
+    """

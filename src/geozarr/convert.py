@@ -6,11 +6,16 @@ OME-Zarr's conversion); what is GeoZarr's is here:
 - dimension names: ``_ARRAY_DIMENSIONS`` (v2) <-> ``dimension_names`` (v3), so CF variables,
   ``spatial:dimensions`` and xarray keep finding their dimensions;
 - fill values, NaN included (the fill-value-0 pitfall): a v2 ``fill_value`` of ``null``
-  becomes the ``_FillValue`` attribute when there is one, else NaN for floats; a data
-  variable (one with ``grid_mapping``) converted to v3 gets ``_FillValue`` as an attribute
-  (xarray's base64 encoding for floats), as xarray needs to mask it in v3; converted to v2,
-  its ``fill_value`` is the ``_FillValue`` when the two disagree (a v3 ``fill_value`` of 0
-  beside ``_FillValue`` NaN was a writer's mistake: unwritten chunks then read as nodata);
+  becomes the ``_FillValue`` attribute when there is one, else NaN for floats (0 for
+  integers); a data variable (one with ``grid_mapping``) converted to v3 gets
+  ``_FillValue`` as an attribute (xarray's base64 encoding for floats), as xarray needs to
+  mask it in v3, unless its v2 ``fill_value`` was ``null`` (no nodata declared); converted
+  to v2, its ``fill_value`` is the ``_FillValue`` when the two disagree (a v3
+  ``fill_value`` of 0 beside ``_FillValue`` NaN was a writer's mistake: unwritten chunks
+  then read as nodata), and ``null`` when there is no ``_FillValue`` and the fill value is
+  the one a ``null`` becomes (xarray masks a v2 ``fill_value``: a v3 raster without
+  nodata must not gain one), so v2 -> v3 -> v2 and v3 -> v2 -> v3 give back the documents
+  they started from;
 - every other attribute (CF, ``zarr_conventions``, ``proj:``, ``spatial:``,
   ``multiscales``) is kept as it is.
 
@@ -33,6 +38,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +48,7 @@ import numpy as np
 from geozarr.cf.variables import FILL_VALUE, decode_fill_value
 from geozarr.detection import discover
 from geozarr.write import encode_fill_value
-from ngff_geozarr.core.errors import NgffGeozarrError
+from ngff_geozarr.core import errors
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
 from ngff_geozarr.core.report import Severity
 from ngff_geozarr.core.store import StoreMode, ZarrFormat, join_key, open_store
@@ -55,13 +61,29 @@ from ngff_geozarr.core.zarr_format import (
     v3_to_v2_array,
 )
 
-__all__ = ["ConvertError", "ConvertProgress", "ConvertResult", "convert"]
+__all__ = ["ConversionError", "ConvertProgress", "ConvertResult", "convert"]
 
 _Target = str | os.PathLike[str] | MutableMapping[str, Any]
 
 
-class ConvertError(NgffGeozarrError, ValueError):
-    """The store cannot be converted (nothing written), or the conversion failed."""
+ConversionError = errors.ConversionError
+"""The store cannot be converted (nothing written), or the conversion failed.
+
+The same class as :class:`ngff.ConversionError`; ``ConvertError``, its former name here, still
+works and warns that it is deprecated.
+"""
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ConvertError":
+        warnings.warn(
+            "geozarr.convert.ConvertError is deprecated; use ConversionError (the same class "
+            "ngff.ConversionError is).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return ConversionError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -139,9 +161,20 @@ def _array_to_v3(node: Node) -> dict[str, Any]:
             default = "NaN"
     doc = v2_to_v3_array(node.path, meta, attrs, fill_value=default)
     fill = decode_fill_value(doc["fill_value"])
-    if "grid_mapping" in attrs and fill is not None and dtype.kind in "iuf":
+    # a null fill value declared no nodata: the v3 fill value it gets is not one either
+    declares = meta.get("fill_value") is not None or declared is not None
+    if "grid_mapping" in attrs and fill is not None and dtype.kind in "iuf" and declares:
         doc["attributes"][FILL_VALUE] = encode_fill_value(fill, dtype)
     return doc
+
+
+def _null_default(fill: Any, dtype: np.dtype[Any]) -> bool:
+    """Whether a v3 fill value is the one :func:`_array_to_v3` gives a v2 ``null``."""
+    if dtype.kind == "f":
+        return _is_nan(fill)
+    if dtype.kind == "b":
+        return fill is False
+    return dtype.kind in "iu" and not isinstance(fill, bool) and fill == 0
 
 
 def _array_to_v2(node: Node) -> tuple[dict[str, Any], dict[str, Any], str | None]:
@@ -152,7 +185,12 @@ def _array_to_v2(node: Node) -> tuple[dict[str, Any], dict[str, Any], str | None
         declared = decode_fill_value(attrs.pop(FILL_VALUE))
         if declared is not None and dtype.kind in "iuf":
             zarray["fill_value"] = _json_number(declared, dtype.kind)
+    elif _null_default(zarray["fill_value"], dtype):
+        # no nodata declared: in v2, where xarray masks the fill value, it stays undeclared
+        zarray["fill_value"] = None
     names = node.metadata.get("dimension_names")
+    if names is None and not zarray["shape"]:
+        names = []  # a 0-d array (a grid mapping) has no dimensions; xarray needs them said
     if isinstance(names, list):
         attrs[ARRAY_DIMENSIONS] = list(names)
     encoding = node.metadata.get("chunk_key_encoding") or {}
@@ -239,27 +277,27 @@ def convert(
 
     Raises
     ------
-    ConvertError
+    ConversionError
         When the source's metadata cannot all be read, is already in that format, or holds
         arrays the other format cannot express (sharding, filters, ...); nothing is written
         then.
     """
     if zarr_format not in (2, 3):
-        raise ConvertError(f"Expected zarr_format 2 or 3. Got {zarr_format!r}.")
+        raise ConversionError(f"Expected zarr_format 2 or 3. Got {zarr_format!r}.")
     with open_store(src, "r", storage_options=storage_options) as source:
         hierarchy = hierarchy_from_store(source, discover)
         errors = [i for i in hierarchy.issues if i.severity is Severity.ERROR]
         if errors:
-            raise ConvertError(
+            raise ConversionError(
                 f"{source.target}: its metadata cannot all be read ({errors[0].message}); "
                 "nothing converted."
             )
         if source.zarr_format == zarr_format:
-            raise ConvertError(f"{source.target} is already Zarr v{zarr_format}; nothing to do.")
+            raise ConversionError(f"{source.target} is already Zarr v{zarr_format}; nothing to do.")
         try:
             writes, renames = _documents(hierarchy, zarr_format)
         except ZarrFormatError as exc:
-            raise ConvertError(f"{exc} Nothing converted.") from exc
+            raise ConversionError(f"{exc} Nothing converted.") from exc
         mode: StoreMode = "a" if (overwrite or resume) else "w-"
         copied = skipped = 0
         with open_store(dst, mode, storage_options=storage_options) as out:

@@ -6,6 +6,12 @@ the new ``zarr.json`` uses the ``v2`` chunk key encoding with the separator of t
 ``.zarray``, so the existing chunk files are read as they are. Chunk bytes are never rewritten
 and, in place, never deleted.
 
+A conversion there and back gives the documents it started from: 0.4 -> 0.5/0.6 -> 0.4
+restores ``fill_value: null`` and adds no ``_ARRAY_DIMENSIONS``, and
+0.5 <-> 0.6 keeps every scale and translation, zero ones included. The one change that stays
+is the chunk key encoding of a 0.5/0.6 array taken to 0.4 and back: Zarr v2 names chunks
+without the ``c/`` prefix, so they are renamed once and kept under the ``v2`` encoding.
+
 Every new document is computed before anything is written, so a conversion that cannot be
 done (an order-F array, a codec Zarr v3 lacks, 0.6 transformations 0.5 cannot express)
 fails without touching the store. In place, the new documents are written first — arrays,
@@ -24,14 +30,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ngff.common.ome import SECTION_KEYS
 from ngff.detection import discover, ome_attributes
 from ngff.versions import WRITTEN_VERSION, SpecVersion, spec_version
+from ngff_geozarr.core import errors
 from ngff_geozarr.core.errors import NgffGeozarrError, TargetError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
 from ngff_geozarr.core.report import Severity
 from ngff_geozarr.core.store import StoreHandle, StoreMode, join_key, open_store
 from ngff_geozarr.core.zarr_format import (
+    ARRAY_DIMENSIONS,
     V2_DOCUMENTS,
     ZarrFormatError,
     is_metadata_key,
@@ -56,8 +66,8 @@ _V2_DOCS = V2_DOCUMENTS
 _DEFAULT_SYSTEM = "physical"
 
 
-class ConversionError(NgffGeozarrError):
-    """The conversion cannot be done, or failed; the message says why and what was left."""
+ConversionError = errors.ConversionError
+"""The conversion cannot be done, or failed (one class for both conventions)."""
 
 
 @dataclass
@@ -258,7 +268,7 @@ def _multiscale_to_v06(ms: dict[str, Any]) -> dict[str, Any]:
     for ds in ms.get("datasets", []):
         scale, translation = _folded(ds.get("coordinateTransformations") or [], outer)
         refs = {"input": {"path": ds["path"]}, "output": {"name": _DEFAULT_SYSTEM}}
-        if translation is None or not any(translation):
+        if translation is None:  # a zero translation is kept: 0.4/0.5 get it back
             transform: dict[str, Any] = {"type": "scale", "scale": scale, **refs}
         else:
             transform = {
@@ -420,15 +430,20 @@ def _source_version(hierarchy: Hierarchy) -> SpecVersion:
     return seen.pop()
 
 
-def _dataset_axes(hierarchy: Hierarchy) -> dict[str, list[str]]:
-    """Map each array a 0.4 multiscale image refers to onto its axis names."""
+def _dataset_axes(attributes: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Map each array a 0.4 multiscale image refers to onto its axis names.
+
+    ``attributes`` holds each node's 0.4 attributes by path.
+    """
     names: dict[str, list[str]] = {}
-    for node in hierarchy.values():
-        for ms in node.attributes.get("multiscales") or []:
+    for path, attrs in attributes.items():
+        for ms in attrs.get("multiscales") or []:
+            if not isinstance(ms, Mapping):
+                continue
             axes = [str(a.get("name")) for a in ms.get("axes", []) if isinstance(a, dict)]
             for ds in ms.get("datasets", []):
                 try:
-                    names[join_key(node.path, ds["path"])] = axes
+                    names[join_key(path, ds["path"])] = axes
                 except (NgffGeozarrError, KeyError, TypeError):
                     continue
     return names
@@ -442,13 +457,67 @@ def _depth_order(hierarchy: Hierarchy) -> list[Node]:
     )
 
 
+def _default_fill(dtype_name: Any) -> Any:
+    """Return what Zarr readers give a format 2 ``fill_value`` of ``null``: the dtype's zero."""
+    try:
+        dtype = np.dtype(dtype_name)
+    except TypeError:
+        return None
+    return False if dtype.kind == "b" else 0
+
+
+def _array_to_v2(
+    node: Node, attrs: dict[str, Any], axes: list[str] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Build the ``.zarray`` and ``.zattrs`` of a format 3 array converted for OME-Zarr 0.4.
+
+    The inverse of the 0.4 -> 0.5 step, so that 0.4 -> 0.5/0.6 -> 0.4 gives back the
+    documents it started from:
+
+    - ``dimension_names`` equal to the axes of the multiscale image the array belongs to are
+      derived from them, not data: 0.4 stores them nowhere (Zarr v2 has no dimension names;
+      ``_ARRAY_DIMENSIONS`` is xarray's convention, which OME-Zarr 0.4 does not use), and
+      the 0.4 -> 0.5 step writes them again from the axes. Other dimension names become
+      ``_ARRAY_DIMENSIONS``, the only place format 2 has for them.
+    - a ``fill_value`` equal to the data type's zero becomes ``null``: Zarr v3 requires a
+      fill value where format 2 allows ``null`` ("no fill value"), the 0.4 -> 0.5 step turns
+      ``null`` into that zero (what Zarr readers return for it), and the 0.4 writers leave it
+      ``null``. A 0.4 array that declared an explicit 0 reads back as ``null``: the same
+      values for every reader, one bit of metadata v3 cannot keep.
+
+    Zarr v2, "Metadata": ``fill_value`` is "A scalar value providing the default value to
+    use for uninitialized portions of the array, or null if no fill_value is to be used."
+    Zarr v3, "Array metadata": ``fill_value`` is required, "an element value to use for
+    uninitialised portions of the Zarr array".
+    """
+    zarray, _ = v3_to_v2_array(node.path, node.metadata)
+    fill, default = zarray.get("fill_value"), _default_fill(zarray["dtype"])
+    if (
+        isinstance(fill, int | float)
+        and default is not None
+        and isinstance(fill, bool) == isinstance(default, bool)
+        and fill == default
+    ):
+        zarray["fill_value"] = None
+    names = node.metadata.get("dimension_names")
+    if names is not None and list(names) != axes:
+        attrs = {**attrs, ARRAY_DIMENSIONS: list(names)}
+    return zarray, attrs
+
+
 def _plan(hierarchy: Hierarchy, source: SpecVersion, target: SpecVersion) -> _Plan:
     plan = _Plan()
-    axes = _dataset_axes(hierarchy) if source == "0.4" else {}
+    converted = {
+        node.path: convert_attributes(node.attributes, source, target)
+        for node in hierarchy.values()
+    }
     v2_to_v3 = source == "0.4"
     v3_to_v2 = target == "0.4"
+    axes = _dataset_axes(
+        {path: node.attributes for path, node in hierarchy.items()} if v2_to_v3 else converted
+    )
     for node in _depth_order(hierarchy):
-        attrs = convert_attributes(node.attributes, source, target)
+        attrs = converted[node.path]
         if v2_to_v3:
             if node.node_type == "array":
                 doc = v2_to_v3_array(node.path, node.metadata, attrs, axes.get(node.path))
@@ -458,13 +527,10 @@ def _plan(hierarchy: Hierarchy, source: SpecVersion, target: SpecVersion) -> _Pl
             plan.removes += [join_key(node.path, d) for d in _V2_DOCS]
         elif v3_to_v2:
             if node.node_type == "array":
-                zarray, _ = v3_to_v2_array(node.path, node.metadata)
+                zarray, attrs = _array_to_v2(node, attrs, axes.get(node.path))
                 encoding = node.metadata.get("chunk_key_encoding") or {}
                 if encoding.get("name") != "v2":
                     plan.renames[node.path] = ("default", zarray["dimension_separator"])
-                names = node.metadata.get("dimension_names")
-                if names is not None:
-                    attrs = {**attrs, "_ARRAY_DIMENSIONS": list(names)}
                 plan.writes.append((join_key(node.path, ".zarray"), _dump(zarray)))
             else:
                 plan.writes.append((join_key(node.path, ".zgroup"), _dump({"zarr_format": 2})))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import math
 import subprocess
@@ -14,8 +15,9 @@ import pytest
 import xarray as xr
 
 import geozarr
+import ngff
 from geozarr.cf.variables import decode_fill_value
-from geozarr.convert import ConvertError
+from geozarr.convert import ConversionError
 from ngff_geozarr.core.store import open_store
 
 TRANSFORM = (25.0, 0.0, 600_000.0, 0.0, -25.0, 4_100_000.0)
@@ -145,10 +147,10 @@ def test_sharded_v3_cannot_become_v2_and_nothing_is_written(tmp_path: Path) -> N
         shards=(4, 4),
     )
     dst = tmp_path / "out.zarr"
-    with pytest.raises(ConvertError, match="no Zarr v2 equivalent"):
+    with pytest.raises(ConversionError, match="no Zarr v2 equivalent"):
         geozarr.convert(src, dst, zarr_format=2)
     assert not dst.exists()
-    with pytest.raises(ConvertError, match="already Zarr v3"):
+    with pytest.raises(ConversionError, match="already Zarr v3"):
         geozarr.convert(src, dst, zarr_format=3)
 
 
@@ -193,3 +195,56 @@ def test_cli_convert(tmp_path: Path, v3_store: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (dst / ".zmetadata").exists()
     assert not (plain / ".zmetadata").exists()
+
+
+def test_one_conversion_error_for_both_conventions() -> None:
+    module = importlib.import_module("geozarr.convert")  # geozarr.convert is the function
+    assert ConversionError is ngff.ConversionError
+    assert issubclass(ConversionError, ValueError)  # geozarr's former class was one
+    with pytest.warns(DeprecationWarning, match="use ConversionError"):
+        old = module.ConvertError
+    assert old is ConversionError
+    with pytest.warns(DeprecationWarning, match="ConvertError is deprecated"):
+        from geozarr.convert import ConvertError  # the former spelling still imports
+    assert ConvertError is ConversionError
+    with pytest.raises(AttributeError):
+        _ = module.NoSuchName  # type: ignore[attr-defined]
+    with pytest.raises(ngff.ConversionError, match="Expected zarr_format 2 or 3"):
+        geozarr.convert({}, {}, zarr_format=4)  # type: ignore[arg-type]
+
+
+def _documents(root: Path) -> dict[str, object]:
+    names = (".zarray", ".zattrs", ".zgroup", "zarr.json")
+    out: dict[str, object] = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.name in names:
+            doc = json.loads(p.read_text())
+            doc.pop("consolidated_metadata", None)
+            if doc.get("storage_transformers") == []:
+                del doc["storage_transformers"]
+            out[p.relative_to(root).as_posix()] = doc
+    return out
+
+
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_no_nodata_stays_no_nodata_both_ways(tmp_path: Path, fmt: int) -> None:
+    # an integer raster without nodata: zeros are data, in either format, there and back
+    values = np.arange(16, dtype=np.uint8).reshape(4, 4)
+    src, mid, back = tmp_path / "src.zarr", tmp_path / "mid.zarr", tmp_path / "back.zarr"
+    geozarr.write(values, src, crs="EPSG:32630", transform=TRANSFORM, zarr_format=fmt)  # type: ignore[arg-type]
+    geozarr.convert(src, mid, zarr_format=5 - fmt)  # type: ignore[arg-type]
+    geozarr.convert(mid, back, zarr_format=fmt)  # type: ignore[arg-type]
+    v2 = mid if fmt == 3 else src
+    assert json.loads((v2 / "data" / ".zarray").read_text())["fill_value"] is None
+    assert json.loads((v2 / "spatial_ref" / ".zattrs").read_text())["_ARRAY_DIMENSIONS"] == []
+    v3 = src if fmt == 3 else mid
+    assert "_FillValue" not in json.loads((v3 / "data" / "zarr.json").read_text())["attributes"]
+    for store in (src, mid, back):
+        data = xr.open_zarr(store, consolidated=False)["data"]
+        np.testing.assert_array_equal(data.values, values)  # 0 is not masked
+    before, after = _documents(src), _documents(back)
+    if fmt == 3:  # v2 names chunks without "c/": renamed once, kept under the v2 encoding
+        for doc in (*before.values(), *after.values()):
+            assert isinstance(doc, dict)
+            doc.pop("chunk_key_encoding", None)
+    assert after == before

@@ -258,3 +258,55 @@ def test_usage_errors(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["convert", str(src), "--to", "0.4", "--in-place"])
     assert result.exit_code == 2
     assert "already" in result.output
+
+
+def _documents(root: Path) -> dict[str, object]:
+    names = (".zarray", ".zattrs", ".zgroup", "zarr.json")
+    return {
+        p.relative_to(root).as_posix(): json.loads(p.read_text())
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name in names
+    }
+
+
+@pytest.mark.parametrize("middle", ["0.5", "0.6"])
+def test_04_round_trip_is_equal_in_metadata_and_chunks(tmp_path: Path, middle: str) -> None:
+    # what the 0.4 writer produces: fill_value null, no _ARRAY_DIMENSIONS, a zero translation
+    src = build_v04(tmp_path / "img.zarr")
+    ngff.write_image(DATA, tmp_path / "w.zarr", version="0.4", levels=2, chunks=(8, 8))
+    for source in (src, tmp_path / "w.zarr"):
+        zarray = json.loads((source / "0" / ".zarray").read_text())
+        assert zarray["fill_value"] is None
+        assert "_ARRAY_DIMENSIONS" not in json.loads((source / "0" / ".zattrs").read_text())
+        mid, back = tmp_path / f"{source.name}.mid", tmp_path / f"{source.name}.back"
+        ngff.convert(source, middle, out=mid)
+        assert json.loads((mid / "0" / "zarr.json").read_text())["fill_value"] == 0
+        ngff.convert(mid, "0.4", out=back)
+        assert _documents(back) == _documents(source)
+        assert chunk_digests(back) == chunk_digests(source)
+
+
+def test_05_round_trip_through_04_keeps_fill_values_and_dimension_names(tmp_path: Path) -> None:
+    src = tmp_path / "v5.zarr"
+    ngff.write_image(DATA, src, version="0.5", levels=1, chunks=(8, 8))
+    with open_store(src, "r+") as store:  # an array outside any image, own dimension names
+        store.create_array("extra", DATA.astype("f4"), fill_value=7.5, dimension_names=("a", "b"))
+    mid, back = tmp_path / "v4.zarr", tmp_path / "back.zarr"
+    ngff.convert(src, "0.4", out=mid)
+    assert json.loads((mid / "0" / ".zarray").read_text())["fill_value"] is None
+    assert "_ARRAY_DIMENSIONS" not in json.loads((mid / "0" / ".zattrs").read_text())
+    assert json.loads((mid / "extra" / ".zarray").read_text())["fill_value"] == 7.5
+    assert json.loads((mid / "extra" / ".zattrs").read_text())["_ARRAY_DIMENSIONS"] == ["a", "b"]
+    ngff.convert(mid, "0.5", out=back)
+    before, after = _documents(src), _documents(back)
+    for key in ("0/zarr.json", "extra/zarr.json"):
+        old, new = before[key], after[key]
+        assert isinstance(old, dict)
+        assert isinstance(new, dict)
+        # what differs: chunk keys of the v2 encoding, as Zarr v2 names them (renamed once,
+        # kept since), and an empty storage_transformers list (the default) not repeated
+        assert new.pop("chunk_key_encoding")["name"] == "v2"
+        del old["chunk_key_encoding"]
+        assert old.pop("storage_transformers", []) == []
+    assert after == before
+    np.testing.assert_array_equal(zarr.open_array(back / "extra", mode="r")[...], DATA)
