@@ -472,3 +472,22 @@ def test_five_dimensions_with_explicit_factors(tmp_path: Path) -> None:
     assert image.axes[0] == {"name": "t", "type": "time", "unit": "second"}
     assert errors_of(str(target)) == []
     np.testing.assert_array_equal(read_all(target, "1"), downsample(data, (1, 1, 1, 2, 2), "mean"))
+
+
+@pytest.mark.parametrize(
+    ("shape", "axes", "expected"),
+    [
+        ((12,), "x", "Expected 2 to 5 axes"),
+        ((4, 5, 3), "yxc", "transpose the data to 'cyx'"),
+        ((2, 4, 5, 3), "zyxc", "transpose the data to 'czyx'"),
+        ((3, 2, 4, 5), "ctyx", "transpose the data to 'tcyx'"),
+    ],
+)
+def test_axes_an_image_cannot_have_are_refused_before_writing(
+    tmp_path: Path, shape: tuple[int, ...], axes: str, expected: str
+) -> None:
+    """Regression: 'yxc' and one-axis images were written, then failed our own validator."""
+    out = tmp_path / "image.ome.zarr"
+    with pytest.raises(ngff.CreationError, match=expected):
+        ngff.write_image(np.ones(shape, dtype="uint8"), out, axes=axes)
+    assert not out.exists()

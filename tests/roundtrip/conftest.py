@@ -14,11 +14,9 @@ environment scales the number of examples of every test (for a longer local run)
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,7 +26,7 @@ from hypothesis import strategies as st
 
 import geozarr
 import ngff
-from ngff_geozarr.core.report import Issue, Severity
+from ngff_geozarr.core.report import Severity
 
 _SCALE = float(os.environ.get("ROUNDTRIP_EXAMPLES", "1"))
 
@@ -59,94 +57,6 @@ def examples(n: int) -> int:
 Convention = Literal["ngff", "geozarr"]
 
 
-@dataclass(frozen=True)
-class Gap:
-    """A rule failure the suite tolerates for now, and why.
-
-    Parameters
-    ----------
-    rule
-        The rule id.
-    reason
-        What is wrong and where it is being fixed.
-    applies
-        Whether it explains an issue (by its message) in a case (by its description).
-    """
-
-    rule: str
-    reason: str
-    applies: Callable[[Issue, Mapping[str, Any]], bool] = lambda issue, case: True
-
-
-def _polar(issue: Issue, case: Mapping[str, Any]) -> bool:
-    return case.get("crs") in POLAR_CRS and "latitude_of_projection_origin" in issue.message
-
-
-def _single_level(issue: Issue, case: Mapping[str, Any]) -> bool:
-    return bool(case.get("single_level", True))
-
-
-# Fixed on other branches of issue 11 (the writers fill what the specs recommend); the
-# integrator empties this list once they are merged.
-KNOWN_GAPS: tuple[Gap, ...] = (
-    Gap(
-        "ngff.multiscales.type",
-        "writers give a one-level image no multiscale 'type' (branch ngffw)",
-        _single_level,
-    ),
-    Gap(
-        "ngff.multiscales.metadata",
-        "writers give a one-level image no multiscale 'metadata' (branch ngffw)",
-        _single_level,
-    ),
-    Gap(
-        "ngff.plate.acquisition-maximumfieldcount",
-        "write_plate gives acquisitions no 'maximumfieldcount' (branch ngffw)",
-    ),
-    Gap(
-        "geozarr.cf.grid-mapping",
-        "polar stereographic grid mappings lack 'latitude_of_projection_origin' (branch geow)",
-        _polar,
-    ),
-)
-
-# Found by this suite, reported to the integrator, fixed on no branch yet: each is a writer
-# accepting input it then writes as a store our own validator refuses (or warns about).
-FOUND_GAPS: tuple[Gap, ...] = (
-    Gap(
-        "ngff.axes.order",
-        "write_image accepts axes out of the spec's order (RGB 'yxc') and writes them; it "
-        "should refuse them with a CreationError",
-        lambda issue, case: case.get("axes") == "yxc",
-    ),
-    Gap(
-        "ngff.schema",
-        "write_image accepts one axis ('x') for 0.4/0.5, which require 2 to 5",
-        lambda issue, case: len(str(case.get("axes", ""))) == 1,
-    ),
-    Gap(
-        "ngff.axes.count",
-        "write_image accepts one axis ('x') for 0.6, which requires 2 to 5",
-        lambda issue, case: len(str(case.get("axes", ""))) == 1,
-    ),
-    Gap(
-        "ngff.axes.space-count",
-        "write_image accepts one axis ('x') for 0.6, which requires 2 or 3 space axes",
-        lambda issue, case: len(str(case.get("axes", ""))) == 1,
-    ),
-    Gap(
-        "geozarr.cf.grid-mapping-name",
-        "Web Mercator (EPSG:3857) has no CF grid mapping: every such raster warns, so no "
-        "GeoZarr Web Mercator output can pass a strict profile",
-        lambda issue, case: case.get("crs") == "EPSG:3857",
-    ),
-)
-
-
-def _tolerated(issue: Issue, case: Mapping[str, Any]) -> bool:
-    return any(g.rule == issue.rule and g.applies(issue, case) for g in KNOWN_GAPS + FOUND_GAPS)
-
-
 def validate_strict(path: str | os.PathLike[str], convention: Convention = "geozarr") -> Any:
     """Validate a store with the strict profile of its convention.
 
@@ -167,15 +77,13 @@ def validate_strict(path: str | os.PathLike[str], convention: Convention = "geoz
     """
     if convention == "ngff":
         return ngff.validate(path, strict=True)
-    if "strict" in inspect.signature(geozarr.validate).parameters:
-        return geozarr.validate(path, strict=True)  # type: ignore[call-arg,unused-ignore]
-    return geozarr.validate(path)
+    return geozarr.validate(path, strict=True)
 
 
 def assert_strictly_valid(
     path: str | os.PathLike[str], convention: Convention, case: Mapping[str, Any]
 ) -> None:
-    """Assert 0 errors and 0 warnings under the strict profile, but for the gaps above.
+    """Assert 0 errors and 0 warnings under the strict profile: nothing is tolerated.
 
     Parameters
     ----------
@@ -184,13 +92,13 @@ def assert_strictly_valid(
     convention
         ``"ngff"`` or ``"geozarr"``.
     case
-        What was written (``axes``, ``crs``, ``single_level``, ...), for the gaps.
+        What was written (``axes``, ``crs``, ...), shown when the assertion fails.
     """
     report = validate_strict(path, convention)
     found = [
         (i.rule, i.path, i.message)
         for i in report.issues
-        if i.severity in (Severity.ERROR, Severity.WARNING) and not _tolerated(i, case)
+        if i.severity in (Severity.ERROR, Severity.WARNING)
     ]
     assert found == [], f"{path} ({dict(case)}): {found}"
 

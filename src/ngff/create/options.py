@@ -99,6 +99,7 @@ def make_axes(axes: AxesLike | None, ndim: int, units: UnitsLike = None) -> list
     if len(items) != ndim:
         names = [a["name"] for a in items]
         raise CreationError(f"Expected {ndim} axes for {ndim} dimensions. Got {names}.")
+    _check_axes_order(items)
     if units is None:
         return items
     if isinstance(units, str):
@@ -119,6 +120,32 @@ def make_axes(axes: AxesLike | None, ndim: int, units: UnitsLike = None) -> list
         if unit:
             item["unit"] = unit
     return items
+
+
+_ORDER_RANK = {"time": 0, "space": 2}  # channel, custom and untyped axes rank 1
+
+
+def _check_axes_order(items: Sequence[Mapping[str, Any]]) -> None:
+    """Refuse axes an image cannot have, before anything is written.
+
+    OME-Zarr 0.4 §axes: "The length of "axes" must be between 2 and 5"; "the entries MUST be
+    ordered by "type" where the "time" axis must come first (if present), followed by the
+    "channel" or custom axis (if present) and the axes of type "space"".
+    """
+    names = "".join(str(a["name"]) for a in items)
+    if len(items) < 2:
+        raise CreationError(
+            f"Expected 2 to 5 axes: an OME-Zarr image has at least two. Got {names!r}."
+        )
+    ranks = [_ORDER_RANK.get(str(a.get("type")), 1) for a in items]
+    if ranks != sorted(ranks):
+        order = sorted(range(len(items)), key=lambda i: ranks[i])
+        wanted = "".join(str(items[i]["name"]) for i in order)
+        raise CreationError(
+            f"Expected axes in OME-Zarr order (time, then channel or custom, then space). "
+            f"Got {names!r}: transpose the data to {wanted!r} first, e.g. "
+            f"numpy.transpose(data, {tuple(order)})."
+        )
 
 
 def axis_kinds(axes: Sequence[Mapping[str, Any]]) -> tuple[AxisKind, ...]:
