@@ -25,6 +25,7 @@ import geozarr
 import ngff
 from geozarr.rules import REGISTRY as GEOZARR_RULES
 from ngff.rules import REGISTRY as NGFF_RULES
+from ngff.versions import spec_version
 from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.rules import READER_RULES, Level, RuleRegistry
 
@@ -163,9 +164,14 @@ def _ngff_documents() -> Iterator[Any]:
 
 def _collect(reports: list[Report], registry: RuleRegistry, seen: set[str]) -> None:
     for report in reports:
+        version = spec_version(report.version) if report.convention == "ome-zarr" else None
         for issue in report.issues:
             assert issue.rule in registry, f"{report.target}: {issue.rule} is not declared"
             seen.add(issue.rule)
+            # the declaration says truly which versions a rule applies to
+            if version is not None and issue.rule.startswith("ngff."):
+                declared = registry.lookup(issue.rule).versions
+                assert version in declared, f"{issue.rule} reported for {version}: {declared}"
 
 
 @pytest.fixture(scope="module")
