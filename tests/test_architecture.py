@@ -227,3 +227,21 @@ def test_importing_a_model_loads_neither_zarr_nor_a_writer(model: str) -> None:
     assert model in loaded
     offenders = [m for m in loaded if any(m == w or m.startswith(w + ".") for w in WRITERS)]
     assert offenders == []
+
+
+def test_a_version_package_reaches_only_into_common() -> None:
+    """Regression: 0.5 and 0.6 reused a well check that lived in the 0.4 package.
+
+    What versions share lives in ``ngff.common``; a version package imports no other
+    version's package.
+    """
+    versions = ("ngff.v04", "ngff.v05", "ngff.v06")
+    for version in versions:
+        for path in (SRC / "ngff" / version.split(".")[1]).glob("*.py"):
+            others = {
+                m
+                for m in imported_modules(path)
+                for v in versions
+                if v != version and (m == v or m.startswith(v + "."))
+            }
+            assert not others, f"{path.relative_to(SRC)} imports {sorted(others)}"

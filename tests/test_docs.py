@@ -42,6 +42,20 @@ def test_generated_pages_are_current(page: str) -> None:
     )
 
 
+def test_cli_page_names_each_command_once() -> None:
+    """Regression: the page printed ``ngff ngff convert`` and ``geozarr geozarr validate``."""
+    text = (DOCS / "reference" / "cli.md").read_text()
+    assert "ngff ngff" not in text
+    assert "geozarr geozarr" not in text
+    assert re.search(r"^### `ngff convert`$", text, re.MULTILINE)
+    assert re.search(r"^### `geozarr validate`$", text, re.MULTILINE)
+    # each command's usage line names it once: "Usage: ngff convert [OPTIONS] ..."
+    for usage in re.findall(r"^Usage: (.*)$", text, re.MULTILINE):
+        words = usage.split()
+        assert words[0] in {"ngff", "geozarr"}
+        assert words[1] not in {"ngff", "geozarr"}, usage
+
+
 @pytest.mark.parametrize("tutorial", TUTORIALS)
 def test_tutorial_code_runs(tutorial: str, tmp_path: Path) -> None:
     assert run_tutorial(tutorial, tmp_path)
