@@ -22,19 +22,8 @@ write, add downsampled levels — on top of the toolkit's pyramid engine
 - :mod:`ngff.create.groups`: group documents in a store, written and read back;
 - :mod:`ngff.create.sources`: the inputs of ``ngff create`` (TIFF, ``.npy``, Zarr arrays).
 
-Examples
---------
->>> import numpy as np
->>> image = Image.new(
-...     [np.zeros((64, 64), np.uint8), np.zeros((32, 32), np.uint8)],
-...     paths=["0", "1"],
-...     axes="yx",
-...     scales=[[1.0, 1.0], [2.0, 2.0]],
-...     translations=[None, [0.5, 0.5]],
-...     name="demo",
-... )
->>> image.paths
-('0', '1')
+The examples are on the modules: :class:`~ngff.create.image.Image` shows a document built
+as a model.
 """
 
 from __future__ import annotations

@@ -114,16 +114,8 @@ def write_labels(
         The ``image-label`` properties (objects with a ``label-value``).
     method
         The downsampling kernel.
-    resume
-        Complete an interrupted run.
-    client
-        A ``dask.distributed.Client`` to write on.
-    workers
-        The number of threads.
-    progress
-        Called after every finished tile.
-    storage_options
-        Options for remote targets.
+    resume, client, workers, progress, storage_options
+        How the write runs, as for :func:`~ngff.create.write.write_image`.
 
     Returns
     -------

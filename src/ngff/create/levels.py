@@ -61,16 +61,8 @@ def add_levels(
         The kernel; ``mode`` for a label image (``image-label``), ``mean`` otherwise.
     levels
         The number of levels (base included) or explicit factors; automatic when omitted.
-    resume
-        Complete an interrupted run.
-    client
-        A ``dask.distributed.Client`` to write on.
-    workers
-        The number of threads.
-    progress
-        Called after every finished tile.
-    storage_options
-        Options for remote targets.
+    resume, client, workers, progress, storage_options
+        How the write runs, as for :func:`~ngff.create.write.write_image`.
 
     Returns
     -------

@@ -80,16 +80,8 @@ def write_plate(
         With one acquisition and no assignment, every field belongs to it.
     version
         The OME-Zarr version.
-    resume
-        Complete an interrupted run.
-    client
-        A ``dask.distributed.Client`` to write on.
-    workers
-        The number of threads.
-    progress
-        Called after every finished tile.
-    storage_options
-        Options for remote targets.
+    resume, client, workers, progress, storage_options
+        How the write runs, as for :func:`~ngff.create.write.write_image`.
     **image_options
         Passed to :func:`write_image` for every field (``axes``, ``scale``, ``units``,
         ``chunks``, ``method``, ...).
