@@ -47,22 +47,19 @@ class RuleContext:
     issues: list[Issue]
     strict: bool
 
-    def record(
+    def make_issue(
         self,
-        level: Level | Severity,
         rule: str,
         path: str,
         pointer: str,
         message: str,
         reference: str,
-    ) -> None:
-        """Record one issue, with the severity its rule has under this context's profile.
+        level: Level | Severity | None = None,
+    ) -> Issue:
+        """Build an issue with the severity its rule has under this context's profile.
 
         Parameters
         ----------
-        level
-            What the check says: a :class:`~ngff_geozarr.core.rules.Level`, or a severity
-            (an error is the rule's MUST clause, a warning its weaker one).
         rule
             The rule id.
         path
@@ -73,9 +70,30 @@ class RuleContext:
             What is wrong.
         reference
             The spec clause the rule enforces.
+        level
+            What the check says: a :class:`~ngff_geozarr.core.rules.Level`, or a severity
+            (an error is the rule's MUST clause, a warning its weaker one); ``None``, the
+            rule's own level.
+
+        Returns
+        -------
+        Issue
+            The issue (not recorded).
         """
         severity = self.registry.severity(rule, self.strict, level)
-        self.issues.append(Issue(severity, rule, path, pointer, message, reference))
+        return Issue(severity, rule, path, pointer, message, reference)
+
+    def record(
+        self,
+        level: Level | Severity,
+        rule: str,
+        path: str,
+        pointer: str,
+        message: str,
+        reference: str,
+    ) -> None:
+        """Record one issue: :meth:`make_issue`, appended to ``issues``."""
+        self.issues.append(self.make_issue(rule, path, pointer, message, reference, level))
 
     def adopt(self, issues: Iterable[Issue], reference: str) -> None:
         """Record issues built elsewhere (model validation), at their rule's severity.

@@ -96,17 +96,7 @@ class CheckContext(RuleContext):
         self.record(severity, rule, node.path, json_pointer(*pointer), message, reference)
 
     def extend(self, issues: list[Issue], reference: str) -> None:
-        """Record issues made elsewhere (by ``parse_model``), naming their clause.
-
-        Their severity is the rule's under this run's profile.
-
-        Parameters
-        ----------
-        issues
-            The issues.
-        reference
-            The convention and clause they enforce.
-        """
+        """Record issues made elsewhere (by ``parse_model``), naming their clause: :meth:`adopt`."""
         self.adopt(issues, reference)
 
     # -- navigation ---------------------------------------------------------------------
@@ -117,7 +107,7 @@ class CheckContext(RuleContext):
         Parameters
         ----------
         node
-            A node.
+            A node of the hierarchy (the root has no parent).
 
         Returns
         -------
@@ -155,7 +145,7 @@ class CheckContext(RuleContext):
         Parameters
         ----------
         node
-            A node.
+            The node whose ``zarr_conventions`` attribute is read (once per run).
 
         Returns
         -------
@@ -231,7 +221,7 @@ def shape_of(node: Node) -> tuple[int, ...] | None:
     Parameters
     ----------
     node
-        A node.
+        Any node (a group has no shape).
 
     Returns
     -------

@@ -96,3 +96,11 @@ def test_both_conventions_record_through_the_shared_mixin() -> None:
     assert isinstance(geo, RuleContext)
     with pytest.raises(UnregisteredRuleError):
         geo.add(Severity.ERROR, "ngff.multiscales.name", geo.hierarchy.nodes[""], (), "m", "r")
+
+
+def test_make_issue_builds_without_recording_at_the_rules_own_level() -> None:
+    ctx = Ctx(strict=True)
+    issue = ctx.make_issue("t.should", "c", "/d", "m", "T §1")
+    assert issue == Issue(Severity.ERROR, "t.should", "c", "/d", "m", "T §1")
+    assert Ctx().make_issue("t.should", "c", "/d", "m", "T §1").severity is Severity.WARNING
+    assert ctx.issues == []

@@ -118,39 +118,17 @@ class Context(RuleContext):
         self.report(Level.ADVICE, rule, tokens, message, section)
 
     def extend(self, issues: Sequence[Issue], section: str) -> None:
-        """Add issues built elsewhere (model validation), with this version's reference.
+        """Add issues built elsewhere (model validation): :meth:`adopt`, referring to ``section``.
 
-        Their severity is the rule's under this context's profile.
-
-        Parameters
-        ----------
-        issues
-            The issues.
-        section
-            The spec section to refer them to.
+        Their severity is the rule's under this context's profile; those without a reference
+        get this version's clause of ``section``.
         """
         self.adopt(issues, self.reference(section))
 
     def issue(self, rule: str, path: str, pointer: str, message: str, section: str) -> Issue:
         """Build an issue about another node, at the rule's own level, with this profile.
 
-        Parameters
-        ----------
-        rule
-            The rule id.
-        path
-            The node the issue is about.
-        pointer
-            The JSON pointer into that node's document.
-        message
-            What is wrong.
-        section
-            The spec section the rule comes from.
-
-        Returns
-        -------
-        Issue
-            The issue (not recorded: append it where it belongs).
+        :meth:`make_issue` with this version's clause of ``section`` as the reference; the
+        issue is not recorded (append it where it belongs).
         """
-        severity = self.registry.severity(rule, self.strict)
-        return Issue(severity, rule, path, pointer, message, self.reference(section))
+        return self.make_issue(rule, path, pointer, message, self.reference(section))
