@@ -176,7 +176,7 @@ def check_local_transformations(
     ctx
         The check context.
     transforms
-        The transformations.
+        The transformations, each naming its input and output.
     at
         Where their list is, relative to the OME metadata.
     systems
