@@ -145,18 +145,7 @@ class Issue:
     def error(
         cls, rule: str, path: str, pointer: str, message: str, reference: str | None = None
     ) -> Issue:
-        """Build an issue of severity error (a broken MUST).
-
-        Parameters
-        ----------
-        rule, path, pointer, message, reference
-            As for :class:`Issue`.
-
-        Returns
-        -------
-        Issue
-            The issue.
-        """
+        """Build an issue of severity error (a broken MUST); the other fields as for the class."""
         return cls(Severity.ERROR, rule, path, pointer, message, reference)
 
     @classmethod
@@ -165,15 +154,7 @@ class Issue:
     ) -> Issue:
         """Build an issue of severity warning (a SHOULD, or a quirk readers tolerate).
 
-        Parameters
-        ----------
-        rule, path, pointer, message, reference
-            As for :class:`Issue`.
-
-        Returns
-        -------
-        Issue
-            The issue.
+        The other fields are as for :class:`Issue`.
         """
         return cls(Severity.WARNING, rule, path, pointer, message, reference)
 

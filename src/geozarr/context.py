@@ -4,23 +4,26 @@ A :class:`CheckContext` is built once per validation; rules (one function each, 
 ``geozarr.conventions.checks``, ``geozarr.cf.checks`` and ``geozarr.legacy.checks``) read
 nodes through it and add issues to it, so that every issue of a run is collected in one pass.
 The severity of every issue comes from the rule's declaration in :mod:`geozarr.rules` and the
-profile (``strict`` turns SHOULDs into errors); an undeclared rule id raises (a programming
+profile (``strict`` turns SHOULDs into errors), in the one place OME-Zarr's context uses too
+(:class:`~ngff_geozarr.core.checking.RuleContext`); an undeclared rule id raises (a programming
 error the test suite catches).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
 from geozarr.conventions.registry import ConventionMetadata, KnownConvention, identify
 from geozarr.rules import REGISTRY
+from ngff_geozarr.core.checking import RuleContext
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.report import Issue, Severity, json_pointer
+from ngff_geozarr.core.rules import RuleRegistry
 
 __all__ = ["CheckContext", "ReadValues", "Values", "as_float_array", "shape_of"]
 
@@ -31,7 +34,7 @@ ReadValues = Callable[[Node], Values]
 
 
 @dataclass
-class CheckContext:
+class CheckContext(RuleContext):
     """The state of one validation run.
 
     Parameters
@@ -47,6 +50,7 @@ class CheckContext:
         Whether the strict profile applies: SHOULD rules report errors instead of warnings.
     """
 
+    registry: ClassVar[RuleRegistry] = REGISTRY
     hierarchy: Hierarchy
     read_values: ReadValues | None = None
     issues: list[Issue] = field(default_factory=list)
@@ -89,31 +93,11 @@ class CheckContext:
         reference
             The convention and clause (``"spatial: v0.1 §spatial:bbox"``).
         """
-        severity = REGISTRY.severity(rule, self.strict, severity)
-        self.issues.append(
-            Issue(severity, rule, node.path, json_pointer(*pointer), message, reference)
-        )
+        self.record(severity, rule, node.path, json_pointer(*pointer), message, reference)
 
     def extend(self, issues: list[Issue], reference: str) -> None:
-        """Record issues made elsewhere (by ``parse_model``), naming their clause.
-
-        Their severity is the rule's under this run's profile.
-
-        Parameters
-        ----------
-        issues
-            The issues.
-        reference
-            The convention and clause they enforce.
-        """
-        self.issues.extend(
-            replace(
-                i,
-                severity=REGISTRY.severity(i.rule, self.strict, i.severity),
-                reference=i.reference or reference,
-            )
-            for i in issues
-        )
+        """Record issues made elsewhere (by ``parse_model``), naming their clause: :meth:`adopt`."""
+        self.adopt(issues, reference)
 
     # -- navigation ---------------------------------------------------------------------
 
@@ -123,7 +107,7 @@ class CheckContext:
         Parameters
         ----------
         node
-            A node.
+            A node of the hierarchy (the root has no parent).
 
         Returns
         -------
@@ -161,7 +145,7 @@ class CheckContext:
         Parameters
         ----------
         node
-            A node.
+            The node whose ``zarr_conventions`` attribute is read (once per run).
 
         Returns
         -------
@@ -237,7 +221,7 @@ def shape_of(node: Node) -> tuple[int, ...] | None:
     Parameters
     ----------
     node
-        A node.
+        Any node (a group has no shape).
 
     Returns
     -------

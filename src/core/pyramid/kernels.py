@@ -40,6 +40,9 @@ The kernels:
     Block total (NaN ignored; a block of NaN only is NaN); integer totals saturate at the
     dtype's limits, since a kernel keeps its input's dtype.
 
+Every kernel has the signature :class:`Kernel` documents (its parameters, result and
+errors), so each kernel's own docstring says only what it does and which data it takes.
+
 Examples
 --------
 >>> import numpy as np
@@ -53,7 +56,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -63,6 +66,7 @@ from ngff_geozarr.core.errors import PyramidError
 __all__ = [
     "KERNELS",
     "METHODS",
+    "Kernel",
     "Method",
     "downsample",
     "gaussian",
@@ -82,6 +86,33 @@ METHODS: tuple[Method, ...] = ("mean", "gaussian", "nearest", "mode", "min", "ma
 _Array = npt.NDArray[Any]
 _Exact = Callable[[_Array, tuple[int, ...]], _Array]
 _NETWORK_LIMIT = 32  # blocks up to this many samples are sorted by a sorting network
+
+
+class Kernel(Protocol):
+    """The signature every kernel shares: ``kernel(data, factors)``.
+
+    Parameters
+    ----------
+    data
+        The samples: boolean, integer or float, as the kernel takes them (``mean``,
+        ``gaussian`` and ``sum`` do not take boolean data: use ``mode``).
+    factors
+        The block shape: one positive integer per axis.
+
+    Returns
+    -------
+    numpy.ndarray
+        One sample per block, of ``data``'s dtype (shape ``ceil(n / f)`` per axis).
+
+    Raises
+    ------
+    PyramidError
+        For wrong factors, or a dtype the kernel does not take.
+    """
+
+    def __call__(self, data: _Array, factors: Sequence[int], /) -> _Array:
+        """Reduce each block of ``data`` to one sample."""
+        ...
 
 
 def _check(data: _Array, factors: Sequence[int]) -> tuple[int, ...]:
@@ -232,17 +263,7 @@ def _exact_mean(data: _Array, factors: tuple[int, ...]) -> _Array:
 def mean(data: _Array, factors: Sequence[int]) -> _Array:
     """Average each block (NaN ignored; integers rounded half to even).
 
-    Parameters
-    ----------
-    data
-        Integer or float samples.
-    factors
-        The block shape: one positive integer per axis.
-
-    Returns
-    -------
-    numpy.ndarray
-        One sample per block, of ``data``'s dtype.
+    A :class:`Kernel` for integer or float data.
 
     Examples
     --------
@@ -280,17 +301,7 @@ def _exact_gaussian(data: _Array, factors: tuple[int, ...]) -> _Array:
 def gaussian(data: _Array, factors: Sequence[int]) -> _Array:
     """Blur with a Gaussian (sigma = f / 3 per axis), then average each block: anti-aliased.
 
-    Parameters
-    ----------
-    data
-        Integer or float samples.
-    factors
-        The block shape: one positive integer per axis.
-
-    Returns
-    -------
-    numpy.ndarray
-        One sample per block, of ``data``'s dtype (integers rounded half to even).
+    A :class:`Kernel` for integer or float data.
 
     Examples
     --------
@@ -308,17 +319,7 @@ def gaussian(data: _Array, factors: Sequence[int]) -> _Array:
 def nearest(data: _Array, factors: Sequence[int]) -> _Array:
     """Take the first sample of each block.
 
-    Parameters
-    ----------
-    data
-        Any boolean, integer or float samples.
-    factors
-        The block shape: one positive integer per axis.
-
-    Returns
-    -------
-    numpy.ndarray
-        One sample per block, of ``data``'s dtype.
+    A :class:`Kernel` for boolean, integer or float data.
 
     Examples
     --------
@@ -341,17 +342,7 @@ def _exact_max(data: _Array, factors: tuple[int, ...]) -> _Array:
 def minimum(data: _Array, factors: Sequence[int]) -> _Array:
     """Take the minimum of each block (NaN ignored).
 
-    Parameters
-    ----------
-    data
-        Boolean, integer or float samples.
-    factors
-        The block shape: one positive integer per axis.
-
-    Returns
-    -------
-    numpy.ndarray
-        One sample per block, of ``data``'s dtype.
+    A :class:`Kernel` for boolean, integer or float data.
 
     Examples
     --------
@@ -365,17 +356,7 @@ def minimum(data: _Array, factors: Sequence[int]) -> _Array:
 def maximum(data: _Array, factors: Sequence[int]) -> _Array:
     """Take the maximum of each block (NaN ignored).
 
-    Parameters
-    ----------
-    data
-        Boolean, integer or float samples.
-    factors
-        The block shape: one positive integer per axis.
-
-    Returns
-    -------
-    numpy.ndarray
-        One sample per block, of ``data``'s dtype.
+    A :class:`Kernel` for boolean, integer or float data.
 
     Examples
     --------
@@ -416,17 +397,7 @@ def _exact_sum(data: _Array, factors: tuple[int, ...]) -> _Array:
 def total(data: _Array, factors: Sequence[int]) -> _Array:
     """Add up each block (NaN ignored; integers saturate at the dtype's limits).
 
-    Parameters
-    ----------
-    data
-        Integer or float samples.
-    factors
-        The block shape: one positive integer per axis.
-
-    Returns
-    -------
-    numpy.ndarray
-        One sample per block, of ``data``'s dtype; NaN where a block holds only NaN.
+    A :class:`Kernel` for integer or float data; a block of NaN only yields NaN.
 
     Examples
     --------
@@ -504,17 +475,7 @@ def mode(data: _Array, factors: Sequence[int]) -> _Array:
     The result is always one of the block's own values, which is what label images need.
     NaN loses to any number; a block of NaN only yields NaN.
 
-    Parameters
-    ----------
-    data
-        Boolean, integer or float samples (typically integer labels).
-    factors
-        The block shape: one positive integer per axis.
-
-    Returns
-    -------
-    numpy.ndarray
-        One sample per block, of ``data``'s dtype.
+    A :class:`Kernel` for boolean, integer or float data (typically integer labels).
 
     Examples
     --------
@@ -525,7 +486,7 @@ def mode(data: _Array, factors: Sequence[int]) -> _Array:
     return _blockwise(data, _check(data, factors), _exact_mode)
 
 
-KERNELS: dict[Method, Callable[[_Array, Sequence[int]], _Array]] = {
+KERNELS: dict[Method, Kernel] = {
     "mean": mean,
     "gaussian": gaussian,
     "nearest": nearest,

@@ -4,19 +4,23 @@ A :class:`Context` names the node being checked, the spec version, the profile (
 turns the spec's SHOULDs into errors) and where the OME metadata sits in the node's document,
 so that every rule builds its issue in one line with a pointer into the real input. The
 severity of every issue comes from the rule's declaration in :mod:`ngff.rules` and the
-profile; reporting an undeclared rule id, or a rule at a level its declaration does not
-allow, raises (a programming error the test suite catches).
+profile, in the one place GeoZarr's context uses too
+(:class:`~ngff_geozarr.core.checking.RuleContext`); reporting an undeclared rule id, or a
+rule at a level its declaration does not allow, raises (a programming error the test suite
+catches).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ngff.rules import REGISTRY
 from ngff.versions import SpecVersion
+from ngff_geozarr.core.checking import RuleContext
 from ngff_geozarr.core.report import Issue, json_pointer
-from ngff_geozarr.core.rules import Level
+from ngff_geozarr.core.rules import Level, RuleRegistry
 
 __all__ = ["Context", "Tokens"]
 
@@ -25,7 +29,7 @@ Tokens = Sequence[str | int]
 
 
 @dataclass(frozen=True)
-class Context:
+class Context(RuleContext):
     """The node a rule runs on, and how to report what it finds.
 
     Parameters
@@ -43,6 +47,7 @@ class Context:
         The issues found so far; rules append to it.
     """
 
+    registry: ClassVar[RuleRegistry] = REGISTRY
     path: str
     version: SpecVersion
     strict: bool = False
@@ -79,11 +84,13 @@ class Context:
         """
         return f"OME-Zarr {self.version} §{section}"
 
-    def error(self, rule: str, tokens: Tokens, message: str, section: str) -> None:
-        """Report a broken MUST (the rule is declared MUST).
+    def report(self, level: Level, rule: str, tokens: Tokens, message: str, section: str) -> None:
+        """Report a finding about this node, at the severity the rule has under the profile.
 
         Parameters
         ----------
+        level
+            The keyword of the clause broken (MUST, SHOULD, or ADVICE for a quirk).
         rule
             The rule id.
         tokens
@@ -93,90 +100,35 @@ class Context:
         section
             The spec section the rule comes from.
         """
-        self._add(Level.MUST, rule, tokens, message, section)
+        self.record(level, rule, self.path, self.pointer(tokens), message, self.reference(section))
+
+    def error(self, rule: str, tokens: Tokens, message: str, section: str) -> None:
+        """Report a broken MUST: :meth:`report` at level MUST (same other arguments)."""
+        self.report(Level.MUST, rule, tokens, message, section)
 
     def should(self, rule: str, tokens: Tokens, message: str, section: str) -> None:
-        """Report a broken SHOULD: a warning, or an error under the strict profile.
+        """Report a broken SHOULD (a warning; an error under the strict profile).
 
-        Parameters
-        ----------
-        rule
-            The rule id.
-        tokens
-            Where, relative to the OME metadata.
-        message
-            What is wrong.
-        section
-            The spec section the rule comes from.
+        :meth:`report` at level SHOULD, with the same other arguments.
         """
-        self._add(Level.SHOULD, rule, tokens, message, section)
+        self.report(Level.SHOULD, rule, tokens, message, section)
 
     def warn(self, rule: str, tokens: Tokens, message: str, section: str) -> None:
-        """Report a quirk readers tolerate (an ADVICE rule): always a warning.
-
-        Parameters
-        ----------
-        rule
-            The rule id.
-        tokens
-            Where, relative to the OME metadata.
-        message
-            What is wrong.
-        section
-            The spec section the rule comes from.
-        """
-        self._add(Level.ADVICE, rule, tokens, message, section)
+        """Report a quirk readers tolerate (always a warning): :meth:`report` at ADVICE."""
+        self.report(Level.ADVICE, rule, tokens, message, section)
 
     def extend(self, issues: Sequence[Issue], section: str) -> None:
-        """Add issues built elsewhere (model validation), with this version's reference.
+        """Add issues built elsewhere (model validation): :meth:`adopt`, referring to ``section``.
 
-        Their severity is the rule's under this context's profile.
-
-        Parameters
-        ----------
-        issues
-            The issues.
-        section
-            The spec section to refer them to.
+        Their severity is the rule's under this context's profile; those without a reference
+        get this version's clause of ``section``.
         """
-        for issue in issues:
-            self.issues.append(
-                Issue(
-                    REGISTRY.severity(issue.rule, self.strict, issue.severity),
-                    issue.rule,
-                    issue.path,
-                    issue.pointer,
-                    issue.message,
-                    issue.reference or self.reference(section),
-                )
-            )
+        self.adopt(issues, self.reference(section))
 
     def issue(self, rule: str, path: str, pointer: str, message: str, section: str) -> Issue:
         """Build an issue about another node, at the rule's own level, with this profile.
 
-        Parameters
-        ----------
-        rule
-            The rule id.
-        path
-            The node the issue is about.
-        pointer
-            The JSON pointer into that node's document.
-        message
-            What is wrong.
-        section
-            The spec section the rule comes from.
-
-        Returns
-        -------
-        Issue
-            The issue (not recorded: append it where it belongs).
+        :meth:`make_issue` with this version's clause of ``section`` as the reference; the
+        issue is not recorded (append it where it belongs).
         """
-        severity = REGISTRY.severity(rule, self.strict)
-        return Issue(severity, rule, path, pointer, message, self.reference(section))
-
-    def _add(self, level: Level, rule: str, tokens: Tokens, message: str, section: str) -> None:
-        severity = REGISTRY.severity(rule, self.strict, level)
-        self.issues.append(
-            Issue(severity, rule, self.path, self.pointer(tokens), message, self.reference(section))
-        )
+        return self.make_issue(rule, path, pointer, message, self.reference(section))

@@ -7,7 +7,7 @@ coordinate systems (``ngff.v06``). The dataset-path rule is shared by all three.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import Field
 
@@ -25,6 +25,7 @@ from ngff_geozarr.core.store import check_key
 
 __all__ = [
     "Dataset",
+    "DatasetOf",
     "Multiscale",
     "check_dataset_paths",
     "check_multiscale",
@@ -34,12 +35,21 @@ __all__ = [
 
 _SECTION = "multiscales"
 
+_T = TypeVar("_T")  # the transformation type of a version's datasets
 
-class Dataset(OmeModel):
-    """One resolution level: the path of its array and its transformations."""
+
+class DatasetOf(OmeModel, Generic[_T]):
+    """One resolution level, generic in the type of its transformations (a version's union).
+
+    The generic form of :class:`Dataset` that 0.6 reuses with its own transformations.
+    """
 
     path: str
-    coordinateTransformations: list[Transformation] = Field(min_length=1)
+    coordinateTransformations: list[_T] = Field(min_length=1)
+
+
+class Dataset(DatasetOf[Transformation]):
+    """One resolution level: the path of its array and its transformations."""
 
 
 class Multiscale(OmeModel):

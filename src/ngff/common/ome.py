@@ -18,9 +18,11 @@ from ngff.common.bioformats2raw import Bioformats2rawLayout, Series
 from ngff.common.context import Context, Tokens
 from ngff.common.facts import ImageFacts, LabelsFacts, NodeFacts, SeriesFacts, WellFacts
 from ngff.common.labels import ImageLabel, Labels, check_image_label, check_label_paths
+from ngff.common.multiscales import Multiscale, check_multiscale, image_facts
 from ngff.common.omero import Omero, check_omero
 from ngff.common.parsing import SCHEMA_RULE, UNKNOWN_KEY_RULE, parse_section
 from ngff.common.plate import Plate, check_plate, plate_facts
+from ngff.common.well import Well, check_well_section
 from ngff.versions import SpecVersion, spec_version
 
 __all__ = ["SECTION_KEYS", "VersionRules", "check_ome", "check_section_version"]
@@ -56,6 +58,9 @@ class VersionRules:
         The models of those sections.
     check_well
         The well rules; returns the facts of a parsed well.
+
+    Every model and rule defaults to the one of ``ngff.common`` (0.5's, which later versions
+    keep unless they change it), so a version names only what it changes.
     extra_sections
         Further sections of the version (0.6: ``scene``), each with its checker.
     versioned_sections
@@ -63,13 +68,13 @@ class VersionRules:
     """
 
     version: SpecVersion
-    multiscale: type[BaseModel]
-    check_multiscale: Callable[[Context, Any, Tokens], None]
-    image_facts: Callable[[int, Any], ImageFacts]
-    image_label: type[ImageLabel]
-    plate: type[Plate]
-    well: type[BaseModel]
-    check_well: Callable[[Context, Any, Tokens], WellFacts]
+    multiscale: type[BaseModel] = Multiscale
+    check_multiscale: Callable[[Context, Any, Tokens], None] = check_multiscale
+    image_facts: Callable[[int, Any], ImageFacts] = image_facts
+    image_label: type[ImageLabel] = ImageLabel
+    plate: type[Plate] = Plate
+    well: type[BaseModel] = Well
+    check_well: Callable[[Context, Any, Tokens], WellFacts] = check_well_section
     extra_sections: Mapping[str, Callable[[Context, Any, Tokens], None]] = field(
         default_factory=dict
     )

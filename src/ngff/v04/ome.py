@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from ngff.common.multiscales import check_multiscale, image_facts
 from ngff.common.ome import VersionRules
 from ngff.v04.labels import ImageLabel
 from ngff.v04.multiscales import Multiscale
 from ngff.v04.plate import Plate
-from ngff.v04.well import Well, check_well
+from ngff.v04.well import Well
 
 __all__ = ["RULES"]
 
 RULES = VersionRules(
     version="0.4",
     multiscale=Multiscale,
-    check_multiscale=check_multiscale,
-    image_facts=image_facts,
     image_label=ImageLabel,
     plate=Plate,
     well=Well,
-    check_well=check_well,
     versioned_sections=True,
 )
-"""The models and rules of OME-Zarr 0.4."""
+"""The models and rules of OME-Zarr 0.4: 0.5's, with a ``version`` in each section."""

@@ -16,7 +16,11 @@ from pydantic import Field
 from ngff.common.base import OmeModel
 from ngff.common.context import Context, Tokens
 from ngff.common.facts import ImageFacts
-from ngff.common.multiscales import check_dataset_paths, check_multiscale_recommended_fields
+from ngff.common.multiscales import (
+    DatasetOf,
+    check_dataset_paths,
+    check_multiscale_recommended_fields,
+)
 from ngff.v06.coordinate_systems import CoordinateSystem, check_coordinate_systems
 from ngff.v06.coordinate_transformations import (
     ByDimension,
@@ -45,11 +49,8 @@ __all__ = [
 _SECTION = "multiscales"
 
 
-class Dataset(OmeModel):
+class Dataset(DatasetOf[Transformation]):
     """One resolution level: its array's path and its transformation to the default system."""
-
-    path: str
-    coordinateTransformations: list[Transformation] = Field(min_length=1)
 
 
 class Multiscale(OmeModel):
@@ -175,7 +176,7 @@ def check_local_transformations(
     ctx
         The check context.
     transforms
-        The transformations.
+        The transformations, each naming its input and output.
     at
         Where their list is, relative to the OME metadata.
     systems
@@ -201,14 +202,8 @@ def check_local_transformations(
 def check_multiscale(ctx: Context, ms: Multiscale, at: Tokens) -> None:
     """Run every metadata rule on one 0.6 multiscale image.
 
-    Parameters
-    ----------
-    ctx
-        The check context.
-    ms
-        The parsed multiscale image.
-    at
-        Where it is, relative to the OME metadata.
+    The arguments are those of :func:`ngff.common.multiscales.check_multiscale` (the check of
+    0.4/0.5 images), with a 0.6 multiscale image.
     """
     check_coordinate_systems(ctx, ms.coordinateSystems, [*at, "coordinateSystems"])
     check_multiscale_recommended_fields(ctx, set(ms.model_fields_set), at)
@@ -229,17 +224,8 @@ def check_multiscale(ctx: Context, ms: Multiscale, at: Tokens) -> None:
 def image_facts(index: int, ms: Multiscale) -> ImageFacts:
     """Summarise a parsed 0.6 multiscale image for the store checks.
 
-    Parameters
-    ----------
-    index
-        Its index in ``multiscales``.
-    ms
-        The parsed multiscale image.
-
-    Returns
-    -------
-    ImageFacts
-        Dataset paths, the default system's axis names, and scales.
+    As :func:`ngff.common.multiscales.image_facts` does for 0.4/0.5 images (same arguments);
+    the axis names are those of the default coordinate system.
     """
     return ImageFacts(
         index=index,

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from ngff.common.labels import ImageLabel
 from ngff.common.ome import VersionRules
-from ngff.common.plate import Plate
-from ngff.common.well import check_well_section
 from ngff.v06.multiscales import Multiscale, check_multiscale, image_facts
 from ngff.v06.scene import check_scene
 from ngff.v06.well import Well
@@ -17,10 +14,7 @@ RULES = VersionRules(
     multiscale=Multiscale,
     check_multiscale=check_multiscale,
     image_facts=image_facts,
-    image_label=ImageLabel,
-    plate=Plate,
     well=Well,
-    check_well=check_well_section,
     extra_sections={"scene": check_scene},
 )
-"""The models and rules of OME-Zarr 0.6."""
+"""The models and rules of OME-Zarr 0.6: 0.5's, with its own multiscale image, well and scene."""

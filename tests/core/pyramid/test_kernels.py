@@ -17,6 +17,7 @@ from ngff_geozarr.core.errors import PyramidError
 from ngff_geozarr.core.pyramid.kernels import (
     KERNELS,
     METHODS,
+    Method,
     _sorting_network,
     downsample,
     gaussian,
@@ -279,6 +280,23 @@ def test_sorting_network_sorts_every_zero_one_input(n: int) -> None:
 def test_kernels_table_names_every_method() -> None:
     assert set(KERNELS) == set(METHODS)
     assert METHODS[0] == "mean"
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_kernel_keeps_the_signature_kernel_documents(method: Method) -> None:
+    """What ``Kernel``'s docstring says for all kernels: ceil-shaped result of the input's
+    dtype; boolean data refused by mean, gaussian and sum only; each docstring names it."""
+    kernel = KERNELS[method]
+    assert ":class:`Kernel`" in (kernel.__doc__ or "")
+    for dtype in (np.uint8, np.int64, np.float32):
+        out = kernel(np.arange(15, dtype=dtype).reshape(3, 5), (2, 2))
+        assert (out.shape, out.dtype) == ((2, 3), np.dtype(dtype))
+    flags = np.array([True, False, False, True, True])
+    if method in ("mean", "gaussian", "sum"):
+        with pytest.raises(PyramidError, match="use 'mode'"):
+            kernel(flags, (2,))
+    else:
+        assert kernel(flags, (2,)).dtype == np.bool_
 
 
 @pytest.mark.parametrize(
