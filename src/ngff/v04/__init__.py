@@ -21,18 +21,14 @@ from ngff.v04.ome import RULES
 from ngff.v04.plate import Plate
 from ngff.v04.well import Well
 
-__all__ = [
-    "RULES",
+__all__ = ["RULES", "ImageLabel", "Multiscale", "Plate", "Well"]  # what 0.4 defines
+__all__ += [  # what 0.4 shares with later versions (ngff.common)
     "Axis",
     "Bioformats2rawLayout",
     "Dataset",
-    "ImageLabel",
     "Labels",
-    "Multiscale",
     "Omero",
-    "Plate",
     "ScaleTransformation",
     "Series",
     "TranslationTransformation",
-    "Well",
 ]
