@@ -25,21 +25,26 @@ the registry. This module knows no convention: each one declares its rules in it
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from importlib import resources
 from typing import Any
 
-from ngff_geozarr.core.report import UNREADABLE_RULE, Severity
+from ngff_geozarr.core.report import Severity
 
 __all__ = [
     "READER_RULES",
     "Clause",
     "Level",
     "Rule",
+    "RuleEntry",
     "RuleLevelError",
     "RuleRegistry",
     "UnregisteredRuleError",
+    "package_text",
+    "read_rule_table",
 ]
 
 
@@ -333,155 +338,139 @@ class RuleRegistry:
         return json.dumps(self.to_dict(name), indent=indent, ensure_ascii=False)
 
 
-# -- the hierarchy reader's rules ---------------------------------------------------------
+# -- rule tables ----------------------------------------------------------------------------
 
-_V2 = "https://zarr-specs.readthedocs.io/en/latest/v2/v2.0.html"
-_V3 = "https://zarr-specs.readthedocs.io/en/latest/v3/core/index.html"
-_BOTH = ("2", "3")
-
-
-def _reader(
-    rule_id: str, level: Level, section: str, description: str, quote: str = "", url: str = _V3
-) -> Rule:
-    return Rule(rule_id, level, "zarr", _BOTH, ("any",), Clause(section, quote, url), description)
-
-
-READER_RULES: tuple[Rule, ...] = (
-    Rule(
-        UNREADABLE_RULE,
-        Level.MUST,
-        "target",
-        _BOTH,
-        ("any",),
-        Clause("ngff-geozarr exit codes"),
-        "The target could not be read at all: no store, no metadata, or an unsupported "
-        "address (exit code 2).",
-    ),
-    _reader(
-        "zarr.metadata.malformed-json",
-        Level.MUST,
-        "Zarr v3 §Metadata / Zarr v2 §Metadata",
-        "A metadata document (zarr.json, .zarray, .zgroup, .zattrs) is not valid JSON.",
-    ),
-    _reader(
-        "zarr.metadata.not-utf8",
-        Level.MUST,
-        "RFC 8259 §8.1",
-        "A metadata document is not UTF-8 text.",
-        "JSON text exchanged between systems that are not part of a closed ecosystem MUST be "
-        "encoded using UTF-8.",
-        "https://www.rfc-editor.org/rfc/rfc8259#section-8.1",
-    ),
-    _reader(
-        "zarr.metadata.too-large",
-        Level.MUST,
-        "ngff-geozarr reading limits",
-        "A metadata document is over 16 MiB (128 MiB when it holds consolidated metadata); "
-        "it is not parsed.",
-        url="",
-    ),
-    _reader(
-        "zarr.metadata.too-deep",
-        Level.MUST,
-        "ngff-geozarr reading limits",
-        "A metadata document nests JSON deeper than 256 levels; it is not parsed.",
-        url="",
-    ),
-    _reader(
-        "zarr.metadata.not-an-object",
-        Level.MUST,
-        "Zarr v3 §Array metadata / §Group metadata",
-        "A metadata document (or an entry of consolidated metadata) is not a JSON object.",
-    ),
-    _reader(
-        "zarr.metadata.invalid",
-        Level.MUST,
-        "Zarr v3 §Array metadata / Zarr v2 §Arrays",
-        "Array or group metadata with a missing required field or a field of the wrong type "
-        "(shape, data type, chunk grid, codecs, fill value).",
-    ),
-    _reader(
-        "zarr.metadata.unknown-key",
-        Level.ADVICE,
-        "Zarr v2 §Arrays",
-        "A key that Zarr v2 array metadata does not define; readers ignore it.",
-        "Other keys SHOULD NOT be present within the metadata object and SHOULD be ignored "
-        "by implementations.",
-        _V2,
-    ),
-    _reader(
-        "zarr.metadata.missing",
-        Level.MUST,
-        "Zarr v2 §Groups",
-        "A Zarr v2 `.zattrs` with no `.zgroup` or `.zarray` beside it: the node is neither "
-        "a group nor an array.",
-        url=_V2,
-    ),
-    _reader(
-        "zarr.metadata.ambiguous-node",
-        Level.MUST,
-        "Zarr v2 §Hierarchies",
-        "Both `.zarray` and `.zgroup` in one place: a node is an array or a group, not both.",
-        url=_V2,
-    ),
-    _reader(
-        "zarr.consolidated.invalid",
-        Level.MUST,
-        "Zarr v2 consolidated metadata / Zarr v3 consolidated_metadata",
-        "Consolidated metadata of the wrong shape (not an object of node documents); the "
-        "nodes' own documents are read instead.",
-        url="",
-    ),
-    _reader(
-        "zarr.consolidated.stale",
-        Level.ADVICE,
-        "Zarr v2 consolidated metadata",
-        "Consolidated metadata that disagrees with the nodes' own documents (checked where "
-        "listing is free: local, zip and memory stores); the documents are validated.",
-        url="",
-    ),
-    _reader(
-        "zarr.format.mixed",
-        Level.ADVICE,
-        "Zarr v3 §Storage",
-        "A root holding both Zarr v3 (zarr.json) and v2 (.zgroup/.zarray) documents; the v3 "
-        "ones are read.",
-    ),
-    _reader(
-        "zarr.array.shape-overflow",
-        Level.ADVICE,
-        "Zarr v3 §shape",
-        "An array with more elements than a 64-bit index addresses; most readers fail on it.",
-    ),
-    _reader(
-        "zarr.path.unsafe",
-        Level.MUST,
-        "Zarr v3 §Node names",
-        "A key or reference that would leave the store root (absolute, `..`): refused, never "
-        "followed.",
-        'The node name ... must not be a string composed only of period characters, e.g. "." '
-        'or ".."',
-    ),
-    _reader(
-        "zarr.hierarchy.unlistable",
-        Level.ADVICE,
-        "Zarr v3 §Storage / listing",
-        "Groups the store will not list; their children were found through metadata "
-        "references only, so unreferenced nodes were not checked.",
-    ),
-    _reader(
-        "zarr.hierarchy.truncated",
-        Level.ADVICE,
-        "ngff-geozarr reading limits",
-        "More than 200,000 nodes: reading stopped there and the rest was not checked.",
-        url="",
-    ),
-    _reader(
-        "zarr.store.read-failed",
-        Level.MUST,
-        "Zarr v3 §Abstract store interface",
-        "The store failed a request for one node's metadata (I/O or network error); the "
-        "node was not checked.",
-    ),
+_ENTRY_KEYS = frozenset(
+    {"id", "level", "section", "description", "quote", "url", "versions", "nodes", "also"}
+    | {"convention"}
 )
-"""The rules of the hierarchy reader and of the target itself, shared by every convention."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleEntry:
+    """One row of a rule table, its defaults applied (see :func:`read_rule_table`).
+
+    Parameters
+    ----------
+    id, level, description, versions, nodes, also
+        As for :class:`Rule`.
+    section, quote, url
+        As for :class:`Clause`; a convention may build the section's full name and the link
+        from its own table of spec anchors.
+    convention
+        The convention, when the table names one (the reader's table: ``"target"``).
+    """
+
+    id: str
+    level: Level
+    section: str
+    description: str
+    quote: str
+    url: str
+    versions: tuple[str, ...]
+    nodes: tuple[str, ...]
+    also: tuple[Level, ...]
+    convention: str
+
+
+def read_rule_table(text: str) -> tuple[RuleEntry, ...]:
+    """Read a rule table: the TOML document each convention declares its rules in.
+
+    The document has a ``[defaults]`` table (``versions``, ``nodes``, ``url``, ...) and one
+    ``[[rule]]`` table per rule with ``id``, ``level`` (``MUST``, ``SHOULD``, ``ADVICE``),
+    ``section`` and ``description``, and optionally ``quote``, ``url``, ``versions``,
+    ``nodes``, ``also`` (other levels) and ``convention``.
+
+    Parameters
+    ----------
+    text
+        The TOML document.
+
+    Returns
+    -------
+    tuple of RuleEntry
+        The rows, in the document's order.
+
+    Raises
+    ------
+    ValueError
+        When a row misses a required key, has a key the table does not define, or names an
+        unknown level (a packaging error: the tables ship with the code).
+
+    Examples
+    --------
+    >>> table = '''
+    ... [defaults]
+    ... versions = ["2", "3"]
+    ... [[rule]]
+    ... id = "zarr.example"
+    ... level = "SHOULD"
+    ... section = "Zarr v3 §Example"
+    ... description = "An example."
+    ... '''
+    >>> (entry,) = read_rule_table(table)
+    >>> entry.id, entry.level, entry.versions, entry.nodes
+    ('zarr.example', <Level.SHOULD: 'SHOULD'>, ('2', '3'), ('any',))
+    """
+    document = tomllib.loads(text)
+    defaults: dict[str, Any] = document.get("defaults", {})
+    entries = []
+    for row in document.get("rule", []):
+        unknown = set(row) - _ENTRY_KEYS
+        missing = {"id", "level", "section", "description"} - set(row)
+        if unknown or missing:
+            raise ValueError(
+                f"Rule table row {row.get('id')!r}: unknown keys {sorted(unknown)}, "
+                f"missing keys {sorted(missing)}."
+            )
+        merged = {**defaults, **row}
+        entries.append(
+            RuleEntry(
+                id=merged["id"],
+                level=Level(merged["level"]),
+                section=merged["section"],
+                description=merged["description"],
+                quote=merged.get("quote", ""),
+                url=merged.get("url", ""),
+                versions=tuple(merged.get("versions", ())),
+                nodes=tuple(merged.get("nodes", ("any",))),
+                also=tuple(Level(level) for level in merged.get("also", ())),
+                convention=merged.get("convention", ""),
+            )
+        )
+    return tuple(entries)
+
+
+def package_text(package: str, name: str) -> str:
+    """Return a text file shipped in a package's ``data`` folder (a rule table, say).
+
+    Parameters
+    ----------
+    package
+        The package's import name.
+    name
+        The file's name in the package's ``data`` folder.
+
+    Returns
+    -------
+    str
+        Its text.
+    """
+    return resources.files(package).joinpath("data", name).read_text(encoding="utf-8")
+
+
+READER_RULES: tuple[Rule, ...] = tuple(
+    Rule(
+        entry.id,
+        entry.level,
+        entry.convention or "zarr",
+        entry.versions,
+        entry.nodes,
+        Clause(entry.section, entry.quote, entry.url),
+        entry.description,
+        entry.also,
+    )
+    for entry in read_rule_table(package_text("ngff_geozarr.core", "rules.toml"))
+)
+"""The rules of the hierarchy reader and of the target itself, shared by every convention
+(declared in ``data/rules.toml``)."""

@@ -15,6 +15,7 @@ from ngff_geozarr.core.rules import (
     RuleLevelError,
     RuleRegistry,
     UnregisteredRuleError,
+    read_rule_table,
 )
 
 
@@ -107,3 +108,47 @@ def test_reader_rules_register_cleanly() -> None:
     registry = RuleRegistry(READER_RULES)
     assert len(registry) == len(READER_RULES)
     assert {r.id.split(".")[0] for r in registry} == {"zarr", "target"}
+
+
+def test_a_rule_table_applies_its_defaults_and_refuses_what_it_does_not_define() -> None:
+    table = """
+[defaults]
+versions = ["0.4", "0.5"]
+nodes = ["image"]
+url = "https://example.org/spec"
+
+[[rule]]
+id = "x.one"
+level = "MUST"
+section = "S §1"
+description = "The first rule."
+
+[[rule]]
+id = "x.two"
+level = "SHOULD"
+section = "S §2"
+description = "The second rule."
+quote = "It SHOULD."
+versions = ["0.6"]
+also = ["ADVICE"]
+"""
+    one, two = read_rule_table(table)
+    assert (one.id, one.level, one.versions, one.nodes) == (
+        "x.one",
+        Level.MUST,
+        ("0.4", "0.5"),
+        ("image",),
+    )
+    assert (one.quote, one.url, one.also) == ("", "https://example.org/spec", ())
+    assert (two.level, two.quote, two.versions, two.also) == (
+        Level.SHOULD,
+        "It SHOULD.",
+        ("0.6",),
+        (Level.ADVICE,),
+    )
+    with pytest.raises(ValueError, match="unknown keys \\['severity'\\]"):
+        read_rule_table(table.replace('quote = "It SHOULD."', 'severity = "error"'))
+    with pytest.raises(ValueError, match="missing keys \\['description'\\]"):
+        read_rule_table(table.replace('description = "The first rule."', ""))
+    with pytest.raises(ValueError, match="'SOMETIMES' is not a valid Level"):
+        read_rule_table(table.replace('"MUST"', '"SOMETIMES"'))
