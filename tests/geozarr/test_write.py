@@ -261,10 +261,21 @@ def test_variable_attributes_of_a_plain_array(tmp_path: Path) -> None:
     assert geozarr.validate(tmp_path / "t.zarr").valid
 
 
-def test_web_mercator_has_no_cf_grid_mapping_name_and_that_is_a_warning(tmp_path: Path) -> None:
+def test_web_mercator_is_written_as_spherical_mercator_without_a_warning(tmp_path: Path) -> None:
     transform = (100.0, 0.0, 1_000_000.0, 0.0, -100.0, 6_000_000.0)
     data = np.ones((4, 6), dtype="float32")
-    geozarr.write(data, tmp_path / "m.zarr", crs="EPSG:3857", transform=transform)
+    geozarr.write(
+        data, tmp_path / "m.zarr", crs="EPSG:3857", transform=transform, consolidated=False
+    )
+    assert list(geozarr.validate(tmp_path / "m.zarr", strict=True).issues) == []
+    doc_path = tmp_path / "m.zarr" / "spatial_ref" / "zarr.json"
+    doc = json.loads(doc_path.read_text())
+    assert doc["attributes"]["grid_mapping_name"] == "mercator"
+    assert doc["attributes"]["earth_radius"] == 6378137.0
+    # crs_wkt alone, for a CRS CF lists no mapping for, is a warning, not an error
+    for key in ("grid_mapping_name", "longitude_of_projection_origin", "standard_parallel"):
+        del doc["attributes"][key]
+    doc_path.write_text(json.dumps(doc))
     report = geozarr.validate(tmp_path / "m.zarr")
     assert report.valid
     assert [(i.rule, i.path) for i in report.warnings] == [
