@@ -10,7 +10,6 @@ from typing import Any
 from ngff.create.groups import (
     compressors_of,
     dimension_names,
-    opened,
     read_image,
     scale_translation,
     write_group,
@@ -20,6 +19,7 @@ from ngff.create.options import ArraySpec, CreationError, Target, axis_kinds, re
 from ngff.create.write import plan_levels
 from ngff_geozarr.core.pyramid import OutputOptions, Progress, PyramidResult, write_pyramid
 from ngff_geozarr.core.store import join_key
+from ngff_geozarr.core.store.opening import opened
 
 __all__ = ["add_levels"]
 

@@ -37,7 +37,7 @@ import pydantic
 
 import ngff.create.documents as documents
 import ngff.create.rendering as rendering
-from ngff.create.groups import dimension_names, opened, write_group, zarr_format_of
+from ngff.create.groups import dimension_names, write_group, zarr_format_of
 from ngff.create.image import Image, downsampling
 from ngff.create.omero import omero_of
 from ngff.create.options import (
@@ -65,6 +65,7 @@ from ngff_geozarr.core.pyramid import (
     write_pyramid,
 )
 from ngff_geozarr.core.store import Compression, StoreHandle, compressors_for, join_key
+from ngff_geozarr.core.store.opening import opened
 
 __all__ = ["Request", "image_request", "plan_levels", "write_image", "write_multiscale"]
 
