@@ -50,8 +50,7 @@ from geozarr.detection import discover
 from geozarr.write import encode_fill_value
 from geozarr.writing.cf_variables import json_fill
 from ngff_geozarr.core import errors
-from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
-from ngff_geozarr.core.report import Severity
+from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_to_convert
 from ngff_geozarr.core.store import StoreMode, ZarrFormat, join_key, open_store
 from ngff_geozarr.core.zarr_format import (
     ARRAY_DIMENSIONS,
@@ -275,13 +274,7 @@ def convert(
     if zarr_format not in (2, 3):
         raise ConversionError(f"Expected zarr_format 2 or 3. Got {zarr_format!r}.")
     with open_store(src, "r", storage_options=storage_options) as source:
-        hierarchy = hierarchy_from_store(source, discover)
-        errors = [i for i in hierarchy.issues if i.severity is Severity.ERROR]
-        if errors:
-            raise ConversionError(
-                f"{source.target}: its metadata cannot all be read ({errors[0].message}); "
-                "nothing converted."
-            )
+        hierarchy = hierarchy_to_convert(source, discover, source.target)
         if source.zarr_format == zarr_format:
             raise ConversionError(f"{source.target} is already Zarr v{zarr_format}; nothing to do.")
         try:
