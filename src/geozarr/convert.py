@@ -48,9 +48,9 @@ import numpy as np
 from geozarr.cf.variables import FILL_VALUE, decode_fill_value
 from geozarr.detection import discover
 from geozarr.write import encode_fill_value
+from geozarr.writing.cf_variables import json_fill
 from ngff_geozarr.core import errors
-from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
-from ngff_geozarr.core.report import Severity
+from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_to_convert
 from ngff_geozarr.core.store import StoreMode, ZarrFormat, join_key, open_store
 from ngff_geozarr.core.zarr_format import (
     ARRAY_DIMENSIONS,
@@ -138,17 +138,6 @@ def _is_nan(value: Any) -> bool:
     return isinstance(decoded, float) and math.isnan(decoded)
 
 
-def _json_number(value: float | int, kind: str) -> Any:
-    if kind == "f":
-        v = float(value)
-        if math.isnan(v):
-            return "NaN"
-        if math.isinf(v):
-            return "Infinity" if v > 0 else "-Infinity"
-        return v
-    return int(value)
-
-
 def _array_to_v3(node: Node) -> dict[str, Any]:
     meta, attrs = node.metadata, dict(node.attributes)
     dtype = np.dtype(meta["dtype"])
@@ -156,7 +145,7 @@ def _array_to_v3(node: Node) -> dict[str, Any]:
     default: Any = None
     if meta.get("fill_value") is None:
         if declared is not None:
-            default = _json_number(declared, dtype.kind)
+            default = json_fill(declared, dtype)
         elif dtype.kind == "f":
             default = "NaN"
     doc = v2_to_v3_array(node.path, meta, attrs, fill_value=default)
@@ -184,7 +173,7 @@ def _array_to_v2(node: Node) -> tuple[dict[str, Any], dict[str, Any], str | None
     if FILL_VALUE in attrs:
         declared = decode_fill_value(attrs.pop(FILL_VALUE))
         if declared is not None and dtype.kind in "iuf":
-            zarray["fill_value"] = _json_number(declared, dtype.kind)
+            zarray["fill_value"] = json_fill(declared, dtype)
     elif _null_default(zarray["fill_value"], dtype):
         # no nodata declared: in v2, where xarray masks the fill value, it stays undeclared
         zarray["fill_value"] = None
@@ -285,13 +274,7 @@ def convert(
     if zarr_format not in (2, 3):
         raise ConversionError(f"Expected zarr_format 2 or 3. Got {zarr_format!r}.")
     with open_store(src, "r", storage_options=storage_options) as source:
-        hierarchy = hierarchy_from_store(source, discover)
-        errors = [i for i in hierarchy.issues if i.severity is Severity.ERROR]
-        if errors:
-            raise ConversionError(
-                f"{source.target}: its metadata cannot all be read ({errors[0].message}); "
-                "nothing converted."
-            )
+        hierarchy = hierarchy_to_convert(source, discover, source.target)
         if source.zarr_format == zarr_format:
             raise ConversionError(f"{source.target} is already Zarr v{zarr_format}; nothing to do.")
         try:

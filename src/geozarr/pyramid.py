@@ -51,7 +51,8 @@ from geozarr.writing.grid import GeoWriteError, Grid, parse_transform
 from geozarr.writing.levels import write_variable
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
 from ngff_geozarr.core.pyramid import Method, Progress
-from ngff_geozarr.core.store import StoreHandle, open_store
+from ngff_geozarr.core.store import StoreHandle
+from ngff_geozarr.core.store.opening import opened
 from ngff_geozarr.core.zarr_format import array_compressors
 
 __all__ = ["RESAMPLING_NAMES", "GeoPyramid", "default_method", "pyramid"]
@@ -209,12 +210,7 @@ def pyramid(
         When the root holds no single georeferenced raster, already has a pyramid (unless
         ``resume``), or an argument is wrong.
     """
-    store = (
-        target
-        if isinstance(target, StoreHandle)
-        else open_store(target, "r+", storage_options=storage_options)
-    )
-    try:
+    with opened(target, "r+", storage_options) as store:
         hierarchy = hierarchy_from_store(store, discover)
         root = hierarchy.root
         if root is None or root.node_type != "group":
@@ -266,9 +262,6 @@ def pyramid(
         )
         if consolidated:
             store.consolidate(zarr_format=base.zarr_format)
-    finally:
-        if not isinstance(target, StoreHandle):
-            store.close()
     return GeoPyramid(
         var.path,
         result.paths,

@@ -58,8 +58,8 @@ from ngff_geozarr.core.store import (
     StoreMode,
     ZarrFormat,
     compressors_for,
-    open_store,
 )
+from ngff_geozarr.core.store.opening import opened
 
 __all__ = [
     "CF_VERSION",
@@ -140,12 +140,6 @@ def _chunking(
             f"Expected shards of {ndim} multiples of the chunks {list(base)}. Got {list(outer)}."
         )
     return base, outer
-
-
-def _storage(target: _Target, mode: StoreMode, options: dict[str, Any] | None) -> StoreHandle:
-    if isinstance(target, StoreHandle):
-        return target
-    return open_store(target, mode, storage_options=options)
 
 
 def write(
@@ -283,9 +277,8 @@ def write(
             var.dims, var.attributes, var.nodata, np.dtype(var.data.dtype), zarr_format, compression
         )
     mode: StoreMode = "a" if (overwrite or resume) else "w-"
-    store = _storage(target, mode, storage_options)
     written: dict[str, tuple[str, ...]] = {}
-    try:
+    with opened(target, mode, storage_options) as store:
         for var in variables:
             block, outer = _chunking(tuple(var.data.shape), chunks, shards)
             written[var.name] = write_variable(
@@ -314,7 +307,4 @@ def write(
             write_level_metadata(store, "", grid, zarr_format, extra=attributes)
         if consolidated:
             store.consolidate(zarr_format=zarr_format)
-    finally:
-        if not isinstance(target, StoreHandle):
-            store.close()
     return WriteResult(store.target, tuple(written), grid, zarr_format, written)

@@ -37,8 +37,7 @@ from ngff.detection import discover, ome_attributes
 from ngff.versions import WRITTEN_VERSION, SpecVersion, spec_version
 from ngff_geozarr.core import errors
 from ngff_geozarr.core.errors import NgffGeozarrError, TargetError
-from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
-from ngff_geozarr.core.report import Severity
+from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_to_convert
 from ngff_geozarr.core.store import StoreHandle, StoreMode, join_key, open_store
 from ngff_geozarr.core.zarr_format import (
     ARRAY_DIMENSIONS,
@@ -585,13 +584,7 @@ def convert(
     """
     source_name = os.fspath(src)
     with open_store(source_name, "r", storage_options=storage_options) as handle:
-        hierarchy = hierarchy_from_store(handle, discover)
-        errors = [i for i in hierarchy.issues if i.severity is Severity.ERROR]
-        if errors:
-            raise ConversionError(
-                f"{source_name}: its metadata cannot all be read ({errors[0].message}); "
-                "nothing converted."
-            )
+        hierarchy = hierarchy_to_convert(handle, discover, source_name)
         source = _source_version(hierarchy)
         if source == to:
             raise ConversionError(f"{source_name} is already OME-Zarr {to}; nothing to do.")

@@ -48,7 +48,11 @@ from ngff_geozarr.core.hierarchy.tree import (
 from ngff_geozarr.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from ngff_geozarr.core.hierarchy.from_store import hierarchy_from_store, read_hierarchy
+    from ngff_geozarr.core.hierarchy.from_store import (
+        hierarchy_from_store,
+        hierarchy_to_convert,
+        read_hierarchy,
+    )
 
 __all__ = [
     "ARRAY_DIMENSIONS",
@@ -62,6 +66,7 @@ __all__ = [
     "NodeType",
     "hierarchy_from_json",
     "hierarchy_from_store",
+    "hierarchy_to_convert",
     "is_json_target",
     "read_hierarchy",
 ]
@@ -70,6 +75,7 @@ lazy_exports(
     __name__,
     {
         "hierarchy_from_store": "ngff_geozarr.core.hierarchy.from_store",
+        "hierarchy_to_convert": "ngff_geozarr.core.hierarchy.from_store",
         "read_hierarchy": "ngff_geozarr.core.hierarchy.from_store",
     },
 )

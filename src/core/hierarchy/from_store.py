@@ -14,7 +14,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ngff_geozarr.core.errors import NotZarrError, StoreAccessError, UnsafePathError
+from ngff_geozarr.core.errors import (
+    ConversionError,
+    NotZarrError,
+    StoreAccessError,
+    UnsafePathError,
+)
 from ngff_geozarr.core.hierarchy.documents import (
     V2_DOCUMENTS,
     assemble,
@@ -27,7 +32,7 @@ from ngff_geozarr.core.hierarchy.documents import (
 )
 from ngff_geozarr.core.hierarchy.from_json import is_json_target, read_json_file
 from ngff_geozarr.core.hierarchy.tree import MAX_NODES, Discover, Hierarchy, Node, path_key
-from ngff_geozarr.core.report import Issue
+from ngff_geozarr.core.report import Issue, Severity
 from ngff_geozarr.core.store import (
     CONSOLIDATED_LIMIT,
     DOCUMENT_LIMIT,
@@ -38,7 +43,7 @@ from ngff_geozarr.core.store import (
     open_store,
 )
 
-__all__ = ["hierarchy_from_store", "read_hierarchy"]
+__all__ = ["hierarchy_from_store", "hierarchy_to_convert", "read_hierarchy"]
 
 _RULE = "zarr"
 
@@ -180,6 +185,40 @@ _ESSENTIAL = (
     "chunk_key_encoding",
 )
 _DEFAULTS: dict[str, Any] = {"dimension_separator": ".", "order": "C"}
+
+
+def hierarchy_to_convert(handle: StoreHandle, discover: Discover | None, name: str) -> Hierarchy:
+    """Read the hierarchy a converter rewrites, refusing one it cannot read whole.
+
+    A converter rewrites every metadata document of a store; one it could not read would be
+    lost, so a hierarchy with an error issue is not converted at all.
+
+    Parameters
+    ----------
+    handle
+        The opened source store.
+    discover
+        The convention's child discovery (see :func:`hierarchy_from_store`).
+    name
+        The source as the user named it, for the message.
+
+    Returns
+    -------
+    Hierarchy
+        The hierarchy, read without an error.
+
+    Raises
+    ------
+    ConversionError
+        When a document could not be read; nothing is converted then.
+    """
+    hierarchy = hierarchy_from_store(handle, discover)
+    errors = [i for i in hierarchy.issues if i.severity is Severity.ERROR]
+    if errors:
+        raise ConversionError(
+            f"{name}: its metadata cannot all be read ({errors[0].message}); nothing converted."
+        )
+    return hierarchy
 
 
 def _canonical(node: Node) -> list[Any]:

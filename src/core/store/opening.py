@@ -13,7 +13,8 @@ import json
 import os
 import urllib.parse
 import urllib.request
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from ngff_geozarr.core.store.keys import (
 from ngff_geozarr.core.store.local import local_store
 from ngff_geozarr.core.store.remote import fsspec_store, http_options, s3_options
 
-__all__ = ["open_store"]
+__all__ = ["open_store", "opened"]
 
 _ROOT_PROBE = ("zarr.json", ".zgroup", ".zarray", ".zattrs", ".zmetadata")
 _ROOT_LIMITS = {"zarr.json": CONSOLIDATED_LIMIT, ".zmetadata": CONSOLIDATED_LIMIT}
@@ -90,6 +91,39 @@ def open_store(
         handle.close()
         raise
     return handle
+
+
+@contextmanager
+def opened(
+    target: str | os.PathLike[str] | MutableMapping[str, Any] | Store | StoreHandle,
+    mode: StoreMode,
+    storage_options: dict[str, Any] | None = None,
+) -> Iterator[StoreHandle]:
+    """Open a target for the time of a ``with`` block, or use an opened store as it is.
+
+    Parameters
+    ----------
+    target
+        What :func:`open_store` takes, or an opened store (left open on exit: its owner
+        closes it).
+    mode
+        The opening mode (see :data:`StoreMode`).
+    storage_options
+        Options for remote targets.
+
+    Yields
+    ------
+    StoreHandle
+        The store, closed on exit when this function opened it.
+    """
+    if isinstance(target, StoreHandle):
+        yield target
+        return
+    store = open_store(target, mode, storage_options=storage_options)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def _make_store(

@@ -116,65 +116,74 @@ class KnownConvention:
         }
 
 
-def _urls(kind: str, repos: tuple[str, ...], tags: tuple[str, ...]) -> frozenset[str]:
+def _url(kind: str, repo: str, tag: str) -> str:
     if kind == "schema":
-        return frozenset(
-            f"https://raw.githubusercontent.com/{r}/refs/tags/{t}/schema.json"
-            for r in repos
-            for t in tags
-        )
-    return frozenset(f"https://github.com/{r}/blob/{t}/README.md" for r in repos for t in tags)
+        return f"https://raw.githubusercontent.com/{repo}/refs/tags/{tag}/schema.json"
+    return f"https://github.com/{repo}/blob/{tag}/README.md"
 
 
 _TAGS = ("v0", "v0.1", "v1")
-_PROJ_REPOS = (
-    "zarr-conventions/proj",
-    "zarr-conventions/geo-proj",
-    "zarr-experimental/geo-proj",
-    "zarr-experimental/proj",
-)
-_SPATIAL_REPOS = ("zarr-conventions/spatial", "zarr-experimental/spatial")
-_MULTISCALES_REPOS = ("zarr-conventions/multiscales", "zarr-experimental/multiscales")
+_CANONICAL_TAG = "v0.1"
 
-PROJ = KnownConvention(
-    key="proj",
-    uuid="f17cb550-5864-4468-aeb7-f3180cfb622f",
-    schema_url="https://raw.githubusercontent.com/zarr-conventions/proj/refs/tags/v0.1/schema.json",
-    spec_url="https://github.com/zarr-conventions/proj/blob/v0.1/README.md",
-    name="proj",
-    description="Coordinate reference system information for geospatial data",
-    schema_urls=_urls("schema", _PROJ_REPOS, _TAGS),
-    spec_urls=_urls("spec", _PROJ_REPOS, _TAGS),
-    names=frozenset({"proj", "proj:", "geo-proj", "geo:proj"}),
-    prefix="proj:",
+
+def _known(
+    key: ConventionKey,
+    uuid: str,
+    description: str,
+    repos: tuple[str, ...],
+    names: frozenset[str],
+    prefix: str,
+) -> KnownConvention:
+    """Build a convention whose canonical declaration is its first repository's v0.1 one.
+
+    Every repository of ``repos`` at every tag of ``_TAGS`` is a recognised variant.
+    """
+    return KnownConvention(
+        key=key,
+        uuid=uuid,
+        schema_url=_url("schema", repos[0], _CANONICAL_TAG),
+        spec_url=_url("spec", repos[0], _CANONICAL_TAG),
+        name=key,
+        description=description,
+        schema_urls=frozenset(_url("schema", r, t) for r in repos for t in _TAGS),
+        spec_urls=frozenset(_url("spec", r, t) for r in repos for t in _TAGS),
+        names=names,
+        prefix=prefix,
+    )
+
+
+PROJ = _known(
+    "proj",
+    "f17cb550-5864-4468-aeb7-f3180cfb622f",
+    "Coordinate reference system information for geospatial data",
+    (
+        "zarr-conventions/proj",
+        "zarr-conventions/geo-proj",
+        "zarr-experimental/geo-proj",
+        "zarr-experimental/proj",
+    ),
+    frozenset({"proj", "proj:", "geo-proj", "geo:proj"}),
+    "proj:",
 )
 """The ``proj:`` convention (CRS as ``proj:code``, ``proj:wkt2``, ``proj:projjson``)."""
 
-SPATIAL = KnownConvention(
-    key="spatial",
-    uuid="689b58e2-cf7b-45e0-9fff-9cfc0883d6b4",
-    schema_url="https://raw.githubusercontent.com/zarr-conventions/spatial/refs/tags/v0.1/schema.json",
-    spec_url="https://github.com/zarr-conventions/spatial/blob/v0.1/README.md",
-    name="spatial",
-    description="Spatial coordinate information",
-    schema_urls=_urls("schema", _SPATIAL_REPOS, _TAGS),
-    spec_urls=_urls("spec", _SPATIAL_REPOS, _TAGS),
-    names=frozenset({"spatial", "spatial:"}),
-    prefix="spatial:",
+SPATIAL = _known(
+    "spatial",
+    "689b58e2-cf7b-45e0-9fff-9cfc0883d6b4",
+    "Spatial coordinate information",
+    ("zarr-conventions/spatial", "zarr-experimental/spatial"),
+    frozenset({"spatial", "spatial:"}),
+    "spatial:",
 )
 """The ``spatial:`` convention (dimensions, bbox, affine transform, shape, registration)."""
 
-MULTISCALES = KnownConvention(
-    key="multiscales",
-    uuid="d35379db-88df-4056-af3a-620245f8e347",
-    schema_url="https://raw.githubusercontent.com/zarr-conventions/multiscales/refs/tags/v0.1/schema.json",
-    spec_url="https://github.com/zarr-conventions/multiscales/blob/v0.1/README.md",
-    name="multiscales",
-    description="Multiscale layout of zarr datasets",
-    schema_urls=_urls("schema", _MULTISCALES_REPOS, _TAGS),
-    spec_urls=_urls("spec", _MULTISCALES_REPOS, _TAGS),
-    names=frozenset({"multiscales"}),
-    prefix="multiscales",
+MULTISCALES = _known(
+    "multiscales",
+    "d35379db-88df-4056-af3a-620245f8e347",
+    "Multiscale layout of zarr datasets",
+    ("zarr-conventions/multiscales", "zarr-experimental/multiscales"),
+    frozenset({"multiscales"}),
+    "multiscales",
 )
 """The ``multiscales`` convention (pyramid layout)."""
 

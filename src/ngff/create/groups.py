@@ -8,23 +8,21 @@ levels) with :func:`read_image`, normalised to the 0.5 form.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ngff.convert import convert_attributes
-from ngff.create.options import CreationError, Target
+from ngff.create.options import CreationError
 from ngff.detection import ome_attributes
 from ngff.versions import SpecVersion, spec_version
-from ngff_geozarr.core.store import StoreHandle, ZarrFormat, join_key, open_store
+from ngff_geozarr.core.store import StoreHandle, ZarrFormat, join_key
 from ngff_geozarr.core.zarr_format import array_compressors
 
 __all__ = [
     "StoredImage",
     "compressors_of",
     "dimension_names",
-    "opened",
     "read_group",
     "read_image",
     "scale_translation",
@@ -96,36 +94,6 @@ def write_group(
 
 def _dump(document: Any) -> bytes:
     return json.dumps(document, indent=2, allow_nan=False).encode()
-
-
-@contextmanager
-def opened(
-    target: Target, mode: str, storage_options: dict[str, Any] | None
-) -> Iterator[StoreHandle]:
-    """Open a target (or use an opened store as it is, leaving it open).
-
-    Parameters
-    ----------
-    target
-        A path, URL, mapping or opened store.
-    mode
-        The opening mode (``"r+"``, ``"a"``, ``"w-"``).
-    storage_options
-        Options for remote targets.
-
-    Yields
-    ------
-    StoreHandle
-        The store, closed on exit when this function opened it.
-    """
-    if isinstance(target, StoreHandle):
-        yield target
-        return
-    store = open_store(target, mode, storage_options=storage_options)  # type: ignore[arg-type]
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ import pydantic
 
 import ngff.create.documents as documents
 import ngff.create.rendering as rendering
-from ngff.create.groups import dimension_names, opened, write_group, zarr_format_of
+from ngff.create.groups import dimension_names, write_group, zarr_format_of
 from ngff.create.options import (
     ArraySpec,
     AxesLike,
@@ -57,6 +57,7 @@ from ngff.create.options import (
 from ngff.versions import SPEC_VERSIONS, SpecVersion
 from ngff_geozarr.core.pyramid import Method
 from ngff_geozarr.core.store import Compression, join_key
+from ngff_geozarr.core.store.opening import opened
 
 __all__ = ["Image", "downsampling", "library_version"]
 

@@ -22,7 +22,6 @@ from ngff.convert import convert_attributes
 from ngff.create.groups import (
     StoredImage,
     compressors_of,
-    opened,
     read_group,
     read_image,
     scale_translation,
@@ -43,6 +42,7 @@ from ngff.detection import ome_attributes
 from ngff.versions import spec_version
 from ngff_geozarr.core.pyramid import Progress
 from ngff_geozarr.core.store import COMPRESSIONS, StoreHandle, join_key
+from ngff_geozarr.core.store.opening import opened
 
 __all__ = ["write_labels"]
 

@@ -10,16 +10,16 @@ from typing import Any
 from ngff.create.groups import (
     compressors_of,
     dimension_names,
-    opened,
     read_image,
     scale_translation,
     write_group,
 )
-from ngff.create.image import Image, downsampling
-from ngff.create.options import ArraySpec, CreationError, Target, axis_kinds, resolve_method
-from ngff.create.write import plan_levels
+from ngff.create.image import Image
+from ngff.create.options import CreationError, Target, axis_kinds, resolve_method
+from ngff.create.write import plan_levels, pyramid_image
 from ngff_geozarr.core.pyramid import OutputOptions, Progress, PyramidResult, write_pyramid
 from ngff_geozarr.core.store import join_key
+from ngff_geozarr.core.store.opening import opened
 
 __all__ = ["add_levels"]
 
@@ -106,17 +106,8 @@ def add_levels(
         written: list[Image] = []
 
         def write_metadata(result: PyramidResult) -> None:
-            kind_name, metadata = downsampling(kind, [lv.factors for lv in planned[1:]])
-            new = Image.new(
-                [ArraySpec(lv.shape, base.dtype, lv.chunks, lv.shards) for lv in planned],
-                names,
-                axes,
-                [lv.scale for lv in planned],
-                [[t + o for t, o in zip(origin, lv.offset, strict=True)] for lv in planned],
-                ms.get("name"),
-                version=image.version,
-                type=kind_name,
-                metadata=metadata,
+            new = pyramid_image(
+                result, base.dtype, names, axes, origin, ms.get("name"), image.version, kind
             )
             kept = {k: v for k, v in ms.items() if k not in new.multiscale}
             multiscale = {**kept, **new.multiscale}

@@ -17,12 +17,13 @@ from typing import Any
 
 import ngff.create.documents as documents
 import ngff.create.rendering as rendering
-from ngff.create.groups import opened, write_group, zarr_format_of
+from ngff.create.groups import write_group, zarr_format_of
 from ngff.create.options import CreationError, Target, check_source
 from ngff.create.write import image_request, write_multiscale
 from ngff.versions import SPEC_VERSIONS, spec_version
 from ngff_geozarr.core.pyramid import Progress
 from ngff_geozarr.core.store import join_key
+from ngff_geozarr.core.store.opening import opened
 
 __all__ = ["write_plate"]
 

@@ -37,7 +37,7 @@ import pydantic
 
 import ngff.create.documents as documents
 import ngff.create.rendering as rendering
-from ngff.create.groups import dimension_names, opened, write_group, zarr_format_of
+from ngff.create.groups import dimension_names, write_group, zarr_format_of
 from ngff.create.image import Image, downsampling
 from ngff.create.omero import omero_of
 from ngff.create.options import (
@@ -65,8 +65,16 @@ from ngff_geozarr.core.pyramid import (
     write_pyramid,
 )
 from ngff_geozarr.core.store import Compression, StoreHandle, compressors_for, join_key
+from ngff_geozarr.core.store.opening import opened
 
-__all__ = ["Request", "image_request", "plan_levels", "write_image", "write_multiscale"]
+__all__ = [
+    "Request",
+    "image_request",
+    "plan_levels",
+    "pyramid_image",
+    "write_image",
+    "write_multiscale",
+]
 
 
 def plan_levels(
@@ -127,6 +135,59 @@ class Request:
     paths: tuple[str, ...] | None = None
 
 
+def pyramid_image(
+    result: PyramidResult,
+    dtype: np.dtype[Any],
+    paths: Sequence[str],
+    axes: AxesLike | None,
+    translation: Sequence[float],
+    name: str | None,
+    version: SpecVersion,
+    method: Method,
+) -> Image:
+    """Build the metadata of a written pyramid: one dataset per level, base first.
+
+    Each level's translation is the base's plus the offset of its pixel centres; the
+    multiscale ``type`` and ``metadata`` name the kernel and its factors.
+
+    Parameters
+    ----------
+    result
+        What the engine wrote (its planned levels).
+    dtype
+        The arrays' data type.
+    paths
+        The dataset paths, base first.
+    axes
+        The image's axes.
+    translation
+        The base level's translation.
+    name
+        The multiscale's name.
+    version
+        The OME-Zarr version.
+    method
+        The kernel that produced levels 1 and up.
+
+    Returns
+    -------
+    Image
+        The image metadata (no extra sections).
+    """
+    kind, metadata = downsampling(method, [lv.factors for lv in result.levels[1:]])
+    return Image.new(
+        [ArraySpec(lv.shape, dtype, lv.chunks, lv.shards) for lv in result.levels],
+        paths,
+        axes,
+        [lv.scale for lv in result.levels],
+        [[t + o for t, o in zip(translation, lv.offset, strict=True)] for lv in result.levels],
+        name,
+        version=version,
+        type=kind,
+        metadata=metadata,
+    )
+
+
 def write_multiscale(
     store: StoreHandle,
     data: Any,
@@ -179,20 +240,15 @@ def write_multiscale(
     written: list[Image] = []
 
     def write_metadata(result: PyramidResult) -> None:
-        kind, metadata = downsampling(request.method, [lv.factors for lv in result.levels[1:]])
-        image = Image.new(
-            [ArraySpec(lv.shape, np.dtype(data.dtype), lv.chunks, lv.shards) for lv in levels],
+        image = pyramid_image(
+            result,
+            np.dtype(data.dtype),
             names,
             request.axes,
-            [lv.scale for lv in result.levels],
-            [
-                [t + o for t, o in zip(request.translation, lv.offset, strict=True)]
-                for lv in result.levels
-            ],
+            request.translation,
             request.name,
-            version=request.version,
-            type=kind,
-            metadata=metadata,
+            request.version,
+            request.method,
         )
         image = replace(image, extra=dict(request.extra))
         if request.omero:
