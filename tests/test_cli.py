@@ -37,6 +37,23 @@ def test_missing_path(command: str, tmp_path: Path) -> None:
     assert_one_line_failure(result, f"{command}: error:", "no such file")
 
 
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [
+        ("ngff", ["--to", "0.5", "--out", "{tmp}/out.zarr"]),
+        ("geozarr", ["{tmp}/out.zarr", "--zarr-format", "2"]),
+    ],
+)
+def test_convert_failure_has_the_same_prefix_as_every_failure(
+    command: str, args: list[str], tmp_path: Path
+) -> None:
+    # ngff convert printed "ngff convert: error:"; one policy prints "<command>: error:"
+    rest = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = run(command, "convert", str(tmp_path / "nope.zarr"), *rest)
+    assert_one_line_failure(result, f"{command}: error: ", "no such file")
+    assert result.stderr.startswith(f"{command}: error: ")
+
+
 def test_unreachable_url() -> None:
     result = run("ngff", "info", f"http://127.0.0.1:{free_port()}/store.zarr")
     assert_one_line_failure(result, "cannot be read")

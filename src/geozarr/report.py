@@ -158,6 +158,7 @@ def raster_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnai
 def build_report(
     target: str | os.PathLike[str],
     *,
+    strict: bool = False,
     storage_options: dict[str, Any] | None = None,
 ) -> tuple[str, Report]:
     """Validate a target and render its HTML report.
@@ -166,6 +167,8 @@ def build_report(
     ----------
     target
         A store path or URL, or a JSON document (no thumbnails then).
+    strict
+        Apply the strict profile (SHOULD-level issues become errors), as ``validate --strict``.
     storage_options
         Options for remote stores.
 
@@ -178,7 +181,7 @@ def build_report(
 
     def check(hierarchy: Hierarchy) -> Report:
         values = reader if hierarchy.source == "store" else None
-        return check_hierarchy(hierarchy, read_values=values)
+        return check_hierarchy(hierarchy, read_values=values, strict=strict)
 
     try:
         return report_page(
