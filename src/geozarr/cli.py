@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal, NoReturn, cast
 
 import click
@@ -29,9 +28,9 @@ from ngff_geozarr.core.cli import (
     write_options,
 )
 from ngff_geozarr.core.convention import Convention
-from ngff_geozarr.core.errors import NgffGeozarrError
+from ngff_geozarr.core.inputs import open_input
 from ngff_geozarr.core.pyramid import METHODS, Method
-from ngff_geozarr.core.store import ZarrFormat, open_store
+from ngff_geozarr.core.store import ZarrFormat
 
 __all__ = [
     "CONVENTION",
@@ -88,46 +87,25 @@ def main() -> NoReturn:
 def _read_input(
     source: str, crs: str | None, transform: str | None, nodata: float | None
 ) -> tuple[Any, Any, Any, float | None]:
-    """Open INPUT: a GeoTIFF (rasterio), a .npy file, or a Zarr array ``store[:path]``."""
-    path = Path(source)
-    suffix = path.suffix.lower()
-    if suffix in (".tif", ".tiff", ".gtiff"):
-        try:
-            import rasterio  # type: ignore[import-untyped]
-        except ImportError:
-            raise click.ClickException(
-                "reading GeoTIFF needs rasterio: pip install 'ngff-geozarr[geo]'"
-            ) from None
-        if not path.is_file():
-            raise click.ClickException(f"{source}: no such file.")
-        with rasterio.open(path) as ds:
-            data = ds.read()
-            found_crs, found_transform, found_nodata = ds.crs, ds.transform, ds.nodata
-        data = data[0] if data.shape[0] == 1 else data
-        return (
-            data,
-            crs or (found_crs.to_wkt() if found_crs else None),
-            transform or tuple(found_transform)[:6],
-            nodata if nodata is not None else found_nodata,
+    """Open INPUT through the shared reader layer; options override what the file declares.
+
+    A GeoTIFF carries its CRS, transform and nodata; a .npy file or a Zarr array
+    (``STORE::PATH``) needs ``--crs`` and ``--transform``.
+    """
+    opened = open_input(source, georeferenced=True)
+    crs_value = crs or opened.crs
+    transform_value = transform or opened.transform
+    if crs_value is None or transform_value is None:
+        kind = {"npy": "a .npy input", "zarr": "a Zarr array input"}.get(
+            opened.format, "an input without a CRS and transform"
         )
-    if suffix == ".npy":
-        if not path.is_file():
-            raise click.ClickException(f"{source}: no such file.")
-        if crs is None or transform is None:
-            raise click.ClickException("a .npy input needs --crs and --transform.")
-        return np.load(path, mmap_mode="r", allow_pickle=False), crs, transform, nodata
-    store_path, _, array_path = source.partition("::")
-    handle = open_store(store_path, "r")
-    try:
-        array = handle.open_array(array_path)
-    except NgffGeozarrError:
-        handle.close()
-        raise click.ClickException(
-            f"{source}: expected a GeoTIFF, a .npy file or a Zarr array (STORE or STORE::PATH)."
-        ) from None
-    if crs is None or transform is None:
-        raise click.ClickException("a Zarr array input needs --crs and --transform.")
-    return array, crs, transform, nodata
+        raise click.ClickException(f"{kind} needs --crs and --transform.")
+    return (
+        opened.data,
+        crs_value,
+        transform_value,
+        nodata if nodata is not None else opened.nodata,
+    )
 
 
 _METHOD_CHOICE = click.Choice(list(METHODS))

@@ -10,11 +10,11 @@ import click
 
 from ngff.convert import convert
 from ngff.create import Image, UnitsLike, add_levels, write_image, write_labels
+from ngff.create.sources import open_input, open_source, source_in_ome_order
 from ngff.detection import detect, discover
 from ngff.report import build_report
 from ngff.rules import REGISTRY
 from ngff.schemas import generate
-from ngff.sources import open_source, tiff_calibration
 from ngff.validate import validate
 from ngff.versions import SPEC_VERSIONS
 from ngff_geozarr.core.cli import (
@@ -90,9 +90,9 @@ def _summary(target: str, image: Image) -> str:
 @cli.command(
     name="create",
     help="Create the OME-Zarr image OUT from INPUT (.tif/.tiff with the file's axes, .npy, or a "
-    "Zarr array): level 0 and every downsampled level, in one pass and bounded memory, the "
-    "metadata written last. Per-axis lists are comma-separated and in OME axis order "
-    "(t, c, z, y, x). Exit 0 on success, 2 on any error.",
+    "Zarr array STORE or STORE::PATH): level 0 and every downsampled level, in one pass and "
+    "bounded memory, the metadata written last. Per-axis lists are comma-separated and in OME "
+    "axis order (t, c, z, y, x). Exit 0 on success, 2 on any error.",
 )
 @click.argument("input_path", metavar="INPUT")
 @click.argument("out", metavar="OUT.ome.zarr")
@@ -175,17 +175,16 @@ def _create_command(
     quiet: bool,
 ) -> None:
     """Create an OME-Zarr image (and optionally its labels) from a file."""
-    data, names = open_source(input_path, axes)
+    source = open_input(input_path)
+    data, names = source_in_ome_order(source, axes)
     scale_values = parse_numbers(scale, float, "--scale")
     unit_values: UnitsLike = _units(units)
-    if scale_values is None and names and Path(input_path).suffix.lower() in (".tif", ".tiff"):
-        calibration = tiff_calibration(input_path)
-        found = calibration.for_axes(names)
-        if found is not None:
-            scale_values = found[0]
-            unit_values = unit_values if unit_values is not None else found[1] or None
-            shown = ", ".join(f"{n}={v:g}" for n, v in zip(names, scale_values, strict=True))
-            click.echo(f"scale from the file's {calibration.source} metadata: {shown}")
+    found = source.calibration.for_axes(names) if scale_values is None and names else None
+    if found is not None and names:
+        scale_values = found[0]
+        unit_values = unit_values if unit_values is not None else found[1] or None
+        shown = ", ".join(f"{n}={v:g}" for n, v in zip(names, scale_values, strict=True))
+        click.echo(f"scale from the file's {source.calibration.source} metadata: {shown}")
     label_data = None
     if labels_path is not None:
         label_data, _ = open_source(labels_path, labels_axes or axes)
