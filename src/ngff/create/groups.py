@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import ngff_geozarr.core.groups as groups
 from ngff.convert import convert_attributes
 from ngff.create.options import CreationError, Target
 from ngff.detection import ome_attributes
@@ -70,32 +71,8 @@ def dimension_names(
     return tuple(a["name"] for a in axes) if zarr_format == 3 else None
 
 
-def write_group(
-    store: StoreHandle, path: str, attributes: Mapping[str, Any], zarr_format: ZarrFormat
-) -> None:
-    """Write a group's metadata document(s), replacing any there, without touching children.
-
-    Parameters
-    ----------
-    store
-        The store, opened writable.
-    path
-        The group's path.
-    attributes
-        Its attributes.
-    zarr_format
-        3 writes ``zarr.json``; 2 writes ``.zgroup`` then ``.zattrs``.
-    """
-    if zarr_format == 3:
-        document = {"zarr_format": 3, "node_type": "group", "attributes": dict(attributes)}
-        store.write_bytes(join_key(path, "zarr.json"), _dump(document))
-        return
-    store.write_bytes(join_key(path, ".zgroup"), _dump({"zarr_format": 2}))
-    store.write_bytes(join_key(path, ".zattrs"), _dump(dict(attributes)))
-
-
-def _dump(document: Any) -> bytes:
-    return json.dumps(document, indent=2, allow_nan=False).encode()
+write_group = groups.write_group
+"""Write a group's document(s): :func:`ngff_geozarr.core.groups.write_group`, shared."""
 
 
 @contextmanager
@@ -116,7 +93,9 @@ def opened(
     Yields
     ------
     StoreHandle
-        The store, closed on exit when this function opened it.
+        The store. When this function opened it, writable, it ends a successful write with
+        consolidated metadata at the root (:func:`ngff_geozarr.core.groups.finish`, the
+        policy both conventions share) and closes it on exit.
     """
     if isinstance(target, StoreHandle):
         yield target
@@ -124,6 +103,8 @@ def opened(
     store = open_store(target, mode, storage_options=storage_options)  # type: ignore[arg-type]
     try:
         yield store
+        if mode != "r":
+            groups.finish(store)
     finally:
         store.close()
 
