@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from ngff_geozarr.core.hierarchy import Discover
@@ -23,7 +24,7 @@ from ngff_geozarr.core.info import Detect
 from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.rules import RuleRegistry
 
-__all__ = ["BuildReport", "Convention", "OptionDecorator", "Validate"]
+__all__ = ["BuildReport", "Convention", "OptionDecorator", "Validate", "write_schema_documents"]
 
 OptionDecorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 """A click option decorator (``click.option(...)``), as a convention adds to a command."""
@@ -111,3 +112,30 @@ class Convention:
     def label(self) -> str:
         """What ``info`` says it recognises: :attr:`info_label`, else :attr:`title`."""
         return self.info_label or self.title
+
+
+def write_schema_documents(
+    documents: Mapping[str, str], folder: str | os.PathLike[str]
+) -> list[Path]:
+    """Write a convention's JSON Schema documents under ``folder``, the same way for both.
+
+    Parameters
+    ----------
+    documents
+        Relative file name (``"0.5/image.json"``) to JSON text, as
+        :attr:`Convention.schema_documents` returns them.
+    folder
+        The folder; created with any sub-folder a name needs.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of ``documents``.
+    """
+    written = []
+    for name, text in documents.items():
+        path = Path(folder) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

@@ -10,7 +10,7 @@ import click
 
 from ngff.convert import convert
 from ngff.create import Image, UnitsLike, add_levels, write_image, write_labels
-from ngff.create.sources import open_input, open_source, source_in_ome_order
+from ngff.create.sources import open_source, source_in_ome_order
 from ngff.detection import detect, discover
 from ngff.report import build_report
 from ngff.rules import REGISTRY
@@ -26,6 +26,7 @@ from ngff_geozarr.core.cli import (
     write_options,
 )
 from ngff_geozarr.core.convention import Convention
+from ngff_geozarr.core.inputs import open_input
 from ngff_geozarr.core.pyramid import METHODS
 from ngff_geozarr.core.report import EXIT_VALID
 

@@ -24,6 +24,7 @@ from ngff_geozarr.core.cli import (
     progress_bar,
     run_guarded,
 )
+from ngff_geozarr.core.convention import write_schema_documents
 from ngff_geozarr.core.pyramid import Progress
 
 CLIS = {"ngff": ngff_cli, "geozarr": geozarr_cli}
@@ -143,3 +144,23 @@ def test_progress_bar_counts_on_stderr_and_clears_on_failure(
     with pytest.raises(RuntimeError):
         fail_half_way()
     assert "1/4" not in capsys.readouterr().err
+
+
+def test_schema_documents_are_written_the_same_way_for_both(tmp_path: Path) -> None:
+    for convention in (OME_ZARR, GEOZARR):
+        documents = convention.schema_documents()
+        written = write_schema_documents(documents, tmp_path / convention.command)
+        assert [p.relative_to(tmp_path / convention.command).as_posix() for p in written] == list(
+            documents
+        )
+        assert all(
+            p.read_text(encoding="utf-8") == documents[n]
+            for p, n in zip(written, documents, strict=True)
+        )
+    # the packages' own entry points use it: geozarr.schemas.write_schemas included
+    from geozarr.schemas import write_schemas
+
+    again = write_schemas(tmp_path / "root")
+    assert {p.relative_to(tmp_path / "root" / "geozarr").as_posix() for p in again} == set(
+        GEOZARR.schema_documents()
+    )

@@ -36,7 +36,6 @@ from ngff.create.options import CreationError
 __all__ = [
     "OME_ORDER",
     "Calibration",
-    "open_input",
     "open_source",
     "source_in_ome_order",
     "tiff_calibration",
@@ -119,51 +118,11 @@ def to_ome_order(data: Any, axes: str | Sequence[str]) -> tuple[Any, list[str]]:
 def tiff_calibration(path: str | Path) -> Calibration:
     """Read the physical sample sizes a TIFF file declares (OME-XML first, then ImageJ's).
 
-    A thin wrapper of :func:`ngff_geozarr.core.inputs.tiff_calibration`, the one reader
-    both conventions use.
-
-    Parameters
-    ----------
-    path
-        A ``.tif`` / ``.tiff`` file.
-
-    Returns
-    -------
-    Calibration
-        What the file declares; empty when it declares nothing usable.
-
-    Raises
-    ------
-    CreationError
-        When the file cannot be read.
+    The shared reader's :func:`ngff_geozarr.core.inputs.tiff_calibration`, raising
+    :class:`~ngff.create.CreationError` when the file cannot be read.
     """
     try:
         return inputs.tiff_calibration(path)
-    except inputs.InputError as exc:
-        raise CreationError(str(exc)) from exc
-
-
-def open_input(path: str | Path) -> inputs.Source:
-    """Open an input of ``ngff create`` through the shared reader layer.
-
-    Parameters
-    ----------
-    path
-        A ``.tif``/``.tiff`` file, a ``.npy`` file, or a Zarr array (``STORE`` or
-        ``STORE::PATH``).
-
-    Returns
-    -------
-    ngff_geozarr.core.inputs.Source
-        The data, the file's own axes, calibration and channel names.
-
-    Raises
-    ------
-    CreationError
-        When the input cannot be read.
-    """
-    try:
-        return inputs.open_input(path)
     except inputs.InputError as exc:
         raise CreationError(str(exc)) from exc
 
@@ -191,7 +150,11 @@ def open_source(path: str | Path, axes: str | None = None) -> tuple[Any, list[st
     CreationError
         When the input cannot be read or its axes cannot be put in OME order.
     """
-    return source_in_ome_order(open_input(path), axes)
+    try:
+        source = inputs.open_input(path)
+    except inputs.InputError as exc:
+        raise CreationError(str(exc)) from exc
+    return source_in_ome_order(source, axes)
 
 
 def source_in_ome_order(
@@ -202,7 +165,7 @@ def source_in_ome_order(
     Parameters
     ----------
     source
-        The input, from :func:`open_input`.
+        The input, from :func:`ngff_geozarr.core.inputs.open_input`.
     axes
         The axes of the input, in its own order; the file's own axes when omitted.
 
