@@ -102,7 +102,7 @@ def test_info_text_shows_the_tree_with_conventions(samples: tuple[Path, Path]) -
     result = run("ngff", "info", str(samples[0]))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "Zarr v3; 3 groups, 4 arrays" in lines[0]
+    assert "Zarr v3, consolidated; 3 groups, 4 arrays" in lines[0]  # ngff output is consolidated
     assert "[OME-Zarr 0.5 image]" in lines[1]
     level0 = next(line for line in lines if "── 0 " in line)
     for part in ("(16, 96, 96) uint16", "chunks (8, 48, 48)", "codecs bytes,zstd", "fill 0"):
