@@ -23,7 +23,12 @@ from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.html import Thumbnail, level_cards, level_line, report_page
 from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.store import StoreHandle, join_key
-from ngff_geozarr.core.thumbnail import choose_level, encode_png, intensity_rgba, read_slice
+from ngff_geozarr.core.thumbnail import (
+    choose_level,
+    encode_png,
+    intensity_rgba,
+    read_stored_slice,
+)
 
 __all__ = ["SPATIAL_NAMES", "build_report", "raster_thumbnails"]
 
@@ -68,11 +73,10 @@ def _nodata(node: Node) -> float | int | None:
 
 
 def _picture(store: StoreHandle, node: Node, axes: tuple[int, int]) -> tuple[bytes, bool] | None:
-    try:
-        plane, cropped = read_slice(store.open_array(node.path), axes)
-    except (NgffGeozarrError, ValueError, OSError):
+    read = read_stored_slice(store, node.path, axes)
+    if read is None:
         return None
-    return encode_png(intensity_rgba(plane, nodata=_nodata(node))), cropped
+    return encode_png(intensity_rgba(read[0], nodata=_nodata(node))), read[1]
 
 
 def _layout_levels(hierarchy: Hierarchy, group: Node) -> list[str] | None:
