@@ -37,6 +37,23 @@ def test_missing_path(command: str, tmp_path: Path) -> None:
     assert_one_line_failure(result, f"{command}: error:", "no such file")
 
 
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [
+        ("ngff", ["--to", "0.5", "--out", "{tmp}/out.zarr"]),
+        ("geozarr", ["{tmp}/out.zarr", "--zarr-format", "2"]),
+    ],
+)
+def test_convert_failure_has_the_same_prefix_as_every_failure(
+    command: str, args: list[str], tmp_path: Path
+) -> None:
+    # ngff convert printed "ngff convert: error:"; one policy prints "<command>: error:"
+    rest = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = run(command, "convert", str(tmp_path / "nope.zarr"), *rest)
+    assert_one_line_failure(result, f"{command}: error: ", "no such file")
+    assert result.stderr.startswith(f"{command}: error: ")
+
+
 def test_unreachable_url() -> None:
     result = run("ngff", "info", f"http://127.0.0.1:{free_port()}/store.zarr")
     assert_one_line_failure(result, "cannot be read")
@@ -85,7 +102,7 @@ def test_info_text_shows_the_tree_with_conventions(samples: tuple[Path, Path]) -
     result = run("ngff", "info", str(samples[0]))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "Zarr v3; 3 groups, 4 arrays" in lines[0]
+    assert "Zarr v3, consolidated; 3 groups, 4 arrays" in lines[0]  # ngff output is consolidated
     assert "[OME-Zarr 0.5 image]" in lines[1]
     level0 = next(line for line in lines if "── 0 " in line)
     for part in ("(16, 96, 96) uint16", "chunks (8, 48, 48)", "codecs bytes,zstd", "fill 0"):

@@ -1,11 +1,16 @@
 """Command-line plumbing shared by the ``ngff`` and ``geozarr`` commands.
 
-Each convention's CLI is a click group; this module gives them the commands whose logic is
-the same (``info``, ``report``, ``rules``), the options they share (``--strict``,
-``--storage-option``, ``--compression``) and the entry-point guard that keeps every failure
-to one line: a target that cannot be read, a bad option or an unexpected error prints one line
-on standard error and exits with code 2, never a traceback (set ``NGFF_GEOZARR_DEBUG=1`` to see
-one).
+:func:`make_cli` turns a :class:`~ngff_geozarr.core.convention.Convention` into its click
+group with the commands whose logic is the same (``validate``, ``info``, ``report``,
+``rules``), so both CLIs have identical options, help structure and messages. The options
+every command shares (``--format``, ``--strict``, ``--storage-option``, ``--compression``,
+``--resume``, ``--workers``, ``--quiet``), number-list parsing and the one progress bar live
+here too, for the commands a convention adds (``create``, ``pyramid``, ``convert``).
+
+One error policy: the group (:class:`ConventionGroup`) and :func:`run_guarded` keep every
+failure to one line, ``"<command>: error: <message>"`` on standard error with exit code 2 (a
+target that cannot be read, a bad option, a failed conversion, an unexpected error), never a
+traceback (set ``NGFF_GEOZARR_DEBUG=1`` to see one).
 """
 
 from __future__ import annotations
@@ -13,13 +18,23 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import click
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
+from ngff_geozarr.core.convention import BuildReport, Convention
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Discover, read_hierarchy
 from ngff_geozarr.core.info import Detect, info_dict, render_info_text
@@ -28,21 +43,81 @@ from ngff_geozarr.core.rules import RuleRegistry
 from ngff_geozarr.core.store import COMPRESSIONS, compressors_for
 
 __all__ = [
+    "ConventionGroup",
+    "ProgressReport",
     "compression_option",
     "console_for_output",
     "emit_report",
+    "fail",
+    "format_option",
+    "make_cli",
     "make_info_command",
     "make_report_command",
     "make_rules_command",
+    "make_validate_command",
+    "parse_numbers",
     "parse_storage_options",
+    "progress_bar",
+    "quiet_option",
+    "resume_option",
     "run_guarded",
     "storage_option",
     "strict_option",
+    "workers_option",
+    "write_options",
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_N = TypeVar("_N", int, float)
 _DEBUG_VARIABLE = "NGFF_GEOZARR_DEBUG"
 _PIPE_WIDTH = 1000
+_SHARED_TARGETS = (
+    "TARGET is a store (directory, .zip, file://, http(s)://, s3://) or a JSON metadata "
+    "document (zarr.json, .zattrs, GroupSpec dump)."
+)
+_VALIDATE_EXIT_CODES = "Exit 0 valid (warnings allowed), 1 invalid, 2 unreadable."
+
+
+class ConventionGroup(click.Group):
+    """A convention's command group that applies the one error policy itself.
+
+    Run standalone (console script, :class:`click.testing.CliRunner`), every failure is one
+    line ``"<name>: error: <message>"`` on standard error and exit code 2, where ``name``
+    is the group's name (the console command), however the program was started.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the group; standalone, through the error policy of :func:`run_guarded`."""
+
+        def run() -> Any:
+            return super(ConventionGroup, self).main(
+                args, prog_name, complete_var, standalone_mode=False, **extra
+            )
+
+        if not standalone_mode:
+            return run()
+        _guard(run, self.name or "ngff-geozarr")
+
+
+class ProgressReport(Protocol):
+    """What a writer reports after each finished unit of work (tile, chunk)."""
+
+    @property
+    def done(self) -> int:
+        """Units finished so far."""
+        ...
+
+    @property
+    def total(self) -> int:
+        """Units this run processes."""
+        ...
 
 
 def parse_storage_options(values: tuple[str, ...]) -> dict[str, Any]:
@@ -125,6 +200,154 @@ def strict_option(command: _F) -> _F:
     )(command)
 
 
+def format_option(command: _F) -> _F:
+    """Add ``--format text|json`` (default text) to a command that prints a result.
+
+    Parameters
+    ----------
+    command
+        The command function; it receives the choice as ``output_format``.
+
+    Returns
+    -------
+    callable
+        The command with the option.
+    """
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+    )(command)
+
+
+resume_option = click.option(
+    "--resume",
+    is_flag=True,
+    help="Complete an interrupted run, keeping the chunks already written.",
+)
+resume_option.__doc__ = (
+    "``--resume`` for a command that writes chunks; the command receives ``resume``."
+)
+
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Threads to write with (default: the number of CPUs).",
+)
+workers_option.__doc__ = (
+    "``--workers N`` for a command that writes chunks; ``workers`` is ``None`` for one per CPU."
+)
+
+quiet_option = click.option("--quiet", is_flag=True, help="No progress bar.")
+quiet_option.__doc__ = (
+    "``--quiet`` for a command that shows :func:`progress_bar`; the command receives ``quiet``."
+)
+
+
+def write_options(command: _F) -> _F:
+    """Add ``--resume``, ``--workers`` and ``--quiet``, in that order, to a writing command.
+
+    Parameters
+    ----------
+    command
+        The command function.
+
+    Returns
+    -------
+    callable
+        The command with the three options.
+    """
+    return resume_option(workers_option(quiet_option(command)))
+
+
+def parse_numbers(text: str | None, kind: type[_N], option: str) -> list[_N] | None:
+    """Parse a comma-separated list of numbers given to an option.
+
+    Parameters
+    ----------
+    text
+        The option's value; ``None`` when not given.
+    kind
+        ``int`` or ``float``.
+    option
+        The option's name, for the message.
+
+    Returns
+    -------
+    list or None
+        The numbers, ``None`` for ``None``.
+
+    Raises
+    ------
+    click.BadParameter
+        When an item is not a number of that kind (a usage error, exit code 2).
+
+    Examples
+    --------
+    >>> parse_numbers("64, 256,256", int, "--chunks")
+    [64, 256, 256]
+    """
+    if text is None:
+        return None
+    try:
+        return [kind(v) for v in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(
+            f"expected comma-separated {kind.__name__} values, got {text!r}.", param_hint=option
+        ) from None
+
+
+@contextmanager
+def progress_bar(
+    description: str, *, unit: str = "tiles", quiet: bool = False
+) -> Iterator[Callable[[ProgressReport], None]]:
+    """Show a progress bar on standard error, fed by a writer's progress callback.
+
+    Parameters
+    ----------
+    description
+        What is being done, shown before the bar.
+    unit
+        What is counted (``"tiles"`` of a pyramid, ``"chunks"`` of a copy), after the count.
+    quiet
+        Show nothing (the callback still accepts reports).
+
+    Yields
+    ------
+    callable
+        The callback to pass as a writer's ``progress``: it takes any report with ``done``
+        and ``total`` (tiles of a pyramid, chunks of a conversion). The bar stays once the
+        work is done; when it fails, the bar is cleared so that the failure is one line.
+    """
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=quiet,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(report: ProgressReport) -> None:
+            bar.update(task, total=report.total, completed=report.done)
+
+        try:
+            yield update
+        except BaseException:
+            # a failure leaves only its one error line: the bar is erased on a terminal,
+            # and nothing of it is printed elsewhere
+            bar.live.transient = True
+            bar.console.quiet = not bar.console.is_terminal
+            raise
+
+
 def make_rules_command(registry: RuleRegistry, convention: str) -> click.Command:
     """Build the ``rules`` command of a convention's CLI.
 
@@ -148,13 +371,7 @@ def make_rules_command(registry: RuleRegistry, convention: str) -> click.Command
         "severity by default and under --strict, the versions and node kinds it applies to, "
         "the spec clause it enforces and what it checks.",
     )
-    @click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
-    )
+    @format_option
     def rules(output_format: str) -> None:
         if output_format == "json":
             click.echo(registry.to_json(convention))
@@ -229,18 +446,11 @@ def make_info_command(detect: Detect, discover: Discover, convention: str) -> cl
     @click.command(
         name="info",
         help=f"Show the tree of groups and arrays in TARGET, with the {convention} metadata "
-        "recognised on each node. TARGET is a store (directory, .zip, file://, http(s)://, "
-        "s3://) or a JSON metadata document. Exit 0 when read without error, 1 when some "
-        "metadata could not be read, 2 when the target could not be read at all.",
+        f"recognised on each node. {_SHARED_TARGETS} Exit 0 when read without error, 1 when "
+        "some metadata could not be read, 2 when the target could not be read at all.",
     )
     @click.argument("target")
-    @click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
-    )
+    @format_option
     @storage_option
     def info(target: str, output_format: str, storage_options: tuple[str, ...]) -> None:
         hierarchy = read_hierarchy(
@@ -255,24 +465,23 @@ def make_info_command(detect: Detect, discover: Discover, convention: str) -> cl
     return info
 
 
-def make_report_command(
-    build: Callable[[str, dict[str, Any]], tuple[str, Report]], convention: str
-) -> click.Command:
+def make_report_command(build: BuildReport, convention: str) -> click.Command:
     """Build the ``report`` command of a convention's CLI.
 
     Parameters
     ----------
     build
-        Validates a target and renders its page: ``(target, storage_options) -> (html,
-        report)``.
+        Validates a target and renders its page: ``build(target, strict=...,
+        storage_options=...) -> (html, report)``.
     convention
         The convention's name, for the help text.
 
     Returns
     -------
     click.Command
-        ``report TARGET -o FILE [--storage-option KEY=VALUE ...]``; it exits with the
-        validation's code (0 valid, 1 invalid, 2 unreadable), the page written in every case.
+        ``report TARGET -o FILE [--strict] [--storage-option KEY=VALUE ...]``; it exits
+        with the validation's code (0 valid, 1 invalid, 2 unreadable), the page written in
+        every case.
     """
 
     @click.command(
@@ -291,9 +500,12 @@ def make_report_command(
         type=click.Path(dir_okay=False, writable=True),
         help="The HTML file to write.",
     )
+    @strict_option
     @storage_option
-    def report(target: str, output: str, storage_options: tuple[str, ...]) -> None:
-        page, result = build(target, parse_storage_options(storage_options))
+    def report(target: str, output: str, strict: bool, storage_options: tuple[str, ...]) -> None:
+        page, result = build(
+            target, strict=strict, storage_options=parse_storage_options(storage_options)
+        )
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(page)
         verdict = "valid" if result.valid else "unreadable" if not result.readable else "invalid"
@@ -302,6 +514,69 @@ def make_report_command(
         sys.exit(result.exit_code)
 
     return report
+
+
+def make_validate_command(convention: Convention) -> click.Command:
+    """Build the ``validate`` command of a convention's CLI.
+
+    Parameters
+    ----------
+    convention
+        The convention: its validator, the first part of the help text and its own options.
+
+    Returns
+    -------
+    click.Command
+        ``validate TARGET [--format text|json] [own options] [--strict]
+        [--storage-option KEY=VALUE ...]``: the report on standard output, exit code 0
+        valid, 1 invalid, 2 unreadable (then also one error line on standard error).
+    """
+
+    def validate(
+        target: str,
+        output_format: str,
+        strict: bool,
+        storage_options: tuple[str, ...],
+        **extra: Any,
+    ) -> None:
+        report = convention.validate(
+            target, strict=strict, storage_options=parse_storage_options(storage_options), **extra
+        )
+        emit_report(report, output_format)
+
+    command: Callable[..., Any] = strict_option(storage_option(validate))
+    for option in reversed(convention.validate_options):
+        command = option(command)
+    command = format_option(click.argument("target")(command))
+    return click.command(
+        name="validate",
+        help=f"{convention.validate_help} {_SHARED_TARGETS} Each issue names its rule and "
+        f"clause (see the rules command). {_VALIDATE_EXIT_CODES}",
+    )(command)
+
+
+def make_cli(convention: Convention) -> ConventionGroup:
+    """Build a convention's command group with the shared commands.
+
+    Parameters
+    ----------
+    convention
+        The convention.
+
+    Returns
+    -------
+    ConventionGroup
+        The group named :attr:`~ngff_geozarr.core.convention.Convention.command`, with
+        ``--version`` and the ``validate``, ``info``, ``report`` and ``rules`` commands;
+        the convention adds its own commands to it.
+    """
+    group = ConventionGroup(name=convention.command, help=convention.summary)
+    click.version_option(package_name="ngff-geozarr")(group)
+    group.add_command(make_validate_command(convention))
+    group.add_command(make_info_command(convention.detect, convention.discover, convention.label))
+    group.add_command(make_report_command(convention.build_report, convention.title))
+    group.add_command(make_rules_command(convention.registry, convention.name))
+    return group
 
 
 def console_for_output() -> Console:
@@ -327,15 +602,20 @@ def emit_report(report: Report, output_format: str) -> NoReturn:
     report
         The report.
     output_format
-        ``"text"`` for people, ``"json"`` for the JSON contract on standard output. A target
-        that could not be read also gets one line on standard error, in both formats.
+        ``"text"`` for people, ``"json"`` for the JSON contract on standard output.
+
+    Raises
+    ------
+    click.ClickException
+        When the target could not be read (exit code 2): the error policy prints its one
+        line on standard error, in both formats.
     """
     if output_format == "json":
         click.echo(report.to_json())
     else:
         report.render_text(console_for_output())
     if not report.readable:
-        _fail(report.issues[0].message)
+        raise _Unreadable(report.issues[0].message)
     sys.exit(report.exit_code)
 
 
@@ -345,33 +625,61 @@ def run_guarded(cli: click.Command, args: list[str] | None = None) -> NoReturn:
     Parameters
     ----------
     cli
-        The command (group) to run.
+        The command (group) to run. The error lines start with its name when it is a
+        :class:`ConventionGroup`, else with the program's name.
     args
         The arguments; ``sys.argv[1:]`` when omitted.
     """
+    if isinstance(cli, ConventionGroup) and cli.name:
+        name = cli.name
+    else:
+        name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "ngff-geozarr"
+    _guard(lambda: cli.main(args=args, standalone_mode=False), name)
+
+
+def fail(command: str, message: str) -> NoReturn:
+    """Print the one error line of a failure and exit with code 2.
+
+    Parameters
+    ----------
+    command
+        The console command (``"ngff"``, ``"geozarr"``).
+    message
+        What went wrong, one sentence.
+
+    Raises
+    ------
+    SystemExit
+        Always, with code 2.
+    """
+    click.echo(f"{command}: error: {message}", err=True)
+    raise SystemExit(EXIT_UNREADABLE)
+
+
+class _Unreadable(click.ClickException):
+    exit_code = EXIT_UNREADABLE
+
+
+def _guard(run: Callable[[], Any], name: str) -> NoReturn:
+    """Run ``run`` (a non-standalone click ``main``) under the one error policy."""
     try:
-        cli.main(args=args, standalone_mode=False)
+        code = run()
     except SystemExit as exc:
         raise SystemExit(exc.code) from None
     except click.exceptions.Abort:
-        _fail("aborted.")
+        fail(name, "aborted.")
     except click.ClickException as exc:
-        _fail(exc.format_message())
+        fail(name, exc.format_message())
     except NgffGeozarrError as exc:
-        _fail(str(exc))
+        fail(name, str(exc))
     except KeyboardInterrupt:
-        _fail("interrupted.")
+        fail(name, "interrupted.")
     except Exception as exc:
         if os.environ.get(_DEBUG_VARIABLE):
             raise
-        _fail(
+        fail(
+            name,
             f"unexpected {type(exc).__name__}: {exc} "
-            f"(set {_DEBUG_VARIABLE}=1 for the traceback, and please report it)."
+            f"(set {_DEBUG_VARIABLE}=1 for the traceback, and please report it).",
         )
-    raise SystemExit(EXIT_VALID)
-
-
-def _fail(message: str) -> NoReturn:
-    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "ngff-geozarr"
-    click.echo(f"{name}: error: {message}", err=True)
-    raise SystemExit(EXIT_UNREADABLE)
+    raise SystemExit(code if isinstance(code, int) else EXIT_VALID)

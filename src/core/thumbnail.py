@@ -19,10 +19,13 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ngff_geozarr.core.errors import NgffGeozarrError
+
 __all__ = [
     "CROP_ABOVE",
     "MAX_SIDE",
     "MIN_SIDE",
+    "ArrayOpener",
     "RegionReader",
     "choose_level",
     "encode_png",
@@ -31,6 +34,7 @@ __all__ = [
     "middle_slice",
     "overlay",
     "read_slice",
+    "read_stored_slice",
 ]
 
 MIN_SIDE = 256
@@ -178,6 +182,44 @@ def read_slice(
     if spatial_axes[0] > spatial_axes[1]:
         plane = plane.T
     return plane, cropped
+
+
+class ArrayOpener(Protocol):
+    """A store whose arrays open by path, as :class:`~ngff_geozarr.core.store.StoreHandle`."""
+
+    def open_array(self, path: str) -> RegionReader:
+        """Open the array at ``path``."""
+        ...
+
+
+def read_stored_slice(
+    store: ArrayOpener, path: str, spatial_axes: Sequence[int]
+) -> tuple[npt.NDArray[Any], bool] | None:
+    """Read the middle slice of the array at ``path`` (:func:`read_slice`); ``None`` if unreadable.
+
+    What both report builders do for every picture: an array that cannot be opened or read
+    (a corrupt chunk, an unknown codec, a bad shape) gets no thumbnail, never an error:
+    the report still shows the tree and the issues.
+
+    Parameters
+    ----------
+    store
+        The store, open for reading.
+    path
+        The array's path.
+    spatial_axes
+        The indices of the rows and columns axes.
+
+    Returns
+    -------
+    tuple or None
+        As :func:`read_slice`; ``None`` when the array cannot be read.
+    """
+    try:
+        return read_slice(store.open_array(path), spatial_axes)
+    except (NgffGeozarrError, ValueError, OSError, RuntimeError):
+        # RuntimeError: what codecs raise for a corrupt chunk (zstd's "invalid input data")
+        return None
 
 
 def _valid(values: npt.NDArray[Any], nodata: float | int | None) -> npt.NDArray[np.bool_]:

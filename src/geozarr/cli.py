@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal, NoReturn, cast
 
 import click
@@ -12,25 +11,29 @@ from geozarr.convert import convert
 from geozarr.detection import detect, discover
 from geozarr.pyramid import pyramid
 from geozarr.report import build_report
-from geozarr.rules import CONVENTION, REGISTRY
-from geozarr.validate import PROFILES, Profile, validate
+from geozarr.rules import REGISTRY
+from geozarr.schemas import schema_documents
+from geozarr.validate import PROFILES, validate
 from geozarr.write import write
 from ngff_geozarr.core.cli import (
     compression_option,
-    emit_report,
-    make_info_command,
-    make_report_command,
-    make_rules_command,
+    make_cli,
+    parse_numbers,
     parse_storage_options,
+    progress_bar,
+    quiet_option,
+    resume_option,
     run_guarded,
     storage_option,
-    strict_option,
+    write_options,
 )
-from ngff_geozarr.core.errors import NgffGeozarrError
+from ngff_geozarr.core.convention import Convention
+from ngff_geozarr.core.inputs import open_input
 from ngff_geozarr.core.pyramid import METHODS, Method
-from ngff_geozarr.core.store import ZarrFormat, open_store
+from ngff_geozarr.core.store import ZarrFormat
 
 __all__ = [
+    "CONVENTION",
     "cli",
     "convert_command",
     "create_command",
@@ -39,60 +42,38 @@ __all__ = [
     "validate_command",
 ]
 
-
-@click.group(
-    help="GeoZarr and CF tools: create, inspect, validate and convert geospatial Zarr stores."
+CONVENTION = Convention(
+    name="geozarr",
+    command="geozarr",
+    title="GeoZarr",
+    summary="GeoZarr and CF tools: create, inspect, validate and convert geospatial Zarr stores.",
+    detect=detect,
+    discover=discover,
+    validate=validate,
+    validate_help="Validate every group and array of TARGET against GeoZarr: the Zarr "
+    "conventions (zarr_conventions, proj:, spatial:, multiscales), CF (grid mappings, standard "
+    "names, units, coordinates) and the v0.4 draft.",
+    build_report=build_report,
+    registry=REGISTRY,
+    schema_documents=schema_documents,
+    info_label="geospatial (CF, Zarr conventions, GeoZarr)",
+    validate_options=(
+        click.option(
+            "--profile",
+            type=click.Choice(PROFILES),
+            default="auto",
+            show_default=True,
+            help="Rules to run: auto detects them from what the store declares.",
+        ),
+    ),
 )
-@click.version_option(package_name="ngff-geozarr")
-def cli() -> None:
-    """Group the ``geozarr`` subcommands."""
+"""The GeoZarr convention as the shared command-line scaffold sees it."""
 
+cli = make_cli(CONVENTION)
+"""The ``geozarr`` command group."""
 
-cli.add_command(make_info_command(detect, discover, "geospatial (CF, Zarr conventions, GeoZarr)"))
-cli.add_command(
-    make_report_command(
-        lambda target, options: build_report(target, storage_options=options), "GeoZarr"
-    )
-)
-cli.add_command(make_rules_command(REGISTRY, CONVENTION))
-
-
-@cli.command(
-    name="validate",
-    help="Validate every group and array of TARGET against GeoZarr: the Zarr conventions "
-    "(zarr_conventions, proj:, spatial:, multiscales), CF (grid mappings, standard names, "
-    "units, coordinates) and the v0.4 draft. TARGET is a store (directory, .zip, file://, "
-    "http(s)://, s3://) or a JSON document (zarr.json, .zattrs, GroupSpec dump). Each issue "
-    "names its rule and clause. Exit 0 valid (warnings allowed), 1 invalid, 2 unreadable.",
-)
-@click.argument("target")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--profile",
-    type=click.Choice(PROFILES),
-    default="auto",
-    show_default=True,
-    help="Rules to run: auto detects them from what the store declares.",
-)
-@strict_option
-@storage_option
-def validate_command(
-    target: str, output_format: str, profile: str, strict: bool, storage_options: tuple[str, ...]
-) -> None:
-    """Validate TARGET and print the report."""
-    report = validate(
-        target,
-        profile=cast(Profile, profile),
-        strict=strict,
-        storage_options=parse_storage_options(storage_options),
-    )
-    emit_report(report, output_format)
+validate_command = cli.commands["validate"]
+"""The ``validate`` command (built by the shared scaffold)."""
 
 
 def main() -> NoReturn:
@@ -103,79 +84,28 @@ def main() -> NoReturn:
 # -- creation, pyramids, conversion -----------------------------------------------------------
 
 
-class _Bar:
-    """A rich progress bar on stderr, fed with (done, total) reports."""
-
-    def __init__(self, description: str, quiet: bool) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        self.progress = Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            disable=quiet,
-            transient=True,
-        )
-        self.task = self.progress.add_task(description, total=None)
-
-    def __enter__(self) -> _Bar:
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
-
-    def update(self, done: int, total: int) -> None:
-        """Show ``done`` of ``total``."""
-        self.progress.update(self.task, completed=done, total=total)
-
-
 def _read_input(
     source: str, crs: str | None, transform: str | None, nodata: float | None
 ) -> tuple[Any, Any, Any, float | None]:
-    """Open INPUT: a GeoTIFF (rasterio), a .npy file, or a Zarr array ``store[:path]``."""
-    path = Path(source)
-    suffix = path.suffix.lower()
-    if suffix in (".tif", ".tiff", ".gtiff"):
-        try:
-            import rasterio  # type: ignore[import-untyped]
-        except ImportError:
-            raise click.ClickException(
-                "reading GeoTIFF needs rasterio: pip install 'ngff-geozarr[geo]'"
-            ) from None
-        if not path.is_file():
-            raise click.ClickException(f"{source}: no such file.")
-        with rasterio.open(path) as ds:
-            data = ds.read()
-            found_crs, found_transform, found_nodata = ds.crs, ds.transform, ds.nodata
-        data = data[0] if data.shape[0] == 1 else data
-        return (
-            data,
-            crs or (found_crs.to_wkt() if found_crs else None),
-            transform or tuple(found_transform)[:6],
-            nodata if nodata is not None else found_nodata,
+    """Open INPUT through the shared reader layer; options override what the file declares.
+
+    A GeoTIFF carries its CRS, transform and nodata; a .npy file or a Zarr array
+    (``STORE::PATH``) needs ``--crs`` and ``--transform``.
+    """
+    opened = open_input(source, georeferenced=True)
+    crs_value = crs or opened.crs
+    transform_value = transform or opened.transform
+    if crs_value is None or transform_value is None:
+        kind = {"npy": "a .npy input", "zarr": "a Zarr array input"}.get(
+            opened.format, "an input without a CRS and transform"
         )
-    if suffix == ".npy":
-        if not path.is_file():
-            raise click.ClickException(f"{source}: no such file.")
-        if crs is None or transform is None:
-            raise click.ClickException("a .npy input needs --crs and --transform.")
-        return np.load(path, mmap_mode="r", allow_pickle=False), crs, transform, nodata
-    store_path, _, array_path = source.partition("::")
-    handle = open_store(store_path, "r")
-    try:
-        array = handle.open_array(array_path)
-    except NgffGeozarrError:
-        handle.close()
-        raise click.ClickException(
-            f"{source}: expected a GeoTIFF, a .npy file or a Zarr array (STORE or STORE::PATH)."
-        ) from None
-    if crs is None or transform is None:
-        raise click.ClickException("a Zarr array input needs --crs and --transform.")
-    return array, crs, transform, nodata
+        raise click.ClickException(f"{kind} needs --crs and --transform.")
+    return (
+        opened.data,
+        crs_value,
+        transform_value,
+        nodata if nodata is not None else opened.nodata,
+    )
 
 
 _METHOD_CHOICE = click.Choice(list(METHODS))
@@ -209,8 +139,7 @@ _CONSOLIDATED = click.option(
 @click.option("--method", type=_METHOD_CHOICE, default=None, help="Pyramid kernel.")
 @compression_option
 @_CONSOLIDATED
-@click.option("--resume", is_flag=True, help="Continue an interrupted run.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@write_options
 def create_command(
     source: str,
     out: str,
@@ -227,6 +156,7 @@ def create_command(
     compression: str,
     consolidated: bool,
     resume: bool,
+    workers: int | None,
     quiet: bool,
 ) -> None:
     """Create a GeoZarr raster."""
@@ -234,7 +164,7 @@ def create_command(
     dim_names = tuple(d.strip() for d in dims.split(","))
     if len(dim_names) == 2 and np.ndim(data) == 3:
         dim_names = ("band", *dim_names)
-    with _Bar(f"create {out}", quiet) as bar:
+    with progress_bar(f"create {out}", quiet=quiet) as update:
         result = write(
             data,
             out,
@@ -244,14 +174,15 @@ def create_command(
             name=name,
             dims=dim_names,
             zarr_format=cast(ZarrFormat, int(zarr_format)),
-            chunks=_ints(chunks, "--chunks"),
-            shards=_ints(shards, "--shards") if shards else None,
+            chunks=parse_numbers(chunks, int, "--chunks"),
+            shards=parse_numbers(shards, int, "--shards"),
             levels=_levels(levels),
             method=cast(Method | None, method),
             compression=compression,
             consolidated=consolidated,
             resume=resume,
-            progress=lambda p: bar.update(p.done, p.total),
+            workers=workers,
+            progress=update,
         )
     click.echo(f"Wrote {', '.join(result.variables)} to {result.target}.")
 
@@ -269,8 +200,7 @@ def create_command(
 @click.option("--factors", type=int, default=2, show_default=True, help="Factor per level.")
 @click.option("--min-extent", type=int, default=None, help="auto: stop at this side or less.")
 @_CONSOLIDATED
-@click.option("--resume", is_flag=True, help="Continue an interrupted run.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@write_options
 @storage_option
 def pyramid_command(
     target: str,
@@ -281,11 +211,12 @@ def pyramid_command(
     min_extent: int | None,
     consolidated: bool,
     resume: bool,
+    workers: int | None,
     quiet: bool,
     storage_options: tuple[str, ...],
 ) -> None:
     """Write a pyramid in place."""
-    with _Bar(f"pyramid {target}", quiet) as bar:
+    with progress_bar(f"pyramid {target}", quiet=quiet) as update:
         result = pyramid(
             target,
             variable=variable,
@@ -295,7 +226,8 @@ def pyramid_command(
             min_extent=min_extent,
             consolidated=consolidated,
             resume=resume,
-            progress=lambda p: bar.update(p.done, p.total),
+            workers=workers,
+            progress=update,
             storage_options=parse_storage_options(storage_options),
         )
     shapes = ", ".join("x".join(map(str, s)) for s in result.shapes)
@@ -315,8 +247,8 @@ def pyramid_command(
 @click.option("--zarr-format", type=click.Choice(["2", "3"]), required=True)
 @click.option("--overwrite", is_flag=True, help="Write into an existing DST.")
 @_CONSOLIDATED
-@click.option("--resume", is_flag=True, help="Continue an interrupted run.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@resume_option
+@quiet_option
 @storage_option
 def convert_command(
     src: str,
@@ -329,7 +261,7 @@ def convert_command(
     storage_options: tuple[str, ...],
 ) -> None:
     """Convert between Zarr formats."""
-    with _Bar(f"convert {src}", quiet) as bar:
+    with progress_bar(f"convert {src}", unit="chunks", quiet=quiet) as update:
         result = convert(
             src,
             dst,
@@ -337,23 +269,13 @@ def convert_command(
             overwrite=overwrite,
             consolidated=consolidated,
             resume=resume,
-            progress=lambda p: bar.update(p.done, p.total),
+            progress=update,
             storage_options=parse_storage_options(storage_options),
         )
     click.echo(
         f"Wrote {result.destination} (Zarr v{result.zarr_format}): {result.copied} chunks "
         f"copied, {result.skipped} kept, {result.documents} documents."
     )
-
-
-def _ints(text: str, option: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(v) for v in text.replace(" ", "").split(","))
-    except ValueError:
-        raise click.BadParameter(
-            f"expected integers separated by commas, got {text!r}.", param_hint=option
-        ) from None
-    return values
 
 
 def _levels(text: str) -> int | Literal["auto"]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from geozarr.conventions.registry import PROJ
+from geozarr.conventions.registry import REGISTRY as CONVENTIONS
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 
 __all__ = ["detect", "discover"]
@@ -42,12 +44,7 @@ def detect(node: Node, hierarchy: Hierarchy) -> list[str]:
     if isinstance(declared, list):
         names = [str(c.get("name", "?")) for c in declared if isinstance(c, Mapping)]
         labels.append("conventions: " + ", ".join(names))
-    proj = [k for k in attrs if isinstance(k, str) and k.startswith("proj:")]
-    if proj:
-        code = attrs.get("proj:code")
-        labels.append(f"proj {code}" if isinstance(code, str) else "proj (" + ", ".join(proj) + ")")
-    if any(isinstance(k, str) and k.startswith("spatial:") for k in attrs):
-        labels.append("spatial")
+    labels += _namespace_labels(attrs)
     multiscales = attrs.get("multiscales")
     if isinstance(multiscales, Mapping):
         if "tile_matrix_set" in multiscales:
@@ -55,6 +52,27 @@ def detect(node: Node, hierarchy: Hierarchy) -> list[str]:
         elif isinstance(multiscales.get("layout"), list):
             labels.append(f"multiscales ({len(multiscales['layout'])} levels)")
     labels += _cf_labels(node, hierarchy)
+    return labels
+
+
+def _namespace_labels(attrs: Mapping[str, Any]) -> list[str]:
+    """Label each known convention whose attribute namespace (``proj:``, ...) the node uses.
+
+    The conventions come from the one registry, so a new namespaced convention is labelled
+    without a change here; ``proj`` also shows its CRS code.
+    """
+    labels = []
+    for known in CONVENTIONS.values():
+        if not known.prefix.endswith(":"):
+            continue  # multiscales is one key, labelled with its layout by detect
+        keys = [k for k in attrs if isinstance(k, str) and k.startswith(known.prefix)]
+        if not keys:
+            continue
+        if known is PROJ:
+            code = attrs.get(f"{PROJ.prefix}code")
+            labels.append(f"proj {code}" if isinstance(code, str) else f"proj ({', '.join(keys)})")
+        else:
+            labels.append(known.key)
     return labels
 
 

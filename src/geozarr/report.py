@@ -23,7 +23,12 @@ from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.html import Thumbnail, level_cards, level_line, report_page
 from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.store import StoreHandle, join_key
-from ngff_geozarr.core.thumbnail import choose_level, encode_png, intensity_rgba, read_slice
+from ngff_geozarr.core.thumbnail import (
+    choose_level,
+    encode_png,
+    intensity_rgba,
+    read_stored_slice,
+)
 
 __all__ = ["SPATIAL_NAMES", "build_report", "raster_thumbnails"]
 
@@ -68,11 +73,10 @@ def _nodata(node: Node) -> float | int | None:
 
 
 def _picture(store: StoreHandle, node: Node, axes: tuple[int, int]) -> tuple[bytes, bool] | None:
-    try:
-        plane, cropped = read_slice(store.open_array(node.path), axes)
-    except (NgffGeozarrError, ValueError, OSError):
+    read = read_stored_slice(store, node.path, axes)
+    if read is None:
         return None
-    return encode_png(intensity_rgba(plane, nodata=_nodata(node))), cropped
+    return encode_png(intensity_rgba(read[0], nodata=_nodata(node))), read[1]
 
 
 def _layout_levels(hierarchy: Hierarchy, group: Node) -> list[str] | None:
@@ -158,6 +162,7 @@ def raster_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnai
 def build_report(
     target: str | os.PathLike[str],
     *,
+    strict: bool = False,
     storage_options: dict[str, Any] | None = None,
 ) -> tuple[str, Report]:
     """Validate a target and render its HTML report.
@@ -166,6 +171,8 @@ def build_report(
     ----------
     target
         A store path or URL, or a JSON document (no thumbnails then).
+    strict
+        Apply the strict profile (SHOULD-level issues become errors), as ``validate --strict``.
     storage_options
         Options for remote stores.
 
@@ -178,7 +185,7 @@ def build_report(
 
     def check(hierarchy: Hierarchy) -> Report:
         values = reader if hierarchy.source == "store" else None
-        return check_hierarchy(hierarchy, read_values=values)
+        return check_hierarchy(hierarchy, read_values=values, strict=strict)
 
     try:
         return report_page(

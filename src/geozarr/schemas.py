@@ -20,6 +20,7 @@ from geozarr.conventions.proj import ProjAttributes
 from geozarr.conventions.registry import ConventionMetadata
 from geozarr.conventions.spatial import SpatialAttributes
 from geozarr.legacy.v04 import MultiscalesV04
+from ngff_geozarr.core.convention import write_schema_documents
 
 __all__ = ["MODELS", "main", "schema_documents", "write_schemas"]
 
@@ -66,13 +67,7 @@ def write_schemas(root: Path) -> list[Path]:
     list of Path
         The files written.
     """
-    written = []
-    for rel, text in schema_documents().items():
-        path = root / "geozarr" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+    return write_schema_documents(schema_documents(), root / "geozarr")
 
 
 def main(argv: list[str] | None = None) -> int:

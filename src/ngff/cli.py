@@ -3,86 +3,54 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from ngff.convert import ConversionError, convert
+from ngff.convert import convert
 from ngff.create import Image, UnitsLike, add_levels, write_image, write_labels
+from ngff.create.sources import open_source, source_in_ome_order
 from ngff.detection import detect, discover
 from ngff.report import build_report
-from ngff.rules import CONVENTION, REGISTRY
-from ngff.sources import open_source, tiff_calibration
+from ngff.rules import REGISTRY
+from ngff.schemas import generate
 from ngff.validate import validate
 from ngff.versions import SPEC_VERSIONS
 from ngff_geozarr.core.cli import (
     compression_option,
-    emit_report,
-    make_info_command,
-    make_report_command,
-    make_rules_command,
-    parse_storage_options,
+    make_cli,
+    parse_numbers,
+    progress_bar,
     run_guarded,
-    storage_option,
-    strict_option,
+    write_options,
 )
+from ngff_geozarr.core.convention import Convention
+from ngff_geozarr.core.inputs import open_input
 from ngff_geozarr.core.pyramid import METHODS
-from ngff_geozarr.core.pyramid import Progress as TileProgress
-from ngff_geozarr.core.report import EXIT_UNREADABLE, EXIT_VALID
+from ngff_geozarr.core.report import EXIT_VALID
 
-__all__ = ["cli", "main"]
+__all__ = ["CONVENTION", "cli", "main"]
 
-
-@click.group(help="OME-Zarr (OME-NGFF) tools: inspect, validate and convert stores.")
-@click.version_option(package_name="ngff-geozarr")
-def cli() -> None:
-    """Group the ``ngff`` subcommands."""
-
-
-cli.add_command(make_info_command(detect, discover, "OME-Zarr"))
-cli.add_command(
-    make_report_command(
-        lambda target, options: build_report(target, storage_options=options), "OME-Zarr"
-    )
+CONVENTION = Convention(
+    name="ome-zarr",
+    command="ngff",
+    title="OME-Zarr",
+    summary="OME-Zarr (OME-NGFF) tools: inspect, validate and convert stores.",
+    detect=detect,
+    discover=discover,
+    validate=validate,
+    validate_help="Validate TARGET against OME-Zarr 0.4, 0.5 or 0.6 (version detected from "
+    "the metadata): every node's metadata, and the arrays, labels, wells and images it refers "
+    "to.",
+    build_report=build_report,
+    registry=REGISTRY,
+    schema_documents=generate,
 )
-cli.add_command(make_rules_command(REGISTRY, CONVENTION))
+"""The OME-Zarr convention as the shared command-line scaffold sees it."""
 
-
-@cli.command(
-    name="validate",
-    help="Validate TARGET against OME-Zarr 0.4, 0.5 or 0.6 (version detected from the "
-    "metadata): every node's metadata, and the arrays, labels, wells and images it refers to. "
-    "TARGET is a store (directory, .zip, file://, http(s)://, s3://) or a JSON document. "
-    "Exit 0 valid (warnings allowed), 1 invalid, 2 unreadable.",
-)
-@click.argument("target")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
-@strict_option
-@storage_option
-def _validate_command(
-    target: str, output_format: str, strict: bool, storage_options: tuple[str, ...]
-) -> None:
-    """Validate a target and print its report."""
-    report = validate(target, strict=strict, storage_options=parse_storage_options(storage_options))
-    emit_report(report, output_format)
+cli = make_cli(CONVENTION)
+"""The ``ngff`` command group."""
 
 
 @cli.command(
@@ -104,47 +72,9 @@ def _convert_command(
     """Convert a store's metadata to another version."""
     if (out is None) == (not in_place):
         raise click.UsageError("give exactly one of --out DST or --in-place.")
-    try:
-        result = convert(src, to_version, out=out, overwrite=overwrite)  # type: ignore[arg-type]
-    except ConversionError as exc:
-        click.echo(f"ngff convert: error: {exc}", err=True)
-        sys.exit(EXIT_UNREADABLE)
+    result = convert(src, to_version, out=out, overwrite=overwrite)  # type: ignore[arg-type]
     click.echo(result.summary())
     sys.exit(EXIT_VALID)
-
-
-@contextmanager
-def _progress_bar(description: str) -> Iterator[Callable[[TileProgress], None]]:
-    """Show a rich progress bar on standard error, fed by the pyramid engine's callback."""
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("tiles"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
-        task = bar.add_task(description, total=None)
-
-        def update(p: TileProgress) -> None:
-            bar.update(task, total=p.total, completed=p.done)
-
-        yield update
-
-
-def _numbers(text: str | None, kind: type[int] | type[float], option: str) -> list[Any] | None:
-    """Parse a comma-separated list of numbers; a one-line usage error otherwise."""
-    if text is None:
-        return None
-    try:
-        return [kind(v) for v in text.split(",")]
-    except ValueError:
-        raise click.BadParameter(
-            f"expected comma-separated {kind.__name__} values, got {text!r}.", param_hint=option
-        ) from None
 
 
 def _units(text: str | None) -> str | list[str | None] | None:
@@ -158,34 +88,12 @@ def _summary(target: str, image: Image) -> str:
     return f"wrote {target}: OME-Zarr {image.version}, {len(image.arrays)} levels ({shapes})"
 
 
-_SHARED_WRITE_OPTIONS: Sequence[Callable[[Any], Any]] = (
-    click.option(
-        "--resume",
-        is_flag=True,
-        help="Complete an interrupted run, keeping the chunks already written.",
-    ),
-    click.option(
-        "--workers",
-        type=click.IntRange(min=1),
-        default=None,
-        help="Threads to write with (default: the number of CPUs).",
-    ),
-    click.option("--quiet", is_flag=True, help="No progress bar."),
-)
-
-
-def _write_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed(_SHARED_WRITE_OPTIONS):
-        command = option(command)
-    return command
-
-
 @cli.command(
     name="create",
     help="Create the OME-Zarr image OUT from INPUT (.tif/.tiff with the file's axes, .npy, or a "
-    "Zarr array): level 0 and every downsampled level, in one pass and bounded memory, the "
-    "metadata written last. Per-axis lists are comma-separated and in OME axis order "
-    "(t, c, z, y, x). Exit 0 on success, 2 on any error.",
+    "Zarr array STORE or STORE::PATH): level 0 and every downsampled level, in one pass and "
+    "bounded memory, the metadata written last. Per-axis lists are comma-separated and in OME "
+    "axis order (t, c, z, y, x). Exit 0 on success, 2 on any error.",
 )
 @click.argument("input_path", metavar="INPUT")
 @click.argument("out", metavar="OUT.ome.zarr")
@@ -244,7 +152,7 @@ def _write_options(command: Callable[..., Any]) -> Callable[..., Any]:
     "--labels-name", default=None, help="Name of the label image (default: the stem of LABELS)."
 )
 @click.option("--labels-axes", default=None, help="Axes of LABELS (default: as --axes).")
-@_write_options
+@write_options
 def _create_command(
     input_path: str,
     out: str,
@@ -268,34 +176,33 @@ def _create_command(
     quiet: bool,
 ) -> None:
     """Create an OME-Zarr image (and optionally its labels) from a file."""
-    data, names = open_source(input_path, axes)
-    scale_values = _numbers(scale, float, "--scale")
+    source = open_input(input_path)
+    data, names = source_in_ome_order(source, axes)
+    scale_values = parse_numbers(scale, float, "--scale")
     unit_values: UnitsLike = _units(units)
-    if scale_values is None and names and Path(input_path).suffix.lower() in (".tif", ".tiff"):
-        calibration = tiff_calibration(input_path)
-        found = calibration.for_axes(names)
-        if found is not None:
-            scale_values = found[0]
-            unit_values = unit_values if unit_values is not None else found[1] or None
-            shown = ", ".join(f"{n}={v:g}" for n, v in zip(names, scale_values, strict=True))
-            click.echo(f"scale from the file's {calibration.source} metadata: {shown}")
+    found = source.calibration.for_axes(names) if scale_values is None and names else None
+    if found is not None and names:
+        scale_values = found[0]
+        unit_values = unit_values if unit_values is not None else found[1] or None
+        shown = ", ".join(f"{n}={v:g}" for n, v in zip(names, scale_values, strict=True))
+        click.echo(f"scale from the file's {source.calibration.source} metadata: {shown}")
     label_data = None
     if labels_path is not None:
         label_data, _ = open_source(labels_path, labels_axes or axes)
     stem = Path(input_path.rstrip("/")).name.split(".")[0] or "image"
-    with _maybe_progress(quiet, "image") as progress:
+    with progress_bar("image", quiet=quiet) as progress:
         image = write_image(
             data,
             out,
             axes=names,
             scale=scale_values,
-            translation=_numbers(translation, float, "--translation"),
+            translation=parse_numbers(translation, float, "--translation"),
             units=unit_values,
             name=name or stem,
             method=method,
             levels=levels,
-            chunks=_numbers(chunks, int, "--chunks"),
-            shards=_numbers(shards, int, "--shards"),
+            chunks=parse_numbers(chunks, int, "--chunks"),
+            shards=parse_numbers(shards, int, "--shards"),
             version=version,
             compression=compression,
             omero=omero,
@@ -306,23 +213,12 @@ def _create_command(
     click.echo(_summary(out, image))
     if label_data is not None and labels_path is not None:
         label_name = labels_name or Path(labels_path.rstrip("/")).name.split(".")[0]
-        with _maybe_progress(quiet, f"labels/{label_name}") as progress:
+        with progress_bar(f"labels/{label_name}", quiet=quiet) as progress:
             write_labels(
                 label_data, out, label_name, resume=resume, workers=workers, progress=progress
             )
         click.echo(f"wrote {out}/labels/{label_name}: {len(image.arrays)} levels (mode)")
     sys.exit(EXIT_VALID)
-
-
-@contextmanager
-def _maybe_progress(
-    quiet: bool, description: str
-) -> Iterator[Callable[[TileProgress], None] | None]:
-    if quiet:
-        yield None
-        return
-    with _progress_bar(description) as update:
-        yield update
 
 
 @cli.command(
@@ -344,7 +240,7 @@ def _maybe_progress(
     default=None,
     help="Number of levels, base included (default: automatic).",
 )
-@_write_options
+@write_options
 def _pyramid_command(
     target: str,
     method: str | None,
@@ -354,7 +250,7 @@ def _pyramid_command(
     quiet: bool,
 ) -> None:
     """Add levels to an image holding only level 0."""
-    with _maybe_progress(quiet, "levels") as progress:
+    with progress_bar("levels", quiet=quiet) as progress:
         image = add_levels(
             target,
             method=method,

@@ -26,7 +26,7 @@ from ngff_geozarr.core.thumbnail import (
     intensity_rgba,
     labels_rgba,
     overlay,
-    read_slice,
+    read_stored_slice,
 )
 
 __all__ = ["build_report", "image_thumbnails"]
@@ -90,10 +90,10 @@ def _picture(
     levels = _levels(hierarchy, image, _multiscale(image) or {})
     if levels is None:
         return None
-    try:
-        plane, cropped = read_slice(store.open_array(levels[level].path), spatial)
-    except (NgffGeozarrError, ValueError, OSError):
+    read = read_stored_slice(store, levels[level].path, spatial)
+    if read is None:
         return None
+    plane, cropped = read
     rgba = intensity_rgba(plane)
     overlaid = []
     for label_node, label_ms in _label_images(hierarchy, image):
@@ -103,11 +103,10 @@ def _picture(
         label_level = label_levels[level]
         if label_level.array is None or tuple(label_level.array.shape) != shape:
             continue
-        try:
-            labels, _ = read_slice(store.open_array(label_level.path), spatial)
-        except (NgffGeozarrError, ValueError, OSError):
+        labels = read_stored_slice(store, label_level.path, spatial)
+        if labels is None:
             continue
-        rgba = overlay(rgba, labels_rgba(labels))
+        rgba = overlay(rgba, labels_rgba(labels[0]))
         overlaid.append(label_node.name)
     return encode_png(rgba), cropped, overlaid
 

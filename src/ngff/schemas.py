@@ -18,6 +18,7 @@ from pydantic import BaseModel, TypeAdapter
 import ngff.v04 as v04
 import ngff.v05 as v05
 import ngff.v06 as v06
+from ngff_geozarr.core.convention import write_schema_documents
 
 __all__ = ["SECTIONS", "generate", "main"]
 
@@ -102,11 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         0.
     """
     args = sys.argv[1:] if argv is None else argv
-    root = Path(args[0] if args else "schemas/ngff")
-    for name, text in generate().items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+    write_schema_documents(generate(), Path(args[0] if args else "schemas/ngff"))
     return 0
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ def test_reads_every_node_of_the_sample(samples: tuple[Path, Path]) -> None:
     h = read_hierarchy(samples[0])
     assert list(h) == ["", "0", "1", "labels", "labels/cells", "labels/cells/0", "labels/cells/1"]
     assert h.issues == ()
-    assert (h.source, h.zarr_format, h.consolidated) == ("store", 3, False)
+    assert (h.source, h.zarr_format, h.consolidated) == ("store", 3, True)  # ngff consolidates
     assert h["0"].node_type == "array"
     assert h["0"].array is not None
     assert tuple(h["0"].array.shape) == (16, 96, 96)
@@ -333,16 +334,27 @@ def test_non_node_entries_in_a_group_are_ignored(tmp_path: Path) -> None:
 
 
 def test_unlistable_http_store_is_explored_through_metadata_references(
-    samples: tuple[Path, Path],
+    samples: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    with serve_directory(samples[0].parent, listing=False) as (url, _):
-        target = f"{url}/{samples[0].name}"
+    sample = _unconsolidated(samples[0], tmp_path)
+    with serve_directory(sample.parent, listing=False) as (url, _):
+        target = f"{url}/{sample.name}"
         blind = read_hierarchy(target)
         guided = read_hierarchy(target, discover=ome_discover)
     assert list(blind) == [""]
     assert rules(blind) == {"zarr.hierarchy.unlistable": [""]}
     assert list(guided) == list(read_hierarchy(samples[0]))
     assert "zarr.hierarchy.unlistable" in rules(guided)
+
+
+def _unconsolidated(sample: Path, folder: Path) -> Path:
+    """A copy of a sample store without its consolidated metadata (writers add it)."""
+    copy = folder / sample.name
+    shutil.copytree(sample, copy)
+    root = json.loads((copy / "zarr.json").read_text())
+    root.pop("consolidated_metadata", None)
+    (copy / "zarr.json").write_text(json.dumps(root))
+    return copy
 
 
 def test_hostile_references_are_refused_not_followed(tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ def test_detects_format_3(samples: tuple[Path, Path]) -> None:
         assert store.kind == "local"
         assert store.zarr_format == 3
         assert store.read_only
-        assert not store.consolidated
+        assert store.consolidated  # ngff output is consolidated, as GeoZarr output is
         assert "zarr.json" in store.root_documents
 
 

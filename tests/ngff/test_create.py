@@ -54,7 +54,7 @@ def chunk_files(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name not in ("zarr.json", ".zattrs", ".zgroup")
+        if p.is_file() and p.name not in ("zarr.json", ".zattrs", ".zgroup", ".zmetadata")
     }
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import ngff_geozarr.core.groups as groups
 from ngff.convert import convert_attributes
 from ngff.create.options import CreationError
 from ngff.detection import ome_attributes
@@ -68,32 +69,8 @@ def dimension_names(
     return tuple(a["name"] for a in axes) if zarr_format == 3 else None
 
 
-def write_group(
-    store: StoreHandle, path: str, attributes: Mapping[str, Any], zarr_format: ZarrFormat
-) -> None:
-    """Write a group's metadata document(s), replacing any there, without touching children.
-
-    Parameters
-    ----------
-    store
-        The store, opened writable.
-    path
-        The group's path.
-    attributes
-        Its attributes.
-    zarr_format
-        3 writes ``zarr.json``; 2 writes ``.zgroup`` then ``.zattrs``.
-    """
-    if zarr_format == 3:
-        document = {"zarr_format": 3, "node_type": "group", "attributes": dict(attributes)}
-        store.write_bytes(join_key(path, "zarr.json"), _dump(document))
-        return
-    store.write_bytes(join_key(path, ".zgroup"), _dump({"zarr_format": 2}))
-    store.write_bytes(join_key(path, ".zattrs"), _dump(dict(attributes)))
-
-
-def _dump(document: Any) -> bytes:
-    return json.dumps(document, indent=2, allow_nan=False).encode()
+write_group = groups.write_group
+"""Write a group's document(s): :func:`ngff_geozarr.core.groups.write_group`, shared."""
 
 
 @dataclass(frozen=True)

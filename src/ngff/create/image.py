@@ -55,9 +55,9 @@ from ngff.create.options import (
     make_axes,
 )
 from ngff.versions import SPEC_VERSIONS, SpecVersion
+from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import Method
 from ngff_geozarr.core.store import Compression, join_key
-from ngff_geozarr.core.store.opening import opened
 
 __all__ = ["Image", "downsampling", "library_version"]
 
@@ -287,7 +287,7 @@ class Image:
         storage_options
             Options for remote targets.
         """
-        with opened(target, "a", storage_options) as store:
+        with writing(target, "a", storage_options) as store:
             zarr_format = zarr_format_of(self.version)
             for ds_path, spec in zip(self.paths, self.arrays, strict=True):
                 store.create_empty_array(

@@ -40,9 +40,9 @@ from ngff.create.options import (
 from ngff.create.write import Request, plan_levels, write_multiscale
 from ngff.detection import ome_attributes
 from ngff.versions import spec_version
+from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import Progress
 from ngff_geozarr.core.store import COMPRESSIONS, StoreHandle, join_key
-from ngff_geozarr.core.store.opening import opened
 
 __all__ = ["write_labels"]
 
@@ -133,7 +133,7 @@ def write_labels(
     if not name or "/" in name:
         raise CreationError(f"Expected a label name of one path component. Got {name!r}.")
     check_relative_path(name)
-    with opened(image_target, "r+", storage_options) as store:
+    with writing(image_target, "r+", storage_options) as store:
         image = read_image(store, image_path)
         ms = image.multiscale
         datasets = ms["datasets"]

@@ -17,9 +17,9 @@ from ngff.create.groups import (
 from ngff.create.image import Image
 from ngff.create.options import CreationError, Target, axis_kinds, resolve_method
 from ngff.create.write import plan_levels, pyramid_image
+from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import OutputOptions, Progress, PyramidResult, write_pyramid
 from ngff_geozarr.core.store import join_key
-from ngff_geozarr.core.store.opening import opened
 
 __all__ = ["add_levels"]
 
@@ -74,7 +74,7 @@ def add_levels(
     CreationError
         When the target holds no image, or one with more than one level.
     """
-    with opened(target, "r+", storage_options) as store:
+    with writing(target, "r+", storage_options) as store:
         image = read_image(store, image_path)
         ms = image.multiscale
         datasets = ms["datasets"]

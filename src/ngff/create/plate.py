@@ -21,9 +21,9 @@ from ngff.create.groups import write_group, zarr_format_of
 from ngff.create.options import CreationError, Target, check_source
 from ngff.create.write import image_request, write_multiscale
 from ngff.versions import SPEC_VERSIONS, spec_version
+from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import Progress
 from ngff_geozarr.core.store import join_key
-from ngff_geozarr.core.store.opening import opened
 
 __all__ = ["write_plate"]
 
@@ -108,7 +108,7 @@ def write_plate(
     col_names = list(columns) if columns is not None else sorted({c for _, c in keys}, key=_natural)
     assigned = _assigned(wells, acquisitions, field_acquisitions)
     zarr_format = zarr_format_of(spec_ver)
-    with opened(target, "a" if resume else "w-", storage_options) as store:
+    with writing(target, "a" if resume else "w-", storage_options) as store:
         for row in row_names:
             write_group(store, row, {}, zarr_format)
         references = []

@@ -54,6 +54,7 @@ from ngff.create.options import (
     resolve_method,
 )
 from ngff.versions import SPEC_VERSIONS, SpecVersion, spec_version
+from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import (
     AxisKind,
     Level,
@@ -65,7 +66,6 @@ from ngff_geozarr.core.pyramid import (
     write_pyramid,
 )
 from ngff_geozarr.core.store import Compression, StoreHandle, compressors_for, join_key
-from ngff_geozarr.core.store.opening import opened
 
 __all__ = [
     "Request",
@@ -471,7 +471,7 @@ def write_image(
         omero=omero,
         channel_names=channel_names,
     )
-    with opened(target, "a" if resume else "w-", storage_options) as store:
+    with writing(target, "a" if resume else "w-", storage_options) as store:
         return write_multiscale(
             store, source, request, resume=resume, client=client, workers=workers, progress=progress
         )
