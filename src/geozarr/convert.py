@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+import ngff_geozarr.core.groups as groups
 from geozarr.cf.variables import FILL_VALUE, decode_fill_value
 from geozarr.detection import discover
 from geozarr.write import encode_fill_value
@@ -300,8 +301,7 @@ def convert(
                     progress(ConvertProgress(done, len(chunks)))
             for key, doc in writes:
                 out.write_bytes(key, doc)
-            if consolidated and hierarchy.root is not None and hierarchy.root.node_type == "group":
-                out.consolidate(zarr_format=zarr_format)
+            groups.finish(out, consolidated=consolidated)
             return ConvertResult(
                 source.target,
                 out.target,

@@ -40,6 +40,7 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import ngff_geozarr.core.groups as groups
 from geozarr.cf.variables import FILL_VALUE, decode_fill_value
 from geozarr.conventions.registry import MULTISCALES, PROJ, SPATIAL
 from geozarr.crs import parse_crs
@@ -260,8 +261,7 @@ def pyramid(
             write_base=False,
             root_attributes=root_attrs,
         )
-        if consolidated:
-            store.consolidate(zarr_format=base.zarr_format)
+        groups.finish(store, consolidated=consolidated)
     return GeoPyramid(
         var.path,
         result.paths,

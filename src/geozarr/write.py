@@ -43,6 +43,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+import ngff_geozarr.core.groups as groups
 from geozarr.writing import cf_variables as _cf_variables
 from geozarr.writing import documents as _documents
 from geozarr.writing import grid as _grid
@@ -305,6 +306,5 @@ def write(
             ).paths
         if len(variables) > 1 or levels == 1:
             write_level_metadata(store, "", grid, zarr_format, extra=attributes)
-        if consolidated:
-            store.consolidate(zarr_format=zarr_format)
+        groups.finish(store, consolidated=consolidated)
     return WriteResult(store.target, tuple(written), grid, zarr_format, written)

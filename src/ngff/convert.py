@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+import ngff_geozarr.core.groups as groups
 from ngff.common.ome import SECTION_KEYS
 from ngff.detection import discover, ome_attributes
 from ngff.versions import WRITTEN_VERSION, SpecVersion, spec_version
@@ -652,6 +653,7 @@ def _write_out(
         for key, doc in plan.writes:
             dst.write_bytes(key, doc)
             result.documents += 1
+        groups.finish(dst)
 
 
 def _write_in_place(
@@ -673,3 +675,4 @@ def _write_in_place(
             if key in existing:
                 handle.delete(key)
                 result.removed += 1
+        groups.finish(handle)

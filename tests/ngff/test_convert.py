@@ -261,12 +261,16 @@ def test_usage_errors(tmp_path: Path) -> None:
 
 
 def _documents(root: Path) -> dict[str, object]:
+    """Every node document; consolidated metadata (a copy of the others) left out."""
     names = (".zarray", ".zattrs", ".zgroup", "zarr.json")
-    return {
+    documents = {
         p.relative_to(root).as_posix(): json.loads(p.read_text())
         for p in sorted(root.rglob("*"))
         if p.is_file() and p.name in names
     }
+    for document in documents.values():
+        document.pop("consolidated_metadata", None)
+    return documents
 
 
 @pytest.mark.parametrize("middle", ["0.5", "0.6"])
@@ -298,6 +302,9 @@ def test_05_round_trip_through_04_keeps_fill_values_and_dimension_names(tmp_path
     assert json.loads((mid / "extra" / ".zarray").read_text())["fill_value"] == 7.5
     assert json.loads((mid / "extra" / ".zattrs").read_text())["_ARRAY_DIMENSIONS"] == ["a", "b"]
     ngff.convert(mid, "0.5", out=back)
+    # converted stores are consolidated, as every store the writers make
+    assert (mid / ".zmetadata").is_file()
+    assert json.loads((back / "zarr.json").read_text())["consolidated_metadata"]["metadata"]
     before, after = _documents(src), _documents(back)
     for key in ("0/zarr.json", "extra/zarr.json"):
         old, new = before[key], after[key]
