@@ -47,7 +47,23 @@ class BuildReport(Protocol):
         strict: bool = ...,
         storage_options: dict[str, Any] | None = ...,
     ) -> tuple[str, Report]:
-        """Return the page and the report of ``target``."""
+        """Return the page and the report of ``target``.
+
+        Parameters
+        ----------
+        target
+            A store path or URL, or a JSON document (no pictures then).
+        strict
+            Apply the strict profile (SHOULD-level issues become errors), as
+            ``validate --strict``.
+        storage_options
+            Options for remote stores.
+
+        Returns
+        -------
+        tuple of (str, Report)
+            The HTML page and the validation report.
+        """
         ...
 
 

@@ -22,7 +22,14 @@ from ngff_geozarr.core.report import Issue, Report, Severity
 from ngff_geozarr.core.store import StoreHandle, open_store
 from ngff_geozarr.core.validation import Check, read_and_check
 
-__all__ = ["Thumbnail", "level_cards", "level_line", "render_html", "report_page"]
+__all__ = [
+    "MakeThumbnails",
+    "Thumbnail",
+    "level_cards",
+    "level_line",
+    "render_html",
+    "report_page",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +71,14 @@ figure img{width:256px;height:auto;image-rendering:pixelated;
 background:repeating-conic-gradient(#eee 0 25%,#fff 0 50%) 0 0/16px 16px;border:1px solid #ccc}
 figcaption{font-size:.85em;color:#444}:target{background:#fff3c4}
 """.strip()
+
+
+MakeThumbnails = Callable[[Hierarchy, StoreHandle], Sequence[Thumbnail]]
+"""A convention's pictures for its report: ``(hierarchy, store) -> thumbnails``.
+
+It receives the store's hierarchy and the store, open for reading, and returns one
+:class:`Thumbnail` per level it shows, in the order the page shows them; it reads only the
+chunks it draws, from the smallest level that suffices."""
 
 
 def level_line(node: Node, label: str | None = None) -> str:
@@ -300,7 +315,7 @@ def report_page(
     *,
     discover: Discover,
     detect: Detect,
-    thumbnails: Callable[[Hierarchy, StoreHandle], Sequence[Thumbnail]],
+    thumbnails: MakeThumbnails,
     storage_options: dict[str, Any] | None = None,
 ) -> tuple[str, Report]:
     """Validate a target and render its page: what ``ngff report`` and ``geozarr report`` do.
@@ -316,14 +331,14 @@ def report_page(
     detect
         Labels each node with the conventions it follows.
     thumbnails
-        Makes the convention's pictures from the hierarchy and the opened store.
+        The convention's pictures.
     storage_options
         Options for remote stores.
 
     Returns
     -------
     tuple of (str, Report)
-        The HTML page and the validation report.
+        The page, and the report it shows.
     """
     hierarchy, report = read_and_check(
         target, check, discover=discover, storage_options=storage_options

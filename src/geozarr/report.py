@@ -111,17 +111,8 @@ def _variables(hierarchy: Hierarchy, level: str) -> dict[str, Node]:
 def raster_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnail]:
     """Make a thumbnail of every raster, and of every level of a multiscales layout.
 
-    Parameters
-    ----------
-    hierarchy
-        The store's hierarchy.
-    store
-        The store, open for reading.
-
-    Returns
-    -------
-    list of Thumbnail
-        The pictures, multiscale variables first.
+    GeoZarr's :data:`~ngff_geozarr.core.html.MakeThumbnails`; multiscale variables come
+    first.
     """
     thumbnails: list[Thumbnail] = []
     shown: set[str] = set()
@@ -165,21 +156,11 @@ def build_report(
     strict: bool = False,
     storage_options: dict[str, Any] | None = None,
 ) -> tuple[str, Report]:
-    """Validate a target and render its HTML report.
+    """Validate a target and render its GeoZarr report: each raster, nodata transparent.
 
-    Parameters
-    ----------
-    target
-        A store path or URL, or a JSON document (no thumbnails then).
-    strict
-        Apply the strict profile (SHOULD-level issues become errors), as ``validate --strict``.
-    storage_options
-        Options for remote stores.
-
-    Returns
-    -------
-    tuple of (str, Report)
-        The HTML page and the validation report.
+    The arguments and the result are those of
+    :class:`~ngff_geozarr.core.convention.BuildReport`, the report builder of every
+    convention.
     """
     reader = CoordinateReader(target, storage_options)
 

@@ -118,18 +118,8 @@ def image_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnail
     level (each costs less); a finer level is shown with that level's picture, which at
     thumbnail size looks the same, so the report never reads the large levels.
 
-    Parameters
-    ----------
-    hierarchy
-        The store's hierarchy.
-    store
-        The store, open for reading.
-
-    Returns
-    -------
-    list of Thumbnail
-        One per level of every image whose levels all resolve to arrays of two or more
-        dimensions, finest first.
+    OME-Zarr's :data:`~ngff_geozarr.core.html.MakeThumbnails`: one picture per level of
+    every image whose levels all resolve to arrays of two or more dimensions, finest first.
     """
     thumbnails = []
     for node in hierarchy.values():
@@ -183,21 +173,10 @@ def build_report(
     strict: bool = False,
     storage_options: dict[str, Any] | None = None,
 ) -> tuple[str, Report]:
-    """Validate a target and render its HTML report.
+    """Validate a target and render its OME-Zarr report: each image, labels overlaid.
 
-    Parameters
-    ----------
-    target
-        A store path or URL, or a JSON document (no thumbnails then).
-    strict
-        Apply the spec's strict profile.
-    storage_options
-        Options for remote stores.
-
-    Returns
-    -------
-    tuple of (str, Report)
-        The HTML page and the validation report.
+    This is OME-Zarr's :class:`~ngff_geozarr.core.convention.BuildReport`, which documents
+    the arguments and the result.
     """
     return report_page(
         target,
