@@ -114,24 +114,12 @@ def writing(
     mode: StoreMode,
     storage_options: dict[str, Any] | None = None,
 ) -> Iterator[StoreHandle]:
-    """Open a target to write in for a ``with`` block (or use an opened store as it is).
+    """Write in a target for a ``with`` block, and finish the write.
 
-    Parameters
-    ----------
-    target
-        A path, URL, mapping or store, or an opened store (left as it is: its owner
-        finishes and closes it).
-    mode
-        The opening mode.
-    storage_options
-        Options for remote targets.
-
-    Yields
-    ------
-    StoreHandle
-        The store. When this function opened it, a block that ends without an error ends
-        with :func:`finish` (consolidated metadata at the root, the policy both
-        conventions share), and the store is closed in every case.
+    The arguments are those of :func:`~ngff_geozarr.core.store.opening.opened`. When this
+    opened the store itself and the block ended without an error, :func:`finish` writes
+    consolidated metadata at the root (the policy both conventions share) before the store
+    is closed.
     """
     owned = not isinstance(target, StoreHandle)
     with opened(target, mode, storage_options) as store:

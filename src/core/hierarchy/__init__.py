@@ -54,22 +54,15 @@ if TYPE_CHECKING:
         read_hierarchy,
     )
 
-__all__ = [
-    "ARRAY_DIMENSIONS",
-    "JSON_SUFFIXES",
-    "MAX_DEPTH",
-    "MAX_NODES",
-    "ArraySpec",
-    "Discover",
-    "Hierarchy",
-    "Node",
-    "NodeType",
+__all__ = [  # what the reading modules define
     "hierarchy_from_json",
     "hierarchy_from_store",
     "hierarchy_to_convert",
     "is_json_target",
     "read_hierarchy",
 ]
+__all__ += ["ARRAY_DIMENSIONS", "JSON_SUFFIXES", "MAX_DEPTH", "MAX_NODES"]  # the tree's limits
+__all__ += ["ArraySpec", "Discover", "Hierarchy", "Node", "NodeType"]  # the tree
 
 lazy_exports(
     __name__,

@@ -17,19 +17,14 @@ from ngff.v06.ome import RULES
 from ngff.v06.scene import Scene
 from ngff.v06.well import Well
 
-__all__ = [
+__all__ = [  # what 0.6 defines
     "RULES",
     "Axis",
-    "Bioformats2rawLayout",
     "CoordinateSystem",
     "Dataset",
-    "ImageLabel",
-    "Labels",
     "Multiscale",
-    "Omero",
-    "Plate",
     "Scene",
-    "Series",
     "Transformation",
     "Well",
 ]
+__all__ += ["Bioformats2rawLayout", "ImageLabel", "Labels", "Omero", "Plate", "Series"]  # shared
