@@ -25,7 +25,7 @@ import copy
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ from ngff_geozarr.core.zarr_format import (
 __all__ = [
     "ConversionError",
     "ConversionResult",
+    "Step",
     "convert",
     "convert_attributes",
     "v04_to_v05",
@@ -60,6 +61,11 @@ __all__ = [
     "v05_to_v06",
     "v06_to_v05",
 ]
+
+Step = Callable[[Mapping[str, Any]], dict[str, Any]]
+"""One step between neighbouring versions: a node's attributes in one version (a mapping,
+left unchanged) -> the same node's attributes in the next or previous version (a new dict,
+keys the step does not know carried over)."""
 
 _VERSIONED = ("plate", "well", "image-label")
 _V2_DOCS = V2_DOCUMENTS
@@ -118,15 +124,7 @@ class ConversionResult:
 def v04_to_v05(attributes: Mapping[str, Any]) -> dict[str, Any]:
     """Move 0.4 sections under the ``ome`` namespace and drop their own versions.
 
-    Parameters
-    ----------
-    attributes
-        A node's 0.4 attributes.
-
-    Returns
-    -------
-    dict
-        The 0.5 attributes; other keys are kept at the top level.
+    A :data:`Step`: 0.4 attributes in, 0.5 attributes out; other keys stay at the top level.
 
     Examples
     --------
@@ -157,15 +155,7 @@ def _drop_version(key: str, value: Any) -> Any:
 def v05_to_v04(attributes: Mapping[str, Any]) -> dict[str, Any]:
     """Move the sections of the ``ome`` namespace to the top level, each versioned 0.4.
 
-    Parameters
-    ----------
-    attributes
-        A node's 0.5 attributes.
-
-    Returns
-    -------
-    dict
-        The 0.4 attributes.
+    A :data:`Step`: 0.5 attributes in, 0.4 attributes out.
 
     Examples
     --------
@@ -225,15 +215,7 @@ def v05_to_v06(attributes: Mapping[str, Any]) -> dict[str, Any]:
     translation), composed with the multiscale's own, becomes one ``scale`` (or a
     ``sequence`` of scale and translation) from the dataset's array to that system.
 
-    Parameters
-    ----------
-    attributes
-        A node's 0.5 attributes.
-
-    Returns
-    -------
-    dict
-        The 0.6 attributes.
+    A :data:`Step`: 0.5 attributes in, 0.6 attributes out.
 
     Raises
     ------
@@ -287,15 +269,7 @@ def _multiscale_to_v06(ms: dict[str, Any]) -> dict[str, Any]:
 def v06_to_v05(attributes: Mapping[str, Any]) -> dict[str, Any]:
     """Turn each multiscale image's default coordinate system back into 0.5 axes.
 
-    Parameters
-    ----------
-    attributes
-        A node's 0.6 attributes.
-
-    Returns
-    -------
-    dict
-        The 0.5 attributes.
+    A :data:`Step`: 0.6 attributes in, 0.5 attributes out.
 
     Raises
     ------
