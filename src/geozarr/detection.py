@@ -24,19 +24,10 @@ _CRS_KEYS = ("crs_wkt", "spatial_ref")
 def detect(node: Node, hierarchy: Hierarchy) -> list[str]:
     """Label the geospatial conventions a node's metadata shows.
 
-    Parameters
-    ----------
-    node
-        The node.
-    hierarchy
-        Its hierarchy: a group is labelled a CF dataset when one of its arrays names a grid
-        mapping.
-
-    Returns
-    -------
-    list of str
-        Labels such as ``"conventions: proj:, spatial:"``, ``"proj EPSG:32632"``,
-        ``"CF grid mapping (transverse_mercator)"``, ``"GeoZarr v0.4 multiscales"``.
+    GeoZarr's :data:`~ngff_geozarr.core.info.Detect`. A group is labelled a CF dataset when
+    one of its arrays (in ``hierarchy``) names a grid mapping. The labels read
+    ``"conventions: proj:, spatial:"``, ``"proj EPSG:32632"``, ``"CF grid mapping
+    (transverse_mercator)"``, ``"GeoZarr v0.4 multiscales"``.
     """
     attrs = node.attributes
     labels: list[str] = []

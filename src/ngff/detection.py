@@ -94,18 +94,11 @@ def node_kinds(ome: Mapping[str, Any]) -> list[str]:
 
 
 def node_kind(ome: Mapping[str, Any]) -> str:
-    """Name the kind of OME node its metadata declares (the first of :func:`node_kinds`).
+    """Name the kind of OME node its metadata declares.
 
-    Parameters
-    ----------
-    ome
-        The node's OME metadata (the ``ome`` object, or 0.4 attributes).
-
-    Returns
-    -------
-    str
-        ``"plate"``, ``"bioformats2raw layout"``, ``"well"``, ``"image"``, ``"labels"``,
-        ``"series"``, ``"scene"``, or ``"group"`` when it declares none.
+    The first of :func:`node_kinds` (``"plate"``, ``"bioformats2raw layout"``, ``"well"``,
+    ``"image"``, ``"labels"``, ``"series"``, ``"scene"``), or ``"group"`` when it declares
+    none.
 
     Examples
     --------
@@ -120,19 +113,9 @@ def node_kind(ome: Mapping[str, Any]) -> str:
 def detect(node: Node, hierarchy: Hierarchy) -> list[str]:
     """Label the OME-Zarr kinds a node's metadata declares.
 
-    Parameters
-    ----------
-    node
-        The node.
-    hierarchy
-        Its hierarchy (unused here; part of the detector signature).
-
-    Returns
-    -------
-    list of str
-        One label per kind of :func:`node_kinds`, such as ``"OME-Zarr 0.5 image"``,
-        ``"OME-Zarr 0.4 label image"`` or ``"OME-Zarr 0.6 scene"``; empty when the node
-        declares nothing OME.
+    OME-Zarr's :data:`~ngff_geozarr.core.info.Detect` (the hierarchy is not needed): one
+    label per kind of :func:`node_kinds`, such as ``"OME-Zarr 0.5 image"``, ``"OME-Zarr 0.4
+    label image"`` or ``"OME-Zarr 0.6 scene"``; empty when the node declares nothing OME.
     """
     ome, version = ome_attributes(node.attributes)
     prefix = f"OME-Zarr {version}" if version else "OME-Zarr"
