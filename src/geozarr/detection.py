@@ -92,17 +92,9 @@ def discover(node: Node) -> list[str]:
 
     Used for stores that cannot be listed: the assets of a ``multiscales`` layout, and the
     tile-matrix levels of a GeoZarr v0.4 multiscales. CF groups name no children (their
-    variables are found by listing or from consolidated metadata).
-
-    Parameters
-    ----------
-    node
-        A group node.
-
-    Returns
-    -------
-    list of str
-        Relative paths, as written; the reader refuses unsafe ones.
+    variables are found by listing or from consolidated metadata). GeoZarr's
+    :data:`~ngff_geozarr.core.hierarchy.Discover`: relative paths, as written (the reader
+    refuses unsafe ones).
     """
     multiscales = node.attributes.get("multiscales")
     if not isinstance(multiscales, Mapping):

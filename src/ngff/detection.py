@@ -134,18 +134,9 @@ def discover(node: Node) -> list[str]:
     group of an image (probed: it may not exist), the label images a ``labels`` group names,
     a plate's wells, a well's images, a bioformats2raw layout's ``OME`` group and first
     series, the groups a 0.6 scene's transformations lead from or to (``input`` and
-    ``output`` with a ``path``). The references are returned as written; the reader refuses
+    ``output`` with a ``path``). OME-Zarr's :data:`~ngff_geozarr.core.hierarchy.Discover`:
+    the references as written, possibly of several names (``"A/1"``); the reader refuses
     unsafe ones.
-
-    Parameters
-    ----------
-    node
-        A group node.
-
-    Returns
-    -------
-    list of str
-        Relative paths, possibly with several names (``"A/1"``).
     """
     ome, _ = ome_attributes(node.attributes)
     refs: list[str] = []
