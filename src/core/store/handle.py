@@ -217,15 +217,7 @@ class StoreHandle:
     def delete(self, key: str) -> None:
         """Delete one key (a missing key is not an error).
 
-        Parameters
-        ----------
-        key
-            The key; checked with :func:`check_key` first.
-
-        Raises
-        ------
-        ReadOnlyError
-            When the store was opened read-only.
+        The key is checked, and a read-only store refuses, as for :meth:`write_bytes`.
         """
         self._writable()
         check_key(key)
