@@ -131,17 +131,8 @@ def cf_grid_mapping(crs: CRS) -> dict[str, Any]:
     which stays for older readers. Web Mercator (EPSG method 1024, which CF's list does not
     name) is written as the spherical ``mercator`` it computes with (see
     :func:`_pseudo_mercator`); another CRS CF defines no mapping for gets no
-    ``grid_mapping_name``: ``crs_wkt`` alone describes it.
-
-    Parameters
-    ----------
-    crs
-        The CRS.
-
-    Returns
-    -------
-    dict
-        JSON-ready attributes (lists, not tuples).
+    ``grid_mapping_name``: ``crs_wkt`` alone describes it. The attributes are JSON-ready
+    (lists, not tuples).
 
     Examples
     --------

@@ -55,33 +55,17 @@ class SourceVariable:
 
 
 def is_dataset(data: Any) -> bool:
-    """Tell whether ``data`` is an xarray Dataset (by its attributes: xarray is optional).
+    """Tell whether ``data`` is an xarray Dataset: it has ``data_vars`` and ``coords``.
 
-    Parameters
-    ----------
-    data
-        Anything.
-
-    Returns
-    -------
-    bool
-        Whether it has ``data_vars`` and ``coords``.
+    Told by its attributes, so that xarray stays optional.
     """
     return hasattr(data, "data_vars") and hasattr(data, "coords")
 
 
 def is_dataarray(data: Any) -> bool:
-    """Tell whether ``data`` is an xarray DataArray (by its attributes: xarray is optional).
+    """Tell whether ``data`` is an xarray DataArray: it has ``dims``, ``coords``, ``variable``.
 
-    Parameters
-    ----------
-    data
-        Anything.
-
-    Returns
-    -------
-    bool
-        Whether it has ``dims``, ``coords`` and ``variable``.
+    As :func:`is_dataset`, told by its attributes.
     """
     return hasattr(data, "dims") and hasattr(data, "coords") and hasattr(data, "variable")
 
