@@ -27,6 +27,7 @@ from ngff.v06.coordinate_transformations import (
     TransformationBase,
     Translation,
     check_by_dimension,
+    check_parameter_values,
     check_references,
     check_transformation_dimensions,
     walk_transformations,
@@ -98,8 +99,9 @@ def check_dataset_transformation(
 
     Spec: multiscales — "This transformation MUST be one of: a single scale or identity
     transformation; a sequence transformation containing one scale and one translation
-    transformation". "The value of 'input' SHOULD equal the value of path". "The value of the
-    transformation's output MUST be the name of the default coordinate system".
+    transformation". "The value of 'input' SHOULD equal the value of path". "The `name` field
+    under `input` SHOULD be omitted." "The value of the transformation's output MUST be the
+    name of the default coordinate system". "The `path` field of `output` SHOULD be omitted."
     """
     transforms = ds.coordinateTransformations
     where = [*at, "coordinateTransformations"]
@@ -136,6 +138,23 @@ def check_dataset_transformation(
             f"Expected the input path to equal the dataset path {ds.path!r}. Got {t.input.path!r}.",
             _SECTION,
         )
+    if t.input is not None and t.input.name is not None:
+        ctx.should(
+            "ngff.multiscales.dataset-reference",
+            [*here, "input", "name"],
+            "A dataset transformation's input is its array: the spec recommends omitting "
+            f"'name' under input. Got {t.input.name!r}.",
+            _SECTION,
+        )
+    if t.output is not None and t.output.path is not None:
+        ctx.should(
+            "ngff.multiscales.dataset-reference",
+            [*here, "output", "path"],
+            "A dataset transformation's output is a coordinate system of this image: the "
+            f"spec recommends omitting 'path' under output. Got {t.output.path!r}.",
+            _SECTION,
+        )
+    check_parameter_values(ctx, t, here)
     out = t.output.name if t.output is not None else None
     if out != default.name:
         ctx.error(
@@ -187,6 +206,7 @@ def check_local_transformations(
     for i, t in enumerate(transforms):
         here = [*at, i]
         check_references(ctx, t, here, by_name, section=section)
+        check_parameter_values(ctx, t, here)
         refs = (t.input, t.output)
         if any(r is None or r.path is not None or r.name not in by_name for r in refs):
             continue
