@@ -233,6 +233,12 @@ RULES: tuple[Rule, ...] = (
           "No scale factor is zero (a zero makes the scale non-invertible).",
           "Values in the scale array SHOULD be non-zero; in that case, scale transformations "
           "are invertible.", versions=_V06, nodes=_ANY),
+    _rule("ngff.transforms.labels-type", _M, "coordinateTransformations",
+          "A multiscale-level transformation into a child labels group (a reference with "
+          "path) is an identity, a scale, a translation or a sequence of a scale and a "
+          "translation.",
+          "When referencing a child labels group, the transformation MUST be identity, scale, "
+          "or translation.", versions=_V06),
     _rule("ngff.transforms.project-axis", _M, "coordinateTransformations",
           "A projectAxis lists each dropped or created axis index once.",
           versions=_V06, nodes=_ANY),

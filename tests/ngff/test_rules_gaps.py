@@ -380,3 +380,32 @@ def test_06_reference_with_path_but_no_name(tmp_path: Path) -> None:
     report = attrs(tmp_path, doc)
     assert fired(report, "ngff.transforms.input-output") == [f"{LOCAL}/output"]
     assert not report.valid
+
+
+@pytest.mark.parametrize(
+    ("transformation", "fires"),
+    [
+        ({"type": "scale", "scale": [2.0, 2.0]}, False),
+        (
+            {
+                "type": "sequence",
+                "transformations": [
+                    {"type": "scale", "scale": [2.0, 2.0]},
+                    {"type": "translation", "translation": [1.0, 1.0]},
+                ],
+            },
+            False,
+        ),
+        ({"type": "affine", "affine": [[2, 0, 0], [0, 2, 0]]}, True),
+    ],
+)
+def test_06_transformation_into_a_labels_group_is_restricted(
+    tmp_path: Path, transformation: dict[str, Any], fires: bool
+) -> None:
+    doc = _local(transformation)
+    ms = doc["ome"]["multiscales"][0]
+    ms["coordinateSystems"] = ms["coordinateSystems"][1:]
+    ms["coordinateTransformations"][0]["output"] = {"path": "labels/cells", "name": "physical"}
+    report = attrs(tmp_path, doc)
+    expected = [f"{LOCAL}/type"] if fires else []
+    assert fired(report, "ngff.transforms.labels-type") == expected

@@ -37,6 +37,7 @@ __all__ = [
     "Dataset",
     "Multiscale",
     "check_dataset_transformation",
+    "check_label_transformations",
     "check_local_transformations",
     "check_multiscale",
     "dataset_scale",
@@ -218,6 +219,34 @@ def check_local_transformations(
             check_by_dimension(ctx, t, here, n_in, n_out)
 
 
+def check_label_transformations(
+    ctx: Context, transforms: Sequence[TransformationBase], at: Tokens
+) -> None:
+    """Restrict a multiscale-level transformation into a child labels group.
+
+    Spec: multiscales — "When referencing a coordinate system in a child labels group, the
+    transformation MUST be one of `identity`, `scale`, or `translation`." labels — "This
+    transformation, if specified, MUST be one of `identity`, 'scale', a 'translation' or a
+    'sequence' of a scale and a translation transformation." A reference with a ``path`` is
+    one into a child labels group (the only place a multiscale-level reference may point);
+    the labels section's sequence of a scale and a translation is accepted too.
+    """
+    for i, t in enumerate(transforms):
+        paths = [r.path for r in (t.input, t.output) if r is not None and r.path is not None]
+        if not paths:
+            continue
+        if isinstance(t, Identity | Scale | Translation) or _is_scale_translation(t):
+            continue
+        ctx.error(
+            "ngff.transforms.labels-type",
+            [*at, i, "type"],
+            f"A transformation into the child labels group {paths[0]!r} must be an identity, "
+            "a scale, a translation, or a sequence of a scale and a translation. "
+            f"Got {getattr(t, 'type', None)!r}.",
+            _SECTION,
+        )
+
+
 def check_multiscale(ctx: Context, ms: Multiscale, at: Tokens) -> None:
     """Run every metadata rule on one 0.6 multiscale image.
 
@@ -243,6 +272,9 @@ def check_multiscale(ctx: Context, ms: Multiscale, at: Tokens) -> None:
             [*at, "coordinateTransformations"],
             ms.coordinateSystems,
             _SECTION,
+        )
+        check_label_transformations(
+            ctx, ms.coordinateTransformations, [*at, "coordinateTransformations"]
         )
 
 
