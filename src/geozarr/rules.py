@@ -37,8 +37,10 @@ _URLS = {
 _CF_ANCHORS = {
     "§1.2": "terminology",
     "§2.3": "naming-conventions",
+    "§2.4": "dimensions",
     "§2.5.1": "missing-data",
     "§3.1": "units",
+    "§3.1.2": "temperature-units",
     "§3.3": "standard-name",
     "§4.3": "vertical-coordinate",
     "§4.4": "time-coordinate",
@@ -273,6 +275,34 @@ RULES: tuple[Rule, ...] = (
           "and underscores.",
           "Variable, dimension, attribute and group names should begin with a letter and be "
           "composed of letters, digits, and underscores.", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.name-case", _S, "CF-1.11 §2.3",
+          "No two variables of a group have names equal up to case.",
+          "if case is disregarded, no two names should be the same.", versions=_CF,
+          nodes=_ARRAY),
+    _rule("geozarr.cf.dimensions-unique", _M, "CF-1.11 §2.4",
+          "A variable's dimensions have different names.",
+          "the dimensions must all have different names.", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.coordinate-name", _S, "CF-1.11 §5",
+          "A multi-dimensional coordinate is not named like one of its dimensions.",
+          "We recommend that the name of a multidimensional coordinate variable should not "
+          "match the name of any of its dimensions", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.units-metadata", _M, "CF-1.11 §3.1.2",
+          "units_metadata is one of the three temperature values and only qualifies "
+          "temperature units; temperature units without it are a warning.",
+          "This attribute must have one of the following three values: temperature: on_scale, "
+          "temperature: difference, temperature: unknown.", versions=_CF, nodes=_ARRAY,
+          also=(_S,)),
+    _rule("geozarr.cf.ellipsoid", _M, "CF-1.11 Appendix F",
+          "A grid mapping's semi_major_axis, semi_minor_axis and inverse_flattening agree "
+          "(0 or absent for a sphere).",
+          "If all three attributes are specified then the supplied values must be consistent "
+          "with the aforementioned formula.", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.crs-names", _M, "CF-1.11 Appendix F",
+          "A grid mapping's reference_ellipsoid_name, prime_meridian_name, "
+          "horizontal_datum_name and geographic_crs_name come together; projected_crs_name "
+          "needs geographic_crs_name.",
+          "must be all defined if any one is defined, and if projected_crs_name is defined then "
+          "geographic_crs_name must be also.", versions=_CF, nodes=_ARRAY),
     # -- GeoZarr v0.4 ------------------------------------------------------------------------
     _rule("geozarr.v04.array-dimensions", _M, "GeoZarr v0.4 §GeoZarr DataArray",
           "Every variable has _ARRAY_DIMENSIONS (dimension_names in Zarr v3).",

@@ -124,6 +124,10 @@ _CF_VARIABLE_CHECKS: tuple[_Rule, ...] = (
     cfv.check_packed_data,
     cfv.check_fill_value_outside_valid_range,
     cfv.check_names,
+    cfv.check_names_case,
+    cfv.check_dimensions_unique,
+    cfv.check_multidimensional_coordinate_names,
+    cfv.check_units_metadata,
 )
 _RULES: dict[str, tuple[_Rule, ...]] = {
     "conventions": (
@@ -217,6 +221,8 @@ def check_hierarchy(
                 rule(ctx, node)
         if "cf" in profiles and cf.is_grid_mapping(node):
             cf.check_grid_mapping_variable(ctx, node)
+            cfv.check_ellipsoid(ctx, node)
+            cfv.check_crs_names(ctx, node)
         cf.check_crs_declarations(ctx, node)
     label = "+".join(profiles) if profiles else None
     return Report(

@@ -164,3 +164,106 @@ def test_variable_and_dimension_names(store: Path) -> None:
         ("warning", "2m", ""),
         ("warning", "band", "/dimension_names/0"),
     ]
+
+
+def test_names_equal_up_to_case_are_a_warning(store: Path) -> None:
+    add_array(store, "band", [1.0], ("band",), {"long_name": "b"})
+    assert found(geozarr.validate(store), "geozarr.cf.name-case") == []
+    add_array(store, "Band", [1.0], ("Band",), {"long_name": "B"})
+    report = geozarr.validate(store)
+    assert [p for _, p, _ in found(report, "geozarr.cf.name-case")] == ["band"]
+
+
+def test_repeated_dimension_names_are_an_error(store: Path) -> None:
+    add_array(store, "square", np.zeros((8, 8)), ("x", "x"), {"long_name": "s"})
+    assert found(geozarr.validate(store), "geozarr.cf.dimensions-unique") == [
+        ("error", "square", "/dimension_names")
+    ]
+
+
+def test_multidimensional_coordinate_named_like_its_dimension(
+    store: Path, edit: Callable[[Path, Callable[[Doc], None]], None]
+) -> None:
+    add_array(store, "lat", np.zeros((6, 8)), ("y", "x"), {"long_name": "lat", "units": "1"})
+    edit(store / "elevation" / "zarr.json", attrs_of(lambda a: a.update(coordinates="lat")))
+    assert found(geozarr.validate(store), "geozarr.cf.coordinate-name") == []
+    add_array(store, "lon", np.zeros((6, 8)), ("lon", "x"), {"long_name": "lon", "units": "1"})
+    add_array(store, "lon2", np.zeros((6, 8)), ("y", "x"), {"long_name": "unused"})
+    edit(store / "elevation" / "zarr.json", attrs_of(lambda a: a.update(coordinates="lat lon")))
+    assert found(geozarr.validate(store), "geozarr.cf.coordinate-name") == [("warning", "lon", "")]
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        ({"units": "K", "units_metadata": "temperature: on_scale"}, []),
+        ({"units": "K"}, [("warning", "t", "/attributes")]),
+        (
+            {"units": "K", "units_metadata": "on_scale"},
+            [("error", "t", "/attributes/units_metadata")],
+        ),
+        (
+            {"units": "m", "units_metadata": "temperature: unknown"},
+            [("error", "t", "/attributes/units_metadata")],
+        ),
+        (
+            {"units_metadata": "temperature: unknown"},
+            [("error", "t", "/attributes/units_metadata")],
+        ),
+        ({"units": "m"}, []),
+    ],
+)
+def test_units_metadata(store: Path, attributes: Doc, expected: list[Any]) -> None:
+    add_array(store, "t", [1.0], ("t",), attributes)
+    assert found(geozarr.validate(store), "geozarr.cf.units-metadata") == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "fires"),
+    [
+        ({}, False),
+        ({"inverse_flattening": 300.0}, True),
+        ({"semi_minor_axis": 6378137.0, "inverse_flattening": 0}, False),
+        ({"semi_minor_axis": 6378137.0}, True),
+    ],
+)
+def test_ellipsoid_axes_and_flattening_agree(
+    store: Path, edit: Callable[[Path, Callable[[Doc], None]], None], change: Doc, fires: bool
+) -> None:
+    edit(store / "spatial_ref" / "zarr.json", attrs_of(lambda a: a.update(change)))
+    expected = [("error", "spatial_ref", "/attributes/inverse_flattening")] if fires else []
+    assert found(geozarr.validate(store), "geozarr.cf.ellipsoid") == expected
+
+
+@pytest.mark.parametrize(
+    ("drop", "fires"),
+    [((), False), (("prime_meridian_name",), True), (("geographic_crs_name",), True)],
+)
+def test_crs_names_come_together(
+    store: Path,
+    edit: Callable[[Path, Callable[[Doc], None]], None],
+    drop: tuple[str, ...],
+    fires: bool,
+) -> None:
+    def change(a: Doc) -> None:
+        for key in drop:
+            a.pop(key)
+
+    edit(store / "spatial_ref" / "zarr.json", attrs_of(change))
+    expected = [("error", "spatial_ref", "/attributes")] if fires else []
+    assert found(geozarr.validate(store), "geozarr.cf.crs-names") == expected
+
+
+def test_projected_crs_name_needs_geographic_crs_name(
+    store: Path, edit: Callable[[Path, Callable[[Doc], None]], None]
+) -> None:
+    def change(a: Doc) -> None:
+        for key in ("reference_ellipsoid_name", "prime_meridian_name", "horizontal_datum_name"):
+            a.pop(key)
+        a.pop("geographic_crs_name")
+
+    edit(store / "spatial_ref" / "zarr.json", attrs_of(change))
+    assert "projected_crs_name" in (store / "spatial_ref" / "zarr.json").read_text()
+    assert found(geozarr.validate(store), "geozarr.cf.crs-names") == [
+        ("error", "spatial_ref", "/attributes")
+    ]

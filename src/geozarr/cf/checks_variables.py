@@ -24,10 +24,16 @@ from ngff_geozarr.core.report import Severity
 
 __all__ = [
     "check_axis_unique",
+    "check_crs_names",
+    "check_dimensions_unique",
+    "check_ellipsoid",
     "check_fill_value_outside_valid_range",
+    "check_multidimensional_coordinate_names",
     "check_names",
+    "check_names_case",
     "check_packed_data",
     "check_time_units",
+    "check_units_metadata",
     "check_units_present",
     "check_vertical_positive",
 ]
@@ -40,6 +46,13 @@ _VERTICAL_NAMES = frozenset({"altitude", "depth", "height", "height_above_mean_s
 _PACKED_FLOAT = ("int8", "uint8", "int16", "uint16")
 _PACKED_DOUBLE = (*_PACKED_FLOAT, "int32", "uint32")
 _MISSING_KEYS = (FILL_VALUE, "valid_min", "valid_max", "valid_range")
+_UNITS_METADATA = ("temperature: on_scale", "temperature: difference", "temperature: unknown")
+_CRS_NAMES = (
+    "reference_ellipsoid_name",
+    "prime_meridian_name",
+    "horizontal_datum_name",
+    "geographic_crs_name",
+)
 
 
 def _attr(node: Node, key: str) -> Any:
@@ -326,3 +339,182 @@ def check_names(ctx: CheckContext, node: Node) -> None:
                 "letters, digits and underscores.",
                 f"{_REF} §2.3",
             )
+
+
+def check_names_case(ctx: CheckContext, node: Node) -> None:
+    """Warn about a variable whose name equals a sibling's up to case.
+
+    CF §2.3: "it is recommended that names should not be distinguished purely by case, i.e.,
+    if case is disregarded, no two names should be the same." Reported on the later name.
+    """
+    parent = node.parent
+    if parent is None or not ctx.complete:
+        return
+    for sibling in ctx.hierarchy.children(parent):
+        if sibling.path == node.path:
+            return
+        if sibling.name.casefold() == node.name.casefold():
+            ctx.add(
+                _W,
+                "geozarr.cf.name-case",
+                node,
+                (),
+                f"Variable name {node.name!r} differs from {sibling.name!r} only by case.",
+                f"{_REF} §2.3",
+            )
+            return
+
+
+def check_dimensions_unique(ctx: CheckContext, node: Node) -> None:
+    """Ensure a variable's dimensions have different names.
+
+    CF §2.4: "A variable may have any number of dimensions, including zero, and the
+    dimensions must all have different names."
+    """
+    dims = [d for d in node.dimension_names() or () if d is not None]
+    repeated = sorted({d for d in dims if dims.count(d) > 1})
+    if repeated:
+        ctx.add(
+            _E,
+            "geozarr.cf.dimensions-unique",
+            node,
+            ("dimension_names",)
+            if isinstance(node.metadata.get("dimension_names"), list)
+            else ("attributes", "_ARRAY_DIMENSIONS"),
+            f"Dimension names {', '.join(map(repr, repeated))} are used more than once.",
+            f"{_REF} §2.4",
+        )
+
+
+def check_multidimensional_coordinate_names(ctx: CheckContext, node: Node) -> None:
+    """Warn about a multi-dimensional coordinate named like one of its dimensions.
+
+    CF §5: "We recommend that the name of a multidimensional coordinate variable should not
+    match the name of any of its dimensions because that precludes supplying a coordinate
+    variable for the dimension." Coordinates are those the ``coordinates`` attribute names.
+    """
+    value = _attr(node, "coordinates")
+    if not isinstance(value, str) or not ctx.complete:
+        return
+    for name in value.split():
+        target = ctx.lookup(node, name)
+        dims = target.dimension_names() if target is not None else None
+        if target is not None and dims is not None and len(dims) > 1 and target.name in dims:
+            ctx.add(
+                _W,
+                "geozarr.cf.coordinate-name",
+                target,
+                (),
+                f"Multi-dimensional coordinate {target.name!r} is named like one of its "
+                f"dimensions {list(dims)}.",
+                f"{_REF} §5",
+            )
+
+
+def check_units_metadata(ctx: CheckContext, node: Node) -> None:
+    """Ensure ``units_metadata`` qualifies temperature units, with one of its three values.
+
+    CF §3.1.2: "This attribute must have one of the following three values: `temperature:
+    on_scale`, `temperature: difference`, `temperature: unknown`." "A variable must not have
+    a **`units_metadata`** attribute if it has no **`units`** attribute or if its **`units`** do
+    not involve a temperature unit." "this standard strongly recommends that any variable
+    whose **`units`** involve a temperature unit should also have a **`units_metadata`**
+    attribute".
+    """
+    units, meta = _attr(node, "units"), _attr(node, "units_metadata")
+    temperature = isinstance(units, str) and compatible(units, "K") is True
+    pointer: tuple[str | int, ...] = ("attributes", "units_metadata")
+    if meta is None:
+        if temperature:
+            ctx.add(
+                _W,
+                "geozarr.cf.units-metadata",
+                node,
+                ("attributes",),
+                f"Temperature units {units!r} without units_metadata: on_scale, difference "
+                "or unknown?",
+                f"{_REF} §3.1.2",
+            )
+        return
+    if meta not in _UNITS_METADATA:
+        ctx.add(
+            _E,
+            "geozarr.cf.units-metadata",
+            node,
+            pointer,
+            f"Expected units_metadata to be one of {', '.join(_UNITS_METADATA)}. Got {meta!r}.",
+            f"{_REF} §3.1.2",
+        )
+    elif units is None or (isinstance(units, str) and compatible(units, "K") is False):
+        ctx.add(
+            _E,
+            "geozarr.cf.units-metadata",
+            node,
+            pointer,
+            f"units_metadata qualifies temperature units; the variable's units are {units!r}.",
+            f"{_REF} §3.1.2",
+        )
+
+
+def _number(value: Any) -> float | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok else None
+
+
+def check_ellipsoid(ctx: CheckContext, node: Node) -> None:
+    """Ensure a grid mapping's ``semi_*_axis`` and ``inverse_flattening`` agree.
+
+    CF Appendix F, Table F.1: ``inverse_flattening`` "If all three attributes are specified
+    then the supplied values must be consistent with the aforementioned formula." (1/f with
+    f = (a - b)/a); "In the case of a spherical Earth this attribute should be omitted or set
+    to zero." A sphere (a == b) with a non-zero inverse flattening is inconsistent too.
+    """
+    a, b = _number(_attr(node, "semi_major_axis")), _number(_attr(node, "semi_minor_axis"))
+    inverse = _number(_attr(node, "inverse_flattening"))
+    if a is None or b is None or inverse is None or a <= 0:
+        return
+    flattening = (a - b) / a
+    expected = 0.0 if flattening == 0 else 1.0 / flattening
+    agree = flattening == 0 if inverse == 0 else abs(1.0 / inverse - flattening) <= 1e-9
+    if not agree:
+        ctx.add(
+            _E,
+            "geozarr.cf.ellipsoid",
+            node,
+            ("attributes", "inverse_flattening"),
+            f"inverse_flattening {inverse!r} disagrees with semi_major_axis {a!r} and "
+            f"semi_minor_axis {b!r}, which give {expected:.9g}"
+            + (" (a sphere: omit it or set 0)." if flattening == 0 else "."),
+            f"{_REF} Appendix F",
+        )
+
+
+def check_crs_names(ctx: CheckContext, node: Node) -> None:
+    """Ensure the CRS-name attributes of a grid mapping come as a group.
+
+    CF Appendix F, Table F.1: "**`reference_ellipsoid_name`**, **`prime_meridian_name`**,
+    **`horizontal_datum_name`** and **`geographic_crs_name`** must be all defined if any one is
+    defined, and if **`projected_crs_name`** is defined then **`geographic_crs_name`** must be
+    also."
+    """
+    given = [k for k in _CRS_NAMES if k in node.attributes]
+    missing = [k for k in _CRS_NAMES if k not in node.attributes]
+    if given and missing:
+        ctx.add(
+            _E,
+            "geozarr.cf.crs-names",
+            node,
+            ("attributes",),
+            f"{', '.join(given)} given without {', '.join(missing)}: the four CRS names come "
+            "together.",
+            f"{_REF} Appendix F",
+        )
+    elif "projected_crs_name" in node.attributes and "geographic_crs_name" not in node.attributes:
+        ctx.add(
+            _E,
+            "geozarr.cf.crs-names",
+            node,
+            ("attributes",),
+            "projected_crs_name is given without geographic_crs_name.",
+            f"{_REF} Appendix F",
+        )
