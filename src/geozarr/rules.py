@@ -307,6 +307,11 @@ RULES: tuple[Rule, ...] = (
     _rule("geozarr.v04.array-dimensions", _M, "GeoZarr v0.4 §GeoZarr DataArray",
           "Every variable has _ARRAY_DIMENSIONS (dimension_names in Zarr v3).",
           versions=_V04, nodes=_ARRAY),
+    _rule("geozarr.v04.coordinate-dimensions", _M, "GeoZarr v0.4 §GeoZarr Coordinates",
+          "A coordinate variable (a 1-D array named like a sibling's dimension) has that "
+          "one dimension, its own name.",
+          "GeoZarr Coordinates variable MUST include the attribute _ARRAY_DIMENSIONS equal to "
+          "the Zarr array name", versions=_V04, nodes=_ARRAY),
     _rule("geozarr.v04.standard-name", _M, "GeoZarr v0.4 §GeoZarr Metadata",
           "Every variable other than a grid mapping has a standard_name.",
           versions=_V04, nodes=_ARRAY),
