@@ -282,6 +282,11 @@ RULES: tuple[Rule, ...] = (
     _rule("geozarr.cf.dimensions-unique", _M, "CF-1.11 §2.4",
           "A variable's dimensions have different names.",
           "the dimensions must all have different names.", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.dimension-order", _S, "CF-1.11 §2.4",
+          "Dimensions that are not spatiotemporal (bands, categories) come before the X, Y, "
+          "Z and T dimensions.",
+          "All other dimensions should, whenever possible, be placed to the left of the "
+          "spatiotemporal dimensions.", versions=_CF, nodes=_ARRAY),
     _rule("geozarr.cf.coordinate-name", _S, "CF-1.11 §5",
           "A multi-dimensional coordinate is not named like one of its dimensions.",
           "We recommend that the name of a multidimensional coordinate variable should not "

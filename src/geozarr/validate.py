@@ -126,6 +126,7 @@ _CF_VARIABLE_CHECKS: tuple[_Rule, ...] = (
     cfv.check_names,
     cfv.check_names_case,
     cfv.check_dimensions_unique,
+    cfv.check_dimension_order,
     cfv.check_multidimensional_coordinate_names,
     cfv.check_units_metadata,
 )

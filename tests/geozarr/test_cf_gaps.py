@@ -267,3 +267,17 @@ def test_projected_crs_name_needs_geographic_crs_name(
     assert found(geozarr.validate(store), "geozarr.cf.crs-names") == [
         ("error", "spatial_ref", "/attributes")
     ]
+
+
+@pytest.mark.parametrize(
+    ("dims", "fires"), [(("band", "y", "x"), False), (("y", "x", "band"), True)]
+)
+def test_other_dimensions_go_left_of_the_spatial_ones(
+    store: Path, dims: tuple[str, ...], fires: bool
+) -> None:
+    add_array(store, "band", [1, 2, 3], ("band",), {"long_name": "band number"})
+    shape = {"band": 3, "y": 6, "x": 8}
+    values = np.zeros(tuple(shape[d] for d in dims), dtype="float32")
+    add_array(store, "stack", values, dims, {"grid_mapping": "spatial_ref", "units": "1"})
+    expected = [("warning", "stack", "/dimension_names")] if fires else []
+    assert found(geozarr.validate(store), "geozarr.cf.dimension-order") == expected

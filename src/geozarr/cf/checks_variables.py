@@ -25,6 +25,7 @@ from ngff_geozarr.core.report import Severity
 __all__ = [
     "check_axis_unique",
     "check_crs_names",
+    "check_dimension_order",
     "check_dimensions_unique",
     "check_ellipsoid",
     "check_fill_value_outside_valid_range",
@@ -518,3 +519,47 @@ def check_crs_names(ctx: CheckContext, node: Node) -> None:
             "projected_crs_name is given without geographic_crs_name.",
             f"{_REF} Appendix F",
         )
+
+
+_SPATIOTEMPORAL_NAMES = frozenset(
+    {"latitude", "longitude", "time", "projection_x_coordinate", "projection_y_coordinate"}
+)
+
+
+def _spatiotemporal(ctx: CheckContext, node: Node, dim: str) -> bool:
+    """Whether a dimension's coordinate variable is an X, Y, Z or T coordinate."""
+    target = ctx.lookup(node, dim)
+    if target is None or target.dimension_names() != (dim,):
+        return False
+    name = _attr(target, "standard_name")
+    return _attr(target, "axis") in ("X", "Y", "Z", "T") or name in _SPATIOTEMPORAL_NAMES
+
+
+def check_dimension_order(ctx: CheckContext, node: Node) -> None:
+    """Warn when a dimension that is not spatiotemporal follows a spatiotemporal one.
+
+    CF §2.4: "All other dimensions should, whenever possible, be placed to the left of the
+    spatiotemporal dimensions." A dimension is spatiotemporal when its coordinate variable
+    has ``axis`` X, Y, Z or T (or a latitude, longitude, projection or time standard name);
+    a dimension without a coordinate variable is left out of the comparison.
+    """
+    dims = [d for d in node.dimension_names() or () if d is not None]
+    if len(dims) < 2 or not ctx.complete or node.name in dims:
+        return
+    seen_spatiotemporal = None
+    for dim in dims:
+        if _spatiotemporal(ctx, node, dim):
+            seen_spatiotemporal = seen_spatiotemporal or dim
+        elif seen_spatiotemporal is not None and ctx.lookup(node, dim) is not None:
+            ctx.add(
+                _W,
+                "geozarr.cf.dimension-order",
+                node,
+                ("dimension_names",)
+                if isinstance(node.metadata.get("dimension_names"), list)
+                else ("attributes", "_ARRAY_DIMENSIONS"),
+                f"Dimension {dim!r} is not spatiotemporal but follows {seen_spatiotemporal!r}; "
+                "CF recommends other dimensions to the left of the spatiotemporal ones.",
+                f"{_REF} §2.4",
+            )
+            return
