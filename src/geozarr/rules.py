@@ -36,11 +36,17 @@ _URLS = {
 }
 _CF_ANCHORS = {
     "§1.2": "terminology",
+    "§2.3": "naming-conventions",
+    "§2.4": "dimensions",
     "§2.5.1": "missing-data",
     "§3.1": "units",
+    "§3.1.2": "temperature-units",
     "§3.3": "standard-name",
+    "§4.3": "vertical-coordinate",
+    "§4.4": "time-coordinate",
     "§5": "coordinate-system",
     "§5.6": "grid-mappings-and-projections",
+    "§8.1": "packed-data",
     "Appendix A": "attribute-appendix",
     "Appendix C": "standard-name-modifiers",
     "Appendix F": "appendix-grid-mappings",
@@ -234,10 +240,83 @@ RULES: tuple[Rule, ...] = (
     _rule("geozarr.cf.coordinate-not-checked", _A, "CF-1.11 §1.2",
           "A coordinate variable's values could not be read (too large, or unreadable), so "
           "they were not checked.", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.units-missing", _M, "CF-1.11 §3.1",
+          "A dimensional variable (a standard name with canonical units other than 1, or a "
+          "time coordinate) has units.",
+          "The units attribute is required for all variables that represent dimensional "
+          "quantities", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.time-units", _M, "CF-1.11 §4.4",
+          "Time units read '<unit> since <reference date/time>' (no 'since' is a warning; "
+          "'since' without a date an error).",
+          "For compatibility with other software, CF strongly recommends that since should "
+          "be used. ... The reference date/time string (appearing after the identifier "
+          "since) is required.", versions=_CF, nodes=_ARRAY, also=(_S,)),
+    _rule("geozarr.cf.positive", _M, "CF-1.11 §4.3",
+          "A vertical coordinate whose units are not a pressure has positive.",
+          "the attribute positive as defined in the COARDS standard is required if the "
+          "vertical axis units are not a valid unit of pressure", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.axis-unique", _M, "CF-1.11 §5",
+          "No two coordinates of a variable have the same axis value.",
+          "there must be no more than one axis attribute for X for any data variable",
+          versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.packed-type", _M, "CF-1.11 §8.1",
+          "Packed data (scale_factor/add_offset) is stored as an 8, 16 or 32-bit integer, "
+          "and its _FillValue/valid_* are values of that type.",
+          "Data of type double must be packed into one of these types: byte, unsigned byte, "
+          "short, unsigned short, int, unsigned int. ... the attributes that indicate missing "
+          "values (_FillValue, valid_min, valid_max, valid_range) must be of the same data "
+          "type as the packed data.", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.fill-value-valid-range", _S, "CF-1.11 §2.5.1",
+          "_FillValue lies outside valid_range.",
+          "The _FillValue should be outside the range specified by valid_range (if used) for "
+          "a variable.", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.name", _S, "CF-1.11 §2.3",
+          "Variable and dimension names begin with a letter and consist of letters, digits "
+          "and underscores.",
+          "Variable, dimension, attribute and group names should begin with a letter and be "
+          "composed of letters, digits, and underscores.", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.name-case", _S, "CF-1.11 §2.3",
+          "No two variables of a group have names equal up to case.",
+          "if case is disregarded, no two names should be the same.", versions=_CF,
+          nodes=_ARRAY),
+    _rule("geozarr.cf.dimensions-unique", _M, "CF-1.11 §2.4",
+          "A variable's dimensions have different names.",
+          "the dimensions must all have different names.", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.dimension-order", _S, "CF-1.11 §2.4",
+          "Dimensions that are not spatiotemporal (bands, categories) come before the X, Y, "
+          "Z and T dimensions.",
+          "All other dimensions should, whenever possible, be placed to the left of the "
+          "spatiotemporal dimensions.", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.coordinate-name", _S, "CF-1.11 §5",
+          "A multi-dimensional coordinate is not named like one of its dimensions.",
+          "We recommend that the name of a multidimensional coordinate variable should not "
+          "match the name of any of its dimensions", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.units-metadata", _M, "CF-1.11 §3.1.2",
+          "units_metadata is one of the three temperature values and only qualifies "
+          "temperature units; temperature units without it are a warning.",
+          "This attribute must have one of the following three values: temperature: on_scale, "
+          "temperature: difference, temperature: unknown.", versions=_CF, nodes=_ARRAY,
+          also=(_S,)),
+    _rule("geozarr.cf.ellipsoid", _M, "CF-1.11 Appendix F",
+          "A grid mapping's semi_major_axis, semi_minor_axis and inverse_flattening agree "
+          "(0 or absent for a sphere).",
+          "If all three attributes are specified then the supplied values must be consistent "
+          "with the aforementioned formula.", versions=_CF, nodes=_ARRAY),
+    _rule("geozarr.cf.crs-names", _M, "CF-1.11 Appendix F",
+          "A grid mapping's reference_ellipsoid_name, prime_meridian_name, "
+          "horizontal_datum_name and geographic_crs_name come together; projected_crs_name "
+          "needs geographic_crs_name.",
+          "must be all defined if any one is defined, and if projected_crs_name is defined then "
+          "geographic_crs_name must be also.", versions=_CF, nodes=_ARRAY),
     # -- GeoZarr v0.4 ------------------------------------------------------------------------
     _rule("geozarr.v04.array-dimensions", _M, "GeoZarr v0.4 §GeoZarr DataArray",
           "Every variable has _ARRAY_DIMENSIONS (dimension_names in Zarr v3).",
           versions=_V04, nodes=_ARRAY),
+    _rule("geozarr.v04.coordinate-dimensions", _M, "GeoZarr v0.4 §GeoZarr Coordinates",
+          "A coordinate variable (a 1-D array named like a sibling's dimension) has that "
+          "one dimension, its own name.",
+          "GeoZarr Coordinates variable MUST include the attribute _ARRAY_DIMENSIONS equal to "
+          "the Zarr array name", versions=_V04, nodes=_ARRAY),
     _rule("geozarr.v04.standard-name", _M, "GeoZarr v0.4 §GeoZarr Metadata",
           "Every variable other than a grid mapping has a standard_name.",
           versions=_V04, nodes=_ARRAY),

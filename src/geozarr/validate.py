@@ -6,7 +6,9 @@ and runs the rules of the profiles that apply:
 - ``conventions``: the Zarr conventions GeoZarr builds on (``zarr_conventions``, ``proj:``,
   ``spatial:``, ``multiscales``), see :mod:`geozarr.conventions.checks`;
 - ``cf``: CF as written by xarray / rioxarray / GDAL (``grid_mapping`` variables, standard
-  names, units, coordinate variables), see :mod:`geozarr.cf.checks`;
+  names, units, coordinate variables), see :mod:`geozarr.cf.checks`, and each variable's
+  own attributes (units present, time and vertical coordinates, packing, names), see
+  :mod:`geozarr.cf.checks_variables`;
 - ``v0.4``: the GeoZarr v0.4 draft's requirements (CF rules included), see
   :mod:`geozarr.legacy.checks`.
 
@@ -24,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, get_args
 
 from geozarr.cf import checks as cf
+from geozarr.cf import checks_variables as cfv
 from geozarr.context import CheckContext
 from geozarr.conventions import checks as conv
 from geozarr.conventions.registry import REGISTRY
@@ -113,6 +116,20 @@ def detect_profiles(hierarchy: Hierarchy) -> list[str]:
 
 _Rule = Callable[[CheckContext, Node], None]
 
+_CF_VARIABLE_CHECKS: tuple[_Rule, ...] = (
+    cfv.check_units_present,
+    cfv.check_time_units,
+    cfv.check_vertical_positive,
+    cfv.check_axis_unique,
+    cfv.check_packed_data,
+    cfv.check_fill_value_outside_valid_range,
+    cfv.check_names,
+    cfv.check_names_case,
+    cfv.check_dimensions_unique,
+    cfv.check_dimension_order,
+    cfv.check_multidimensional_coordinate_names,
+    cfv.check_units_metadata,
+)
 _RULES: dict[str, tuple[_Rule, ...]] = {
     "conventions": (
         conv.check_declarations,
@@ -130,6 +147,7 @@ _RULES: dict[str, tuple[_Rule, ...]] = {
         cf.check_coordinates_attribute,
         cf.check_grid_mapping_reference,
         cf.check_coordinate_variables,
+        *_CF_VARIABLE_CHECKS,
     ),
     "v0.4": (v04.check_v04_variable, v04.check_v04_multiscales),
 }
@@ -143,6 +161,7 @@ _ARRAY_ONLY = frozenset(
         cf.check_coordinates_attribute,
         cf.check_grid_mapping_reference,
         cf.check_coordinate_variables,
+        *_CF_VARIABLE_CHECKS,
     }
 )
 
@@ -203,6 +222,8 @@ def check_hierarchy(
                 rule(ctx, node)
         if "cf" in profiles and cf.is_grid_mapping(node):
             cf.check_grid_mapping_variable(ctx, node)
+            cfv.check_ellipsoid(ctx, node)
+            cfv.check_crs_names(ctx, node)
         cf.check_crs_declarations(ctx, node)
     label = "+".join(profiles) if profiles else None
     return Report(

@@ -101,11 +101,16 @@ RULES: tuple[Rule, ...] = (
           "the entries MUST be ordered by 'type' where the 'time' axis must come first (if "
           "present), followed by the 'channel' or custom axis (if present) and the axes of "
           "type 'space'"),
+    _rule("ngff.axes.space-order", _S, "multiscales",
+          "Three space axes named z, y and x are ordered z, y, x.",
+          "If there are three spatial axes where two correspond to the image plane (\"yx\") "
+          "and images are stacked along the other (anisotropic) axis (\"z\"), the spatial "
+          "axes SHOULD be ordered as \"zyx\"."),
     _rule("ngff.axes.unique-names", _M, "axes", "Axis names are unique.",
           "MUST contain the field 'name' ... The values MUST be unique"),
     _rule("ngff.axes.type", _S, "axes",
-          "An axis type is one the spec defines (space, time, channel); custom types are "
-          "allowed but not recommended.",
+          "An axis has a type, one the spec defines (space, time, channel); custom types "
+          "are allowed but not recommended.",
           "SHOULD contain the field 'type'. It SHOULD be one of the strings"),
     _rule("ngff.axes.unit", _S, "axes",
           "An axis unit is a UDUNITS-2 unit the spec lists for the axis type.",
@@ -172,6 +177,11 @@ RULES: tuple[Rule, ...] = (
           "A dataset transformation's output is the image's default coordinate system.",
           "The value of the transformation's output MUST be the name of the default "
           "coordinate system", versions=_V06),
+    _rule("ngff.multiscales.dataset-reference", _S, "multiscales",
+          "A dataset transformation's input gives only the array path (no name) and its "
+          "output only the coordinate system name (no path).",
+          "The name field under input SHOULD be omitted. ... The path field of output SHOULD "
+          "be omitted.", versions=_V06),
     # -- coordinate transformations ------------------------------------------------------
     _rule("ngff.transforms.scale-count", _M, "coordinateTransformations",
           "A dataset (0.4, 0.5) has exactly one scale transformation.",
@@ -209,6 +219,26 @@ RULES: tuple[Rule, ...] = (
     _rule("ngff.transforms.matrix", _M, "coordinateTransformations",
           "An affine matrix has rows of equal length; a rotation is square with 2 to 5 rows.",
           versions=_V06, nodes=_ANY),
+    _rule("ngff.transforms.matrix-size", _M, "coordinateTransformations",
+          "An inline affine is M x (N+1) and a rotation N x N for N input and M output axes "
+          "(a rotation keeps the dimensionality).",
+          "The outer array MUST be length M and the inner arrays MUST be length N+1 "
+          "(affine); Input and output dimensionality (N) MUST be identical (rotation)",
+          versions=_V06, nodes=_ANY),
+    _rule("ngff.transforms.rotation", _M, "coordinateTransformations",
+          "An inline rotation matrix has orthonormal rows and columns and determinant 1.",
+          "Rotations are stored as NxN matrices, see below, and MUST have determinant equal "
+          "to one, with orthonormal rows and columns.", versions=_V06, nodes=_ANY),
+    _rule("ngff.transforms.scale-zero", _S, "coordinateTransformations",
+          "No scale factor is zero (a zero makes the scale non-invertible).",
+          "Values in the scale array SHOULD be non-zero; in that case, scale transformations "
+          "are invertible.", versions=_V06, nodes=_ANY),
+    _rule("ngff.transforms.labels-type", _M, "coordinateTransformations",
+          "A multiscale-level transformation into a child labels group (a reference with "
+          "path) is an identity, a scale, a translation or a sequence of a scale and a "
+          "translation.",
+          "When referencing a child labels group, the transformation MUST be identity, scale, "
+          "or translation.", versions=_V06),
     _rule("ngff.transforms.project-axis", _M, "coordinateTransformations",
           "A projectAxis lists each dropped or created axis index once.",
           versions=_V06, nodes=_ANY),
@@ -216,6 +246,11 @@ RULES: tuple[Rule, ...] = (
           "A byDimension maps existing axes and produces each output axis exactly once.",
           "Every axis ... in the parent byDimension's output coordinate system MUST appear in "
           "exactly one child transformation's output_axes", versions=_V06, nodes=_ANY),
+    _rule("ngff.transforms.by-dimension-length", _M, "byDimension",
+          "A byDimension item lists as many input and output axes as its transformation "
+          "has parameters.",
+          "The inputAxes and outputAxes arrays of each item MUST have the same length as that "
+          "transformation's parameter arrays.", versions=_V06, nodes=_ANY),
     _rule("ngff.coordinate-systems.unique-names", _M, "coordinateSystems",
           "Coordinate system names are unique in a document.",
           "MUST be a non-empty string that is unique among all entries under "
@@ -227,6 +262,20 @@ RULES: tuple[Rule, ...] = (
     _rule("ngff.labels.label-missing", _M, "labels",
           "Every label image a labels group lists exists and is a multiscale image.",
           "a JSON array of paths to the labeled multiscale image(s)", nodes=("labels",)),
+    _rule("ngff.labels.intermediate-metadata", _M, "labels",
+          "A group between a labels group and a label image it lists carries no OME "
+          "metadata.",
+          "Intermediate groups between labels and the images within it are allowed, but these "
+          "MUST NOT contain metadata.", versions=("0.5", "0.6"), nodes=("labels",)),
+    _rule("ngff.labels.unlisted", _S, "labels",
+          "Every label image below a labels group is in its labels list.",
+          "All label images SHOULD be listed within this metadata file.",
+          versions=("0.5", "0.6"), nodes=("labels",)),
+    _rule("ngff.labels.image-label", _S, "labels",
+          "A label image a labels group lists carries image-label metadata.",
+          "In addition to the multiscales key, the OME-Zarr Metadata in this image-level "
+          "zarr.json file SHOULD contain another key, image-label",
+          versions=("0.5", "0.6"), nodes=("labels",)),
     _rule("ngff.labels.not-an-image", _M, "labels",
           "A label image (image-label) is also a multiscale image.",
           "The zarr.json file for the label image MUST implement the multiscales "
@@ -244,6 +293,10 @@ RULES: tuple[Rule, ...] = (
     _rule("ngff.image-label.colors", _S, "labels",
           "A label image's image-label lists its colors.",
           "That image-label object SHOULD contain ... a colors key", nodes=_LABEL),
+    _rule("ngff.image-label.source", _M, "labels",
+          "A label image's source.image resolves to a multiscale image group.",
+          "This object MAY include a key image, whose value MUST be a string specifying the "
+          "relative path to a Zarr image group.", nodes=_LABEL),
     _rule("ngff.image-label.label-value", _M, "labels",
           "A colour's label-value is an integer.",
           "Each of these objects MUST contain the label-value key, whose value MUST be the "
@@ -260,6 +313,13 @@ RULES: tuple[Rule, ...] = (
     # -- plates and wells -------------------------------------------------------------------
     _rule("ngff.plate.name", _S, "plate", "A plate has a name.",
           "The plate dictionary SHOULD contain a name key", nodes=_PLATE),
+    _rule("ngff.plate.field-count", _S, "plate",
+          "A plate gives the largest number of fields of view in a well (field_count).",
+          "The plate dictionary SHOULD contain a field_count key", nodes=_PLATE),
+    _rule("ngff.plate.names-case", _S, "plate",
+          "No two row names, and no two column names, are equal up to case.",
+          "Care SHOULD be taken to avoid collisions on case-insensitive filesystems (e.g. "
+          "avoid using both Aa and aA).", nodes=_PLATE),
     _rule("ngff.plate.rows-unique", _M, "plate", "Row names are unique.",
           "MUST NOT be a duplicate of any other name in the rows list", nodes=_PLATE),
     _rule("ngff.plate.columns-unique", _M, "plate", "Column names are unique.",
@@ -279,6 +339,11 @@ RULES: tuple[Rule, ...] = (
     _rule("ngff.plate.well-index", _M, "plate",
           "A well's rowIndex and columnIndex name the row and column of its path.",
           "The rowIndex, columnIndex, and path MUST all refer to the same row/column pair",
+          nodes=_PLATE),
+    _rule("ngff.plate.group-unlisted", _S, "plate",
+          "No row group, and no well group, below a plate holds no well the plate lists.",
+          "A well row group SHOULD NOT be present if there are no images in the well row. A "
+          "well group SHOULD NOT be present if there are no images in the well.",
           nodes=_PLATE),
     _rule("ngff.plate.well-missing", _M, "plate",
           "Every well a plate lists exists and carries well metadata.",
@@ -307,6 +372,16 @@ RULES: tuple[Rule, ...] = (
           "The images of a bioformats2raw collection exist: those series lists, or group 0.",
           "separate multiscales images MUST be stored in consecutively numbered groups "
           "starting from 0", nodes=("bioformats2raw layout",)),
+    _rule("ngff.bioformats2raw.numbering", _M, "bioformats2raw.layout",
+          "Without series, a bioformats2raw collection's images are groups 0, 1, 2, ... "
+          "with no number missing.",
+          "If the series attribute does not exist and no plate is present, separate "
+          "multiscales images MUST be stored in consecutively numbered groups starting from 0",
+          nodes=("bioformats2raw layout",)),
+    _rule("ngff.bioformats2raw.plate-series", _S, "bioformats2raw.layout",
+          "A bioformats2raw plate also lists its images in series (OME group).",
+          "Matching series metadata (as described next) SHOULD be provided for tools that "
+          "are unaware of the plate specification.", nodes=("plate",)),
 )  # fmt: skip
 """The OME-Zarr rules."""
 

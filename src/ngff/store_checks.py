@@ -112,10 +112,14 @@ class StoreChecks:
             self.check_labels_group()
         if facts.plate is not None:
             self.check_plate_wells()
+            self.check_plate_groups()
         if facts.well is not None:
             self.check_well_images()
         if facts.bioformats2raw and facts.plate is None:
             self.check_bioformats2raw_series()
+            self.check_bioformats2raw_numbering()
+        if facts.bioformats2raw and facts.plate is not None:
+            self.check_bioformats2raw_plate_series()
         return self.ctx.issues
 
     # -- helpers ----------------------------------------------------------------------
@@ -125,6 +129,27 @@ class StoreChecks:
             return join_key(base, ref) if ref else None
         except UnsafePathError:
             return None
+
+    @staticmethod
+    def _relative(base: str, ref: str) -> str | None:
+        """Resolve a relative path that may climb with ``..``; ``None`` outside the store."""
+        parts = [p for p in base.split("/") if p]
+        for part in ref.split("/"):
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if not parts:
+                    return None
+                parts.pop()
+            else:
+                parts.append(part)
+        return "/".join(parts)
+
+    @staticmethod
+    def _ome_of(node: Node) -> Mapping[str, object]:
+        """Return the OME metadata of a node: ``attributes.ome`` (0.5+), else the attributes."""
+        ome = node.attributes.get("ome")
+        return ome if isinstance(ome, Mapping) else node.attributes
 
     def _arrays(self, image: ImageFacts) -> list[tuple[int, Node]]:
         """Find the arrays an image's datasets resolve to; report the missing ones."""
@@ -293,6 +318,7 @@ class StoreChecks:
         Spec: labels — "The zarr.json file for the label image MUST implement the multiscales
         specification"; "The pixels of the label images MUST be integer data types".
         """
+        self.check_label_source()
         if not self.item.facts.images:
             if "multiscales" not in self._ome_keys():
                 self.ctx.error(
@@ -316,6 +342,31 @@ class StoreChecks:
                         f"Expected an integer data type for a label image. Got {dtype}.",
                         "labels",
                     )
+
+    def check_label_source(self) -> None:
+        """Ensure ``image-label.source.image``, when given, resolves to an image group.
+
+        Spec: labels — "This object MAY include a key `image`, whose value MUST be a string
+        specifying the relative path to a Zarr image group." A path that climbs above the
+        checked target cannot be followed and is not reported.
+        """
+        label = self._ome_of(self.item.node).get("image-label")
+        source = label.get("source") if isinstance(label, Mapping) else None
+        ref = source.get("image") if isinstance(source, Mapping) else None
+        if not isinstance(ref, str):
+            return
+        key = self._relative(self.item.node.path, ref)
+        if key is None:
+            return
+        image = self.checked.get(key)
+        if image is None or not image.facts.images:
+            what = "nothing" if key not in self.h.nodes else "a node without multiscales"
+            self.ctx.error(
+                "ngff.image-label.source",
+                ["image-label", "source", "image"],
+                f"Source image {ref!r} resolves to {what} at {key or '/'!r}.",
+                "labels",
+            )
 
     def _ome_keys(self) -> list[str]:
         attrs = self.item.node.attributes
@@ -348,7 +399,16 @@ class StoreChecks:
             key = self._resolve(self.item.node.path, ref)
             if key is None:
                 continue
+            if self.ctx.version != "0.4":
+                self._check_intermediate_groups(key)
             label = self.checked.get(key)
+            if label is not None and label.facts.images and not label.facts.is_label:
+                self.ctx.should(
+                    "ngff.labels.image-label",
+                    ["labels", i],
+                    f"Label image {ref!r} has no 'image-label'; the spec recommends one.",
+                    "labels",
+                )
             if label is None or not label.facts.images:
                 what = "nothing" if key not in self.h.nodes else "a node without multiscales"
                 self.ctx.error(
@@ -361,6 +421,48 @@ class StoreChecks:
             if parent_image is None or parent is None:
                 continue
             self._compare_label(label, parent, parent_image)
+        if self.ctx.version != "0.4":
+            self._check_unlisted_labels(facts.labels)
+
+    def _check_intermediate_groups(self, key: str) -> None:
+        """Report intermediate groups below ``labels`` that carry OME metadata.
+
+        Spec 0.5+: labels — "Intermediate groups between `labels` and the images within it
+        are allowed, but these MUST NOT contain metadata."
+        """
+        base = self.item.node.path
+        inner = key[len(base) + 1 :].split("/") if base else key.split("/")
+        for depth in range(1, len(inner)):
+            path = join_key(base, *inner[:depth])
+            node = self.h.nodes.get(path)
+            if node is not None and node.node_type == "group" and "ome" in node.attributes:
+                self.ctx.issues.append(
+                    self.ctx.issue(
+                        "ngff.labels.intermediate-metadata",
+                        path,
+                        json_pointer(*self.item.ctx.base),
+                        f"Intermediate group {path!r} between the labels group and label "
+                        f"{inner[-1]!r} carries OME metadata; it MUST NOT.",
+                        "labels",
+                    )
+                )
+
+    def _check_unlisted_labels(self, listed: tuple[tuple[int, str], ...]) -> None:
+        """Warn about label images below the labels group that its list omits.
+
+        Spec 0.5+: labels — "All label images SHOULD be listed within this metadata file."
+        """
+        base = self.item.node.path
+        keys = {self._resolve(base, ref) for _, ref in listed}
+        for path, other in sorted(self.checked.items()):
+            below = path.startswith(f"{base}/") if base else path != ""
+            if below and other.facts.is_label and path not in keys:
+                self.ctx.should(
+                    "ngff.labels.unlisted",
+                    ["labels"],
+                    f"Label image {path!r} is not listed in the labels group's 'labels'.",
+                    "labels",
+                )
 
     def _compare_label(self, label: CheckedNode, parent: CheckedNode, image: ImageFacts) -> None:
         limage = label.facts.images[0]
@@ -438,6 +540,44 @@ class StoreChecks:
                             )
                         )
 
+    def check_plate_groups(self) -> None:
+        """Warn about row and well groups that hold no well the plate lists.
+
+        Spec: High-content screening — "A well row group SHOULD NOT be present if there are no
+        images in the well row." "A well group SHOULD NOT be present if there are no images in
+        the well." Only groups named after a row (and a column) of the plate are compared.
+        """
+        plate = self._ome_of(self.item.node).get("plate")
+        if not isinstance(plate, Mapping):
+            return
+        rows = {r.get("name") for r in plate.get("rows") or () if isinstance(r, Mapping)}
+        cols = {c.get("name") for c in plate.get("columns") or () if isinstance(c, Mapping)}
+        facts = self.item.facts.plate
+        assert facts is not None
+        base = self.item.node.path
+        wells = {self._resolve(base, ref) for _, ref in facts.wells}
+        for row in self.h.children(base):
+            if row.node_type != "group" or row.name not in rows:
+                continue
+            if not any(w is not None and w.startswith(f"{row.path}/") for w in wells):
+                self._array_issue(
+                    "ngff.plate.group-unlisted",
+                    row,
+                    "",
+                    f"Row group {row.name!r} holds no well the plate lists.",
+                    "plate",
+                )
+                continue
+            for well in self.h.children(row.path):
+                if well.node_type == "group" and well.name in cols and well.path not in wells:
+                    self._array_issue(
+                        "ngff.plate.group-unlisted",
+                        well,
+                        "",
+                        f"Well group {row.name}/{well.name} is not listed by the plate.",
+                        "plate",
+                    )
+
     def check_well_images(self) -> None:
         """Ensure every field of view a well lists exists and is an image.
 
@@ -485,3 +625,54 @@ class StoreChecks:
                         "bioformats2raw.layout",
                     )
                 )
+
+    def check_bioformats2raw_numbering(self) -> None:
+        """Ensure, without ``series``, the images are groups ``0``, ``1``, ... in sequence.
+
+        Spec: bioformats2raw.layout — "If the "series" attribute does not exist and no
+        "plate" is present, separate "multiscales" images MUST be stored in consecutively
+        numbered groups starting from 0".
+        """
+        ome = self.checked.get(join_key(self.item.node.path, "OME"))
+        if ome is not None and ome.facts.series is not None:
+            return
+        numbers: list[int] = []
+        for child in self.h.children(self.item.node.path):
+            image = self.checked.get(child.path)
+            if image is None or not image.facts.images:
+                continue
+            if not child.name.isdigit() or (child.name != "0" and child.name.startswith("0")):
+                self.ctx.error(
+                    "ngff.bioformats2raw.numbering",
+                    [],
+                    f"Image group {child.name!r} is not named by a number; without 'series' "
+                    "the images MUST be groups 0, 1, 2, ...",
+                    "bioformats2raw.layout",
+                )
+            else:
+                numbers.append(int(child.name))
+        missing = sorted(set(range(max(numbers, default=-1) + 1)) - set(numbers))
+        if missing:
+            self.ctx.error(
+                "ngff.bioformats2raw.numbering",
+                [],
+                f"Image groups are not numbered consecutively from 0: missing "
+                f"{', '.join(map(str, missing))}.",
+                "bioformats2raw.layout",
+            )
+
+    def check_bioformats2raw_plate_series(self) -> None:
+        """Recommend ``series`` beside a bioformats2raw plate.
+
+        Spec: bioformats2raw.layout — "Matching "series" metadata (as described next) SHOULD
+        be provided for tools that are unaware of the "plate" specification."
+        """
+        ome = self.checked.get(join_key(self.item.node.path, "OME"))
+        if ome is None or ome.facts.series is None:
+            self.ctx.should(
+                "ngff.bioformats2raw.plate-series",
+                ["bioformats2raw.layout"],
+                "A bioformats2raw plate has no 'series' in its OME group; the spec recommends "
+                "one for tools unaware of plates.",
+                "bioformats2raw.layout",
+            )

@@ -55,7 +55,7 @@ def test_invalid_store_exits_1_with_pointed_issues(geo_store: Path, edit: Any) -
 
 
 def test_profile_option_selects_rules(geo_store: Path, edit: Any) -> None:
-    edit(geo_store / "elevation" / "zarr.json", lambda d: d["attributes"].update(units="K"))
+    edit(geo_store / "elevation" / "zarr.json", lambda d: d["attributes"].update(units="s"))
     edit(geo_store / "x" / "zarr.json", lambda d: d["attributes"].pop("standard_name"))
     assert run(str(geo_store), "--profile", "conventions").returncode == 0
     assert run(str(geo_store), "--profile", "cf").returncode == 1

@@ -385,3 +385,36 @@ def test_group_only(tmp_path: Path, builders: dict[str, Callable[..., Path]], ed
         ("geozarr.multiscales.group-only", Severity.ERROR, "0/data", "/attributes/multiscales")
     ]
     assert report.issues[0].reference == "multiscales: v0.1 §Configuration"
+
+
+def test_coordinate_variable_dimension_is_its_own_name(tmp_path: Path) -> None:
+    """§GeoZarr Coordinates: _ARRAY_DIMENSIONS "equal to the Zarr array name"."""
+    store = build_v04(tmp_path / "v04.zarr")
+    level = LEVELS[0][0]
+    path = store / level / "x" / ".zattrs"
+    attrs = json.loads(path.read_text())
+    attrs["_ARRAY_DIMENSIONS"] = ["col"]
+    path.write_text(json.dumps(attrs))
+    for report in both_profiles(store):
+        hits = [f for f in found(report) if f[0] == "geozarr.v04.coordinate-dimensions"]
+        assert hits == [
+            (
+                "geozarr.v04.coordinate-dimensions",
+                Severity.ERROR,
+                f"{level}/x",
+                "/attributes/_ARRAY_DIMENSIONS",
+            )
+        ]
+
+
+def test_auxiliary_variable_dimensions_are_an_empty_list(tmp_path: Path) -> None:
+    """§GeoZarr Auxiliary Data: _ARRAY_DIMENSIONS "set as an empty array" (0-d variables)."""
+    store = build_v04(tmp_path / "v04.zarr")
+    path = store / "0" / "spatial_ref" / ".zattrs"
+    attrs = json.loads(path.read_text())
+    attrs["_ARRAY_DIMENSIONS"] = ["x"]
+    path.write_text(json.dumps(attrs))
+    report = geozarr.validate(store, profile="v0.4")
+    assert ("geozarr.cf.array-dimensions", "0/spatial_ref") in {
+        (i.rule, i.path) for i in report.errors
+    }

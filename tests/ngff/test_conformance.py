@@ -37,6 +37,8 @@ ATTRIBUTE_ERRATA = {
     "0.6/strict/valid/plate/strict_acquisitions": "ngff.plate.well-path",
     "0.6/strict/valid/plate/strict_no_acquisitions": "ngff.plate.well-path",
     "0.6/strict/valid/image/multiscales_example": "ngff.multiscales.dataset-input",
+    "0.5/strict_plate_suite/plate/strict_no_acquisitions": "ngff.plate.field-count",
+    "0.5/strict_plate_suite/plate/strict_acquisitions": "ngff.plate.field-count",
 }
 # 0.6 tests/zarr cases whose zarr.json, read as a document, uses the pre-0.6rc0 string form
 # of "input"/"output" (or inherits an attributes erratum)

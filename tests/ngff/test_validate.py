@@ -79,6 +79,7 @@ def build_plate(root: Path) -> Path:
                     "version": "0.5",
                     "plate": {
                         "name": "p",
+                        "field_count": 1,
                         "rows": [{"name": "A"}],
                         "columns": [{"name": "1"}, {"name": "2"}],
                         "wells": [

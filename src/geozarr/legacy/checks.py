@@ -67,6 +67,34 @@ def _is_coordinate(node: Node) -> bool:
     return names is not None and tuple(names) == (node.name,)
 
 
+def _check_coordinate_dimension(ctx: CheckContext, node: Node) -> None:
+    """Ensure a coordinate variable's one dimension is its own name.
+
+    §GeoZarr Coordinates: "GeoZarr Coordinates variable MUST include the attribute
+    _ARRAY_DIMENSIONS equal to the Zarr array name". A 1-D array is taken for the coordinate
+    variable of a dimension when a sibling variable has a dimension of its name.
+    """
+    names = node.dimension_names()
+    if node.parent is None or names is None or len(names) != 1 or names == (node.name,):
+        return
+    for sibling in ctx.hierarchy.children(node.parent):
+        dims = sibling.dimension_names() if sibling.path != node.path else None
+        if dims is not None and node.name in dims:
+            ctx.add(
+                _E,
+                "geozarr.v04.coordinate-dimensions",
+                node,
+                ("dimension_names",)
+                if isinstance(node.metadata.get("dimension_names"), list)
+                else ("attributes", ARRAY_DIMENSIONS),
+                f"{sibling.name!r} has a dimension {node.name!r}, so {node.name!r} is its "
+                f"coordinate variable and its dimension MUST be {node.name!r}. Got "
+                f"{names[0]!r}.",
+                f"{REF_V04} §GeoZarr Coordinates",
+            )
+            return
+
+
 def check_v04_variable(ctx: CheckContext, node: Node) -> None:
     """Ensure a variable has what v0.4 requires of every variable.
 
@@ -88,6 +116,7 @@ def check_v04_variable(ctx: CheckContext, node: Node) -> None:
             f"Every GeoZarr variable MUST have {ARRAY_DIMENSIONS} (dimension_names in Zarr v3).",
             f"{REF_V04} §GeoZarr DataArray",
         )
+    _check_coordinate_dimension(ctx, node)
     if is_grid_mapping(node):
         return
     if "standard_name" not in node.attributes:

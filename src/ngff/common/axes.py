@@ -26,6 +26,7 @@ __all__ = [
     "check_axis_types_known",
     "check_axis_units",
     "check_space_axis_count",
+    "check_space_axis_order",
 ]
 
 AXIS_TYPES = ("space", "time", "channel")
@@ -196,16 +197,43 @@ def check_axis_order(ctx: Context, axes: Sequence[Axis], at: Tokens) -> None:
             return
 
 
+def check_space_axis_order(ctx: Context, axes: Sequence[Axis], at: Tokens) -> None:
+    """Recommend the order ``z``, ``y``, ``x`` for three space axes of those names.
+
+    Spec: multiscales — "If there are three spatial axes where two correspond to the image
+    plane ("yx") and images are stacked along the other (anisotropic) axis ("z"), the
+    spatial axes SHOULD be ordered as "zyx"." Only axes named ``z``, ``y`` and ``x`` say
+    which is the stacking axis, so only those are compared.
+    """
+    space = [(i, a.name) for i, a in enumerate(axes) if a.type == "space"]
+    names = [name for _, name in space]
+    if sorted(names) == ["x", "y", "z"] and names != ["z", "y", "x"]:
+        ctx.should(
+            "ngff.axes.space-order",
+            [*at, space[0][0]],
+            f"Expected the space axes in the order z, y, x. Got {', '.join(names)}.",
+            _SECTION,
+        )
+
+
 def check_axis_types_known(
     ctx: Context, axes: Sequence[Axis], at: Tokens, known: Sequence[str] = AXIS_TYPES
 ) -> None:
-    """Recommend the axis types the spec defines.
+    """Recommend a type on every axis, and the axis types the spec defines.
 
     Spec: axes — "SHOULD contain the field 'type'. It SHOULD be one of the strings ...";
-    custom types are allowed (a warning, an error under the strict profile).
+    an axis without ``type`` and a custom type are both allowed (a warning, an error under
+    the strict profile).
     """
     for i, axis in enumerate(axes):
-        if axis.type is not None and axis.type not in known:
+        if axis.type is None:
+            ctx.should(
+                "ngff.axes.type",
+                [*at, i],
+                f"Axis {axis.name!r} has no 'type'; the spec recommends one ({', '.join(known)}).",
+                _SECTION,
+            )
+        elif axis.type not in known:
             ctx.should(
                 "ngff.axes.type",
                 [*at, i, "type"],
@@ -262,5 +290,6 @@ def check_axes(
     check_space_axis_count(ctx, axes, at)
     check_axis_type_counts(ctx, axes, at)
     check_axis_order(ctx, axes, at)
+    check_space_axis_order(ctx, axes, at)
     check_axis_types_known(ctx, axes, at, known)
     check_axis_units(ctx, axes, at)

@@ -16,6 +16,8 @@ __all__ = [
     "WellReference",
     "check_acquisition_ids_unique",
     "check_acquisitions_recommended_fields",
+    "check_field_count",
+    "check_names_case",
     "check_names_unique",
     "check_plate",
     "check_plate_name",
@@ -88,6 +90,44 @@ def check_names_unique(ctx: Context, plate: Plate, at: Tokens) -> None:
                     _SECTION,
                 )
             seen.add(name)
+
+
+def check_names_case(ctx: Context, plate: Plate, at: Tokens) -> None:
+    """Warn about row names, or column names, equal up to case.
+
+    Spec: plate — "Care SHOULD be taken to avoid collisions on case-insensitive filesystems
+    (e.g. avoid using both `Aa` and `aA`)." (said of rows and of columns).
+    """
+    named = (("rows", [r.name for r in plate.rows]), ("columns", [c.name for c in plate.columns]))
+    for key, names in named:
+        seen: dict[str, str] = {}
+        for i, name in enumerate(names):
+            other = seen.setdefault(name.casefold(), name)
+            if other != name:
+                ctx.should(
+                    "ngff.plate.names-case",
+                    [*at, key, i, "name"],
+                    f"{key[:-1].capitalize()} name {name!r} differs from {other!r} only by "
+                    "case: the groups collide on a case-insensitive filesystem.",
+                    _SECTION,
+                )
+
+
+def check_field_count(ctx: Context, plate: Plate, at: Tokens) -> None:
+    """Recommend ``field_count``, the largest number of fields of view in a well.
+
+    Spec: plate — "The plate dictionary SHOULD contain a field_count key whose value MUST be
+    a positive integer defining the maximum number of fields per view across all wells."
+    (0.4 and 0.5; 0.6 writes "The plate object SHOULD contain a field_count key").
+    """
+    if plate.field_count is None:
+        ctx.should(
+            "ngff.plate.field-count",
+            at,
+            "The plate has no 'field_count'; the spec recommends the largest number of "
+            "fields of view in a well.",
+            _SECTION,
+        )
 
 
 def check_wells_unique(ctx: Context, plate: Plate, at: Tokens) -> None:
@@ -199,6 +239,8 @@ def check_plate(ctx: Context, plate: Plate, at: Tokens) -> None:
     check_well_paths(ctx, plate, at)
     check_acquisition_ids_unique(ctx, plate, at)
     check_plate_name(ctx, plate, at)
+    check_field_count(ctx, plate, at)
+    check_names_case(ctx, plate, at)
     check_acquisitions_recommended_fields(ctx, plate, at)
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "TransformationBase",
     "Translation",
     "check_by_dimension",
+    "check_parameter_values",
     "check_references",
     "check_transformation_dimensions",
     "walk_transformations",
@@ -134,10 +135,14 @@ class Translation(TransformationBase):
 
 
 class Scale(TransformationBase):
-    """A scale: one positive factor per axis, inline or in an array at ``path``."""
+    """A scale: one factor per axis, inline or in an array at ``path``.
+
+    The spec allows any number (a negative factor flips an axis); a zero is a SHOULD
+    (:func:`check_scale_values`).
+    """
 
     type: Literal["scale"]
-    scale: list[Annotated[float, Field(gt=0)]] | None = None
+    scale: list[float] | None = None
     path: str | None = None
 
     @model_validator(mode="after")
@@ -304,8 +309,10 @@ def check_references(
     """Ensure a stored transformation names its input and output coordinate systems.
 
     Spec: coordinateTransformations — "MUST contain the field 'output' ... MUST contain the
-    field 'input'" (except inside a sequence or inverseOf); a reference without ``path``
-    names a coordinate system defined in the same metadata document.
+    field 'input'" (except inside a sequence or inverseOf); "Both `input` and `output` MUST
+    specify a coordinate system `name`" (scene: "MUST contain the field `name` and MAY
+    contain the field `path`"); a reference without ``path`` names a coordinate system
+    defined in the same metadata document.
     """
     for key in ("input", "output"):
         ref: CoordinateReference | None = getattr(transform, key)
@@ -314,6 +321,14 @@ def check_references(
                 "ngff.transforms.input-output",
                 [*at, key] if ref is not None else at,
                 f"The transformation has no {key!r} coordinate system.",
+                section,
+            )
+        elif ref.name is None:
+            ctx.error(
+                "ngff.transforms.input-output",
+                [*at, key],
+                f"{key.capitalize()} has a path ({ref.path!r}) but no coordinate system "
+                "'name'; both input and output MUST name a coordinate system.",
                 section,
             )
         elif ref.path is None and ref.name not in systems:
@@ -343,6 +358,8 @@ def check_transformation_dimensions(
                 f"Expected {n_in} values (input) for {n_out} output axes. Got {len(values)}.",
                 _SECTION,
             )
+    elif isinstance(transform, Affine | Rotation):
+        _check_matrix_size(ctx, transform, at, n_in, n_out)
     elif isinstance(transform, MapAxis) and len(transform.mapAxis) != n_out:
         ctx.error(
             "ngff.transforms.map-axis",
@@ -359,12 +376,111 @@ def check_transformation_dimensions(
         )
 
 
+def _check_matrix_size(
+    ctx: Context, transform: Affine | Rotation, at: Tokens, n_in: int, n_out: int
+) -> None:
+    """Compare an inline affine (M x N+1) or rotation (N x N) with its coordinate systems."""
+    if isinstance(transform, Affine):
+        matrix, rows, cols = transform.affine, n_out, n_in + 1
+        shape = "(M)x(N+1)"
+    else:
+        matrix, rows, cols = transform.rotation, n_in, n_in
+        shape = "NxN"
+        if n_in != n_out:
+            ctx.error(
+                "ngff.transforms.matrix-size",
+                at,
+                f"A rotation maps N axes to N axes. Got an input of {n_in} and an output "
+                f"of {n_out} axes.",
+                transform.type,
+            )
+            return
+    if matrix is None:
+        return
+    got = (len(matrix), len(matrix[0]) if matrix else 0)
+    if got != (rows, cols):
+        ctx.error(
+            "ngff.transforms.matrix-size",
+            [*at, transform.type],
+            f"Expected a {shape} matrix of {rows}x{cols} for {n_in} input and {n_out} output "
+            f"axes. Got {got[0]}x{got[1]}.",
+            transform.type,
+        )
+
+
+def _orthonormal(matrix: list[list[float]], tolerance: float = 1e-6) -> bool:
+    """Whether a square matrix has orthonormal rows (so columns) and determinant one."""
+    n = len(matrix)
+    for i in range(n):
+        for j in range(n):
+            dot = sum(matrix[i][k] * matrix[j][k] for k in range(n))
+            if abs(dot - (1.0 if i == j else 0.0)) > tolerance:
+                return False
+    return abs(_determinant(matrix) - 1.0) <= tolerance
+
+
+def _determinant(matrix: list[list[float]]) -> float:
+    """Return the determinant, by Gaussian elimination (matrices of at most 5 rows)."""
+    m = [list(row) for row in matrix]
+    n, det = len(m), 1.0
+    for c in range(n):
+        pivot = max(range(c, n), key=lambda r: abs(m[r][c]))
+        if m[pivot][c] == 0:
+            return 0.0
+        if pivot != c:
+            m[c], m[pivot] = m[pivot], m[c]
+            det = -det
+        det *= m[c][c]
+        for r in range(c + 1, n):
+            f = m[r][c] / m[c][c]
+            m[r] = [a - f * b for a, b in zip(m[r], m[c], strict=True)]
+    return det
+
+
+def check_parameter_values(ctx: Context, transform: TransformationBase, at: Tokens) -> None:
+    """Check inline parameters, here or nested in a sequence, bijection or the like.
+
+    Spec: scale — "Values in the `scale` array SHOULD be non-zero; in that case, `scale`
+    transformations are invertible." rotation — "Rotations are stored as `NxN` matrices,
+    see below, and MUST have determinant equal to one, with orthonormal rows and columns."
+    """
+    for inner, tokens in walk_transformations(transform, at):
+        if isinstance(inner, Rotation) and inner.rotation and not _orthonormal(inner.rotation):
+            ctx.error(
+                "ngff.transforms.rotation",
+                [*tokens, "rotation"],
+                "Expected a rotation matrix: orthonormal rows and columns, determinant 1.",
+                "rotation",
+            )
+        if isinstance(inner, Scale) and inner.scale is not None:
+            for i, value in enumerate(inner.scale):
+                if value == 0:
+                    ctx.should(
+                        "ngff.transforms.scale-zero",
+                        [*tokens, "scale", i],
+                        "A scale factor of 0 makes the transformation non-invertible; the "
+                        "spec recommends non-zero values.",
+                        "scale",
+                    )
+
+
+def _parameter_count(transform: TransformationBase) -> int | None:
+    """Return the length of a child's inline parameter array (scale, translation), if any."""
+    if isinstance(transform, Scale) and transform.scale is not None:
+        return len(transform.scale)
+    if isinstance(transform, Translation) and transform.translation is not None:
+        return len(transform.translation)
+    return None
+
+
 def check_by_dimension(
     ctx: Context, transform: ByDimension, at: Tokens, n_in: int, n_out: int
 ) -> None:
     """Ensure a byDimension maps existing axes and covers each output axis exactly once.
 
-    Spec: byDimension — "Every axis name in a child transformation's input_axes MUST
+    Spec: byDimension — "The `inputAxes` and `outputAxes` arrays of each item MUST have the
+    same length as that transformation's parameter arrays." "Every axis name in a child
+    transformation's input_axes MUST
     correspond to ... this parent object's input coordinate system. Every axis ... in the
     parent byDimension's output coordinate system MUST appear in exactly one child
     transformation's output_axes".
@@ -382,6 +498,16 @@ def check_by_dimension(
                     "ngff.transforms.by-dimension",
                     [*where, key],
                     f"Axis indices {bad} do not exist in a {n}-dimensional coordinate system.",
+                    "byDimension",
+                )
+        n_params = _parameter_count(item.transformation)
+        for key, axes in (("inputAxes", item.inputAxes), ("outputAxes", item.outputAxes)):
+            if n_params is not None and len(axes) != n_params:
+                ctx.error(
+                    "ngff.transforms.by-dimension-length",
+                    [*where, key],
+                    f"Expected {n_params} axes, one per parameter of the child "
+                    f"{item.transformation.type}. Got {len(axes)}.",
                     "byDimension",
                 )
         for a in item.outputAxes:

@@ -31,6 +31,7 @@ from ngff.v06.coordinate_transformations import (
     TransformationBase,
     Translation,
     check_by_dimension,
+    check_parameter_values,
     check_references,
     check_transformation_dimensions,
     walk_transformations,
@@ -40,6 +41,7 @@ __all__ = [
     "Dataset",
     "Multiscale",
     "check_dataset_transformation",
+    "check_label_transformations",
     "check_local_transformations",
     "check_multiscale",
     "dataset_scale",
@@ -99,8 +101,9 @@ def check_dataset_transformation(
 
     Spec: multiscales — "This transformation MUST be one of: a single scale or identity
     transformation; a sequence transformation containing one scale and one translation
-    transformation". "The value of 'input' SHOULD equal the value of path". "The value of the
-    transformation's output MUST be the name of the default coordinate system".
+    transformation". "The value of 'input' SHOULD equal the value of path". "The `name` field
+    under `input` SHOULD be omitted." "The value of the transformation's output MUST be the
+    name of the default coordinate system". "The `path` field of `output` SHOULD be omitted."
     """
     transforms = ds.coordinateTransformations
     where = [*at, "coordinateTransformations"]
@@ -137,6 +140,23 @@ def check_dataset_transformation(
             f"Expected the input path to equal the dataset path {ds.path!r}. Got {t.input.path!r}.",
             _SECTION,
         )
+    if t.input is not None and t.input.name is not None:
+        ctx.should(
+            "ngff.multiscales.dataset-reference",
+            [*here, "input", "name"],
+            "A dataset transformation's input is its array: the spec recommends omitting "
+            f"'name' under input. Got {t.input.name!r}.",
+            _SECTION,
+        )
+    if t.output is not None and t.output.path is not None:
+        ctx.should(
+            "ngff.multiscales.dataset-reference",
+            [*here, "output", "path"],
+            "A dataset transformation's output is a coordinate system of this image: the "
+            f"spec recommends omitting 'path' under output. Got {t.output.path!r}.",
+            _SECTION,
+        )
+    check_parameter_values(ctx, t, here)
     out = t.output.name if t.output is not None else None
     if out != default.name:
         ctx.error(
@@ -188,6 +208,7 @@ def check_local_transformations(
     for i, t in enumerate(transforms):
         here = [*at, i]
         check_references(ctx, t, here, by_name, section=section)
+        check_parameter_values(ctx, t, here)
         refs = (t.input, t.output)
         if any(r is None or r.path is not None or r.name not in by_name for r in refs):
             continue
@@ -197,6 +218,34 @@ def check_local_transformations(
         check_transformation_dimensions(ctx, t, here, n_in, n_out)
         if isinstance(t, ByDimension):
             check_by_dimension(ctx, t, here, n_in, n_out)
+
+
+def check_label_transformations(
+    ctx: Context, transforms: Sequence[TransformationBase], at: Tokens
+) -> None:
+    """Restrict a multiscale-level transformation into a child labels group.
+
+    Spec: multiscales — "When referencing a coordinate system in a child labels group, the
+    transformation MUST be one of `identity`, `scale`, or `translation`." labels — "This
+    transformation, if specified, MUST be one of `identity`, 'scale', a 'translation' or a
+    'sequence' of a scale and a translation transformation." A reference with a ``path`` is
+    one into a child labels group (the only place a multiscale-level reference may point);
+    the labels section's sequence of a scale and a translation is accepted too.
+    """
+    for i, t in enumerate(transforms):
+        paths = [r.path for r in (t.input, t.output) if r is not None and r.path is not None]
+        if not paths:
+            continue
+        if isinstance(t, Identity | Scale | Translation) or _is_scale_translation(t):
+            continue
+        ctx.error(
+            "ngff.transforms.labels-type",
+            [*at, i, "type"],
+            f"A transformation into the child labels group {paths[0]!r} must be an identity, "
+            "a scale, a translation, or a sequence of a scale and a translation. "
+            f"Got {getattr(t, 'type', None)!r}.",
+            _SECTION,
+        )
 
 
 def check_multiscale(ctx: Context, ms: Multiscale, at: Tokens) -> None:
@@ -218,6 +267,9 @@ def check_multiscale(ctx: Context, ms: Multiscale, at: Tokens) -> None:
             [*at, "coordinateTransformations"],
             ms.coordinateSystems,
             _SECTION,
+        )
+        check_label_transformations(
+            ctx, ms.coordinateTransformations, [*at, "coordinateTransformations"]
         )
 
 
