@@ -372,6 +372,33 @@ class RuleEntry:
     also: tuple[Level, ...]
     convention: str
 
+    def to_rule(self, convention: str, clause: Clause | None = None) -> Rule:
+        """Return the rule this row declares.
+
+        Parameters
+        ----------
+        convention
+            The convention, unless the row names one.
+        clause
+            The clause, when the convention builds it (full section name, link); else the
+            row's ``section``, ``quote`` and ``url``.
+
+        Returns
+        -------
+        Rule
+            The rule.
+        """
+        return Rule(
+            self.id,
+            self.level,
+            self.convention or convention,
+            self.versions,
+            self.nodes,
+            clause or Clause(self.section, self.quote, self.url),
+            self.description,
+            self.also,
+        )
+
 
 def read_rule_table(text: str) -> tuple[RuleEntry, ...]:
     """Read a rule table: the TOML document each convention declares its rules in.
@@ -460,16 +487,7 @@ def package_text(package: str, name: str) -> str:
 
 
 READER_RULES: tuple[Rule, ...] = tuple(
-    Rule(
-        entry.id,
-        entry.level,
-        entry.convention or "zarr",
-        entry.versions,
-        entry.nodes,
-        Clause(entry.section, entry.quote, entry.url),
-        entry.description,
-        entry.also,
-    )
+    entry.to_rule("zarr")
     for entry in read_rule_table(package_text("ngff_geozarr.core", "rules.toml"))
 )
 """The rules of the hierarchy reader and of the target itself, shared by every convention
