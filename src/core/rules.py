@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -43,6 +43,7 @@ __all__ = [
     "RuleLevelError",
     "RuleRegistry",
     "UnregisteredRuleError",
+    "load_rules",
     "package_text",
     "read_rule_table",
 ]
@@ -486,9 +487,24 @@ def package_text(package: str, name: str) -> str:
     return resources.files(package).joinpath("data", name).read_text(encoding="utf-8")
 
 
-READER_RULES: tuple[Rule, ...] = tuple(
-    entry.to_rule("zarr")
-    for entry in read_rule_table(package_text("ngff_geozarr.core", "rules.toml"))
-)
+def load_rules(package: str, make: Callable[[RuleEntry], Rule]) -> tuple[Rule, ...]:
+    """Load the rules a package declares in its ``data/rules.toml``.
+
+    Parameters
+    ----------
+    package
+        The package's import name.
+    make
+        Makes each row a rule (the convention's clause and link).
+
+    Returns
+    -------
+    tuple of Rule
+        The rules, in the table's order.
+    """
+    return tuple(make(entry) for entry in read_rule_table(package_text(package, "rules.toml")))
+
+
+READER_RULES: tuple[Rule, ...] = load_rules("ngff_geozarr.core", lambda e: e.to_rule("zarr"))
 """The rules of the hierarchy reader and of the target itself, shared by every convention
 (declared in ``data/rules.toml``)."""

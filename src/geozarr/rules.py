@@ -11,15 +11,7 @@ the hierarchy reader's rules (``zarr.*``, ``target.unreadable``): it is everythi
 
 from __future__ import annotations
 
-from ngff_geozarr.core.rules import (
-    READER_RULES,
-    Clause,
-    Rule,
-    RuleEntry,
-    RuleRegistry,
-    package_text,
-    read_rule_table,
-)
+from ngff_geozarr.core.rules import READER_RULES, Clause, Rule, RuleEntry, RuleRegistry, load_rules
 
 __all__ = ["CONVENTION", "REGISTRY", "RULES"]
 
@@ -65,9 +57,7 @@ def _rule(entry: RuleEntry) -> Rule:
     return entry.to_rule(CONVENTION, clause)
 
 
-RULES: tuple[Rule, ...] = tuple(
-    _rule(entry) for entry in read_rule_table(package_text("geozarr", "rules.toml"))
-)
+RULES: tuple[Rule, ...] = load_rules("geozarr", _rule)
 """The GeoZarr rules, in the table's order."""
 
 REGISTRY = RuleRegistry((*READER_RULES, *RULES))

@@ -10,15 +10,7 @@ the severity of each issue.
 
 from __future__ import annotations
 
-from ngff_geozarr.core.rules import (
-    READER_RULES,
-    Clause,
-    Rule,
-    RuleEntry,
-    RuleRegistry,
-    package_text,
-    read_rule_table,
-)
+from ngff_geozarr.core.rules import READER_RULES, Clause, Rule, RuleEntry, RuleRegistry, load_rules
 
 __all__ = ["ALL_VERSIONS", "CONVENTION", "REGISTRY", "RULES"]
 
@@ -50,9 +42,7 @@ def _rule(entry: RuleEntry) -> Rule:
     return entry.to_rule(CONVENTION, clause)
 
 
-RULES: tuple[Rule, ...] = tuple(
-    _rule(entry) for entry in read_rule_table(package_text("ngff", "rules.toml"))
-)
+RULES: tuple[Rule, ...] = load_rules("ngff", _rule)
 """The OME-Zarr rules, in the table's order."""
 
 REGISTRY = RuleRegistry((*READER_RULES, *RULES))

@@ -18,14 +18,15 @@ __all__ = [
     "check_coordinate_systems",
 ]
 
-_SECTION = "coordinateSystems"
-
 
 class CoordinateSystem(OmeModel):
     """A named coordinate system and its axes."""
 
     name: str = Field(min_length=1)
     axes: list[Axis] = Field(min_length=1, max_length=5)
+
+
+_SECTION = "coordinateSystems"
 
 
 def check_coordinate_system_names_unique(
