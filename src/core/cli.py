@@ -156,70 +156,42 @@ def parse_storage_options(values: tuple[str, ...]) -> dict[str, Any]:
     return options
 
 
-def storage_option(command: _F) -> _F:
-    """Add ``--storage-option KEY=VALUE`` to a command that reads a target.
-
-    Parameters
-    ----------
-    command
-        The command function; it receives the values as ``storage_options``, a tuple of
-        strings for :func:`parse_storage_options`.
-
-    Returns
-    -------
-    callable
-        The command with the option.
-    """
-    return click.option(
-        "--storage-option",
-        "storage_options",
-        multiple=True,
-        metavar="KEY=VALUE",
-        help="Option for a remote store (e.g. endpoint_url=..., anon=false); repeatable.",
-    )(command)
+storage_option = click.option(
+    "--storage-option",
+    "storage_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Option for a remote store (e.g. endpoint_url=..., anon=false); repeatable.",
+)
+storage_option.__doc__ = (
+    "``--storage-option KEY=VALUE`` for a command that reads a target; the command "
+    "receives a tuple of strings as ``storage_options``, for :func:`parse_storage_options`."
+)
 
 
-def strict_option(command: _F) -> _F:
-    """Add ``--strict`` to a ``validate`` command: the same profile for every convention.
-
-    Parameters
-    ----------
-    command
-        The command function; it receives the flag as ``strict``.
-
-    Returns
-    -------
-    callable
-        The command with the option.
-    """
-    return click.option(
-        "--strict",
-        is_flag=True,
-        help="Apply the strict profile: SHOULD-level issues become errors (see the rules "
-        "command for each rule's level).",
-    )(command)
+strict_option = click.option(
+    "--strict",
+    is_flag=True,
+    help="Apply the strict profile: SHOULD-level issues become errors (see the rules "
+    "command for each rule's level).",
+)
+strict_option.__doc__ = (
+    "``--strict`` for a ``validate`` command, the same profile for every convention; the "
+    "command receives ``strict``."
+)
 
 
-def format_option(command: _F) -> _F:
-    """Add ``--format text|json`` (default text) to a command that prints a result.
-
-    Parameters
-    ----------
-    command
-        The command function; it receives the choice as ``output_format``.
-
-    Returns
-    -------
-    callable
-        The command with the option.
-    """
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
-    )(command)
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+format_option.__doc__ = (
+    "``--format text|json`` (default text) for a command that prints a result; the command "
+    "receives ``output_format``."
+)
 
 
 resume_option = click.option(
