@@ -73,6 +73,23 @@ def _one_of(model: object, first: str, second: str) -> None:
         )
 
 
+class _ParallelOrScale(GridMappingBase):
+    """A mapping whose scale is set by ``standard_parallel`` or by a scale factor.
+
+    CF Appendix F, Mercator, Lambert cylindrical equal area and polar stereographic:
+    "Either standard_parallel ... or scale_factor_at_projection_origin".
+    """
+
+    standard_parallel: _Parallels | None = None
+    scale_factor_at_projection_origin: _Num | None = None
+
+    @model_validator(mode="after")
+    def _parallel_or_scale(self) -> _ParallelOrScale:
+        """Rule geozarr.cf.grid-mapping-parameters (CF Appendix F)."""
+        _one_of(self, "standard_parallel", "scale_factor_at_projection_origin")
+        return self
+
+
 class LatitudeLongitude(GridMappingBase):
     """``latitude_longitude``: geographic coordinates."""
 
@@ -130,34 +147,18 @@ class LambertConformalConic(GridMappingBase):
     latitude_of_projection_origin: _Num
 
 
-class LambertCylindricalEqualArea(GridMappingBase):
+class LambertCylindricalEqualArea(_ParallelOrScale):
     """``lambert_cylindrical_equal_area``: ``standard_parallel`` or a scale factor."""
 
     grid_mapping_name: Literal["lambert_cylindrical_equal_area"]
     longitude_of_central_meridian: _Num
-    standard_parallel: _Parallels | None = None
-    scale_factor_at_projection_origin: _Num | None = None
-
-    @model_validator(mode="after")
-    def _parallel_or_scale(self) -> LambertCylindricalEqualArea:
-        """Rule geozarr.cf.grid-mapping-parameters (CF Appendix F)."""
-        _one_of(self, "standard_parallel", "scale_factor_at_projection_origin")
-        return self
 
 
-class Mercator(GridMappingBase):
+class Mercator(_ParallelOrScale):
     """``mercator``: ``standard_parallel`` (EPSG 9805) or a scale factor (EPSG 9804)."""
 
     grid_mapping_name: Literal["mercator"]
     longitude_of_projection_origin: _Num
-    standard_parallel: _Parallels | None = None
-    scale_factor_at_projection_origin: _Num | None = None
-
-    @model_validator(mode="after")
-    def _parallel_or_scale(self) -> Mercator:
-        """Rule geozarr.cf.grid-mapping-parameters (CF Appendix F, Mercator)."""
-        _one_of(self, "standard_parallel", "scale_factor_at_projection_origin")
-        return self
 
 
 class ObliqueMercator(GridMappingBase):
@@ -178,20 +179,17 @@ class Orthographic(GridMappingBase):
     latitude_of_projection_origin: _Num
 
 
-class PolarStereographic(GridMappingBase):
+class PolarStereographic(_ParallelOrScale):
     """``polar_stereographic``: ``standard_parallel`` or a scale factor."""
 
     grid_mapping_name: Literal["polar_stereographic"]
     latitude_of_projection_origin: _Num
     straight_vertical_longitude_from_pole: _Num | None = None
     longitude_of_projection_origin: _Num | None = None
-    standard_parallel: _Parallels | None = None
-    scale_factor_at_projection_origin: _Num | None = None
 
     @model_validator(mode="after")
-    def _parallel_or_scale(self) -> PolarStereographic:
+    def _longitude(self) -> PolarStereographic:
         """Rule geozarr.cf.grid-mapping-parameters (CF Appendix F, Polar stereographic)."""
-        _one_of(self, "standard_parallel", "scale_factor_at_projection_origin")
         _one_of(self, "straight_vertical_longitude_from_pole", "longitude_of_projection_origin")
         return self
 
