@@ -10,16 +10,14 @@ programming error the test suite catches).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 from ngff_geozarr.core.report import Issue, Severity
 from ngff_geozarr.core.rules import Level, RuleRegistry
 
-__all__ = ["RuleContext", "repeated"]
-
-_H = TypeVar("_H", bound=Hashable)
+__all__ = ["RuleContext"]
 
 
 class RuleContext:
@@ -115,31 +113,3 @@ class RuleContext:
             )
             for i in issues
         )
-
-
-def repeated(values: Iterable[_H]) -> Iterator[tuple[int, _H]]:
-    """Yield the index and value of every value already seen earlier in ``values``.
-
-    The shape of every "MUST be unique" check: each repeat is reported where it stands, the
-    first occurrence is not.
-
-    Parameters
-    ----------
-    values
-        The values, in document order.
-
-    Yields
-    ------
-    tuple of (int, value)
-        The position of a repeat and the repeated value.
-
-    Examples
-    --------
-    >>> list(repeated(["a", "b", "a", "a"]))
-    [(2, 'a'), (3, 'a')]
-    """
-    seen: set[_H] = set()
-    for index, value in enumerate(values):
-        if value in seen:
-            yield index, value
-        seen.add(value)

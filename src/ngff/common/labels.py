@@ -9,7 +9,6 @@ from pydantic import Field
 
 from ngff.common.base import OmeExtensibleModel, OmeModel
 from ngff.common.context import Context, Tokens
-from ngff_geozarr.core.checking import repeated
 from ngff_geozarr.core.errors import UnsafePathError
 from ngff_geozarr.core.store import check_key
 
@@ -73,15 +72,16 @@ def check_colors_unique(ctx: Context, label: ImageLabel, at: Tokens) -> None:
     Spec: labels — "This array contains one JSON object for each unique custom label" (the
     schema: ``uniqueItems``).
     """
-    colors = label.colors or ()
-    for i, value in repeated(color.label_value for color in colors):
-        ctx.error(
-            "ngff.image-label.colors-unique",
-            [*at, "colors", i, "label-value"],
-            f"Label value {value:g} has more than one colour.",
-            _SECTION,
-        )
-    for i, color in enumerate(colors):
+    seen: set[float] = set()
+    for i, color in enumerate(label.colors or ()):
+        if color.label_value in seen:
+            ctx.error(
+                "ngff.image-label.colors-unique",
+                [*at, "colors", i, "label-value"],
+                f"Label value {color.label_value:g} has more than one colour.",
+                _SECTION,
+            )
+        seen.add(color.label_value)
         if not color.rgba_in_range():
             ctx.error(
                 "ngff.image-label.rgba",
@@ -97,13 +97,16 @@ def check_properties_unique(ctx: Context, label: ImageLabel, at: Tokens) -> None
     Spec: labels — "the value of the properties key MUST be an array of JSON objects
     describing the set of unique possible pixel values".
     """
-    for i, value in repeated(prop.label_value for prop in label.properties or ()):
-        ctx.error(
-            "ngff.image-label.properties-unique",
-            [*at, "properties", i, "label-value"],
-            f"Label value {value} is described more than once.",
-            _SECTION,
-        )
+    seen: set[int] = set()
+    for i, prop in enumerate(label.properties or ()):
+        if prop.label_value in seen:
+            ctx.error(
+                "ngff.image-label.properties-unique",
+                [*at, "properties", i, "label-value"],
+                f"Label value {prop.label_value} is described more than once.",
+                _SECTION,
+            )
+        seen.add(prop.label_value)
 
 
 def check_label_values_integer(ctx: Context, label: ImageLabel, at: Tokens) -> None:

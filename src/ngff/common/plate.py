@@ -7,7 +7,6 @@ from pydantic import Field
 from ngff.common.base import OmeModel
 from ngff.common.context import Context, Tokens
 from ngff.common.facts import PlateFacts
-from ngff_geozarr.core.checking import repeated
 
 __all__ = [
     "Acquisition",
@@ -81,13 +80,16 @@ def check_names_unique(ctx: Context, plate: Plate, at: Tokens) -> None:
     """
     named = (("rows", [r.name for r in plate.rows]), ("columns", [c.name for c in plate.columns]))
     for key, names in named:
-        for i, name in repeated(names):
-            ctx.error(
-                f"ngff.plate.{key}-unique",
-                [*at, key, i, "name"],
-                f"{key[:-1].capitalize()} name {name!r} is used more than once.",
-                _SECTION,
-            )
+        seen: set[str] = set()
+        for i, name in enumerate(names):
+            if name in seen:
+                ctx.error(
+                    f"ngff.plate.{key}-unique",
+                    [*at, key, i, "name"],
+                    f"{key[:-1].capitalize()} name {name!r} is used more than once.",
+                    _SECTION,
+                )
+            seen.add(name)
 
 
 def check_names_case(ctx: Context, plate: Plate, at: Tokens) -> None:
@@ -133,13 +135,16 @@ def check_wells_unique(ctx: Context, plate: Plate, at: Tokens) -> None:
 
     Spec: plate — the schema's ``uniqueItems`` on ``wells``; a path names one well.
     """
-    for i, path in repeated(well.path for well in plate.wells):
-        ctx.error(
-            "ngff.plate.wells-unique",
-            [*at, "wells", i, "path"],
-            f"Well {path!r} is listed more than once.",
-            _SECTION,
-        )
+    seen: set[str] = set()
+    for i, well in enumerate(plate.wells):
+        if well.path in seen:
+            ctx.error(
+                "ngff.plate.wells-unique",
+                [*at, "wells", i, "path"],
+                f"Well {well.path!r} is listed more than once.",
+                _SECTION,
+            )
+        seen.add(well.path)
 
 
 def check_well_paths(ctx: Context, plate: Plate, at: Tokens) -> None:
@@ -177,13 +182,16 @@ def check_acquisition_ids_unique(ctx: Context, plate: Plate, at: Tokens) -> None
 
     Spec: plate — "id key whose value MUST be an unique integer identifier".
     """
-    for i, acq_id in repeated(acq.id for acq in plate.acquisitions or ()):
-        ctx.error(
-            "ngff.plate.acquisition-id-unique",
-            [*at, "acquisitions", i, "id"],
-            f"Acquisition id {acq_id} is used more than once.",
-            _SECTION,
-        )
+    seen: set[int] = set()
+    for i, acq in enumerate(plate.acquisitions or ()):
+        if acq.id in seen:
+            ctx.error(
+                "ngff.plate.acquisition-id-unique",
+                [*at, "acquisitions", i, "id"],
+                f"Acquisition id {acq.id} is used more than once.",
+                _SECTION,
+            )
+        seen.add(acq.id)
 
 
 def check_plate_name(ctx: Context, plate: Plate, at: Tokens) -> None:

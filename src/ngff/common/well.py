@@ -7,7 +7,6 @@ from pydantic import Field
 from ngff.common.base import OmeModel
 from ngff.common.context import Context, Tokens
 from ngff.common.facts import WellFacts
-from ngff_geozarr.core.checking import repeated
 
 __all__ = [
     "Well",
@@ -39,13 +38,16 @@ def check_well_images_unique(ctx: Context, images: list[WellImage], at: Tokens) 
 
     Spec: well — "The path ... MUST NOT be a duplicate of any other path in the images list".
     """
-    for i, path in repeated(image.path for image in images):
-        ctx.error(
-            "ngff.well.images-unique",
-            [*at, "images", i, "path"],
-            f"Field of view {path!r} is listed more than once.",
-            _SECTION,
-        )
+    seen: set[str] = set()
+    for i, image in enumerate(images):
+        if image.path in seen:
+            ctx.error(
+                "ngff.well.images-unique",
+                [*at, "images", i, "path"],
+                f"Field of view {image.path!r} is listed more than once.",
+                _SECTION,
+            )
+        seen.add(image.path)
 
 
 def check_well(ctx: Context, images: list[WellImage], at: Tokens) -> None:
