@@ -102,8 +102,11 @@ def test_issue_links_lead_to_their_nodes(
     assert result.returncode == 1, result.stderr
     browser.get(page.as_uri())
     rows = browser.find_elements(By.CSS_SELECTOR, "#issues tr.issue")
-    assert rows
-    link = rows[0].find_element(By.TAG_NAME, "a")
+    # the store is consolidated: its metadata still lists the removed level (a warning on a
+    # node that is gone, so without a link), and the label image misses it (an error)
+    assert any("zarr.consolidated.stale" in row.text for row in rows)
+    (row,) = [row for row in rows if "ngff.multiscales.dataset-missing" in row.text]
+    link = row.find_element(By.TAG_NAME, "a")
     target_id = link.get_attribute("href").rsplit("#", 1)[1]
     link.click()
     targeted = browser.execute_script("return document.querySelector(':target').id;")
