@@ -1,9 +1,9 @@
 """The round-trip law for GeoZarr: rasters, datasets and pyramids.
 
-Every store written validates under the strict profile (0 errors, 0 warnings, but for the
-gaps listed in the conftest) and reads back through xarray equal to the request: the values
-(raw, and masked where they equal the nodata value), the pixel-centre coordinates of the
-transform, the CRS through the grid mapping variable, the attributes asked for.
+Every store written validates under the strict profile (0 errors, 0 warnings) and reads back
+through xarray equal to the request: the values (raw, and masked where they equal the nodata
+value), the pixel-centre coordinates of the transform, the CRS through the grid mapping
+variable, the attributes asked for.
 """
 
 from __future__ import annotations
