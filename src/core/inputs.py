@@ -250,6 +250,17 @@ class Source:
         The physical sample sizes an OME-TIFF or ImageJ TIFF declares.
     channel_names
         The channel names of an OME-TIFF, in order; empty when it names none.
+    channel_colors
+        One display colour per channel as ``RRGGBB`` hex (OME-XML ``Color``, ImageJ LUTs,
+        red/green/blue for RGB photometric data); empty when the file gives none.
+    channel_windows
+        One display window ``(start, end)`` per channel (ImageJ ranges, OME-XML where
+        present); empty when the file gives none.
+    name
+        The image name the file records (OME-XML ``Image/@Name``), or ``None``.
+    rgb
+        The samples of the last axis are the red, green, blue (and alpha) of one colour
+        image (TIFF photometric RGB), not independent channels.
     """
 
     data: Any
@@ -261,6 +272,10 @@ class Source:
     nodata: float | None = None
     calibration: Calibration = field(default_factory=lambda: Calibration())
     channel_names: tuple[str, ...] = ()
+    channel_colors: tuple[str, ...] = ()
+    channel_windows: tuple[tuple[float, float], ...] = ()
+    name: str | None = None
+    rgb: bool = False
 
     @property
     def shape(self) -> tuple[int, ...]:
