@@ -14,7 +14,7 @@ Parameters that CF lists for a mapping are required here, except false easting /
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, RootModel, StrictFloat, StrictInt, StrictStr, model_validator
 from pydantic_core import PydanticCustomError
@@ -63,14 +63,20 @@ class GridMappingBase(ExtensibleModel):
     false_easting: _Num | None = None
     false_northing: _Num | None = None
 
+    either: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """Pairs of parameters of which CF Appendix F requires at least one."""
 
-def _one_of(model: object, first: str, second: str) -> None:
-    if getattr(model, first) is None and getattr(model, second) is None:
-        raise PydanticCustomError(
-            "geozarr.cf.grid-mapping-parameters",
-            "Expected {a} or {b} (CF Appendix F). Got neither.",
-            {"a": first, "b": second},
-        )
+    @model_validator(mode="after")
+    def _one_of_each_pair(self) -> GridMappingBase:
+        """Rule geozarr.cf.grid-mapping-parameters (CF Appendix F): one of each pair."""
+        for first, second in self.either:
+            if getattr(self, first) is None and getattr(self, second) is None:
+                raise PydanticCustomError(
+                    "geozarr.cf.grid-mapping-parameters",
+                    "Expected {a} or {b} (CF Appendix F). Got neither.",
+                    {"a": first, "b": second},
+                )
+        return self
 
 
 class _ParallelOrScale(GridMappingBase):
@@ -83,11 +89,9 @@ class _ParallelOrScale(GridMappingBase):
     standard_parallel: _Parallels | None = None
     scale_factor_at_projection_origin: _Num | None = None
 
-    @model_validator(mode="after")
-    def _parallel_or_scale(self) -> _ParallelOrScale:
-        """Rule geozarr.cf.grid-mapping-parameters (CF Appendix F)."""
-        _one_of(self, "standard_parallel", "scale_factor_at_projection_origin")
-        return self
+    either: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("standard_parallel", "scale_factor_at_projection_origin"),
+    )
 
 
 class LatitudeLongitude(GridMappingBase):
@@ -123,11 +127,7 @@ class Geostationary(GridMappingBase):
     sweep_angle_axis: Literal["x", "y"] | None = None
     fixed_angle_axis: Literal["x", "y"] | None = None
 
-    @model_validator(mode="after")
-    def _axis(self) -> Geostationary:
-        """Rule geozarr.cf.grid-mapping-parameters (CF Appendix F, Geostationary)."""
-        _one_of(self, "sweep_angle_axis", "fixed_angle_axis")
-        return self
+    either = (("sweep_angle_axis", "fixed_angle_axis"),)
 
 
 class LambertAzimuthalEqualArea(GridMappingBase):
@@ -187,11 +187,10 @@ class PolarStereographic(_ParallelOrScale):
     straight_vertical_longitude_from_pole: _Num | None = None
     longitude_of_projection_origin: _Num | None = None
 
-    @model_validator(mode="after")
-    def _longitude(self) -> PolarStereographic:
-        """Rule geozarr.cf.grid-mapping-parameters (CF Appendix F, Polar stereographic)."""
-        _one_of(self, "straight_vertical_longitude_from_pole", "longitude_of_projection_origin")
-        return self
+    either = (
+        *_ParallelOrScale.either,
+        ("straight_vertical_longitude_from_pole", "longitude_of_projection_origin"),
+    )
 
 
 class RotatedLatitudeLongitude(GridMappingBase):

@@ -18,14 +18,22 @@ from typing import ClassVar
 
 from ngff.rules import REGISTRY
 from ngff.versions import SpecVersion
-from ngff_geozarr.core.checking import RuleContext
+from ngff_geozarr.core.checking import CheckSet, RuleContext
 from ngff_geozarr.core.report import Issue, json_pointer
 from ngff_geozarr.core.rules import Level, RuleRegistry
 
-__all__ = ["Context", "Tokens"]
+__all__ = ["CHECKS", "Context", "Tokens"]
 
 Tokens = Sequence[str | int]
 """Reference tokens of a JSON pointer, outermost first."""
+
+CHECKS = CheckSet(REGISTRY)
+"""The OME-Zarr metadata checks, filed by section and by the rules each reports.
+
+A check module registers its functions with ``@CHECKS.check(section, *rule_ids)``; a section's
+runner (``check_plate = CHECKS.runner("plate")``) runs those whose rules apply to the node's
+version.
+"""
 
 
 @dataclass(frozen=True)

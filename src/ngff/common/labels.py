@@ -8,7 +8,8 @@ from typing import Any
 from pydantic import Field
 
 from ngff.common.base import OmeExtensibleModel, OmeModel
-from ngff.common.context import Context, Tokens
+from ngff.common.context import CHECKS, Context, Tokens
+from ngff_geozarr.core.checking import repeats
 from ngff_geozarr.core.errors import UnsafePathError
 from ngff_geozarr.core.store import check_key
 
@@ -66,6 +67,7 @@ class Labels(OmeModel):
     labels: list[str] = Field(min_length=1)
 
 
+@CHECKS.check("image-label", "ngff.image-label.colors-unique", "ngff.image-label.rgba")
 def check_colors_unique(ctx: Context, label: ImageLabel, at: Tokens) -> None:
     """Ensure each label value has at most one colour.
 
@@ -91,24 +93,23 @@ def check_colors_unique(ctx: Context, label: ImageLabel, at: Tokens) -> None:
             )
 
 
+@CHECKS.check("image-label", "ngff.image-label.properties-unique")
 def check_properties_unique(ctx: Context, label: ImageLabel, at: Tokens) -> None:
     """Ensure each label value has at most one properties object.
 
     Spec: labels — "the value of the properties key MUST be an array of JSON objects
     describing the set of unique possible pixel values".
     """
-    seen: set[int] = set()
-    for i, prop in enumerate(label.properties or ()):
-        if prop.label_value in seen:
-            ctx.error(
-                "ngff.image-label.properties-unique",
-                [*at, "properties", i, "label-value"],
-                f"Label value {prop.label_value} is described more than once.",
-                _SECTION,
-            )
-        seen.add(prop.label_value)
+    for i, value in repeats(prop.label_value for prop in label.properties or ()):
+        ctx.error(
+            "ngff.image-label.properties-unique",
+            [*at, "properties", i, "label-value"],
+            f"Label value {value} is described more than once.",
+            _SECTION,
+        )
 
 
+@CHECKS.check("image-label", "ngff.image-label.label-value")
 def check_label_values_integer(ctx: Context, label: ImageLabel, at: Tokens) -> None:
     """Ensure colour label values are integers.
 
@@ -125,6 +126,7 @@ def check_label_values_integer(ctx: Context, label: ImageLabel, at: Tokens) -> N
             )
 
 
+@CHECKS.check("image-label", "ngff.image-label.colors")
 def check_image_label_colors_present(ctx: Context, label: ImageLabel, at: Tokens) -> None:
     """Recommend a ``colors`` list.
 
@@ -139,22 +141,8 @@ def check_image_label_colors_present(ctx: Context, label: ImageLabel, at: Tokens
         )
 
 
-def check_image_label(ctx: Context, label: ImageLabel, at: Tokens) -> None:
-    """Run every metadata rule on ``image-label``.
-
-    Parameters
-    ----------
-    ctx
-        The check context.
-    label
-        The parsed image-label.
-    at
-        Where it is, relative to the OME metadata.
-    """
-    check_colors_unique(ctx, label, at)
-    check_properties_unique(ctx, label, at)
-    check_label_values_integer(ctx, label, at)
-    check_image_label_colors_present(ctx, label, at)
+check_image_label = CHECKS.runner("image-label")
+"""Run every check of the ``image-label`` section that applies to the context's version."""
 
 
 def check_label_paths(ctx: Context, paths: Sequence[Any], at: Tokens) -> None:

@@ -11,9 +11,16 @@ from __future__ import annotations
 import re
 
 from ngff.common.base import OmeExtensibleModel
-from ngff.common.context import Context, Tokens
+from ngff.common.context import CHECKS, Context, Tokens
 
-__all__ = ["Channel", "Omero", "Window", "check_omero", "check_omero_channel"]
+__all__ = [
+    "Channel",
+    "Omero",
+    "Window",
+    "check_omero",
+    "check_omero_channel",
+    "check_omero_channels",
+]
 
 _SECTION = "omero"
 _HEX6 = re.compile(r"[0-9A-Fa-f]{6}")
@@ -73,17 +80,12 @@ def check_omero_channel(ctx: Context, channel: Channel, at: Tokens) -> None:
         )
 
 
-def check_omero(ctx: Context, omero: Omero, at: Tokens) -> None:
-    """Run every rule on ``omero``.
-
-    Parameters
-    ----------
-    ctx
-        The check context.
-    omero
-        The parsed omero metadata.
-    at
-        Where it is, relative to the OME metadata.
-    """
+@CHECKS.check("omero", "ngff.omero.color", "ngff.omero.window")
+def check_omero_channels(ctx: Context, omero: Omero, at: Tokens) -> None:
+    """Check the rendering settings of every channel (:func:`check_omero_channel`)."""
     for i, channel in enumerate(omero.channels):
         check_omero_channel(ctx, channel, [*at, "channels", i])
+
+
+check_omero = CHECKS.runner("omero")
+"""Run every check of the ``omero`` section that applies to the context's version."""

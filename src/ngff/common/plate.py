@@ -5,8 +5,9 @@ from __future__ import annotations
 from pydantic import Field
 
 from ngff.common.base import OmeModel
-from ngff.common.context import Context, Tokens
+from ngff.common.context import CHECKS, Context, Tokens
 from ngff.common.facts import PlateFacts
+from ngff_geozarr.core.checking import repeats
 
 __all__ = [
     "Acquisition",
@@ -72,6 +73,7 @@ class Plate(OmeModel):
     field_count: int | None = Field(default=None, gt=0)
 
 
+@CHECKS.check("plate", "ngff.plate.rows-unique", "ngff.plate.columns-unique")
 def check_names_unique(ctx: Context, plate: Plate, at: Tokens) -> None:
     """Ensure row names and column names are unique.
 
@@ -80,18 +82,16 @@ def check_names_unique(ctx: Context, plate: Plate, at: Tokens) -> None:
     """
     named = (("rows", [r.name for r in plate.rows]), ("columns", [c.name for c in plate.columns]))
     for key, names in named:
-        seen: set[str] = set()
-        for i, name in enumerate(names):
-            if name in seen:
-                ctx.error(
-                    f"ngff.plate.{key}-unique",
-                    [*at, key, i, "name"],
-                    f"{key[:-1].capitalize()} name {name!r} is used more than once.",
-                    _SECTION,
-                )
-            seen.add(name)
+        for i, name in repeats(names):
+            ctx.error(
+                f"ngff.plate.{key}-unique",
+                [*at, key, i, "name"],
+                f"{key[:-1].capitalize()} name {name!r} is used more than once.",
+                _SECTION,
+            )
 
 
+@CHECKS.check("plate", "ngff.plate.names-case")
 def check_names_case(ctx: Context, plate: Plate, at: Tokens) -> None:
     """Warn about row names, or column names, equal up to case.
 
@@ -113,6 +113,7 @@ def check_names_case(ctx: Context, plate: Plate, at: Tokens) -> None:
                 )
 
 
+@CHECKS.check("plate", "ngff.plate.field-count")
 def check_field_count(ctx: Context, plate: Plate, at: Tokens) -> None:
     """Recommend ``field_count``, the largest number of fields of view in a well.
 
@@ -130,23 +131,22 @@ def check_field_count(ctx: Context, plate: Plate, at: Tokens) -> None:
         )
 
 
+@CHECKS.check("plate", "ngff.plate.wells-unique")
 def check_wells_unique(ctx: Context, plate: Plate, at: Tokens) -> None:
     """Ensure no well is listed twice.
 
     Spec: plate — the schema's ``uniqueItems`` on ``wells``; a path names one well.
     """
-    seen: set[str] = set()
-    for i, well in enumerate(plate.wells):
-        if well.path in seen:
-            ctx.error(
-                "ngff.plate.wells-unique",
-                [*at, "wells", i, "path"],
-                f"Well {well.path!r} is listed more than once.",
-                _SECTION,
-            )
-        seen.add(well.path)
+    for i, path in repeats(well.path for well in plate.wells):
+        ctx.error(
+            "ngff.plate.wells-unique",
+            [*at, "wells", i, "path"],
+            f"Well {path!r} is listed more than once.",
+            _SECTION,
+        )
 
 
+@CHECKS.check("plate", "ngff.plate.well-index", "ngff.plate.well-path")
 def check_well_paths(ctx: Context, plate: Plate, at: Tokens) -> None:
     """Ensure each well's path is ``{row}/{column}`` and agrees with its indices.
 
@@ -177,23 +177,22 @@ def check_well_paths(ctx: Context, plate: Plate, at: Tokens) -> None:
             )
 
 
+@CHECKS.check("plate", "ngff.plate.acquisition-id-unique")
 def check_acquisition_ids_unique(ctx: Context, plate: Plate, at: Tokens) -> None:
     """Ensure acquisition ids are unique.
 
     Spec: plate — "id key whose value MUST be an unique integer identifier".
     """
-    seen: set[int] = set()
-    for i, acq in enumerate(plate.acquisitions or ()):
-        if acq.id in seen:
-            ctx.error(
-                "ngff.plate.acquisition-id-unique",
-                [*at, "acquisitions", i, "id"],
-                f"Acquisition id {acq.id} is used more than once.",
-                _SECTION,
-            )
-        seen.add(acq.id)
+    for i, acq_id in repeats(acq.id for acq in plate.acquisitions or ()):
+        ctx.error(
+            "ngff.plate.acquisition-id-unique",
+            [*at, "acquisitions", i, "id"],
+            f"Acquisition id {acq_id} is used more than once.",
+            _SECTION,
+        )
 
 
+@CHECKS.check("plate", "ngff.plate.name")
 def check_plate_name(ctx: Context, plate: Plate, at: Tokens) -> None:
     """Recommend a plate name.
 
@@ -205,6 +204,7 @@ def check_plate_name(ctx: Context, plate: Plate, at: Tokens) -> None:
         )
 
 
+@CHECKS.check("plate", "ngff.plate.acquisition-name", "ngff.plate.acquisition-maximumfieldcount")
 def check_acquisitions_recommended_fields(ctx: Context, plate: Plate, at: Tokens) -> None:
     """Recommend a name and a maximum field count on each acquisition.
 
@@ -222,26 +222,8 @@ def check_acquisitions_recommended_fields(ctx: Context, plate: Plate, at: Tokens
                 )
 
 
-def check_plate(ctx: Context, plate: Plate, at: Tokens) -> None:
-    """Run every metadata rule on a plate.
-
-    Parameters
-    ----------
-    ctx
-        The check context.
-    plate
-        The parsed plate.
-    at
-        Where it is, relative to the OME metadata.
-    """
-    check_names_unique(ctx, plate, at)
-    check_wells_unique(ctx, plate, at)
-    check_well_paths(ctx, plate, at)
-    check_acquisition_ids_unique(ctx, plate, at)
-    check_plate_name(ctx, plate, at)
-    check_field_count(ctx, plate, at)
-    check_names_case(ctx, plate, at)
-    check_acquisitions_recommended_fields(ctx, plate, at)
+check_plate = CHECKS.runner("plate")
+"""Run every check of the ``plate`` section that applies to the context's version."""
 
 
 def plate_facts(plate: Plate) -> PlateFacts:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pydantic import Field
 
 from ngff.common.base import OmeModel
-from ngff.common.context import Context, Tokens
+from ngff.common.context import CHECKS, Context, Tokens
 from ngff.common.facts import WellFacts
+from ngff_geozarr.core.checking import repeats
 
 __all__ = [
     "Well",
@@ -33,36 +34,23 @@ class Well(OmeModel):
     images: list[WellImage] = Field(min_length=1)
 
 
+@CHECKS.check("well", "ngff.well.images-unique")
 def check_well_images_unique(ctx: Context, images: list[WellImage], at: Tokens) -> None:
     """Ensure no field of view is listed twice.
 
     Spec: well — "The path ... MUST NOT be a duplicate of any other path in the images list".
     """
-    seen: set[str] = set()
-    for i, image in enumerate(images):
-        if image.path in seen:
-            ctx.error(
-                "ngff.well.images-unique",
-                [*at, "images", i, "path"],
-                f"Field of view {image.path!r} is listed more than once.",
-                _SECTION,
-            )
-        seen.add(image.path)
+    for i, path in repeats(image.path for image in images):
+        ctx.error(
+            "ngff.well.images-unique",
+            [*at, "images", i, "path"],
+            f"Field of view {path!r} is listed more than once.",
+            _SECTION,
+        )
 
 
-def check_well(ctx: Context, images: list[WellImage], at: Tokens) -> None:
-    """Run every metadata rule on a well.
-
-    Parameters
-    ----------
-    ctx
-        The check context.
-    images
-        The well's parsed images.
-    at
-        Where the well is, relative to the OME metadata.
-    """
-    check_well_images_unique(ctx, images, at)
+check_well = CHECKS.runner("well")
+"""Run every check of the ``well`` section that applies to the context's version."""
 
 
 def well_facts(images: list[WellImage]) -> WellFacts:

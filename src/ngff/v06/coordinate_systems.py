@@ -10,6 +10,7 @@ from ngff.common.axes import check_axes, check_axis_names_unique
 from ngff.common.base import OmeModel
 from ngff.common.context import Context, Tokens
 from ngff.v06.axes import AXIS_TYPES, Axis
+from ngff_geozarr.core.checking import repeats
 
 __all__ = [
     "CoordinateSystem",
@@ -37,16 +38,13 @@ def check_coordinate_system_names_unique(
     Spec: coordinateSystems — the name "MUST be a non-empty string that is unique among all
     entries under coordinateSystems".
     """
-    seen: set[str] = set()
-    for i, cs in enumerate(systems):
-        if cs.name in seen:
-            ctx.error(
-                "ngff.coordinate-systems.unique-names",
-                [*at, i, "name"],
-                f"Coordinate system name {cs.name!r} is used more than once.",
-                _SECTION,
-            )
-        seen.add(cs.name)
+    for i, name in repeats(cs.name for cs in systems):
+        ctx.error(
+            "ngff.coordinate-systems.unique-names",
+            [*at, i, "name"],
+            f"Coordinate system name {name!r} is used more than once.",
+            _SECTION,
+        )
 
 
 def check_array_coordinate_system(ctx: Context, cs: CoordinateSystem, at: Tokens) -> None:

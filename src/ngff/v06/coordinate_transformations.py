@@ -11,7 +11,7 @@ depends on where the transformation is stored (see ``ngff.v06.multiscales`` and
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Annotated, Literal, TypeAlias
+from typing import Annotated, ClassVar, Literal, TypeAlias
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -64,15 +64,33 @@ class TransformationBase(OmeModel):
     output: CoordinateReference | None = None
 
 
-def _one_of(model: OmeModel, inline: str) -> None:
-    has_inline = getattr(model, inline) is not None
-    has_path = getattr(model, "path", None) is not None
-    if not has_inline and not has_path:
-        raise PydanticCustomError(
-            "ngff.transforms.parameters",
-            "A {kind} transformation needs its parameters: '{inline}' or 'path'.",
-            {"kind": getattr(model, "type", "?"), "inline": inline},
-        )
+class _InlineOrPath(TransformationBase):
+    """A transformation whose parameters stand inline or in an array at ``path``.
+
+    Spec: each of translation, scale, affine and rotation takes its parameters "as a
+    list ... or a path to a zarr array"; one of the two must be given.
+    """
+
+    path: str | None = None
+    inline: ClassVar[str]
+    """The name of the inline parameter (the transformation's ``type``)."""
+
+    @model_validator(mode="after")
+    def _parameters(self) -> _InlineOrPath:
+        """Spec: one of the inline parameters or 'path'; then the shape of the inline ones."""
+        value = getattr(self, self.inline)
+        if value is None and self.path is None:
+            raise PydanticCustomError(
+                "ngff.transforms.parameters",
+                "A {kind} transformation needs its parameters: '{inline}' or 'path'.",
+                {"kind": self.inline, "inline": self.inline},
+            )
+        if value is not None:
+            self._check_inline(value)
+        return self
+
+    def _check_inline(self, value: list[list[float]] | list[float]) -> None:
+        """Refuse inline parameters of the wrong shape (nothing to check by default)."""
 
 
 class Identity(TransformationBase):
@@ -120,21 +138,15 @@ class ProjectAxis(TransformationBase):
         return self
 
 
-class Translation(TransformationBase):
+class Translation(_InlineOrPath):
     """A translation: one offset per axis, inline or in an array at ``path``."""
 
     type: Literal["translation"]
     translation: list[float] | None = None
-    path: str | None = None
-
-    @model_validator(mode="after")
-    def _parameters(self) -> Translation:
-        """Spec: translation — one of 'translation' or 'path'."""
-        _one_of(self, "translation")
-        return self
+    inline = "translation"
 
 
-class Scale(TransformationBase):
+class Scale(_InlineOrPath):
     """A scale: one factor per axis, inline or in an array at ``path``.
 
     The spec allows any number (a negative factor flips an axis); a zero is a SHOULD
@@ -143,50 +155,38 @@ class Scale(TransformationBase):
 
     type: Literal["scale"]
     scale: list[float] | None = None
-    path: str | None = None
-
-    @model_validator(mode="after")
-    def _parameters(self) -> Scale:
-        """Spec: scale — one of 'scale' or 'path'."""
-        _one_of(self, "scale")
-        return self
+    inline = "scale"
 
 
-class Affine(TransformationBase):
+class Affine(_InlineOrPath):
     """An affine matrix, inline (rows) or in an array at ``path``."""
 
     type: Literal["affine"]
     affine: list[list[float]] | None = None
-    path: str | None = None
+    inline = "affine"
 
-    @model_validator(mode="after")
-    def _parameters(self) -> Affine:
-        """Spec: affine — one of 'affine' or 'path'; rows of equal length."""
-        _one_of(self, "affine")
-        if self.affine is not None and len({len(r) for r in self.affine}) > 1:
+    def _check_inline(self, value: list[list[float]] | list[float]) -> None:
+        """Spec: affine — rows of equal length."""
+        if len({len(r) for r in value if isinstance(r, list)}) > 1:
             raise PydanticCustomError(
                 "ngff.transforms.matrix", "Expected matrix rows of equal length."
             )
-        return self
 
 
-class Rotation(TransformationBase):
+class Rotation(_InlineOrPath):
     """A rotation matrix (square, 2 to 5 rows), inline or in an array at ``path``."""
 
     type: Literal["rotation"]
     rotation: list[list[float]] | None = None
-    path: str | None = None
+    inline = "rotation"
 
-    @model_validator(mode="after")
-    def _parameters(self) -> Rotation:
-        """Spec: rotation — one of 'rotation' or 'path'; a square matrix of size 2 to 5."""
-        _one_of(self, "rotation")
-        m = self.rotation
-        if m is not None and not (2 <= len(m) <= 5 and all(len(r) == len(m) for r in m)):
+    def _check_inline(self, value: list[list[float]] | list[float]) -> None:
+        """Spec: rotation — a square matrix of size 2 to 5."""
+        rows = [r for r in value if isinstance(r, list)]
+        if not (2 <= len(rows) <= 5 and all(len(r) == len(rows) for r in rows)):
             raise PydanticCustomError(
                 "ngff.transforms.matrix", "Expected a square matrix of 2 to 5 rows."
             )
-        return self
 
 
 class Sequence_(TransformationBase):
