@@ -9,7 +9,7 @@ from pydantic import Field
 
 from ngff.common.base import OmeExtensibleModel, OmeModel
 from ngff.common.context import CHECKS, Context, Tokens
-from ngff_geozarr.core.checking import repeats
+from ngff.common.rule_shapes import INDEX, recommended, unique
 from ngff_geozarr.core.errors import UnsafePathError
 from ngff_geozarr.core.store import check_key
 
@@ -19,6 +19,7 @@ __all__ = [
     "Labels",
     "Property",
     "Source",
+    "check_colors_rgba",
     "check_colors_unique",
     "check_image_label",
     "check_image_label_colors_present",
@@ -67,23 +68,24 @@ class Labels(OmeModel):
     labels: list[str] = Field(min_length=1)
 
 
-@CHECKS.check("image-label", "ngff.image-label.colors-unique", "ngff.image-label.rgba")
-def check_colors_unique(ctx: Context, label: ImageLabel, at: Tokens) -> None:
-    """Ensure each label value has at most one colour.
+check_colors_unique = unique(
+    "image-label",
+    "ngff.image-label.colors-unique",
+    lambda label: [color.label_value for color in label.colors or ()],
+    ("colors", INDEX, "label-value"),
+    "Label value {value:g} has more than one colour.",
+    _SECTION,
+)
 
-    Spec: labels — "This array contains one JSON object for each unique custom label" (the
-    schema: ``uniqueItems``).
+
+@CHECKS.check("image-label", "ngff.image-label.rgba")
+def check_colors_rgba(ctx: Context, label: ImageLabel, at: Tokens) -> None:
+    """Ensure each colour is four integers between 0 and 255.
+
+    Spec: labels — "the objects in this array MAY contain an rgba key whose value MUST be an
+    array of four integers between 0 and 255, inclusive".
     """
-    seen: set[float] = set()
     for i, color in enumerate(label.colors or ()):
-        if color.label_value in seen:
-            ctx.error(
-                "ngff.image-label.colors-unique",
-                [*at, "colors", i, "label-value"],
-                f"Label value {color.label_value:g} has more than one colour.",
-                _SECTION,
-            )
-        seen.add(color.label_value)
         if not color.rgba_in_range():
             ctx.error(
                 "ngff.image-label.rgba",
@@ -93,20 +95,14 @@ def check_colors_unique(ctx: Context, label: ImageLabel, at: Tokens) -> None:
             )
 
 
-@CHECKS.check("image-label", "ngff.image-label.properties-unique")
-def check_properties_unique(ctx: Context, label: ImageLabel, at: Tokens) -> None:
-    """Ensure each label value has at most one properties object.
-
-    Spec: labels — "the value of the properties key MUST be an array of JSON objects
-    describing the set of unique possible pixel values".
-    """
-    for i, value in repeats(prop.label_value for prop in label.properties or ()):
-        ctx.error(
-            "ngff.image-label.properties-unique",
-            [*at, "properties", i, "label-value"],
-            f"Label value {value} is described more than once.",
-            _SECTION,
-        )
+check_properties_unique = unique(
+    "image-label",
+    "ngff.image-label.properties-unique",
+    lambda label: [prop.label_value for prop in label.properties or ()],
+    ("properties", INDEX, "label-value"),
+    "Label value {value} is described more than once.",
+    _SECTION,
+)
 
 
 @CHECKS.check("image-label", "ngff.image-label.label-value")
@@ -126,20 +122,14 @@ def check_label_values_integer(ctx: Context, label: ImageLabel, at: Tokens) -> N
             )
 
 
-@CHECKS.check("image-label", "ngff.image-label.colors")
-def check_image_label_colors_present(ctx: Context, label: ImageLabel, at: Tokens) -> None:
-    """Recommend a ``colors`` list.
-
-    Spec: labels — "That image-label object SHOULD contain ... a colors key".
-    """
-    if label.colors is None:
-        ctx.should(
-            "ngff.image-label.colors",
-            at,
-            "The image-label has no 'colors'; the spec recommends one.",
-            _SECTION,
-        )
-
+check_image_label_colors_present = recommended(
+    "image-label",
+    "ngff.image-label.colors",
+    lambda label: [((), label)],
+    "colors",
+    "The image-label has no 'colors'; the spec recommends one.",
+    _SECTION,
+)
 
 check_image_label = CHECKS.runner("image-label")
 """Run every check of the ``image-label`` section that applies to the context's version."""

@@ -7,7 +7,7 @@ from pydantic import Field
 from ngff.common.base import OmeModel
 from ngff.common.context import CHECKS, Context, Tokens
 from ngff.common.facts import PlateFacts
-from ngff_geozarr.core.checking import repeats
+from ngff.common.rule_shapes import INDEX, recommended, unique
 
 __all__ = [
     "Acquisition",
@@ -15,13 +15,15 @@ __all__ = [
     "Plate",
     "Row",
     "WellReference",
+    "check_acquisition_field_count",
     "check_acquisition_ids_unique",
-    "check_acquisitions_recommended_fields",
+    "check_acquisition_name",
+    "check_columns_unique",
     "check_field_count",
     "check_names_case",
-    "check_names_unique",
     "check_plate",
     "check_plate_name",
+    "check_rows_unique",
     "check_well_paths",
     "check_wells_unique",
     "plate_facts",
@@ -73,22 +75,22 @@ class Plate(OmeModel):
     field_count: int | None = Field(default=None, gt=0)
 
 
-@CHECKS.check("plate", "ngff.plate.rows-unique", "ngff.plate.columns-unique")
-def check_names_unique(ctx: Context, plate: Plate, at: Tokens) -> None:
-    """Ensure row names and column names are unique.
-
-    Spec: plate — the name "MUST NOT be a duplicate of any other name in the columns list"
-    (and likewise for rows).
-    """
-    named = (("rows", [r.name for r in plate.rows]), ("columns", [c.name for c in plate.columns]))
-    for key, names in named:
-        for i, name in repeats(names):
-            ctx.error(
-                f"ngff.plate.{key}-unique",
-                [*at, key, i, "name"],
-                f"{key[:-1].capitalize()} name {name!r} is used more than once.",
-                _SECTION,
-            )
+check_rows_unique = unique(
+    "plate",
+    "ngff.plate.rows-unique",
+    lambda plate: [row.name for row in plate.rows],
+    ("rows", INDEX, "name"),
+    "Row name {value!r} is used more than once.",
+    _SECTION,
+)
+check_columns_unique = unique(
+    "plate",
+    "ngff.plate.columns-unique",
+    lambda plate: [column.name for column in plate.columns],
+    ("columns", INDEX, "name"),
+    "Column name {value!r} is used more than once.",
+    _SECTION,
+)
 
 
 @CHECKS.check("plate", "ngff.plate.names-case")
@@ -131,19 +133,14 @@ def check_field_count(ctx: Context, plate: Plate, at: Tokens) -> None:
         )
 
 
-@CHECKS.check("plate", "ngff.plate.wells-unique")
-def check_wells_unique(ctx: Context, plate: Plate, at: Tokens) -> None:
-    """Ensure no well is listed twice.
-
-    Spec: plate — the schema's ``uniqueItems`` on ``wells``; a path names one well.
-    """
-    for i, path in repeats(well.path for well in plate.wells):
-        ctx.error(
-            "ngff.plate.wells-unique",
-            [*at, "wells", i, "path"],
-            f"Well {path!r} is listed more than once.",
-            _SECTION,
-        )
+check_wells_unique = unique(
+    "plate",
+    "ngff.plate.wells-unique",
+    lambda plate: [well.path for well in plate.wells],
+    ("wells", INDEX, "path"),
+    "Well {value!r} is listed more than once.",
+    _SECTION,
+)
 
 
 @CHECKS.check("plate", "ngff.plate.well-index", "ngff.plate.well-path")
@@ -177,50 +174,45 @@ def check_well_paths(ctx: Context, plate: Plate, at: Tokens) -> None:
             )
 
 
-@CHECKS.check("plate", "ngff.plate.acquisition-id-unique")
-def check_acquisition_ids_unique(ctx: Context, plate: Plate, at: Tokens) -> None:
-    """Ensure acquisition ids are unique.
+check_acquisition_ids_unique = unique(
+    "plate",
+    "ngff.plate.acquisition-id-unique",
+    lambda plate: [acq.id for acq in plate.acquisitions or ()],
+    ("acquisitions", INDEX, "id"),
+    "Acquisition id {value} is used more than once.",
+    _SECTION,
+)
 
-    Spec: plate — "id key whose value MUST be an unique integer identifier".
-    """
-    for i, acq_id in repeats(acq.id for acq in plate.acquisitions or ()):
-        ctx.error(
-            "ngff.plate.acquisition-id-unique",
-            [*at, "acquisitions", i, "id"],
-            f"Acquisition id {acq_id} is used more than once.",
-            _SECTION,
-        )
-
-
-@CHECKS.check("plate", "ngff.plate.name")
-def check_plate_name(ctx: Context, plate: Plate, at: Tokens) -> None:
-    """Recommend a plate name.
-
-    Spec: plate — "The plate dictionary SHOULD contain a name key".
-    """
-    if plate.name is None:
-        ctx.should(
-            "ngff.plate.name", at, "The plate has no 'name'; the spec recommends one.", _SECTION
-        )
+check_plate_name = recommended(
+    "plate",
+    "ngff.plate.name",
+    lambda plate: [((), plate)],
+    "name",
+    "The plate has no 'name'; the spec recommends one.",
+    _SECTION,
+)
 
 
-@CHECKS.check("plate", "ngff.plate.acquisition-name", "ngff.plate.acquisition-maximumfieldcount")
-def check_acquisitions_recommended_fields(ctx: Context, plate: Plate, at: Tokens) -> None:
-    """Recommend a name and a maximum field count on each acquisition.
+def _acquisitions(plate: Plate) -> list[tuple[Tokens, Acquisition]]:
+    return [(("acquisitions", i), acq) for i, acq in enumerate(plate.acquisitions or ())]
 
-    Spec: plate — "Each acquisition object SHOULD contain a name key ... SHOULD contain a
-    maximumfieldcount key".
-    """
-    for i, acq in enumerate(plate.acquisitions or ()):
-        for key in ("name", "maximumfieldcount"):
-            if getattr(acq, key) is None:
-                ctx.should(
-                    f"ngff.plate.acquisition-{key}",
-                    [*at, "acquisitions", i],
-                    f"Acquisition {acq.id} has no {key!r}; the spec recommends one.",
-                    _SECTION,
-                )
 
+check_acquisition_name = recommended(
+    "plate",
+    "ngff.plate.acquisition-name",
+    _acquisitions,
+    "name",
+    "Acquisition {item.id} has no 'name'; the spec recommends one.",
+    _SECTION,
+)
+check_acquisition_field_count = recommended(
+    "plate",
+    "ngff.plate.acquisition-maximumfieldcount",
+    _acquisitions,
+    "maximumfieldcount",
+    "Acquisition {item.id} has no 'maximumfieldcount'; the spec recommends one.",
+    _SECTION,
+)
 
 check_plate = CHECKS.runner("plate")
 """Run every check of the ``plate`` section that applies to the context's version."""

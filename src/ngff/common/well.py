@@ -7,7 +7,7 @@ from pydantic import Field
 from ngff.common.base import OmeModel
 from ngff.common.context import CHECKS, Context, Tokens
 from ngff.common.facts import WellFacts
-from ngff_geozarr.core.checking import repeats
+from ngff.common.rule_shapes import INDEX, unique
 
 __all__ = [
     "Well",
@@ -34,20 +34,14 @@ class Well(OmeModel):
     images: list[WellImage] = Field(min_length=1)
 
 
-@CHECKS.check("well", "ngff.well.images-unique")
-def check_well_images_unique(ctx: Context, images: list[WellImage], at: Tokens) -> None:
-    """Ensure no field of view is listed twice.
-
-    Spec: well — "The path ... MUST NOT be a duplicate of any other path in the images list".
-    """
-    for i, path in repeats(image.path for image in images):
-        ctx.error(
-            "ngff.well.images-unique",
-            [*at, "images", i, "path"],
-            f"Field of view {path!r} is listed more than once.",
-            _SECTION,
-        )
-
+check_well_images_unique = unique(
+    "well",
+    "ngff.well.images-unique",
+    lambda images: [image.path for image in images],
+    ("images", INDEX, "path"),
+    "Field of view {value!r} is listed more than once.",
+    _SECTION,
+)
 
 check_well = CHECKS.runner("well")
 """Run every check of the ``well`` section that applies to the context's version."""

@@ -9,8 +9,8 @@ from pydantic import Field
 from ngff.common.axes import check_axes, check_axis_names_unique
 from ngff.common.base import OmeModel
 from ngff.common.context import Context, Tokens
+from ngff.common.rule_shapes import INDEX, unique
 from ngff.v06.axes import AXIS_TYPES, Axis
-from ngff_geozarr.core.checking import repeats
 
 __all__ = [
     "CoordinateSystem",
@@ -30,21 +30,15 @@ class CoordinateSystem(OmeModel):
 _SECTION = "coordinateSystems"
 
 
-def check_coordinate_system_names_unique(
-    ctx: Context, systems: Sequence[CoordinateSystem], at: Tokens
-) -> None:
-    """Ensure coordinate system names are unique.
-
-    Spec: coordinateSystems — the name "MUST be a non-empty string that is unique among all
-    entries under coordinateSystems".
-    """
-    for i, name in repeats(cs.name for cs in systems):
-        ctx.error(
-            "ngff.coordinate-systems.unique-names",
-            [*at, i, "name"],
-            f"Coordinate system name {name!r} is used more than once.",
-            _SECTION,
-        )
+check_coordinate_system_names_unique = unique(
+    "coordinateSystems",
+    "ngff.coordinate-systems.unique-names",
+    lambda systems: [cs.name for cs in systems],
+    (INDEX, "name"),
+    "Coordinate system name {value!r} is used more than once.",
+    _SECTION,
+)
+"""Ensure coordinate system names are unique (called with the list of systems)."""
 
 
 def check_array_coordinate_system(ctx: Context, cs: CoordinateSystem, at: Tokens) -> None:
