@@ -17,7 +17,7 @@ from typing import Any, ClassVar, TypeVar
 from ngff_geozarr.core.report import Issue, Severity
 from ngff_geozarr.core.rules import Level, RuleRegistry
 
-__all__ = ["CheckSet", "RegisteredCheck", "RuleContext", "SectionRunner", "repeats"]
+__all__ = ["CheckSet", "RegisteredCheck", "RuleContext", "SectionRunner", "repeats", "select"]
 
 _H = TypeVar("_H", bound=Hashable)
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -49,6 +49,53 @@ def repeats(values: Iterable[_H]) -> Iterator[tuple[int, _H]]:
         if value in seen:
             yield i, value
         seen.add(value)
+
+
+def select(document: Any, path: str) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Yield the values a path names in a JSON-like document, each with its location.
+
+    The path is keys joined by ``.``; ``[*]`` after a key (or alone) stands for every item
+    of a list. A key that is absent, or a list that is not one, yields nothing: whether it
+    must be there is another rule's business. ``""`` names the document itself.
+
+    Parameters
+    ----------
+    document
+        Mappings, lists and scalars as JSON parses them.
+    path
+        For example ``"wells[*].path"``.
+
+    Yields
+    ------
+    tuple of (tuple, value)
+        The reference tokens of a value (keys and list indices) and the value.
+
+    Examples
+    --------
+    >>> plate = {"wells": [{"path": "A/1"}, {"path": "B/2"}], "name": "p"}
+    >>> list(select(plate, "wells[*].path"))
+    [(('wells', 0, 'path'), 'A/1'), (('wells', 1, 'path'), 'B/2')]
+    >>> list(select(plate, ""))[0][0]
+    ()
+    """
+    found: list[tuple[tuple[str | int, ...], Any]] = [((), document)]
+    for segment in path.split(".") if path else ():
+        key, _, rest = segment.partition("[*]")
+        if rest:
+            raise ValueError(f"unexpected text after [*] in {path!r}")
+        step: list[tuple[tuple[str | int, ...], Any]] = []
+        for where, value in found:
+            if key:
+                if not isinstance(value, dict) or key not in value:
+                    continue
+                where, value = (*where, key), value[key]
+            if segment.endswith("[*]"):
+                if isinstance(value, list):
+                    step.extend(((*where, i), item) for i, item in enumerate(value))
+            else:
+                step.append((where, value))
+        found = step
+    yield from found
 
 
 class RuleContext:

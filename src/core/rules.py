@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
 from typing import Any
@@ -343,7 +343,7 @@ class RuleRegistry:
 
 _ENTRY_KEYS = frozenset(
     {"id", "level", "section", "description", "quote", "url", "versions", "nodes", "also"}
-    | {"convention"}
+    | {"convention", "check"}
 )
 
 
@@ -360,6 +360,10 @@ class RuleEntry:
         from its own table of spec anchors.
     convention
         The convention, when the table names one (the reader's table: ``"target"``).
+    check
+        For a rule of a common shape ("MUST be unique", "SHOULD contain"), the check declared
+        with it: an inline table the convention interprets (empty for a rule whose check is
+        code).
     """
 
     id: str
@@ -372,6 +376,7 @@ class RuleEntry:
     nodes: tuple[str, ...]
     also: tuple[Level, ...]
     convention: str
+    check: Mapping[str, str] = field(default_factory=dict)
 
     def to_rule(self, convention: str, clause: Clause | None = None) -> Rule:
         """Return the rule this row declares.
@@ -407,7 +412,7 @@ def read_rule_table(text: str) -> tuple[RuleEntry, ...]:
     The document has a ``[defaults]`` table (``versions``, ``nodes``, ``url``, ...) and one
     ``[[rule]]`` table per rule with ``id``, ``level`` (``MUST``, ``SHOULD``, ``ADVICE``),
     ``section`` and ``description``, and optionally ``quote``, ``url``, ``versions``,
-    ``nodes``, ``also`` (other levels) and ``convention``.
+    ``nodes``, ``also`` (other levels), ``convention`` and ``check`` (see :class:`RuleEntry`).
 
     Parameters
     ----------
@@ -464,6 +469,7 @@ def read_rule_table(text: str) -> tuple[RuleEntry, ...]:
                 nodes=tuple(merged.get("nodes", ("any",))),
                 also=tuple(Level(level) for level in merged.get("also", ())),
                 convention=merged.get("convention", ""),
+                check=dict(merged.get("check", {})),
             )
         )
     return tuple(entries)

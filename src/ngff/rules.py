@@ -10,9 +10,17 @@ the severity of each issue.
 
 from __future__ import annotations
 
-from ngff_geozarr.core.rules import READER_RULES, Clause, Rule, RuleEntry, RuleRegistry, load_rules
+from ngff_geozarr.core.rules import (
+    READER_RULES,
+    Clause,
+    Rule,
+    RuleEntry,
+    RuleRegistry,
+    package_text,
+    read_rule_table,
+)
 
-__all__ = ["ALL_VERSIONS", "CONVENTION", "REGISTRY", "RULES"]
+__all__ = ["ALL_VERSIONS", "CONVENTION", "ENTRIES", "REGISTRY", "RULES"]
 
 CONVENTION = "ome-zarr"
 """The convention the rules belong to."""
@@ -42,7 +50,11 @@ def _rule(entry: RuleEntry) -> Rule:
     return entry.to_rule(CONVENTION, clause)
 
 
-RULES: tuple[Rule, ...] = load_rules("ngff", _rule)
+ENTRIES: tuple[RuleEntry, ...] = read_rule_table(package_text("ngff", "rules.toml"))
+"""The rows of the rule table, with the checks some of them declare
+(:mod:`ngff.common.rule_shapes`)."""
+
+RULES: tuple[Rule, ...] = tuple(_rule(entry) for entry in ENTRIES)
 """The OME-Zarr rules, in the table's order."""
 
 REGISTRY = RuleRegistry((*READER_RULES, *RULES))

@@ -6,4 +6,7 @@ rather than copying them; a version only defines what it changes.
 
 from __future__ import annotations
 
+# File the checks that rule-table rows declare, before any section runner runs.
+from ngff.common import rule_shapes as _rule_shapes  # noqa: F401
+
 __all__: list[str] = []

@@ -9,7 +9,6 @@ from pydantic import Field
 
 from ngff.common.base import OmeExtensibleModel, OmeModel
 from ngff.common.context import CHECKS, Context, Tokens
-from ngff.common.rule_shapes import INDEX, recommended, unique
 from ngff_geozarr.core.errors import UnsafePathError
 from ngff_geozarr.core.store import check_key
 
@@ -20,12 +19,9 @@ __all__ = [
     "Property",
     "Source",
     "check_colors_rgba",
-    "check_colors_unique",
     "check_image_label",
-    "check_image_label_colors_present",
     "check_label_paths",
     "check_label_values_integer",
-    "check_properties_unique",
 ]
 
 _SECTION = "labels"
@@ -68,16 +64,6 @@ class Labels(OmeModel):
     labels: list[str] = Field(min_length=1)
 
 
-check_colors_unique = unique(
-    "image-label",
-    "ngff.image-label.colors-unique",
-    lambda label: [color.label_value for color in label.colors or ()],
-    ("colors", INDEX, "label-value"),
-    "Label value {value:g} has more than one colour.",
-    _SECTION,
-)
-
-
 @CHECKS.check("image-label", "ngff.image-label.rgba")
 def check_colors_rgba(ctx: Context, label: ImageLabel, at: Tokens) -> None:
     """Ensure each colour is four integers between 0 and 255.
@@ -93,16 +79,6 @@ def check_colors_rgba(ctx: Context, label: ImageLabel, at: Tokens) -> None:
                 f"Expected four integers between 0 and 255. Got {color.rgba}.",
                 _SECTION,
             )
-
-
-check_properties_unique = unique(
-    "image-label",
-    "ngff.image-label.properties-unique",
-    lambda label: [prop.label_value for prop in label.properties or ()],
-    ("properties", INDEX, "label-value"),
-    "Label value {value} is described more than once.",
-    _SECTION,
-)
 
 
 @CHECKS.check("image-label", "ngff.image-label.label-value")
@@ -121,15 +97,6 @@ def check_label_values_integer(ctx: Context, label: ImageLabel, at: Tokens) -> N
                 _SECTION,
             )
 
-
-check_image_label_colors_present = recommended(
-    "image-label",
-    "ngff.image-label.colors",
-    lambda label: [((), label)],
-    "colors",
-    "The image-label has no 'colors'; the spec recommends one.",
-    _SECTION,
-)
 
 check_image_label = CHECKS.runner("image-label")
 """Run every check of the ``image-label`` section that applies to the context's version."""

@@ -7,7 +7,6 @@ from pydantic import Field
 from ngff.common.base import OmeModel
 from ngff.common.context import CHECKS, Context, Tokens
 from ngff.common.facts import PlateFacts
-from ngff.common.rule_shapes import INDEX, recommended, unique
 
 __all__ = [
     "Acquisition",
@@ -15,17 +14,10 @@ __all__ = [
     "Plate",
     "Row",
     "WellReference",
-    "check_acquisition_field_count",
-    "check_acquisition_ids_unique",
-    "check_acquisition_name",
-    "check_columns_unique",
     "check_field_count",
     "check_names_case",
     "check_plate",
-    "check_plate_name",
-    "check_rows_unique",
     "check_well_paths",
-    "check_wells_unique",
     "plate_facts",
 ]
 
@@ -75,24 +67,6 @@ class Plate(OmeModel):
     field_count: int | None = Field(default=None, gt=0)
 
 
-check_rows_unique = unique(
-    "plate",
-    "ngff.plate.rows-unique",
-    lambda plate: [row.name for row in plate.rows],
-    ("rows", INDEX, "name"),
-    "Row name {value!r} is used more than once.",
-    _SECTION,
-)
-check_columns_unique = unique(
-    "plate",
-    "ngff.plate.columns-unique",
-    lambda plate: [column.name for column in plate.columns],
-    ("columns", INDEX, "name"),
-    "Column name {value!r} is used more than once.",
-    _SECTION,
-)
-
-
 @CHECKS.check("plate", "ngff.plate.names-case")
 def check_names_case(ctx: Context, plate: Plate, at: Tokens) -> None:
     """Warn about row names, or column names, equal up to case.
@@ -133,16 +107,6 @@ def check_field_count(ctx: Context, plate: Plate, at: Tokens) -> None:
         )
 
 
-check_wells_unique = unique(
-    "plate",
-    "ngff.plate.wells-unique",
-    lambda plate: [well.path for well in plate.wells],
-    ("wells", INDEX, "path"),
-    "Well {value!r} is listed more than once.",
-    _SECTION,
-)
-
-
 @CHECKS.check("plate", "ngff.plate.well-index", "ngff.plate.well-path")
 def check_well_paths(ctx: Context, plate: Plate, at: Tokens) -> None:
     """Ensure each well's path is ``{row}/{column}`` and agrees with its indices.
@@ -173,46 +137,6 @@ def check_well_paths(ctx: Context, plate: Plate, at: Tokens) -> None:
                 _SECTION,
             )
 
-
-check_acquisition_ids_unique = unique(
-    "plate",
-    "ngff.plate.acquisition-id-unique",
-    lambda plate: [acq.id for acq in plate.acquisitions or ()],
-    ("acquisitions", INDEX, "id"),
-    "Acquisition id {value} is used more than once.",
-    _SECTION,
-)
-
-check_plate_name = recommended(
-    "plate",
-    "ngff.plate.name",
-    lambda plate: [((), plate)],
-    "name",
-    "The plate has no 'name'; the spec recommends one.",
-    _SECTION,
-)
-
-
-def _acquisitions(plate: Plate) -> list[tuple[Tokens, Acquisition]]:
-    return [(("acquisitions", i), acq) for i, acq in enumerate(plate.acquisitions or ())]
-
-
-check_acquisition_name = recommended(
-    "plate",
-    "ngff.plate.acquisition-name",
-    _acquisitions,
-    "name",
-    "Acquisition {item.id} has no 'name'; the spec recommends one.",
-    _SECTION,
-)
-check_acquisition_field_count = recommended(
-    "plate",
-    "ngff.plate.acquisition-maximumfieldcount",
-    _acquisitions,
-    "maximumfieldcount",
-    "Acquisition {item.id} has no 'maximumfieldcount'; the spec recommends one.",
-    _SECTION,
-)
 
 check_plate = CHECKS.runner("plate")
 """Run every check of the ``plate`` section that applies to the context's version."""

@@ -7,13 +7,11 @@ from pydantic import Field
 from ngff.common.base import OmeModel
 from ngff.common.context import CHECKS, Context, Tokens
 from ngff.common.facts import WellFacts
-from ngff.common.rule_shapes import INDEX, unique
 
 __all__ = [
     "Well",
     "WellImage",
     "check_well",
-    "check_well_images_unique",
     "check_well_section",
     "well_facts",
 ]
@@ -33,15 +31,6 @@ class Well(OmeModel):
 
     images: list[WellImage] = Field(min_length=1)
 
-
-check_well_images_unique = unique(
-    "well",
-    "ngff.well.images-unique",
-    lambda images: [image.path for image in images],
-    ("images", INDEX, "path"),
-    "Field of view {value!r} is listed more than once.",
-    _SECTION,
-)
 
 check_well = CHECKS.runner("well")
 """Run every check of the ``well`` section that applies to the context's version."""

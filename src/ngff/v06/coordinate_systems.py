@@ -8,14 +8,12 @@ from pydantic import Field
 
 from ngff.common.axes import check_axes, check_axis_names_unique
 from ngff.common.base import OmeModel
-from ngff.common.context import Context, Tokens
-from ngff.common.rule_shapes import INDEX, unique
+from ngff.common.context import CHECKS, Context, Tokens
 from ngff.v06.axes import AXIS_TYPES, Axis
 
 __all__ = [
     "CoordinateSystem",
     "check_array_coordinate_system",
-    "check_coordinate_system_names_unique",
     "check_coordinate_systems",
 ]
 
@@ -28,17 +26,6 @@ class CoordinateSystem(OmeModel):
 
 
 _SECTION = "coordinateSystems"
-
-
-check_coordinate_system_names_unique = unique(
-    "coordinateSystems",
-    "ngff.coordinate-systems.unique-names",
-    lambda systems: [cs.name for cs in systems],
-    (INDEX, "name"),
-    "Coordinate system name {value!r} is used more than once.",
-    _SECTION,
-)
-"""Ensure coordinate system names are unique (called with the list of systems)."""
 
 
 def check_array_coordinate_system(ctx: Context, cs: CoordinateSystem, at: Tokens) -> None:
@@ -68,7 +55,7 @@ def check_coordinate_systems(ctx: Context, systems: Sequence[CoordinateSystem], 
     at
         Where the list is, relative to the OME metadata.
     """
-    check_coordinate_system_names_unique(ctx, systems, at)
+    CHECKS.run("coordinateSystems", ctx, systems, at, version=ctx.version)
     for i, cs in enumerate(systems):
         if cs.axes and all(a.type == "array" for a in cs.axes):
             check_array_coordinate_system(ctx, cs, [*at, i])
