@@ -502,3 +502,30 @@ def test_without_dask_a_level_says_what_to_install(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[0] == "(3, 4, 64, 96)"
     assert lines[1].startswith("ImportError: Reading OME-Zarr levels as lazy arrays needs dask")
+
+
+# -- the tutorial ----------------------------------------------------------------------------
+
+
+def test_the_reading_tutorial_shows_what_it_says(tmp_path: Path, monkeypatch: Any) -> None:
+    """docs/tutorials/ome-zarr-read.md: its blocks run in order and print what it explains."""
+    import contextlib
+    import io
+    import re
+
+    page = Path(__file__).parents[2] / "docs" / "tutorials" / "ome-zarr-read.md"
+    blocks = re.findall(r"^```python\n(.*?)^```", page.read_text(), re.MULTILINE | re.DOTALL)
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    namespace: dict[str, Any] = {"__name__": "__tutorial__"}
+    with contextlib.redirect_stdout(out):
+        for block in blocks:
+            exec(compile(block, page.name, "exec"), namespace)
+    lines = out.getvalue().splitlines()
+    assert "image 0.5 cells ('c', 'z', 'y', 'x') ('DAPI', 'GFP')" in lines
+    assert "1 (2, 8, 64, 64) (1.0, 2.0, 1.0, 1.0) (0.0, 0.0, 100.25, 200.25)" in lines
+    assert "('c', 'z', 'y', 'x') ['DAPI', 'GFP']" in lines
+    assert "[200.  200.5 201. ] micrometer" in lines
+    assert "plate screen ['A/1', 'B/2'] 2" in lines
+    assert lines.count("True") == 2
+    assert lines[-1].startswith("plain.zarr: expected an OME-Zarr image")
