@@ -158,6 +158,35 @@ def test_channel_names_are_left_out_when_omero_does_not_name_every_channel(
     assert arr.sizes["c"] == 3
 
 
+def test_a_sharded_image_reads_chunk_by_chunk(tmp_path: Path) -> None:
+    target = tmp_path / "image.ome.zarr"
+    write(target, "0.5", shards=(1, 4, 64, 64))
+    image = ngff.open(target)
+    assert isinstance(image, ImageNode)
+    data = image.levels[0].data
+    assert data.chunksize == (1, 2, 32, 32)  # the inner chunks, not the shards
+    np.testing.assert_array_equal(data[2, 3, 40:50, 60:70].compute(), volume()[2, 3, 40:50, 60:70])
+
+
+def test_every_multiscale_image_of_a_group_is_reachable(tmp_path: Path) -> None:
+    target = tmp_path / "image.ome.zarr"
+    write(target, "0.5")
+    doc = json.loads((target / "zarr.json").read_text())
+    multiscales = doc["attributes"]["ome"]["multiscales"]
+    multiscales.append(
+        {**multiscales[0], "name": "base only", "datasets": multiscales[0]["datasets"][:1]}
+    )
+    (target / "zarr.json").write_text(json.dumps(doc))
+    image = ngff.open(target)
+    assert isinstance(image, ImageNode)
+    assert (image.index, image.count, len(image.levels)) == (0, 2, 3)
+    other = image.select(1)
+    assert (other.index, other.name, len(other.levels)) == (1, "base only", 1)
+    np.testing.assert_array_equal(other.to_xarray().values, volume())
+    with pytest.raises(ReadError, match="index below 2"):
+        image.select(2)
+
+
 def test_the_multiscale_transformations_apply_after_the_datasets(tmp_path: Path) -> None:
     """0.4/0.5: the image's own coordinateTransformations follow each dataset's."""
     target = tmp_path / "image.ome.zarr"
@@ -460,6 +489,15 @@ def test_broken_image_metadata_is_a_one_line_read_error(
     change(ms)
     (target / "zarr.json").write_text(json.dumps(doc))
     with pytest.raises(ReadError, match=expected) as info:
+        ngff.open(target)
+    assert str(target) in _one_line(info.value)
+
+
+def test_a_root_document_that_is_not_json_is_a_read_error(tmp_path: Path) -> None:
+    target = tmp_path / "image.ome.zarr"
+    write(target, "0.5")
+    (target / "zarr.json").write_text('{"zarr_format": 3, "node_type": "group", "attr')
+    with pytest.raises(ReadError, match="the root cannot be read") as info:
         ngff.open(target)
     assert str(target) in _one_line(info.value)
 

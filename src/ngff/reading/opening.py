@@ -90,7 +90,8 @@ def _open(handle: StoreHandle) -> OmeNode:
     hierarchy = hierarchy_from_store(handle, discover)
     root = hierarchy.root
     if root is None:
-        raise ReadError(f"{handle.target}: the root's metadata cannot be read.")
+        problem = next((i.message for i in hierarchy.issues if i.path == ""), "")
+        raise ReadError(" ".join(f"{handle.target}: the root cannot be read. {problem}".split()))
     ome, _ = ome_attributes(root.attributes)
     kind = node_kind(ome)
     opener = _OPENERS.get(kind)
