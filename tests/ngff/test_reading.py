@@ -472,6 +472,7 @@ def test_a_zarr_group_without_ome_metadata_is_a_read_error(tmp_path: Path) -> No
         (lambda ms: ms["datasets"][0].update(path="../outside"), "leaves the store"),
         (lambda ms: ms["datasets"].append({**ms["datasets"][0], "path": "9"}), "level 3"),
         (lambda ms: ms["axes"].pop(), "expected 3 dimensions"),
+        (lambda ms: ms["datasets"][1].update(path="labels"), "level 1; found a group"),
     ],
 )
 def test_broken_image_metadata_is_a_one_line_read_error(
@@ -479,6 +480,7 @@ def test_broken_image_metadata_is_a_one_line_read_error(
 ) -> None:
     target = tmp_path / "image.ome.zarr"
     write(target, "0.5")
+    ngff.write_labels(np.zeros((1, 4, 64, 96), np.uint8), target, "empty")
     doc = json.loads((target / "zarr.json").read_text())
     doc.pop("consolidated_metadata", None)
     ms = doc["attributes"]["ome"]["multiscales"][0]

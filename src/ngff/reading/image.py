@@ -273,8 +273,10 @@ class ImageNode(OpenedNode):
         for j, ds in enumerate(datasets):
             path = self.source.child(self.path, ds.path)
             node = self.source.node(path, f"the array of level {j} ({ds.path!r})")
-            if node.node_type != "array" or node.array is None:
+            if node.node_type != "array":
                 raise self.source.fail(path, f"expected the array of level {j}; found a group.")
+            if node.array is None:
+                raise self.source.fail(path, f"the array metadata of level {j} cannot be read.")
             shape = tuple(int(s) for s in node.array.shape)
             if len(shape) != n:
                 raise self.source.fail(
