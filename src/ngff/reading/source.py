@@ -20,7 +20,7 @@ from ngff.detection import ome_attributes
 from ngff.v04.ome import RULES as RULES_04
 from ngff.v05.ome import RULES as RULES_05
 from ngff.v06.ome import RULES as RULES_06
-from ngff.versions import SpecVersion, spec_version
+from ngff.versions import SpecVersion
 from ngff_geozarr.core.errors import NgffGeozarrError, UnsafePathError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.models import parse_model
@@ -252,22 +252,6 @@ class StoreSource:
             )
         array: dask.array.Array = self._arrays[path]
         return array
-
-    def version_of(self, path: str) -> SpecVersion | None:
-        """Tell the OME-Zarr version the node at ``path`` declares, if any.
-
-        Parameters
-        ----------
-        path
-            The node's path.
-
-        Returns
-        -------
-        str or None
-            ``"0.4"``, ``"0.5"`` or ``"0.6"``; ``None`` when none is declared.
-        """
-        _, text = ome_attributes(self.node(path, "an OME-Zarr node").attributes)
-        return spec_version(text)
 
 
 class OpenedNode:
