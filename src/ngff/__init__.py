@@ -6,6 +6,7 @@ The command line is ``ngff``; see ``ngff --help``. In Python::
     report = ngff.validate("image.ome.zarr")
     print(report.valid, [issue.rule for issue in report.issues])
     ngff.write_image(volume, "new.ome.zarr", axes="zyx", scale=(2.0, 0.5, 0.5))
+    image = ngff.open("new.ome.zarr")  # levels as lazy arrays; image.to_xarray()
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
         write_labels,
         write_plate,
     )
+    from ngff.reading import open
     from ngff.validate import validate
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "detect",
     "discover",
     "ome_attributes",
+    "open",
     "spec_version",
     "validate",
     "write_image",
@@ -66,6 +69,7 @@ lazy_exports(
             ),
             "ngff.create",
         ),
+        "open": "ngff.reading",
         "validate": "ngff.validate",
     },
 )

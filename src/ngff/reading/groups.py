@@ -1,0 +1,211 @@
+"""Opened groups of images: a plate's wells, a well's fields, a bioformats2raw collection.
+
+Each is a mapping from the paths its metadata lists to the opened children, built on first
+access (their metadata was read with the rest of the hierarchy; no array is read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ngff.common.bioformats2raw import Series
+from ngff.common.plate import Plate
+from ngff.reading.image import ImageNode
+from ngff.reading.source import OpenedNode, StoreSource
+
+__all__ = ["CollectionNode", "PlateNode", "WellNode", "series_paths"]
+
+
+class _Children(OpenedNode):
+    """A mapping from relative paths to opened children, built on first access."""
+
+    def __init__(self, source: StoreSource, path: str, refs: Sequence[str]) -> None:
+        super().__init__(source, path)
+        self._refs = tuple(refs)
+        self._opened: dict[str, Any] = {}
+
+    def _open(self, path: str) -> Any:
+        raise NotImplementedError
+
+    def __getitem__(self, ref: str) -> Any:
+        if ref not in self._refs:
+            raise KeyError(ref)
+        if ref not in self._opened:
+            self._opened[ref] = self._open(self.source.child(self.path, ref))
+        return self._opened[ref]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._refs)
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+    def __contains__(self, ref: object) -> bool:
+        return ref in self._refs
+
+
+class WellNode(_Children):
+    """An opened well: its fields of view, by path, in the order the well lists them.
+
+    ``well["0"]`` (or ``well.fields[0]``) is an :class:`~ngff.reading.image.ImageNode`.
+
+    Parameters
+    ----------
+    source
+        The store and its metadata.
+    path
+        The well group's path.
+    """
+
+    kind = "well"
+
+    def __init__(self, source: StoreSource, path: str) -> None:
+        ome = source.ome(path, "a well")
+        if "well" not in ome:
+            raise source.fail(path, "expected a well; 'well' is missing.")
+        well: Any = source.parse(source.rules.well, ome["well"], path, "well")
+        self.well = well
+        """The parsed ``well`` metadata (the version's model)."""
+        images: list[Any] = well.images
+        super().__init__(source, path, [image.path for image in images])
+
+    def _open(self, path: str) -> ImageNode:
+        return ImageNode(self.source, path)
+
+    def __getitem__(self, ref: str) -> ImageNode:
+        image: ImageNode = super().__getitem__(ref)
+        return image
+
+    @property
+    def fields(self) -> tuple[ImageNode, ...]:
+        """The fields of view, in the order the well lists them."""
+        return tuple(self[ref] for ref in self)
+
+
+class PlateNode(_Children):
+    """An opened plate: its wells, by path (``"A/1"``), in the order the plate lists them.
+
+    Parameters
+    ----------
+    source
+        The store and its metadata.
+    path
+        The plate group's path.
+    """
+
+    kind = "plate"
+
+    def __init__(self, source: StoreSource, path: str) -> None:
+        ome = source.ome(path, "a plate")
+        if "plate" not in ome:
+            raise source.fail(path, "expected a plate; 'plate' is missing.")
+        self.plate: Plate = source.parse(source.rules.plate, ome["plate"], path, "plate")
+        """The parsed ``plate`` metadata."""
+        super().__init__(source, path, [well.path for well in self.plate.wells])
+
+    def _open(self, path: str) -> WellNode:
+        return WellNode(self.source, path)
+
+    def __getitem__(self, ref: str) -> WellNode:
+        well: WellNode = super().__getitem__(ref)
+        return well
+
+    @property
+    def name(self) -> str | None:
+        """The plate's name."""
+        return self.plate.name
+
+    @property
+    def rows(self) -> tuple[str, ...]:
+        """The row names."""
+        return tuple(r.name for r in self.plate.rows)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The column names."""
+        return tuple(c.name for c in self.plate.columns)
+
+    def well(self, row: str, column: str) -> WellNode:
+        """Return the well at a row and a column, by their names.
+
+        Parameters
+        ----------
+        row
+            The row's name (``"A"``).
+        column
+            The column's name (``"1"``).
+
+        Returns
+        -------
+        WellNode
+            The well.
+
+        Raises
+        ------
+        KeyError
+            When the plate lists no such well.
+        """
+        return self[f"{row}/{column}"]
+
+
+class CollectionNode(_Children):
+    """An opened bioformats2raw collection: its images, by path, in series order.
+
+    The images are those the ``OME`` group's ``series`` lists, else the groups ``0``,
+    ``1``, ... that exist (spec, bioformats2raw.layout: "If the 'series' attribute does not
+    exist and no plate is present, separate 'multiscales' images MUST be stored in
+    consecutively numbered groups starting from 0").
+
+    Parameters
+    ----------
+    source
+        The store and its metadata.
+    path
+        The collection group's path.
+    """
+
+    kind = "collection"
+
+    def __init__(self, source: StoreSource, path: str) -> None:
+        super().__init__(source, path, series_paths(source, path))
+
+    def _open(self, path: str) -> ImageNode:
+        return ImageNode(self.source, path)
+
+    def __getitem__(self, ref: str) -> ImageNode:
+        image: ImageNode = super().__getitem__(ref)
+        return image
+
+    @property
+    def images(self) -> tuple[ImageNode, ...]:
+        """The images, in series order."""
+        return tuple(self[ref] for ref in self)
+
+
+def series_paths(source: StoreSource, path: str) -> list[str]:
+    """Return the image paths of a bioformats2raw collection, relative to it.
+
+    Parameters
+    ----------
+    source
+        The store and its metadata.
+    path
+        The collection group's path.
+
+    Returns
+    -------
+    list of str
+        The ``series`` of its ``OME`` group when present, else the numbered groups.
+    """
+    ome_path = source.child(path, "OME")
+    if ome_path in source.hierarchy:
+        ome = source.ome(ome_path, "the OME group")
+        if "series" in ome:
+            return source.parse(Series, {"series": ome["series"]}, ome_path, "series").series
+    refs: list[str] = []
+    while source.child(path, str(len(refs))) in source.hierarchy:
+        refs.append(str(len(refs)))
+    if not refs:
+        raise source.fail(path, "expected the collection's images at 0, 1, ...; found none.")
+    return refs
