@@ -183,7 +183,7 @@ def source_in_ome_order(
     chosen = axes if axes is not None else source.axes
     if chosen is None:
         return data, None
-    if not isinstance(data, np.ndarray):
+    if not isinstance(data, np.ndarray | inputs.LazyArray):
         names = list(chosen)
         if [n for n in names if n in OME_ORDER] != sorted(names, key=OME_ORDER.find) or any(
             n not in OME_ORDER for n in names
