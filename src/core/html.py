@@ -33,6 +33,7 @@ from ngff_geozarr.core.validation import Check, read_and_check
 __all__ = [
     "Legend",
     "MakeThumbnails",
+    "Picture",
     "Thumbnail",
     "level_cards",
     "level_line",
@@ -112,6 +113,9 @@ dl.facts dt{color:#555}dl.facts dd{margin:0}
 """.strip()
 
 
+Picture = tuple[bytes, Sequence[str]] | tuple[bytes, Sequence[str], Legend | None]
+"""A level's picture for :func:`level_cards`: PNG, caption lines, optionally a colour bar."""
+
 MakeThumbnails = Callable[[Hierarchy, StoreHandle], Sequence[Thumbnail]]
 """A convention's pictures for its report: ``(hierarchy, store) -> thumbnails``.
 
@@ -151,7 +155,7 @@ def level_cards(
     title: str,
     levels: Sequence[Node],
     chosen: int,
-    picture: Callable[[int], tuple[bytes, Sequence[str]] | None],
+    picture: Callable[[int], Picture | None],
     label: Callable[[Node], str],
 ) -> list[Thumbnail]:
     """Make a card for every level of a multiscale series, reading only the small levels.
@@ -169,7 +173,8 @@ def level_cards(
     chosen
         The index of the finest level read.
     picture
-        Reads level ``i``: its PNG and further caption lines, or ``None`` if unreadable.
+        Reads level ``i``: its PNG, further caption lines and optionally its colour bar,
+        or ``None`` if unreadable.
     label
         What to call a level in captions and titles.
 
@@ -185,13 +190,14 @@ def level_cards(
         made = pictures.get(source)
         if made is None:
             continue
-        png, notes = made
+        png, notes, *rest = made
         how = "middle slice"
         if source != i:
             how += f", shown from {label(levels[source])} (not read: it looks the same"
             how += " at thumbnail size)"
         caption = (level_line(level, label(level)), how, *notes)
-        cards.append(Thumbnail(level.path, f"{title}, {label(level)}", png, caption))
+        legend = rest[0] if rest else None
+        cards.append(Thumbnail(level.path, f"{title}, {label(level)}", png, caption, legend))
     return cards
 
 
