@@ -455,8 +455,11 @@ def describe_geo(hierarchy: Hierarchy) -> list[NodeFacts]:
     groups = [n for n in hierarchy.values() if n.node_type == "group"]
     for group in groups:
         levels = layout_levels(hierarchy, group)
-        if levels is not None:
-            covered.update(levels)
+        for level in levels or ():
+            covered.add(level)
+            parent = hierarchy[level].parent
+            if hierarchy[level].node_type == "array" and parent not in (None, group.path):
+                covered.add(parent)  # a level group holding the variable's array
     for node in hierarchy.values():
         if node.path in covered and node.node_type == "group":
             continue
