@@ -24,13 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from ngff_geozarr.core.colour import (
-    VIRIDIS,
-    colormap_rgba,
-    composite_rgba,
-    parse_colour,
-    stretch,
-)
+from ngff_geozarr.core.colour import stretch
 from ngff_geozarr.core.errors import NgffGeozarrError
 
 __all__ = [
@@ -38,24 +32,19 @@ __all__ = [
     "MAX_CHANNELS",
     "MAX_SIDE",
     "MIN_SIDE",
-    "VIRIDIS",
     "ArrayOpener",
     "RegionReader",
     "choose_level",
-    "colormap_rgba",
-    "composite_rgba",
     "encode_png",
     "intensity_rgba",
     "labels_rgba",
     "middle_slice",
     "overlay",
-    "parse_colour",
     "read_planes",
     "read_slice",
     "read_stored_planes",
     "read_stored_slice",
     "sample_grid",
-    "stretch",
 ]
 
 MIN_SIDE = 256

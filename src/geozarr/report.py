@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from geozarr.coordinates import CoordinateReader
+from geozarr.describe import SPATIAL_NAMES as _SPATIAL_NAMES
 from geozarr.describe import (
-    SPATIAL_NAMES,
     describe_geo,
     layout_levels,
     lonlat_bounds,
@@ -36,21 +36,18 @@ from geozarr.describe import (
 )
 from geozarr.detection import detect, discover
 from geozarr.validate import check_hierarchy
+from ngff_geozarr.core.colour import VIRIDIS, colormap_rgba, composite_rgba
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.html import Legend, Thumbnail, level_cards, level_line, report_page
 from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.store import StoreHandle, join_key
-from ngff_geozarr.core.thumbnail import (
-    VIRIDIS,
-    choose_level,
-    colormap_rgba,
-    composite_rgba,
-    encode_png,
-    read_stored_planes,
-)
+from ngff_geozarr.core.thumbnail import choose_level, encode_png, read_stored_planes
 
 __all__ = ["COLOUR_ATTRIBUTES", "SPATIAL_NAMES", "build_report", "raster_thumbnails"]
+
+SPATIAL_NAMES = _SPATIAL_NAMES
+"""Dimension names taken as spatial (kept here for callers; defined in :mod:`geozarr.describe`)."""
 
 COLOUR_ATTRIBUTES = ("color_interpretation", "colorinterp", "COLOR_INTERPRETATION")
 """Attributes naming each band's colour (``["red", "green", "blue", "alpha"]``, any case)."""

@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 
 from ngff.detection import ome_attributes
+from ngff_geozarr.core.colour import parse_colour
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.info import FactTable, NodeFacts, summarize_array
 from ngff_geozarr.core.store import join_key
-from ngff_geozarr.core.thumbnail import MAX_CHANNELS, parse_colour
+from ngff_geozarr.core.thumbnail import MAX_CHANNELS
 
 __all__ = [
     "DEFAULT_COLOURS",

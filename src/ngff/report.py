@@ -31,13 +31,13 @@ from ngff.describe import (
 )
 from ngff.detection import detect, discover, ome_attributes
 from ngff.validate import check_hierarchy
+from ngff_geozarr.core.colour import composite_rgba
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.html import Thumbnail, level_cards, report_page
 from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.store import StoreHandle
 from ngff_geozarr.core.thumbnail import (
     choose_level,
-    composite_rgba,
     encode_png,
     labels_rgba,
     overlay,
