@@ -50,11 +50,17 @@ SPATIAL_NAMES = _SPATIAL_NAMES
 """Dimension names taken as spatial (kept here for callers; defined in :mod:`geozarr.describe`)."""
 
 COLOUR_ATTRIBUTES = ("color_interpretation", "colorinterp", "COLOR_INTERPRETATION")
-"""Attributes naming each band's colour (``["red", "green", "blue", "alpha"]``, any case)."""
+"""Attributes naming each band's colour (``["red", "green", "blue", "alpha"]``, any case;
+GDAL's names such as ``RedBand`` or ``GCI_AlphaBand`` too)."""
 
 _COLOURS = {"red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255)}
 _ROLES_BY_COUNT = {3: ("red", "green", "blue"), 4: ("red", "green", "blue", "alpha")}
 _SOUTH_NAMES = ("y", "lat", "latitude", "rlat", "northing")
+
+
+def _role(name: str) -> str:
+    """Normalise a colour interpretation: ``"Red"``, ``"RedBand"``, ``"GCI_RedBand"`` -> red."""
+    return name.lower().removeprefix("gci_").removesuffix("band").strip(" _")
 
 
 def _colour_bands(node: Node, axes: tuple[int, int]) -> tuple[int, tuple[str, ...]] | None:
@@ -67,7 +73,7 @@ def _colour_bands(node: Node, axes: tuple[int, int]) -> tuple[int, tuple[str, ..
     for key in COLOUR_ATTRIBUTES:
         roles = node.attributes.get(key)
         if isinstance(roles, list) and all(isinstance(r, str) for r in roles):
-            lowered = tuple(r.lower() for r in roles)
+            lowered = tuple(_role(r) for r in roles)
             if {"red", "green", "blue"} <= set(lowered):
                 axis = next((i for i in others if shape[i] == len(lowered)), None)
                 if axis is not None:

@@ -279,10 +279,26 @@ def channel_display(
     ...                       {"color": "FF00FF", "active": False}]}
     >>> channel_display({"omero": omero}, 2, "u", 2)
     [(0, (0, 255, 0), (10.0, 90.0))]
+    >>> rgb = {"channels": [{"label": "Red"}, {"label": "green"}, {"label": "BLUE"}]}
+    >>> [c for _, c, _ in channel_display({"omero": rgb}, 3, "u", 2)]
+    [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
     """
     omero = ome.get("omero")
     channels = omero.get("channels") if isinstance(omero, Mapping) else None
-    if isinstance(channels, list) and channels and all(isinstance(c, Mapping) for c in channels):
+    listed = isinstance(channels, list) and all(isinstance(c, Mapping) for c in channels)
+    labels = [str(c.get("label", "")).lower() for c in channels] if listed else []
+    byte = dtype_kind == "u" and itemsize == 1
+    rgb = count == 3 and (labels == list(_RGB_NAMES) or (byte and not labels))
+    full = (0.0, 255.0) if byte else None
+
+    def default(i: int) -> tuple[int, int, int]:
+        if rgb:
+            return _RGB[i]
+        if count == 1:
+            return (255, 255, 255)
+        return parse_colour(DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)]) or (255, 255, 255)
+
+    if listed and labels:
         rdefs = omero.get("rdefs") if isinstance(omero, Mapping) else None
         grey = isinstance(rdefs, Mapping) and rdefs.get("model") == "greyscale"
         shown = []
@@ -290,24 +306,13 @@ def channel_display(
             if channel.get("active", True) is False:
                 continue
             colour = (255, 255, 255) if grey else parse_colour(channel.get("color"))
-            default = parse_colour(DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)]) if count > 1 else None
-            shown.append((i, colour or default or (255, 255, 255), _window(channel)))
+            window = _window(channel) or (full if rgb else None)
+            shown.append((i, colour or default(i), window))
             if grey:
                 break
         if shown:
             return shown
-    if count == 1:
-        return [(0, (255, 255, 255), None)]
-    labels = []
-    if isinstance(channels, list):
-        labels = [str(c.get("label", "")).lower() for c in channels if isinstance(c, Mapping)]
-    if count == 3 and (labels == list(_RGB_NAMES) or (dtype_kind == "u" and itemsize == 1)):
-        full = (0.0, 255.0) if dtype_kind == "u" and itemsize == 1 else None
-        return [(i, _RGB[i], full) for i in range(3)]
-    return [
-        (i, parse_colour(DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)]) or (255, 255, 255), None)
-        for i in range(count)
-    ]
+    return [(i, default(i), full if rgb else None) for i in range(count)]
 
 
 def _numpy_dtype(node: Node) -> np.dtype[Any] | None:

@@ -128,7 +128,7 @@ def test_colour_interpretation_attribute_orders_the_bands(tmp_path: Path) -> Non
         crs="EPSG:3857",
         transform=(100.0, 0.0, 0.0, 0.0, -100.0, 1_000_000.0),
         dims=["b", "y", "x"],
-        variable_attributes={"color_interpretation": ["Blue", "Green", "Red"]},
+        variable_attributes={"color_interpretation": ["Blue", "GreenBand", "GCI_RedBand"]},
     )
     rgba, _ = picture(root)
     assert rgba[5, 5].tolist() == [255, 0, 0, 255]

@@ -128,6 +128,18 @@ def test_rgb_without_omero_is_shown_as_colour(tmp_path: Path) -> None:
     assert rgba[15, 70].tolist() == [0, 0, 128, 255]
 
 
+def test_channels_labelled_red_green_blue_are_shown_as_colour(tmp_path: Path) -> None:
+    rgb = np.zeros((3, 30, 90), dtype=np.uint16)
+    rgb[0, :, :30] = 4000
+    rgb[2, :, 60:] = 4000
+    omero = {"channels": [{"label": n} for n in ("Red", "Green", "Blue")]}
+    page, _ = build_report(write_ome(tmp_path / "rgb16.ome.zarr", rgb, CYX, omero=omero))
+    (rgba,) = pictures(page)
+    assert rgba[15, 10].tolist() == [255, 0, 0, 255]
+    assert rgba[15, 40].tolist() == [0, 0, 0, 255]
+    assert rgba[15, 70].tolist() == [0, 0, 255, 255]
+
+
 def test_default_colours_tell_two_channels_apart(tmp_path: Path) -> None:
     page, _ = build_report(write_ome(tmp_path / "d.ome.zarr", two_spots(), CYX))
     (rgba,) = pictures(page)
