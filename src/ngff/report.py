@@ -113,15 +113,23 @@ def image_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnail
         chosen = choose_level(shapes, spatial)
         name = ms.get("name") if isinstance(ms.get("name"), str) else (node.name or "image")
         scale = level_geometry(ms, 0, ndim)[0]
-        pixel = (scale[spatial[0]], scale[spatial[1]])
+        # The finest level's extent on the ground; each level's pixel is its share of it
+        # (a level downsampled along x only keeps the picture's aspect).
+        ground = (
+            shapes[0][spatial[0]] * abs(scale[spatial[0]]),
+            shapes[0][spatial[1]] * abs(scale[spatial[1]]),
+        )
 
         def read(
             i: int,
             image: Node = node,
             levels: list[Node] = levels,
             spatial: tuple[int, int] = spatial,
-            pixel: tuple[float, float] = pixel,
+            ground: tuple[float, float] = ground,
+            shapes: list[tuple[int, ...]] = shapes,
         ) -> tuple[bytes, list[str]] | None:
+            rows, columns = (max(1, shapes[i][a]) for a in spatial)
+            pixel = (ground[0] / rows, ground[1] / columns)
             made = _picture(store, hierarchy, image, levels[i], spatial, pixel)
             if made is None:
                 return None

@@ -246,3 +246,20 @@ def test_info_json_on_an_unreadable_target_follows_the_validate_contract(
     assert text.returncode == 2
     assert text.stdout == ""
     assert text.stderr.count("\n") == 1
+
+
+def test_a_level_downsampled_along_x_only_keeps_the_aspect(tmp_path: Path) -> None:
+    root = tmp_path / "x-only.ome.zarr"
+    datasets = [
+        {"path": str(i), "coordinateTransformations": [{"type": "scale", "scale": [1.0, s]}]}
+        for i, s in enumerate((1.0, 2.0))
+    ]
+    ms = {"name": "x", "axes": CYX[1:], "datasets": datasets}
+    with open_store(root, "w-") as store:
+        store.create_group("", {"ome": {"version": "0.5", "multiscales": [ms]}})
+        store.create_array("0", np.zeros((64, 128), dtype=np.uint8), dimension_names=["y", "x"])
+        store.create_array("1", np.zeros((64, 64), dtype=np.uint8), dimension_names=["y", "x"])
+    page, report = build_report(root)
+    assert report.valid, report.issues
+    # Both levels cover 64 x 128 um: both pictures are twice as wide as high.
+    assert [p.shape[:2] for p in pictures(page)] == [(64, 128), (64, 128)]
