@@ -431,6 +431,19 @@ def _variable_rows(nodes: Sequence[Node]) -> tuple[tuple[tuple[str, ...], ...], 
     return tuple(rows), data
 
 
+def _has_coordinates(node: Node, hierarchy: Hierarchy) -> bool:
+    """Tell whether a raster's dimensions have 1-D coordinate arrays beside it (CF)."""
+    names = node.dimension_names() or ()
+    for name in names:
+        try:
+            coordinate = hierarchy.get(join_key(node.parent or "", str(name)))
+        except NgffGeozarrError:
+            continue
+        if coordinate is not None and coordinate.array is not None:
+            return True
+    return False
+
+
 def describe_geo(hierarchy: Hierarchy) -> list[NodeFacts]:
     """State what the GeoZarr metadata of a hierarchy means, as ``gdalinfo`` does.
 
@@ -475,6 +488,12 @@ def describe_geo(hierarchy: Hierarchy) -> list[NodeFacts]:
             continue
         grid = raster_grid(rasters[0], hierarchy)
         assert grid is not None
+        if (
+            grid.crs is None
+            and grid.transform is None
+            and not _has_coordinates(rasters[0], hierarchy)
+        ):
+            continue  # not georeferenced at all (an OME-Zarr image, say): nothing to state
         lines, data = _grid_facts(grid)
         level_rows = []
         level_data = []

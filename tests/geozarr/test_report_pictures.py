@@ -244,3 +244,12 @@ def test_info_json_on_an_unreadable_target_follows_the_validate_contract(tmp_pat
     assert json.loads(info.stdout)["issues"][0]["rule"] == "target.unreadable"
     assert json.loads(info.stdout)["valid"] is False
     assert info.stderr.startswith("geozarr: error: ")
+
+
+def test_info_states_nothing_geographic_about_an_image_without_georeferencing(
+    samples: tuple[Path, Path],
+) -> None:
+    nodes = json.loads(_info(str(samples[0]), "--format", "json").stdout)["nodes"]
+    assert not [n for n in nodes if "facts" in n]
+    geo = json.loads(_info(str(samples[1]), "--format", "json").stdout)["nodes"]
+    assert [n["path"] for n in geo if "facts" in n] == [""]
