@@ -284,11 +284,13 @@ def channel_display(
     [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
     """
     omero = ome.get("omero")
-    channels = omero.get("channels") if isinstance(omero, Mapping) else None
-    listed = isinstance(channels, list) and all(isinstance(c, Mapping) for c in channels)
-    labels = [str(c.get("label", "")).lower() for c in channels] if listed else []
+    found = omero.get("channels") if isinstance(omero, Mapping) else None
+    channels: list[Mapping[str, Any]] = (
+        found if isinstance(found, list) and all(isinstance(c, Mapping) for c in found) else []
+    )
+    labels = [str(c.get("label", "")).lower() for c in channels]
     byte = dtype_kind == "u" and itemsize == 1
-    rgb = count == 3 and (labels == list(_RGB_NAMES) or (byte and not labels))
+    rgb = count == 3 and (labels == list(_RGB_NAMES) or (byte and not any(labels)))
     full = (0.0, 255.0) if byte else None
 
     def default(i: int) -> tuple[int, int, int]:
@@ -298,7 +300,7 @@ def channel_display(
             return (255, 255, 255)
         return parse_colour(DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)]) or (255, 255, 255)
 
-    if listed and labels:
+    if channels:
         rdefs = omero.get("rdefs") if isinstance(omero, Mapping) else None
         grey = isinstance(rdefs, Mapping) and rdefs.get("model") == "greyscale"
         shown = []
