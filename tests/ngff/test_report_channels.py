@@ -263,3 +263,37 @@ def test_a_level_downsampled_along_x_only_keeps_the_aspect(tmp_path: Path) -> No
     assert report.valid, report.issues
     # Both levels cover 64 x 128 um: both pictures are twice as wide as high.
     assert [p.shape[:2] for p in pictures(page)] == [(64, 128), (64, 128)]
+
+
+def test_a_composite_reads_only_the_chunks_of_the_chosen_level(tmp_path: Path) -> None:
+    from ngff_geozarr.core.testing import serve_directory
+
+    shapes = [(3, 4096 // 2**i, 4096 // 2**i) for i in range(5)]
+    datasets = [
+        {"path": str(i), "coordinateTransformations": [{"type": "scale", "scale": [1, 2**i, 2**i]}]}
+        for i in range(5)
+    ]
+    ms = {"name": "big", "axes": CYX, "datasets": datasets}
+    omero = {"channels": [_channel(c, str(c)) for c in ("FF0000", "00FF00", "0000FF")]}
+    root = tmp_path / "big.ome.zarr"
+    with open_store(root, "w-") as store:
+        store.create_group("", {"ome": {"version": "0.5", "multiscales": [ms], "omero": omero}})
+        arrays = [
+            store.create_empty_array(
+                str(i),
+                shape=s,
+                dtype="uint16",
+                chunks=(1, 256, 256),
+                dimension_names=("c", "y", "x"),
+            )
+            for i, s in enumerate(shapes)
+        ]
+        arrays[4].write((slice(0, 3), slice(0, 256), slice(0, 256)), np.full((3, 256, 256), 500))
+    with serve_directory(tmp_path) as (url, log):
+        page, report = build_report(f"{url}/big.ome.zarr")
+    assert report.readable
+    # Level 4 (256 x 256) is the smallest reaching 256 px: its 3 channel chunks are read.
+    requested = {path for _, path, _ in log.entries if "/c/" in path}
+    assert {p.split("/")[2] for p in requested} == {"4"}
+    assert len(requested) == 3
+    assert pictures(page)[-1][128, 128].tolist() == [128, 128, 128, 255]
