@@ -35,9 +35,9 @@ from rich.progress import (
 from rich.text import Text
 
 from ngff_geozarr.core.convention import BuildReport, Convention
-from ngff_geozarr.core.errors import NgffGeozarrError
+from ngff_geozarr.core.errors import NgffGeozarrError, TargetError
 from ngff_geozarr.core.hierarchy import Discover, read_hierarchy
-from ngff_geozarr.core.info import Detect, info_dict, render_info_text
+from ngff_geozarr.core.info import Describe, Detect, info_dict, render_info_text
 from ngff_geozarr.core.report import EXIT_UNREADABLE, EXIT_VALID, Report
 from ngff_geozarr.core.rules import RuleRegistry
 from ngff_geozarr.core.store import COMPRESSIONS, compressors_for
@@ -397,7 +397,9 @@ def compression_option(command: _F) -> _F:
     )(command)
 
 
-def make_info_command(detect: Detect, discover: Discover, convention: str) -> click.Command:
+def make_info_command(
+    detect: Detect, discover: Discover, convention: str, describe: Describe | None = None
+) -> click.Command:
     """Build the ``info`` command of a convention's CLI.
 
     Parameters
@@ -408,11 +410,15 @@ def make_info_command(detect: Detect, discover: Discover, convention: str) -> cl
         Names the children a node refers to, for stores that cannot be listed.
     convention
         The convention's name, for the help text.
+    describe
+        States what the convention's metadata means (after the tree; ``facts`` in JSON).
 
     Returns
     -------
     click.Command
-        ``info TARGET [--format text|json] [--storage-option KEY=VALUE ...]``.
+        ``info TARGET [--format text|json] [--storage-option KEY=VALUE ...]``; with
+        ``--format json``, a target that cannot be read prints the ``validate`` JSON
+        contract's unreadable report, then the one error line, exit code 2.
     """
 
     @click.command(
@@ -425,13 +431,19 @@ def make_info_command(detect: Detect, discover: Discover, convention: str) -> cl
     @format_option
     @storage_option
     def info(target: str, output_format: str, storage_options: tuple[str, ...]) -> None:
-        hierarchy = read_hierarchy(
-            target, discover=discover, storage_options=parse_storage_options(storage_options)
-        )
+        try:
+            hierarchy = read_hierarchy(
+                target, discover=discover, storage_options=parse_storage_options(storage_options)
+            )
+        except TargetError as exc:
+            if output_format != "json":
+                raise
+            emit_report(Report.unreadable(target, str(exc)), output_format)
         if output_format == "json":
-            click.echo(json.dumps(info_dict(hierarchy, detect), indent=2, ensure_ascii=False))
+            described = info_dict(hierarchy, detect, describe)
+            click.echo(json.dumps(described, indent=2, ensure_ascii=False))
         else:
-            render_info_text(hierarchy, detect, console_for_output())
+            render_info_text(hierarchy, detect, console_for_output(), describe)
         sys.exit(Report(target, hierarchy.issues).exit_code)
 
     return info
@@ -545,7 +557,11 @@ def make_cli(convention: Convention) -> ConventionGroup:
     group = ConventionGroup(name=convention.command, help=convention.summary)
     click.version_option(package_name="ngff-geozarr")(group)
     group.add_command(make_validate_command(convention))
-    group.add_command(make_info_command(convention.detect, convention.discover, convention.label))
+    group.add_command(
+        make_info_command(
+            convention.detect, convention.discover, convention.label, convention.describe
+        )
+    )
     group.add_command(make_report_command(convention.build_report, convention.title))
     group.add_command(make_rules_command(convention.registry, convention.name))
     return group

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ngff_geozarr.core.hierarchy import Discover
-from ngff_geozarr.core.info import Detect
+from ngff_geozarr.core.info import Describe, Detect
 from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.rules import RuleRegistry
 
@@ -102,6 +102,8 @@ class Convention:
     validate_options
         The convention's own ``validate`` options; their values reach :attr:`validate` as
         keyword arguments.
+    describe
+        States what the convention's metadata means, for ``info`` (``None``: the tree only).
 
     Examples
     --------
@@ -123,6 +125,7 @@ class Convention:
     schema_documents: Callable[[], Mapping[str, str]]
     info_label: str = ""
     validate_options: Sequence[OptionDecorator] = field(default=())
+    describe: Describe | None = None
 
     @property
     def label(self) -> str:

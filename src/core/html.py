@@ -11,25 +11,55 @@ from __future__ import annotations
 import base64
 import html
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Discover, Hierarchy, Node
-from ngff_geozarr.core.info import Detect, format_array_summary, summarize_array
+from ngff_geozarr.core.info import (
+    Describe,
+    Detect,
+    FactTable,
+    NodeFacts,
+    format_array_summary,
+    summarize_array,
+)
 from ngff_geozarr.core.report import Issue, Report, Severity
 from ngff_geozarr.core.store import StoreHandle, open_store
 from ngff_geozarr.core.validation import Check, read_and_check
 
 __all__ = [
+    "Legend",
     "MakeThumbnails",
+    "Picture",
     "Thumbnail",
     "level_cards",
     "level_line",
     "render_html",
     "report_page",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Legend:
+    """A colour bar: the colours from the low to the high end, with their values.
+
+    Parameters
+    ----------
+    low, high
+        The values at the two ends.
+    units
+        The values' units (``""`` when unknown).
+    colours
+        The colours, evenly spaced from low to high.
+    """
+
+    low: float
+    high: float
+    units: str
+    colours: tuple[tuple[int, int, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +76,15 @@ class Thumbnail:
         The image, PNG-encoded.
     caption
         Further lines (scale, what is overlaid, which slice).
+    legend
+        The colour bar of a single band shown through a colour map.
     """
 
     path: str
     title: str
     png: bytes
     caption: tuple[str, ...] = ()
+    legend: Legend | None = None
 
 
 _STYLE = """
@@ -70,8 +103,18 @@ color:#fff}.count.error{background:#c62828}.count.warning{background:#b26a00}
 figure img{width:256px;height:auto;image-rendering:pixelated;
 background:repeating-conic-gradient(#eee 0 25%,#fff 0 50%) 0 0/16px 16px;border:1px solid #ccc}
 figcaption{font-size:.85em;color:#444}:target{background:#fff3c4}
+.legend{width:256px;margin:.2rem 0}.legend .bar{height:10px;border:1px solid #ccc}
+.legend .ends{display:flex;justify-content:space-between;font-size:.8em;color:#444}
+table.facts{width:auto;margin:.3rem 0 .8rem}table.facts caption{text-align:left;
+font-weight:600;color:#444}.swatch{display:inline-block;width:.9em;height:.9em;
+border:1px solid #999;vertical-align:middle;margin-right:.3rem}
+dl.facts{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem;margin:.3rem 0}
+dl.facts dt{color:#555}dl.facts dd{margin:0}
 """.strip()
 
+
+Picture = tuple[bytes, Sequence[str]] | tuple[bytes, Sequence[str], Legend | None]
+"""A level's picture for :func:`level_cards`: PNG, caption lines, optionally a colour bar."""
 
 MakeThumbnails = Callable[[Hierarchy, StoreHandle], Sequence[Thumbnail]]
 """A convention's pictures for its report: ``(hierarchy, store) -> thumbnails``.
@@ -112,7 +155,7 @@ def level_cards(
     title: str,
     levels: Sequence[Node],
     chosen: int,
-    picture: Callable[[int], tuple[bytes, Sequence[str]] | None],
+    picture: Callable[[int], Picture | None],
     label: Callable[[Node], str],
 ) -> list[Thumbnail]:
     """Make a card for every level of a multiscale series, reading only the small levels.
@@ -130,7 +173,8 @@ def level_cards(
     chosen
         The index of the finest level read.
     picture
-        Reads level ``i``: its PNG and further caption lines, or ``None`` if unreadable.
+        Reads level ``i``: its PNG, further caption lines and optionally its colour bar,
+        or ``None`` if unreadable.
     label
         What to call a level in captions and titles.
 
@@ -146,13 +190,14 @@ def level_cards(
         made = pictures.get(source)
         if made is None:
             continue
-        png, notes = made
+        png, notes, *rest = made
         how = "middle slice"
         if source != i:
             how += f", shown from {label(levels[source])} (not read: it looks the same"
             how += " at thumbnail size)"
         caption = (level_line(level, label(level)), how, *notes)
-        cards.append(Thumbnail(level.path, f"{title}, {label(level)}", png, caption))
+        legend = rest[0] if rest else None
+        cards.append(Thumbnail(level.path, f"{title}, {label(level)}", png, caption, legend))
     return cards
 
 
@@ -242,6 +287,58 @@ def _tree(hierarchy: Hierarchy, detect: Detect, issues: Sequence[Issue]) -> str:
     return f'<ul class="tree" id="tree">{branch(root)}</ul>'
 
 
+def _number(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _legend(legend: Legend | None) -> str:
+    if legend is None:
+        return ""
+    stops = ",".join(f"rgb({r},{g},{b})" for r, g, b in legend.colours)
+    units = f" {_esc(legend.units)}" if legend.units else ""
+    return (
+        f'<div class="legend"><div class="bar" style="background:linear-gradient(to right,'
+        f'{stops})"></div><div class="ends"><span>{_esc(_number(legend.low))}{units}</span>'
+        f"<span>{_esc(_number(legend.high))}{units}</span></div></div>"
+    )
+
+
+_HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+def _cell(text: str) -> str:
+    """Render a table cell; a ``#RRGGBB`` colour gets a swatch before it."""
+    swatch = ""
+    if _HEX_COLOUR.fullmatch(text):
+        swatch = f'<span class="swatch" style="background:{text}"></span>'
+    return f"<td>{swatch}{_esc(text)}</td>"
+
+
+def _fact_table(table: FactTable) -> str:
+    head = "".join(f"<th>{_esc(h)}</th>" for h in table.header)
+    rows = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in table.rows)
+    return (
+        f'<table class="facts" data-table="{_esc(table.name)}"><caption>{_esc(table.name)}'
+        f"</caption><tr>{head}</tr>{rows}</table>"
+    )
+
+
+def _facts(facts: Sequence[NodeFacts], ids: dict[str, str]) -> str:
+    if not facts:
+        return ""
+    sections = []
+    for f in facts:
+        link = f' <a href="#{ids[f.path]}">/{_esc(f.path)}</a>' if f.path in ids else ""
+        lines = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in f.lines)
+        listed = f'<dl class="facts">{lines}</dl>' if lines else ""
+        tables = "".join(_fact_table(t) for t in f.tables)
+        sections.append(
+            f'<section class="node-facts" data-path="{_esc(f.path)}"><h3>{_esc(f.title)}{link}'
+            f"</h3>{listed}{tables}</section>"
+        )
+    return f'<h2>Metadata</h2><div id="metadata">{"".join(sections)}</div>'
+
+
 def _thumbnails(thumbnails: Sequence[Thumbnail], ids: dict[str, str]) -> str:
     if not thumbnails:
         return "<p>No multiscale levels to show.</p>"
@@ -253,7 +350,7 @@ def _thumbnails(thumbnails: Sequence[Thumbnail], ids: dict[str, str]) -> str:
         figures.append(
             f'<figure><img class="thumbnail" alt="{_esc(t.title)}" '
             f'src="data:image/png;base64,{data}"><figcaption><b>{_esc(t.title)}</b>{link}'
-            f"{lines}</figcaption></figure>"
+            f"{lines}{_legend(t.legend)}</figcaption></figure>"
         )
     return f'<div class="thumbs" id="levels">{"".join(figures)}</div>'
 
@@ -265,6 +362,7 @@ def render_html(
     report: Report,
     detect: Detect,
     thumbnails: Sequence[Thumbnail] = (),
+    facts: Sequence[NodeFacts] = (),
 ) -> str:
     """Render the page.
 
@@ -280,6 +378,8 @@ def render_html(
         Labels each node with the conventions it follows.
     thumbnails
         Pictures of the multiscale levels.
+    facts
+        What the convention's metadata means, node by node (a "Metadata" section).
 
     Returns
     -------
@@ -304,6 +404,7 @@ def render_html(
         f"{n_warn} warning{'s' * (n_warn != 1)}</p>"
         f"<h2>Issues</h2>{_issue_rows(report.issues, ids)}"
         f"<h2>Levels</h2>{_thumbnails(thumbnails, ids)}"
+        f"{_facts(facts, ids)}"
         f"<h2>Tree</h2>{tree}"
         "</body></html>\n"
     )
@@ -317,6 +418,7 @@ def report_page(
     detect: Detect,
     thumbnails: MakeThumbnails,
     storage_options: dict[str, Any] | None = None,
+    describe: Describe | None = None,
 ) -> tuple[str, Report]:
     """Validate a target and render its page: what ``ngff report`` and ``geozarr report`` do.
 
@@ -334,6 +436,8 @@ def report_page(
         The convention's pictures.
     storage_options
         Options for remote stores.
+    describe
+        States what the convention's metadata means (the page's "Metadata" section).
 
     Returns
     -------
@@ -356,5 +460,6 @@ def report_page(
         report=report,
         detect=detect,
         thumbnails=pictures,
+        facts=describe(hierarchy) if describe is not None and hierarchy is not None else (),
     )
     return page, report

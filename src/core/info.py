@@ -2,10 +2,13 @@
 
 The description is convention-agnostic: each convention package passes a :data:`Detect`
 callable that labels the nodes it recognises (``"OME-Zarr 0.5 image"``, ``"CF grid
-mapping"``, ...). Array facts are read from metadata only, whatever the Zarr format:
-shape, data type, chunk shape (the inner chunks of a sharded array), shard shape, codecs,
-fill value and dimension names. Sizes are computed with Python integers, so a declared
-shape of ``[10**15, 10**15]`` is shown, never allocated.
+mapping"``, ...), and may pass a :data:`Describe` callable that states what its metadata
+means (:class:`NodeFacts`: an image's axes, units and channels; a raster's CRS, extent and
+bounds), shown after the tree, in the JSON and on the HTML report. Array facts are read
+from metadata only, whatever the Zarr format: shape, data type, chunk shape (the inner
+chunks of a sharded array), shard shape, codecs, fill value and dimension names.
+Sizes are computed with Python integers, so a declared shape of ``[10**15, 10**15]`` is
+shown, never allocated.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
@@ -26,15 +30,67 @@ from ngff_geozarr.core.report import Report, format_issue
 
 __all__ = [
     "ArraySummary",
+    "Describe",
     "Detect",
+    "FactTable",
+    "NodeFacts",
     "format_array_summary",
     "info_dict",
+    "render_facts_text",
     "render_info_text",
     "summarize_array",
 ]
 
 Detect = Callable[[Node, Hierarchy], Sequence[str]]
 """Labels the conventions a node follows, given the node and its hierarchy."""
+
+
+@dataclass(frozen=True, slots=True)
+class FactTable:
+    """A small table of facts about a node (its axes, its levels, its channels).
+
+    Parameters
+    ----------
+    name
+        What the rows are (``"axes"``, ``"levels"``); the HTML table's ``data-table``.
+    header
+        The column headings.
+    rows
+        The rows, as text.
+    """
+
+    name: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFacts:
+    """What a convention says a node's metadata means, for people and for JSON.
+
+    Parameters
+    ----------
+    path
+        The node's path.
+    title
+        A heading (``"image 'cells'"``, ``"raster grid"``).
+    lines
+        ``(label, value)`` facts shown one per line (``("CRS", "EPSG:4326 WGS 84")``).
+    tables
+        Facts with rows (axes, levels, channels, variables).
+    data
+        The same facts, JSON-ready: the ``facts`` of the node in ``info --format json``.
+    """
+
+    path: str
+    title: str
+    lines: tuple[tuple[str, str], ...] = ()
+    tables: tuple[FactTable, ...] = ()
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+Describe = Callable[[Hierarchy], Sequence[NodeFacts]]
+"""States what a convention's metadata means, node by node (metadata only, no chunk read)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,8 +274,10 @@ def _shape_str(shape: Sequence[Any]) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ")"
 
 
-def render_info_text(hierarchy: Hierarchy, detect: Detect, console: Console) -> None:
-    """Print the hierarchy as a tree, then any problems met while reading it.
+def render_info_text(
+    hierarchy: Hierarchy, detect: Detect, console: Console, describe: Describe | None = None
+) -> None:
+    """Print the hierarchy as a tree, what its metadata means, then any reading problems.
 
     Parameters
     ----------
@@ -229,6 +287,8 @@ def render_info_text(hierarchy: Hierarchy, detect: Detect, console: Console) -> 
         Labels each node with the conventions it follows.
     console
         Where to print.
+    describe
+        States what the convention's metadata means (printed after the tree).
     """
     fmt = f"Zarr v{hierarchy.zarr_format}" if hierarchy.zarr_format else "Zarr (format unknown)"
     extra = ", consolidated" if hierarchy.consolidated else ""
@@ -241,11 +301,36 @@ def render_info_text(hierarchy: Hierarchy, detect: Detect, console: Console) -> 
         tree = Tree(_node_label(root, detect(root, hierarchy)))
         _grow(tree, root, hierarchy, detect)
         console.print(tree)
+    for facts in describe(hierarchy) if describe is not None else ():
+        render_facts_text(facts, console)
     if hierarchy.issues:
         console.print()
         for issue in hierarchy.issues:
             for line in format_issue(issue):
                 console.print(line)
+
+
+def render_facts_text(facts: NodeFacts, console: Console) -> None:
+    """Print one node's facts: a heading, one line per fact, then its tables.
+
+    Parameters
+    ----------
+    facts
+        The facts.
+    console
+        Where to print.
+    """
+    console.print()
+    console.print(Text.assemble((facts.title, "bold"), f"  /{facts.path}"))
+    for label, value in facts.lines:
+        console.print(Text.assemble(f"  {label}: ", (value, "")))
+    for table in facts.tables:
+        shown = Table(title=table.name, title_justify="left", box=None, padding=(0, 2, 0, 2))
+        for heading in table.header:
+            shown.add_column(heading, overflow="fold")
+        for row in table.rows:
+            shown.add_row(*row)
+        console.print(shown)
 
 
 def _plural(n: int, word: str) -> str:
@@ -258,7 +343,9 @@ def _grow(tree: Tree, node: Node, hierarchy: Hierarchy, detect: Detect) -> None:
         _grow(branch, child, hierarchy, detect)
 
 
-def info_dict(hierarchy: Hierarchy, detect: Detect) -> dict[str, Any]:
+def info_dict(
+    hierarchy: Hierarchy, detect: Detect, describe: Describe | None = None
+) -> dict[str, Any]:
     """Describe the hierarchy as a JSON-ready dictionary.
 
     Parameters
@@ -267,15 +354,19 @@ def info_dict(hierarchy: Hierarchy, detect: Detect) -> dict[str, Any]:
         What to describe.
     detect
         Labels each node with the conventions it follows.
+    describe
+        States what the convention's metadata means: each described node gets ``facts``.
 
     Returns
     -------
     dict
         ``target``, ``zarr_format``, ``consolidated``, ``source``, ``valid`` (no read
         error), ``nodes`` (one entry per node, depth-first: ``path``, ``name``,
-        ``node_type``, ``zarr_format``, ``conventions`` and, for arrays, the
-        :class:`ArraySummary` fields) and ``issues`` (in the form of the report contract).
+        ``node_type``, ``zarr_format``, ``conventions``, for arrays the
+        :class:`ArraySummary` fields, and ``facts`` when ``describe`` states some) and
+        ``issues`` (in the form of the report contract).
     """
+    described = {f.path: f.data for f in describe(hierarchy)} if describe is not None else {}
     nodes = []
     for node in hierarchy.values():
         entry: dict[str, Any] = {
@@ -288,6 +379,8 @@ def info_dict(hierarchy: Hierarchy, detect: Detect) -> dict[str, Any]:
         summary = summarize_array(node) if node.node_type == "array" else None
         if summary is not None:
             entry.update(asdict(summary))
+        if node.path in described:
+            entry["facts"] = dict(described[node.path])
         nodes.append(entry)
     report = Report(target=hierarchy.target, issues=hierarchy.issues)
     return {

@@ -2,15 +2,20 @@
 
 A thumbnail is read from the smallest level whose spatial extent reaches the target size
 (:func:`choose_level`), as one slice through the middle of every non-spatial axis
-(:func:`middle_slice`): only the chunks under that slice are read. Intensities are stretched
-between two quantiles of the valid values (:func:`intensity_rgba`); NaN and the nodata value
-are transparent. Label images get a categorical palette, label 0 transparent
-(:func:`labels_rgba`), and can be laid over an image (:func:`overlay`). :func:`encode_png`
-writes the pixels with the standard library alone.
+(:func:`middle_slice`): only the chunks under that slice are read. A channel axis can be
+kept whole (:func:`read_planes`), and the pixels are sampled on one grid whose aspect is
+the ground's (pixel sizes included, :func:`sample_grid`). Intensities are stretched
+between two quantiles of the valid values (:func:`intensity_rgba`, :func:`colormap_rgba`
+with a colour map), or given display windows and composed additively in their colours
+(:func:`composite_rgba`); NaN and the nodata value are transparent. Label images get a
+categorical palette, label 0 transparent (:func:`labels_rgba`), and can be laid over an
+image (:func:`overlay`). :func:`encode_png` writes the pixels with the standard library
+alone.
 """
 
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 from collections.abc import Sequence
@@ -19,10 +24,12 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ngff_geozarr.core.colour import stretch
 from ngff_geozarr.core.errors import NgffGeozarrError
 
 __all__ = [
     "CROP_ABOVE",
+    "MAX_CHANNELS",
     "MAX_SIDE",
     "MIN_SIDE",
     "ArrayOpener",
@@ -33,8 +40,11 @@ __all__ = [
     "labels_rgba",
     "middle_slice",
     "overlay",
+    "read_planes",
     "read_slice",
+    "read_stored_planes",
     "read_stored_slice",
+    "sample_grid",
 ]
 
 MIN_SIDE = 256
@@ -43,6 +53,8 @@ MAX_SIDE = 512
 """A slice larger than this on a side is subsampled to fit."""
 CROP_ABOVE = 2048
 """A spatial side longer than this is cropped to its centre rather than subsampled."""
+MAX_CHANNELS = 8
+"""The most channels a composite reads (the first ones of the channel axis)."""
 
 
 class RegionReader(Protocol):
@@ -147,15 +159,128 @@ def middle_slice(
     return tuple(region), cropped
 
 
+def sample_grid(
+    rows: int,
+    columns: int,
+    pixel_size: tuple[float, float] = (1.0, 1.0),
+    max_side: int = MAX_SIDE,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Return the row and column indices that picture a plane with its true aspect ratio.
+
+    A plane of square pixels is subsampled with one stride on both axes (never one per
+    axis, which distorts); pixels of different height and width are resampled (nearest
+    neighbour) so that the picture's sides are in the ratio of the ground's sides.
+
+    Parameters
+    ----------
+    rows, columns
+        The plane's size in pixels.
+    pixel_size
+        A pixel's height and width in any one unit (signs ignored).
+    max_side
+        The longest side of the picture.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The row indices and the column indices to take.
+
+    Examples
+    --------
+    >>> [len(i) for i in sample_grid(1200, 1000)]
+    [400, 334]
+    >>> [len(i) for i in sample_grid(100, 100, (2.0, 1.0))]
+    [200, 100]
+    """
+    height, width = (abs(float(v)) for v in pixel_size)
+    if not (math.isfinite(height) and math.isfinite(width) and height > 0 and width > 0):
+        height = width = 1.0
+    if math.isclose(height, width, rel_tol=0.01):
+        step = max(1, -(-max(rows, columns) // max_side))
+        return np.arange(0, rows, step), np.arange(0, columns, step)
+    unit = min(height, width)
+    tall, wide = rows * height / unit, columns * width / unit
+    scale = min(1.0, max_side / max(tall, wide))
+    out_rows, out_columns = max(1, round(tall * scale)), max(1, round(wide * scale))
+    row_index = np.minimum(
+        ((np.arange(out_rows) + 0.5) * rows / out_rows).astype(np.intp), rows - 1
+    )
+    column_index = np.minimum(
+        ((np.arange(out_columns) + 0.5) * columns / out_columns).astype(np.intp), columns - 1
+    )
+    return row_index, column_index
+
+
+def read_planes(
+    array: RegionReader,
+    spatial_axes: Sequence[int],
+    channel_axis: int | None = None,
+    *,
+    pixel_size: tuple[float, float] = (1.0, 1.0),
+    max_side: int = MAX_SIDE,
+    crop_above: int = CROP_ABOVE,
+    max_channels: int = MAX_CHANNELS,
+) -> tuple[npt.NDArray[Any], bool]:
+    """Read the middle slice of an array, keeping a channel axis, on the picture's grid.
+
+    Every axis but the spatial ones and ``channel_axis`` is cut at its middle; the first
+    ``max_channels`` channels are read. Only the chunks under the unstrided region are
+    read; the sampling (:func:`sample_grid`) is applied in memory.
+
+    Parameters
+    ----------
+    array
+        The level.
+    spatial_axes
+        The indices of the rows and columns axes.
+    channel_axis
+        The index of the axis kept whole, if any.
+    pixel_size
+        A pixel's height and width (for the aspect ratio).
+    max_side
+        The longest side returned.
+    crop_above
+        Spatial sides longer than this are cropped to their centre (see
+        :func:`middle_slice`).
+    max_channels
+        The most channels read.
+
+    Returns
+    -------
+    tuple
+        A 3-D array (channels, rows, columns; one channel without ``channel_axis``) and
+        whether it is a central crop.
+    """
+    region, cropped = middle_slice(array.shape, spatial_axes, max_side, crop_above)
+    unstrided = [slice(s.start, s.stop) for s in region]
+    if channel_axis is not None and channel_axis not in spatial_axes:
+        unstrided[channel_axis] = slice(0, min(array.shape[channel_axis], max_channels))
+    data = np.asarray(array.read(tuple(unstrided)))
+    rows_axis, columns_axis = spatial_axes
+    order = [rows_axis, columns_axis]
+    if channel_axis is not None and channel_axis not in spatial_axes:
+        order.insert(0, channel_axis)
+    rest = [a for a in range(data.ndim) if a not in order]
+    moved = np.transpose(data, [*rest, *order])
+    moved = moved.reshape(moved.shape[len(rest) :])
+    if moved.ndim == 2:
+        moved = moved[np.newaxis]
+    row_index, column_index = sample_grid(moved.shape[1], moved.shape[2], pixel_size, max_side)
+    return moved[:, row_index][:, :, column_index], cropped
+
+
 def read_slice(
     array: RegionReader,
     spatial_axes: Sequence[int],
     max_side: int = MAX_SIDE,
     crop_above: int = CROP_ABOVE,
+    pixel_size: tuple[float, float] = (1.0, 1.0),
 ) -> tuple[npt.NDArray[Any], bool]:
     """Read the 2-D middle slice of an array, at most ``max_side`` pixels a side.
 
-    Only the chunks under the unstrided region are read; the stride is applied in memory.
+    Only the chunks under the unstrided region are read; the sampling is applied in
+    memory, the same on both axes, so that the picture keeps the plane's aspect ratio
+    (:func:`sample_grid`).
 
     Parameters
     ----------
@@ -168,20 +293,18 @@ def read_slice(
     crop_above
         Spatial sides longer than this are cropped to their centre (see
         :func:`middle_slice`).
+    pixel_size
+        A pixel's height and width (for the aspect ratio).
 
     Returns
     -------
     tuple
         A 2-D array (rows by columns) and whether it is a central crop.
     """
-    region, cropped = middle_slice(array.shape, spatial_axes, max_side, crop_above)
-    unstrided = tuple(slice(s.start, s.stop) for s in region)
-    data = np.asarray(array.read(unstrided))
-    strided = data[tuple(slice(None, None, s.step) for s in region)]
-    plane = strided.reshape([strided.shape[a] for a in sorted(spatial_axes)])
-    if spatial_axes[0] > spatial_axes[1]:
-        plane = plane.T
-    return plane, cropped
+    planes, cropped = read_planes(
+        array, spatial_axes, pixel_size=pixel_size, max_side=max_side, crop_above=crop_above
+    )
+    return planes[0], cropped
 
 
 class ArrayOpener(Protocol):
@@ -222,13 +345,40 @@ def read_stored_slice(
         return None
 
 
-def _valid(values: npt.NDArray[Any], nodata: float | int | None) -> npt.NDArray[np.bool_]:
-    valid = np.ones(values.shape, dtype=bool)
-    if values.dtype.kind in "fc":
-        valid &= np.isfinite(values)
-    if nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata)):
-        valid &= values != nodata
-    return valid
+def read_stored_planes(
+    store: ArrayOpener,
+    path: str,
+    spatial_axes: Sequence[int],
+    channel_axis: int | None = None,
+    pixel_size: tuple[float, float] = (1.0, 1.0),
+) -> tuple[npt.NDArray[Any], bool] | None:
+    """Read the middle slice of a stored array, channels kept (:func:`read_planes`).
+
+    Like :func:`read_stored_slice`, an array that cannot be opened or read gives ``None``.
+
+    Parameters
+    ----------
+    store
+        The store, open for reading.
+    path
+        The array's path.
+    spatial_axes
+        The indices of the rows and columns axes.
+    channel_axis
+        The index of the axis kept whole, if any.
+    pixel_size
+        A pixel's height and width (for the aspect ratio).
+
+    Returns
+    -------
+    tuple or None
+        As :func:`read_planes`; ``None`` when the array cannot be read.
+    """
+    try:
+        array = store.open_array(path)
+        return read_planes(array, spatial_axes, channel_axis, pixel_size=pixel_size)
+    except (NgffGeozarrError, ValueError, OSError, RuntimeError):
+        return None
 
 
 def intensity_rgba(
@@ -259,15 +409,10 @@ def intensity_rgba(
     >>> rgba[..., 0].tolist(), rgba[..., 3].tolist()
     ([[0, 128], [255, 0]], [[255, 255], [255, 0]])
     """
-    valid = _valid(values, nodata)
-    data = values.astype(np.float64)
+    scaled, valid, _ = stretch(values, nodata=nodata, quantiles=quantiles)
+    level = np.rint(scaled * 255).astype(np.uint8)
     rgba = np.zeros((*values.shape, 4), dtype=np.uint8)
-    if valid.any():
-        low, high = np.quantile(data[valid], quantiles)
-        span = high - low if high > low else 1.0
-        grey = np.clip((np.where(valid, data, low) - low) / span, 0.0, 1.0)
-        level = np.rint(grey * 255).astype(np.uint8)
-        rgba[..., 0] = rgba[..., 1] = rgba[..., 2] = level
+    rgba[..., 0] = rgba[..., 1] = rgba[..., 2] = np.where(valid, level, 0)
     rgba[..., 3] = np.where(valid, 255, 0)
     return rgba
 

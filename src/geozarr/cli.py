@@ -8,6 +8,7 @@ import click
 import numpy as np
 
 from geozarr.convert import convert
+from geozarr.describe import describe_geo
 from geozarr.detection import detect, discover
 from geozarr.pyramid import pyramid
 from geozarr.report import build_report
@@ -57,6 +58,7 @@ CONVENTION = Convention(
     registry=REGISTRY,
     schema_documents=schema_documents,
     info_label="geospatial (CF, Zarr conventions, GeoZarr)",
+    describe=describe_geo,
     validate_options=(
         click.option(
             "--profile",

@@ -11,6 +11,7 @@ import click
 from ngff.convert import convert
 from ngff.create import Image, UnitsLike, add_levels, write_image, write_labels
 from ngff.create.sources import open_source, source_in_ome_order
+from ngff.describe import describe_ome
 from ngff.detection import detect, discover
 from ngff.report import build_report
 from ngff.rules import REGISTRY
@@ -46,6 +47,7 @@ CONVENTION = Convention(
     build_report=build_report,
     registry=REGISTRY,
     schema_documents=generate,
+    describe=describe_ome,
 )
 """The OME-Zarr convention as the shared command-line scaffold sees it."""
 

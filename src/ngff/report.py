@@ -1,112 +1,88 @@
-"""The one-page HTML report of an OME-Zarr store: tree, issues, and a picture of each image.
+"""The one-page HTML report of an OME-Zarr store: tree, issues, metadata, a picture of each image.
 
 Each multiscale image gets one thumbnail, read from the smallest level whose y and x sides
-reach 256 pixels (a middle slice through every other axis: only the chunks under it are
-read), with the label images found under its ``labels`` group laid over it in a
-categorical palette. The caption lists every level's shape, chunks and data type, read
-from the metadata. Label images are shown over their image, not on their own.
+reach 256 pixels (a middle slice through every other axis but the channel axis: only the
+chunks under it are read), with the label images found under its ``labels`` group laid over
+it in a categorical palette. Channels are composed additively in their ``omero`` colours and
+display windows, as a viewer shows them; without ``omero``, a single channel is grey, red,
+green and blue channels are the photograph they make, and other channels get distinct
+colours. The picture keeps the image's aspect ratio, pixel sizes included. An image the
+validator rejects is still pictured when its arrays can be read.
+
+The page's "Metadata" section is :func:`ngff.describe.describe_ome`, as ``ngff info``
+prints it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from typing import Any
 
+from ngff.describe import (
+    channel_axis,
+    channel_display,
+    describe_ome,
+    image_axes,
+    image_levels,
+    label_images,
+    level_geometry,
+    multiscale_of,
+    spatial_axes,
+)
 from ngff.detection import detect, discover, ome_attributes
 from ngff.validate import check_hierarchy
-from ngff_geozarr.core.errors import NgffGeozarrError
+from ngff_geozarr.core.colour import composite_rgba
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.html import Thumbnail, level_cards, report_page
 from ngff_geozarr.core.report import Report
-from ngff_geozarr.core.store import StoreHandle, join_key
+from ngff_geozarr.core.store import StoreHandle
 from ngff_geozarr.core.thumbnail import (
     choose_level,
     encode_png,
-    intensity_rgba,
     labels_rgba,
     overlay,
-    read_stored_slice,
+    read_stored_planes,
 )
 
 __all__ = ["build_report", "image_thumbnails"]
-
-
-def _multiscale(node: Node) -> Mapping[str, Any] | None:
-    ome, _ = ome_attributes(node.attributes)
-    ms = ome.get("multiscales")
-    if isinstance(ms, list) and ms and isinstance(ms[0], Mapping):
-        return ms[0]
-    return None
-
-
-def _levels(hierarchy: Hierarchy, node: Node, ms: Mapping[str, Any]) -> list[Node] | None:
-    """Return the level arrays of an image, finest first; ``None`` if any is unusable."""
-    datasets = ms.get("datasets")
-    if not isinstance(datasets, list):
-        return None
-    levels = []
-    for dataset in datasets:
-        path = dataset.get("path") if isinstance(dataset, Mapping) else None
-        if not isinstance(path, str):
-            return None
-        try:
-            key = join_key(node.path, path)
-        except NgffGeozarrError:
-            return None
-        level = hierarchy.get(key)
-        if level is None or level.array is None:
-            return None
-        levels.append(level)
-    return levels or None
-
-
-def _spatial_axes(ms: Mapping[str, Any], ndim: int) -> tuple[int, int]:
-    """Return the y and x axes: the last two of type space, else the last two."""
-    axes = ms.get("axes")
-    names: list[str] = []
-    spatial: list[int] = []
-    if isinstance(axes, list) and len(axes) == ndim:
-        for i, axis in enumerate(axes):
-            name = axis.get("name") if isinstance(axis, Mapping) else axis
-            names.append(str(name))
-            kind = axis.get("type") if isinstance(axis, Mapping) else None
-            if kind == "space" or (kind is None and str(name) in ("y", "x")):
-                spatial.append(i)
-    if len(spatial) >= 2:
-        return spatial[-2], spatial[-1]
-    return ndim - 2, ndim - 1
 
 
 def _picture(
     store: StoreHandle,
     hierarchy: Hierarchy,
     image: Node,
-    level: int,
-    shape: tuple[int, ...],
+    level: Node,
     spatial: tuple[int, int],
+    pixel_size: tuple[float, float],
 ) -> tuple[bytes, bool, list[str]] | None:
-    """Read one level's middle slice, its label images laid over it; ``None`` if unreadable."""
-    levels = _levels(hierarchy, image, _multiscale(image) or {})
-    if levels is None:
-        return None
-    read = read_stored_slice(store, levels[level].path, spatial)
+    """Read one level's middle slice, composed, labels laid over it; ``None`` if unreadable."""
+    ms = multiscale_of(image) or {}
+    ome, _ = ome_attributes(image.attributes)
+    assert level.array is not None
+    ndim = len(level.array.shape)
+    channels = channel_axis(image_axes(ms, ndim))
+    read = read_stored_planes(store, level.path, spatial, channels, pixel_size)
     if read is None:
         return None
-    plane, cropped = read
-    rgba = intensity_rgba(plane)
+    planes, cropped = read
+    dtype = planes.dtype
+    display = channel_display(ome, planes.shape[0], dtype.kind, dtype.itemsize)
+    rgba = composite_rgba(
+        [planes[i] for i, _, _ in display], [c for _, c, _ in display], [w for _, _, w in display]
+    )
     overlaid = []
-    for label_node, label_ms in _label_images(hierarchy, image):
-        label_levels = _levels(hierarchy, label_node, label_ms)
-        if label_levels is None or len(label_levels) <= level:
+    for label_node, label_ms in label_images(hierarchy, image):
+        match = [
+            lv
+            for lv in image_levels(hierarchy, label_node, label_ms)
+            if lv.array is not None and tuple(lv.array.shape) == tuple(level.array.shape)
+        ]
+        if not match:
             continue
-        label_level = label_levels[level]
-        if label_level.array is None or tuple(label_level.array.shape) != shape:
+        labels = read_stored_planes(store, match[0].path, spatial, None, pixel_size)
+        if labels is None or labels[0].shape[1:] != rgba.shape[:2]:
             continue
-        labels = read_stored_slice(store, label_level.path, spatial)
-        if labels is None:
-            continue
-        rgba = overlay(rgba, labels_rgba(labels[0]))
+        rgba = overlay(rgba, labels_rgba(labels[0][0]))
         overlaid.append(label_node.name)
     return encode_png(rgba), cropped, overlaid
 
@@ -118,30 +94,43 @@ def image_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnail
     level (each costs less); a finer level is shown with that level's picture, which at
     thumbnail size looks the same, so the report never reads the large levels.
 
-    OME-Zarr's :data:`~ngff_geozarr.core.html.MakeThumbnails`: one picture per level of
-    every image whose levels all resolve to arrays of two or more dimensions, finest first.
+    OME-Zarr's :data:`~ngff_geozarr.core.html.MakeThumbnails`: one picture per level that
+    resolves to an array of two or more dimensions, finest first, for every image (valid or
+    not) but label images, which are laid over their image.
     """
     thumbnails = []
     for node in hierarchy.values():
-        ms = _multiscale(node)
+        ms = multiscale_of(node)
         ome, _ = ome_attributes(node.attributes)
         if ms is None or "image-label" in ome:
             continue
-        levels = _levels(hierarchy, node, ms)
-        if levels is None or levels[0].array is None or len(levels[0].array.shape) < 2:
+        levels = image_levels(hierarchy, node, ms)
+        if not levels or levels[0].array is None:
             continue
-        spatial = _spatial_axes(ms, len(levels[0].array.shape))
+        ndim = len(levels[0].array.shape)
+        spatial = spatial_axes(image_axes(ms, ndim), ndim)
         shapes = [tuple(level.array.shape) for level in levels if level.array is not None]
         chosen = choose_level(shapes, spatial)
         name = ms.get("name") if isinstance(ms.get("name"), str) else (node.name or "image")
+        scale = level_geometry(ms, 0, ndim)[0]
+        # The finest level's extent on the ground; each level's pixel is its share of it
+        # (a level downsampled along x only keeps the picture's aspect).
+        ground = (
+            shapes[0][spatial[0]] * abs(scale[spatial[0]]),
+            shapes[0][spatial[1]] * abs(scale[spatial[1]]),
+        )
 
         def read(
             i: int,
             image: Node = node,
-            shapes: list[tuple[int, ...]] = shapes,
+            levels: list[Node] = levels,
             spatial: tuple[int, int] = spatial,
+            ground: tuple[float, float] = ground,
+            shapes: list[tuple[int, ...]] = shapes,
         ) -> tuple[bytes, list[str]] | None:
-            made = _picture(store, hierarchy, image, i, shapes[i], spatial)
+            rows, columns = (max(1, shapes[i][a]) for a in spatial)
+            pixel = (ground[0] / rows, ground[1] / columns)
+            made = _picture(store, hierarchy, image, levels[i], spatial, pixel)
             if made is None:
                 return None
             png, cropped, overlaid = made
@@ -152,19 +141,6 @@ def image_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnail
 
         thumbnails += level_cards(str(name), levels, chosen, read, lambda lv: f"level {lv.name}")
     return thumbnails
-
-
-def _label_images(hierarchy: Hierarchy, image: Node) -> list[tuple[Node, Mapping[str, Any]]]:
-    try:
-        labels_path = join_key(image.path, "labels")
-    except NgffGeozarrError:
-        return []
-    found = []
-    for child in hierarchy.children(labels_path):
-        ms = _multiscale(child)
-        if ms is not None:
-            found.append((child, ms))
-    return found
 
 
 def build_report(
@@ -185,4 +161,5 @@ def build_report(
         detect=detect,
         thumbnails=image_thumbnails,
         storage_options=storage_options,
+        describe=describe_ome,
     )

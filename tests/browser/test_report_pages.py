@@ -115,3 +115,83 @@ def test_issue_links_lead_to_their_nodes(
     assert path == "labels/cells"
     ARTIFACTS.mkdir(exist_ok=True)
     assert browser.save_screenshot(str(ARTIFACTS / "ngff-broken-report.png"))
+
+
+def _two_channel_image(root: Path) -> Path:
+    """A 2-channel image whose omero metadata says green and magenta, and units micrometer."""
+    import numpy as np
+
+    from ngff_geozarr.core.store import open_store
+
+    data = np.zeros((2, 96, 192), dtype=np.uint16)
+    data[0, :, :64] = 1000
+    data[1, :, 128:] = 1000
+    axes = [
+        {"name": "c", "type": "channel"},
+        {"name": "y", "type": "space", "unit": "micrometer"},
+        {"name": "x", "type": "space", "unit": "micrometer"},
+    ]
+    window = {"start": 0, "end": 1000, "min": 0, "max": 65535}
+    omero = {
+        "channels": [
+            {"label": "GFP", "color": "00FF00", "active": True, "window": window},
+            {"label": "mCherry", "color": "FF00FF", "active": True, "window": window},
+        ]
+    }
+    scale = [{"type": "scale", "scale": [1.0, 0.5, 0.5]}]
+    ms = {
+        "name": "cells",
+        "axes": axes,
+        "datasets": [{"path": "0", "coordinateTransformations": scale}],
+    }
+    with open_store(root, "w-") as store:
+        store.create_group("", {"ome": {"version": "0.5", "multiscales": [ms], "omero": omero}})
+        store.create_array("0", data, chunks=data.shape, dimension_names=["c", "y", "x"])
+    return root
+
+
+def test_ngff_report_shows_the_channel_composite_and_the_axes_table(
+    browser: Any, tmp_path: Path
+) -> None:
+    import io
+
+    import numpy as np
+    from PIL import Image
+    from selenium.webdriver.common.by import By
+
+    store = _two_channel_image(tmp_path / "cells.ome.zarr")
+    page = tmp_path / "cells.html"
+    result = subprocess.run(
+        [str(BIN / "ngff"), "report", str(store), "-o", str(page)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    browser.get(page.as_uri())
+    image = browser.find_element(By.CSS_SELECTOR, "img.thumbnail")
+    browser.execute_script("arguments[0].scrollIntoView();", image)
+    shot = np.asarray(Image.open(io.BytesIO(image.screenshot_as_png)).convert("RGB"))
+    height, width = shot.shape[:2]
+    assert width / height == pytest.approx(2.0, rel=0.05)  # 96 x 192 pixels, as rendered
+    left = shot[height // 2, width // 6].tolist()
+    right = shot[height // 2, width - width // 6].tolist()
+    middle = shot[height // 2, width // 2].tolist()
+    assert left == [0, 255, 0]  # GFP, green
+    assert right == [255, 0, 255]  # mCherry, magenta
+    assert middle == [0, 0, 0]
+    axes = browser.find_element(By.CSS_SELECTOR, 'table.facts[data-table="axes"]')
+    rows = [row.text.split() for row in axes.find_elements(By.TAG_NAME, "tr")]
+    assert rows == [
+        ["name", "type", "unit"],
+        ["c", "channel", "-"],
+        ["y", "space", "micrometer"],
+        ["x", "space", "micrometer"],
+    ]
+    levels = browser.find_element(By.CSS_SELECTOR, 'table.facts[data-table="levels"]').text
+    assert "y 0.5 micrometer, x 0.5 micrometer" in levels
+    channels = browser.find_element(By.CSS_SELECTOR, 'table.facts[data-table="channels"]').text
+    assert "GFP" in channels
+    assert "#FF00FF" in channels
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "ngff-channels-report.png"))

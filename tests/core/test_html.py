@@ -88,3 +88,46 @@ def test_page_of_an_unreadable_target() -> None:
     page_html = render_html(title="missing.zarr", hierarchy=None, report=report, detect=detect)
     assert "UNREADABLE" in page_html
     assert "no such file or directory" in page_html
+
+
+def test_page_shows_facts_tables_swatches_and_a_colour_bar() -> None:
+    from ngff_geozarr.core.hierarchy import Hierarchy, Node
+    from ngff_geozarr.core.html import Legend
+    from ngff_geozarr.core.info import FactTable, NodeFacts
+
+    root = Node("", "group", 3, {}, {"node_type": "group"})
+    h = Hierarchy(target="t", nodes={"": root}, zarr_format=3)
+    hostile = "<b>bold</b>"
+    facts = NodeFacts(
+        "",
+        f"image {hostile}",
+        (("name", hostile),),
+        (
+            FactTable("axes", ("name", "unit"), (("y", "micrometer"),)),
+            FactTable("channels", ("label", "colour"), (("GFP", "#00FF00"), ("x", "00FF00"))),
+        ),
+    )
+    png = encode_png(np.zeros((2, 2, 4), dtype=np.uint8))
+    legend = Legend(271.5, 305.25, "K", ((0, 0, 0), (255, 255, 255)))
+    page_html = render_html(
+        title="t",
+        hierarchy=h,
+        report=Report("t", ()),
+        detect=detect,
+        thumbnails=[Thumbnail("", "sst", png, (), legend)],
+        facts=[facts],
+    )
+    assert "<b>bold</b>" not in page_html
+    assert 'data-table="axes"' in page_html
+    assert "<td>micrometer</td>" in page_html
+    # A #RRGGBB cell gets a swatch of its colour; other text does not.
+    assert page_html.count('class="swatch"') == 1
+    assert 'style="background:#00FF00"' in page_html
+    assert "linear-gradient(to right,rgb(0,0,0),rgb(255,255,255))" in page_html
+    assert "<span>271.5 K</span><span>305.2 K</span>" in page_html
+    page = Page()
+    page.feed(page_html)
+    assert "metadata" in page.ids
+    bare = render_html(title="t", hierarchy=h, report=Report("t", ()), detect=detect)
+    assert "Metadata" not in bare
+    assert 'class="legend"' not in bare

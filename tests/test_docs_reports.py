@@ -1,0 +1,62 @@
+"""The reports tutorial shows what it says, and shows the screenshots the script makes."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+from pathlib import Path
+
+from PIL import Image
+
+DOCS = Path(__file__).parents[1] / "docs"
+CODE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def run_tutorial(name: str, workdir: Path) -> str:
+    """Run a tutorial's Python blocks in order, in ``workdir`` (as tests/test_docs.py does)."""
+    namespace: dict[str, object] = {"__name__": "__tutorial__"}
+    out = io.StringIO()
+    cwd = os.getcwd()
+    os.chdir(workdir)
+    try:
+        with contextlib.redirect_stdout(out):
+            for block in CODE.findall((DOCS / "tutorials" / name).read_text()):
+                exec(compile(block, name, "exec"), namespace)
+    finally:
+        os.chdir(cwd)
+    return out.getvalue()
+
+
+SHOTS = (
+    "ngff-channels.png",
+    "ngff-rgb.png",
+    "geozarr-sst-south-up.png",
+    "geozarr-rgb-scene.png",
+    "geozarr-dem-9999.png",
+)
+
+
+def test_reports_tutorial_shows_what_it_says(tmp_path: Path) -> None:
+    out = run_tutorial("reports.md", tmp_path).splitlines()
+    assert out[0] == "True True"
+    assert out[1] == "image 'cells' [None, 'micrometer', 'micrometer']"
+    assert out[2] == "['GFP', 'mCherry'] [1.0, 0.5, 0.5]"
+    # Zarr v3 and v2: the same CRS, orientation and footprint; both drawn north up.
+    assert out[3] == "3 True True 4326 False [-180.0, -90.0, 180.0, 90.0]"
+    assert out[4] == "2 True True 4326 False [-180.0, -90.0, 180.0, 90.0]"
+    assert out[5] == "-9999.0 [500000.0, 5195500.0, 506000.0, 5200000.0]"
+    assert out[6] == "True False"
+
+
+def test_reports_tutorial_shows_every_screenshot() -> None:
+    text = (DOCS / "tutorials" / "reports.md").read_text()
+    shown = re.findall(r"!\[[^\]]+\]\(\.\./images/([^)]+)\)", text)
+    assert sorted(shown) == sorted(SHOTS)
+    script = (DOCS / "scripts" / "screenshots.py").read_text()
+    for name in SHOTS:
+        assert f'"{name}"' in script
+        with Image.open(DOCS / "images" / name) as image:
+            assert image.format == "PNG"
+            assert image.size[0] >= 800
