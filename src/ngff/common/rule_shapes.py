@@ -30,7 +30,7 @@ from ngff.rules import ENTRIES
 from ngff_geozarr.core.checking import CheckSet, repeats, select
 from ngff_geozarr.core.rules import RuleEntry
 
-__all__ = ["as_json", "declared_check", "register_declared_checks"]
+__all__ = ["DECLARED", "as_json", "declared_check", "register_declared_checks"]
 
 
 def as_json(value: Any) -> Any:
