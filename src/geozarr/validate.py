@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, get_args
 
 from geozarr.cf import checks as cf
+from geozarr.cf import checks_coordinates as cfc
 from geozarr.cf import checks_variables as cfv
 from geozarr.context import CheckContext
 from geozarr.conventions import checks as conv
@@ -137,6 +138,7 @@ _RULES: dict[str, tuple[_Rule, ...]] = {
         conv.check_proj,
         conv.check_spatial,
         conv.check_multiscales,
+        cfc.check_coordinate_variables,
     ),
     "cf": (
         cf.check_cf_attributes,
@@ -146,7 +148,7 @@ _RULES: dict[str, tuple[_Rule, ...]] = {
         cf.check_fill_value_pitfall,
         cf.check_coordinates_attribute,
         cf.check_grid_mapping_reference,
-        cf.check_coordinate_variables,
+        cfc.check_coordinate_variables,
         *_CF_VARIABLE_CHECKS,
     ),
     "v0.4": (v04.check_v04_variable, v04.check_v04_multiscales),
@@ -160,7 +162,7 @@ _ARRAY_ONLY = frozenset(
         cf.check_fill_value_pitfall,
         cf.check_coordinates_attribute,
         cf.check_grid_mapping_reference,
-        cf.check_coordinate_variables,
+        cfc.check_coordinate_variables,
         *_CF_VARIABLE_CHECKS,
     }
 )
@@ -215,7 +217,7 @@ def check_hierarchy(
     ctx = CheckContext(hierarchy, read_values, strict=strict)
     if not set(profiles) & set(detected):
         _nothing_geospatial(ctx, hierarchy, profile)
-    rules = [r for p in profiles for r in _RULES.get(p, ())]
+    rules = list(dict.fromkeys(r for p in profiles for r in _RULES.get(p, ())))
     for node in hierarchy.nodes.values():
         for rule in rules:
             if node.node_type == "array" or rule not in _ARRAY_ONLY:

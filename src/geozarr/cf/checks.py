@@ -1,10 +1,8 @@
 """Rules of CF as GeoZarr uses it, and the CRS rules shared with ``proj:``.
 
 One function per rule, named for what it ensures, docstring citing the clause (CF-1.11 unless
-said otherwise). Coordinate values are read only for 1-D arrays of at most
-:data:`~geozarr.coordinates.MAX_COORDINATE_VALUES` elements; larger ones are reported as not
-checked. A coordinate agrees with an affine transform when every value lies within half a
-pixel of the cell centre the transform gives (cell corner for node registration).
+said otherwise). The coordinate variables and their values against the array's transform are
+checked in :mod:`geozarr.cf.checks_coordinates`.
 """
 
 from __future__ import annotations
@@ -13,14 +11,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from geozarr.cf.grid_mappings import GRID_MAPPING_NAMES, GridMappingVariable, parse_geotransform
 from geozarr.cf.standard_names import MODIFIERS, load_table
 from geozarr.cf.units import compatible
 from geozarr.cf.variables import FILL_VALUE, CFVariable, decode_fill_value
-from geozarr.context import CheckContext, as_float_array, shape_of
-from geozarr.conventions.checks import spatial_of
+from geozarr.context import CheckContext, shape_of
 from geozarr.crs import ParsedCrs, crs_agree, parse_crs
 from ngff_geozarr.core.hierarchy import ARRAY_DIMENSIONS, Node
 from ngff_geozarr.core.models import parse_model
@@ -30,7 +25,6 @@ __all__ = [
     "REF_CF",
     "check_array_dimensions",
     "check_cf_attributes",
-    "check_coordinate_variables",
     "check_coordinates_attribute",
     "check_crs_declarations",
     "check_fill_value_pitfall",
@@ -493,181 +487,3 @@ def _crs_ref(key: str) -> str:
     if key.startswith("proj:"):
         return f"proj: v0.1 §{key}"
     return f"{REF_CF} §5.6 ({key})"
-
-
-# -- coordinate variables ---------------------------------------------------------------
-
-
-def check_coordinate_variables(ctx: CheckContext, node: Node) -> None:
-    """Ensure the coordinate variables of a data array fit it (CF §1.2, §4, §5.6).
-
-    For each dimension ``d`` of the array, a variable named ``d`` (in its group or an
-    ancestor) is its coordinate variable: it MUST be 1-D over ``d`` with the dimension's length
-    (``geozarr.cf.coordinate-1d``) and strictly monotonic (``geozarr.cf.coordinate-monotonic``);
-    when the array has an affine transform (``spatial:transform``, or ``GeoTransform`` of its
-    grid mapping) the X and Y coordinates MUST agree with it within half a pixel
-    (``geozarr.cf.coordinate-transform``). Values are read only for small arrays; others are
-    reported as not checked (warning). A grid mapping's ``GeoTransform`` and the array's
-    ``spatial:transform`` MUST describe the same affine (``geozarr.cf.geotransform-agree``).
-    """
-    names, shape = node.dimension_names(), shape_of(node)
-    if names is None or shape is None or len(names) != len(shape) or is_grid_mapping(node):
-        return
-    affine = _affines(ctx, node)
-    for axis, dim in enumerate(names):
-        if dim is None or dim == node.name:
-            continue
-        coord = ctx.lookup(node, dim)
-        if coord is None or coord.node_type != "array" or coord is node:
-            continue
-        coord_shape, coord_names = shape_of(coord), coord.dimension_names()
-        if coord_shape is None:
-            continue
-        if len(coord_shape) != 1 or (coord_names is not None and tuple(coord_names) != (dim,)):
-            _once(ctx, coord, "geozarr.cf.coordinate-1d", f"Coordinate variable {dim!r} MUST be "
-                  f"1-D over dimension {dim!r}. Got shape {list(coord_shape)}, dimensions "
-                  f"{list(coord_names or [])}.", ())  # fmt: skip
-            continue
-        if coord_shape[0] != shape[axis]:
-            ctx.add(
-                _E,
-                "geozarr.cf.coordinate-1d",
-                node,
-                ("shape",),
-                f"Dimension {dim!r} has length {shape[axis]} but its coordinate variable "
-                f"{coord.path!r} has {coord_shape[0]} values.",
-                f"{REF_CF} §1.2",
-            )
-            continue
-        role = _role(node, dim, affine)
-        _check_coordinate_values(ctx, coord, role, affine)
-
-
-def _once(
-    ctx: CheckContext, node: Node, rule: str, message: str, pointer: tuple[str | int, ...]
-) -> None:
-    if not any(i.rule == rule and i.path == node.path for i in ctx.issues):
-        ctx.add(_E, rule, node, pointer, message, f"{REF_CF} §1.2")
-
-
-_Affine = tuple[tuple[float, ...], list[str], str, str]
-
-
-def _affines(ctx: CheckContext, node: Node) -> _Affine | None:
-    """Return the array's affine (a..f, [ydim, xdim], registration, source), if known."""
-    spatial = spatial_of(ctx, node) if ctx.applies(node, "spatial") else {}
-    names = [n for n in (node.dimension_names() or ()) if n is not None]
-    transform = spatial.get("spatial:transform")
-    dims = spatial.get("spatial:dimensions")
-    registration = spatial.get("spatial:registration", "pixel")
-    geo = _geotransform(ctx, node)
-    if not (isinstance(dims, list) and len(dims) == 2):
-        dims = names[-2:] if len(names) >= 2 else None
-    found: _Affine | None = None
-    if isinstance(transform, list) and _six_numbers(transform) and dims is not None:
-        found = (tuple(float(v) for v in transform), list(dims), str(registration), "spatial")
-    if geo is not None and dims is not None:
-        c, a, b, f, d, e = geo
-        from_geo = (a, b, c, d, e, f)
-        if found is not None and not np.allclose(found[0], from_geo, rtol=1e-9, atol=1e-9):
-            _geotransform_disagree(ctx, node, found[0], from_geo)
-        found = found or (from_geo, list(dims), "pixel", "GeoTransform")
-    return found
-
-
-def _geotransform_disagree(
-    ctx: CheckContext, node: Node, spatial: tuple[float, ...], geo: tuple[float, ...]
-) -> None:
-    ctx.add(
-        _E,
-        "geozarr.cf.geotransform-agree",
-        node,
-        ("attributes", "grid_mapping"),
-        f"The grid mapping's GeoTransform (GDAL order c a b f d e) gives the affine "
-        f"{list(geo)}, but spatial:transform is {list(spatial)}.",
-        "GeoZarr v0.4 §Coordinate Reference System",
-    )
-
-
-def _geotransform(ctx: CheckContext, node: Node) -> list[float] | None:
-    value = _attr(node, "grid_mapping")
-    if not isinstance(value, str):
-        return None
-    for name in grid_mapping_names(value):
-        target = ctx.lookup(node, name)
-        gt = None if target is None else target.attributes.get("GeoTransform")
-        if isinstance(gt, str):
-            return parse_geotransform(gt)
-    return None
-
-
-def _six_numbers(value: Any) -> bool:
-    return (
-        isinstance(value, list)
-        and len(value) == 6
-        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-    )
-
-
-def _role(node: Node, dim: str, affine: _Affine | None) -> str | None:
-    if affine is None or dim not in affine[1]:
-        return None
-    return "y" if affine[1].index(dim) == 0 else "x"
-
-
-def _check_coordinate_values(
-    ctx: CheckContext, coord: Node, role: str | None, affine: _Affine | None
-) -> None:
-    key = f"checked:{coord.path}:{role}"
-    if key in ctx._values:
-        return
-    ctx._values[key] = "done"
-    values = ctx.values(coord)
-    if isinstance(values, str):
-        if ctx.read_values is not None:
-            ctx.add(
-                _W,
-                "geozarr.cf.coordinate-not-checked",
-                coord,
-                (),
-                f"Coordinate values not checked: {values}.",
-                f"{REF_CF} §1.2",
-            )
-        return
-    if values.dtype.kind not in "iuf" or values.size < 2:
-        return
-    v = as_float_array(values)
-    steps = np.diff(v)
-    if not (np.all(steps > 0) or np.all(steps < 0)):
-        first = int(np.argmax(steps <= 0) if steps[0] > 0 else np.argmax(steps >= 0))
-        ctx.add(
-            _E,
-            "geozarr.cf.coordinate-monotonic",
-            coord,
-            (),
-            f"Coordinate values MUST be strictly monotonic; they are not at index {first + 1} "
-            f"({v[first]!r} then {v[first + 1]!r}).",
-            f"{REF_CF} §1.2",
-        )
-        return
-    if role is None or affine is None:
-        return
-    a, b, c, d, e, f = affine[0]
-    if (role == "x" and b != 0) or (role == "y" and d != 0):
-        return  # rotated grids have no 1-D coordinates to compare
-    offset = 0.0 if affine[2] == "node" else 0.5
-    index = np.arange(v.size, dtype=np.float64) + offset
-    expected = a * index + c if role == "x" else e * index + f
-    pixel = abs(a if role == "x" else e)
-    worst = int(np.argmax(np.abs(v - expected)))
-    if pixel > 0 and abs(v[worst] - expected[worst]) > pixel / 2:
-        ctx.add(
-            _E,
-            "geozarr.cf.coordinate-transform",
-            coord,
-            (),
-            f"{coord.name}[{worst}] = {v[worst]!r}, but the {affine[3]} transform puts that "
-            f"cell's {'node' if affine[2] == 'node' else 'centre'} at {expected[worst]!r} "
-            f"(more than half a pixel, {pixel / 2:g}, away).",
-            f"{REF_CF} §5.6; spatial: v0.1 §spatial:transform",
-        )
