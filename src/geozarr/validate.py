@@ -227,6 +227,8 @@ def check_hierarchy(
             cfv.check_ellipsoid(ctx, node)
             cfv.check_crs_names(ctx, node)
         cf.check_crs_declarations(ctx, node)
+        if profiles and "v0.4" not in profiles:  # v0.4 says it as geozarr.v04.array-dimensions
+            cf.check_xarray_dimensions(ctx, node)
     label = "+".join(profiles) if profiles else None
     return Report(
         target=hierarchy.target,

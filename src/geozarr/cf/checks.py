@@ -23,6 +23,7 @@ from ngff_geozarr.core.report import Severity, short_json
 
 __all__ = [
     "REF_CF",
+    "REF_XARRAY",
     "check_array_dimensions",
     "check_cf_attributes",
     "check_coordinates_attribute",
@@ -32,6 +33,7 @@ __all__ = [
     "check_grid_mapping_variable",
     "check_standard_name",
     "check_units",
+    "check_xarray_dimensions",
     "grid_mapping_names",
     "is_grid_mapping",
 ]
@@ -142,6 +144,41 @@ def check_array_dimensions(ctx: CheckContext, node: Node) -> None:
         )
 
 
+REF_XARRAY = "xarray Zarr encoding §Zarr Encoding Specification"
+"""xarray's documented Zarr v2 encoding of dimension names (``_ARRAY_DIMENSIONS``)."""
+
+
+def check_xarray_dimensions(ctx: CheckContext, node: Node) -> None:
+    """Ensure every Zarr v2 array names its dimensions in ``_ARRAY_DIMENSIONS``.
+
+    xarray's Zarr encoding specification: "When reading a Zarr group, Xarray looks for this
+    attribute on all arrays, raising an error if it can't be found." One array without it
+    (a 0-D grid mapping, say, which needs ``[]``) and ``xarray.open_zarr`` fails for the whole
+    group. NCZarr's ``_NCZARR_ARRAY.dimrefs``, the one alternative xarray reads, is accepted.
+    Zarr v3 arrays name their dimensions in ``dimension_names`` (spatial: and CF rules).
+    """
+    if node.node_type != "array" or node.zarr_format != 2 or node.array is None:
+        return
+    if ARRAY_DIMENSIONS in node.attributes or "_NCZARR_ARRAY" in node.metadata:
+        return
+    shape = tuple(node.array.shape)
+    fix = (
+        '"_ARRAY_DIMENSIONS": [] (a 0-D array has no dimensions, but needs the empty list)'
+        if not shape
+        else f'"_ARRAY_DIMENSIONS" with {len(shape)} dimension name(s), one per dimension of '
+        f"shape {list(shape)}"
+    )
+    ctx.add(
+        _E,
+        "geozarr.xarray.array-dimensions",
+        node,
+        ("attributes",),
+        "Zarr v2 array without _ARRAY_DIMENSIONS: xarray cannot open its group (KeyError "
+        f"'_ARRAY_DIMENSIONS'). Add {fix} to its .zattrs.",
+        REF_XARRAY,
+    )
+
+
 def check_standard_name(ctx: CheckContext, node: Node) -> None:
     """Ensure ``standard_name`` is in the CF standard name table (CF §3.3, Appendix C).
 
@@ -214,30 +251,109 @@ def check_units(ctx: CheckContext, node: Node) -> None:
         )
 
 
-def check_fill_value_pitfall(ctx: CheckContext, node: Node) -> None:
-    """Warn when a float array's Zarr ``fill_value`` is 0 while ``_FillValue`` is NaN.
-
-    CF §2.5.1 (``_FillValue``) against the Zarr array's own fill value: xarray writing Zarr v3
-    keeps ``_FillValue`` as an attribute while the array's ``fill_value`` defaults to 0, so
-    unwritten chunks read as 0, a valid value, rather than as missing.
-    """
+def _dtype_kind(node: Node) -> str | None:
+    """Return ``"f"``, ``"i"`` or ``"u"`` for a numeric array's data type (v2 or v3 spelling)."""
     dtype = node.metadata.get("data_type", node.metadata.get("dtype"))
-    if not isinstance(dtype, str) or not (dtype in _FLOAT_TYPES or dtype[1:2] == "f"):
-        return
-    if FILL_VALUE not in node.attributes:
+    if not isinstance(dtype, str):
+        return None
+    if dtype in _FLOAT_TYPES or dtype[1:2] == "f":
+        return "f"
+    if dtype.startswith(("int", "uint")) and dtype.rstrip("0123456789") in ("int", "uint"):
+        return dtype[0]
+    return dtype[1:2] if len(dtype) > 2 and dtype[1:2] in ("i", "u") else None
+
+
+def _same_fill(a: float | int, b: float | int | None) -> bool:
+    if b is None:
+        return False
+    if isinstance(a, float) and math.isnan(a):
+        return isinstance(b, float) and math.isnan(b)
+    return a == b
+
+
+def _shown(value: float | int | None) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
+def check_fill_value_pitfall(ctx: CheckContext, node: Node) -> None:
+    """Ensure the array's Zarr ``fill_value`` is its ``_FillValue``.
+
+    CF §2.5.1: ``_FillValue`` "is considered to be a special value that indicates undefined
+    or missing data, and is returned when reading values that were not written". In Zarr a
+    chunk never written reads as the array's own ``fill_value``; xarray writing Zarr v3 keeps
+    ``_FillValue`` as an attribute while ``fill_value`` defaults to 0. For an integer array
+    (packed data above all) the two MUST then be equal, or never-written chunks decode as
+    valid data and GDAL masks the wrong value (``geozarr.cf.fill-value``, an error naming the
+    fix); for a float array a mismatch (``_FillValue`` NaN, ``fill_value`` 0, say) is a
+    warning (``geozarr.cf.fill-value-nan``).
+    """
+    kind = _dtype_kind(node)
+    if kind is None or FILL_VALUE not in node.attributes:
         return
     attr = decode_fill_value(node.attributes[FILL_VALUE])
+    if attr is None:
+        return  # not a number: geozarr.cf.schema / packed-type say so
     zarr_fill = decode_fill_value(node.metadata.get("fill_value"))
-    if isinstance(attr, float) and math.isnan(attr) and zarr_fill == 0:
-        ctx.add(
-            _W,
-            "geozarr.cf.fill-value-nan",
-            node,
-            ("fill_value",),
-            "fill_value is 0 while _FillValue is NaN: unwritten chunks read as 0, not as "
-            "missing. Set the array's fill_value to NaN.",
-            f"{REF_CF} §2.5.1",
+    if _same_fill(attr, zarr_fill):
+        return
+    if kind == "f":
+        _float_fill_mismatch(ctx, node, attr, zarr_fill)
+        return
+    decoded = _decoded(node, zarr_fill)
+    name = node.name or "the variable"
+    xarray_fix = (
+        f"encoding={{{name!r}: {{'_FillValue': {_shown(attr)}, 'fill_value': {_shown(attr)}}}}}"
+    )
+    ctx.add(
+        _E,
+        "geozarr.cf.fill-value",
+        node,
+        ("fill_value",),
+        f"Integer array with fill_value {_shown(zarr_fill)} but _FillValue {_shown(attr)}: "
+        f"never-written chunks read as {_shown(zarr_fill)}{decoded}, valid data rather than "
+        f"missing, and GDAL masks {_shown(zarr_fill)} instead of {_shown(attr)}. Set the "
+        f"array's fill_value to {_shown(attr)} (xarray, Zarr v3: {xarray_fix}).",
+        f"{REF_CF} §2.5.1",
+    )
+
+
+def _float_fill_mismatch(
+    ctx: CheckContext, node: Node, attr: float | int, zarr_fill: float | int | None
+) -> None:
+    want = "NaN" if isinstance(attr, float) and math.isnan(attr) else _shown(attr)
+    got = "NaN" if isinstance(zarr_fill, float) and math.isnan(zarr_fill) else _shown(zarr_fill)
+    if got == "NaN":
+        effect = (
+            f"unwritten chunks read as NaN, not {want}, and readers disagree on nodata (GDAL "
+            f"takes the fill_value NaN, xarray the _FillValue {want})"
         )
+    else:
+        effect = f"unwritten chunks read as {got}, not as missing"
+    ctx.add(
+        _W,
+        "geozarr.cf.fill-value-nan",
+        node,
+        ("fill_value",),
+        f"fill_value is {got} while _FillValue is {want}: {effect}. Set the array's "
+        f"fill_value to {want}.",
+        f"{REF_CF} §2.5.1",
+    )
+
+
+def _decoded(node: Node, value: float | int | None) -> str:
+    """Return ``", decoded as X units"`` for packed data, else ``""``."""
+    scale, offset = node.attributes.get("scale_factor", 1), node.attributes.get("add_offset", 0)
+    if value is None or not all(isinstance(v, int | float) for v in (scale, offset)):
+        return ""
+    if scale == 1 and offset == 0:
+        return ""
+    units = node.attributes.get("units")
+    shown = f"{value * scale + offset:.6g}"
+    return f" (decoded {shown}{' ' + units if isinstance(units, str) else ''})"
 
 
 def check_coordinates_attribute(ctx: CheckContext, node: Node) -> None:
@@ -480,7 +596,7 @@ def _check_grid_mapping_agrees(
                     f"({mine.crs.name}) describe different CRSs.",
                     f"{REF_CF} §5.6",
                 )
-                return
+                break  # one issue per grid mapping; the others are still compared
 
 
 def _crs_ref(key: str) -> str:
