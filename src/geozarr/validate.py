@@ -13,8 +13,11 @@ and runs the rules of the profiles that apply:
   :mod:`geozarr.legacy.checks`.
 
 With ``profile="auto"`` the profiles are detected from what the store declares (never by
-trying them in turn); the CRS rules run under every profile. A store that declares nothing
-geospatial gets one error, ``geozarr.none``: it is not GeoZarr. Every issue names its
+trying them in turn); the CRS rules run under every profile, and so does xarray's rule for Zarr
+v2 (every array names its dimensions in ``_ARRAY_DIMENSIONS``; the v0.4 profile says it as
+its own rule). Coordinate values are compared with ``spatial:transform`` under the
+``conventions`` profile too (:mod:`geozarr.cf.checks_coordinates`). A store that declares
+nothing geospatial gets one error, ``geozarr.none``: it is not GeoZarr. Every issue names its
 convention and clause (``Issue.reference``); every rule is declared in :mod:`geozarr.rules`,
 and ``strict=True`` applies the strict profile there: SHOULD-level issues become errors.
 """

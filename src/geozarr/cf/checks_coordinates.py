@@ -309,7 +309,7 @@ def _diagnose(
     """Name the disagreement: half a pixel, a flipped sign, another spacing, or a shift."""
     error = v - expected
     spacing = float(np.median(np.diff(v)))
-    if np.sign(spacing) != np.sign(step):
+    if spacing != 0 and np.sign(spacing) != np.sign(step):
         return (
             f"the values run the opposite way (spacing {_num(spacing)}, the transform's "
             f"{_num(step)}): a flipped sign, or the axis stored reversed."
