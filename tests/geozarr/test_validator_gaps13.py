@@ -409,3 +409,15 @@ def test_all_findings_of_one_object_are_reported_together(tmp_path: Path, writte
     assert by_path["x"] == {"geozarr.cf.coordinate-monotonic", "geozarr.cf.coordinate-transform"}
     assert "geozarr.spatial.bbox" in by_path[""]
     assert "geozarr.spatial.shape" in by_path["data"]  # the group's shape, against the array
+
+
+def test_only_the_coordinate_arrays_are_read(written: Path) -> None:
+    for chunk in (written / "data" / "c").rglob("*"):
+        if chunk.is_file():
+            chunk.write_bytes(b"not a chunk")  # a data array read would fail
+    assert issues(geozarr.validate(written, strict=True)) == []
+    (chunk,) = [p for p in (written / "y" / "c").rglob("*") if p.is_file()]
+    chunk.write_bytes(b"not a chunk")  # the coordinate is read, and its failure said
+    assert issues(geozarr.validate(written)) == [
+        ("warning", "geozarr.cf.coordinate-not-checked", "y", "")
+    ]
