@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +37,7 @@ pytestmark = [
 ]
 
 Doc = dict[str, Any]
+GDAL_312 = Path(__file__).resolve().parents[2] / ".venv-gdal" / "bin" / "python"
 UTM = (30.0, 0.0, 500_000.0, 0.0, -30.0, 5_200_020.0)
 NY, NX = 40, 30
 
@@ -345,6 +347,17 @@ def test_integer_fill_value_differing_from_fill_attribute_is_an_error(tmp_path: 
     shutil.rmtree(store / "analysed_sst" / "c")
     with xr.open_zarr(store, consolidated=False) as ds:
         assert float(ds["analysed_sst"][0, 0, 0]) == pytest.approx(273.15)
+    if GDAL_312.exists():  # and GDAL takes the Zarr fill_value, not _FillValue, for nodata
+        script = (
+            "import sys, warnings, rasterio; warnings.simplefilter('ignore'); "
+            "print(rasterio.open(f'ZARR:\"{sys.argv[1]}\":/analysed_sst').nodata)"
+        )
+        done = subprocess.run(
+            [str(GDAL_312), "-c", script, str(store)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.split()[-1] == "0.0"
     report = geozarr.validate(store)
     assert issues(report) == [("error", "geozarr.cf.fill-value", "analysed_sst", "/fill_value")]
     text = message(report, "geozarr.cf.fill-value")
