@@ -25,6 +25,7 @@ _URLS = {
     "spatial:": "https://github.com/zarr-conventions/spatial/blob/v0.1/README.md",
     "multiscales": "https://github.com/zarr-conventions/multiscales/blob/v0.1/README.md",
     "GeoZarr v0.4": "https://github.com/zarr-developers/geozarr-spec",
+    "xarray": "https://docs.xarray.dev/en/stable/internals/zarr-encoding-spec.html",
 }
 _CF_ANCHORS = {
     "§1.2": "terminology",

@@ -13,8 +13,11 @@ and runs the rules of the profiles that apply:
   :mod:`geozarr.legacy.checks`.
 
 With ``profile="auto"`` the profiles are detected from what the store declares (never by
-trying them in turn); the CRS rules run under every profile. A store that declares nothing
-geospatial gets one error, ``geozarr.none``: it is not GeoZarr. Every issue names its
+trying them in turn); the CRS rules run under every profile, and so does xarray's rule for Zarr
+v2 (every array names its dimensions in ``_ARRAY_DIMENSIONS``; the v0.4 profile says it as
+its own rule). Coordinate values are compared with ``spatial:transform`` under the
+``conventions`` profile too (:mod:`geozarr.cf.checks_coordinates`). A store that declares
+nothing geospatial gets one error, ``geozarr.none``: it is not GeoZarr. Every issue names its
 convention and clause (``Issue.reference``); every rule is declared in :mod:`geozarr.rules`,
 and ``strict=True`` applies the strict profile there: SHOULD-level issues become errors.
 """
@@ -26,6 +29,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, get_args
 
 from geozarr.cf import checks as cf
+from geozarr.cf import checks_coordinates as cfc
 from geozarr.cf import checks_variables as cfv
 from geozarr.context import CheckContext
 from geozarr.conventions import checks as conv
@@ -137,6 +141,7 @@ _RULES: dict[str, tuple[_Rule, ...]] = {
         conv.check_proj,
         conv.check_spatial,
         conv.check_multiscales,
+        cfc.check_coordinate_variables,
     ),
     "cf": (
         cf.check_cf_attributes,
@@ -146,7 +151,7 @@ _RULES: dict[str, tuple[_Rule, ...]] = {
         cf.check_fill_value_pitfall,
         cf.check_coordinates_attribute,
         cf.check_grid_mapping_reference,
-        cf.check_coordinate_variables,
+        cfc.check_coordinate_variables,
         *_CF_VARIABLE_CHECKS,
     ),
     "v0.4": (v04.check_v04_variable, v04.check_v04_multiscales),
@@ -160,7 +165,7 @@ _ARRAY_ONLY = frozenset(
         cf.check_fill_value_pitfall,
         cf.check_coordinates_attribute,
         cf.check_grid_mapping_reference,
-        cf.check_coordinate_variables,
+        cfc.check_coordinate_variables,
         *_CF_VARIABLE_CHECKS,
     }
 )
@@ -215,7 +220,7 @@ def check_hierarchy(
     ctx = CheckContext(hierarchy, read_values, strict=strict)
     if not set(profiles) & set(detected):
         _nothing_geospatial(ctx, hierarchy, profile)
-    rules = [r for p in profiles for r in _RULES.get(p, ())]
+    rules = list(dict.fromkeys(r for p in profiles for r in _RULES.get(p, ())))
     for node in hierarchy.nodes.values():
         for rule in rules:
             if node.node_type == "array" or rule not in _ARRAY_ONLY:
@@ -225,6 +230,8 @@ def check_hierarchy(
             cfv.check_ellipsoid(ctx, node)
             cfv.check_crs_names(ctx, node)
         cf.check_crs_declarations(ctx, node)
+        if profiles and "v0.4" not in profiles:  # v0.4 says it as geozarr.v04.array-dimensions
+            cf.check_xarray_dimensions(ctx, node)
     label = "+".join(profiles) if profiles else None
     return Report(
         target=hierarchy.target,

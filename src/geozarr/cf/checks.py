@@ -1,10 +1,8 @@
 """Rules of CF as GeoZarr uses it, and the CRS rules shared with ``proj:``.
 
 One function per rule, named for what it ensures, docstring citing the clause (CF-1.11 unless
-said otherwise). Coordinate values are read only for 1-D arrays of at most
-:data:`~geozarr.coordinates.MAX_COORDINATE_VALUES` elements; larger ones are reported as not
-checked. A coordinate agrees with an affine transform when every value lies within half a
-pixel of the cell centre the transform gives (cell corner for node registration).
+said otherwise). The coordinate variables and their values against the array's transform are
+checked in :mod:`geozarr.cf.checks_coordinates`.
 """
 
 from __future__ import annotations
@@ -13,14 +11,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from geozarr.cf.grid_mappings import GRID_MAPPING_NAMES, GridMappingVariable, parse_geotransform
 from geozarr.cf.standard_names import MODIFIERS, load_table
 from geozarr.cf.units import compatible
 from geozarr.cf.variables import FILL_VALUE, CFVariable, decode_fill_value
-from geozarr.context import CheckContext, as_float_array, shape_of
-from geozarr.conventions.checks import spatial_of
+from geozarr.context import CheckContext, shape_of
 from geozarr.crs import ParsedCrs, crs_agree, parse_crs
 from ngff_geozarr.core.hierarchy import ARRAY_DIMENSIONS, Node
 from ngff_geozarr.core.models import parse_model
@@ -28,9 +23,9 @@ from ngff_geozarr.core.report import Severity, short_json
 
 __all__ = [
     "REF_CF",
+    "REF_XARRAY",
     "check_array_dimensions",
     "check_cf_attributes",
-    "check_coordinate_variables",
     "check_coordinates_attribute",
     "check_crs_declarations",
     "check_fill_value_pitfall",
@@ -38,6 +33,7 @@ __all__ = [
     "check_grid_mapping_variable",
     "check_standard_name",
     "check_units",
+    "check_xarray_dimensions",
     "grid_mapping_names",
     "is_grid_mapping",
 ]
@@ -148,6 +144,41 @@ def check_array_dimensions(ctx: CheckContext, node: Node) -> None:
         )
 
 
+REF_XARRAY = "xarray Zarr encoding §Zarr Encoding Specification"
+"""xarray's documented Zarr v2 encoding of dimension names (``_ARRAY_DIMENSIONS``)."""
+
+
+def check_xarray_dimensions(ctx: CheckContext, node: Node) -> None:
+    """Ensure every Zarr v2 array names its dimensions in ``_ARRAY_DIMENSIONS``.
+
+    xarray's Zarr encoding specification: "When reading a Zarr group, Xarray looks for this
+    attribute on all arrays, raising an error if it can't be found." One array without it
+    (a 0-D grid mapping, say, which needs ``[]``) and ``xarray.open_zarr`` fails for the whole
+    group. NCZarr's ``_NCZARR_ARRAY.dimrefs``, the one alternative xarray reads, is accepted.
+    Zarr v3 arrays name their dimensions in ``dimension_names`` (spatial: and CF rules).
+    """
+    if node.node_type != "array" or node.zarr_format != 2 or node.array is None:
+        return
+    if ARRAY_DIMENSIONS in node.attributes or "_NCZARR_ARRAY" in node.metadata:
+        return
+    shape = tuple(node.array.shape)
+    fix = (
+        '"_ARRAY_DIMENSIONS": [] (a 0-D array has no dimensions, but needs the empty list)'
+        if not shape
+        else f'"_ARRAY_DIMENSIONS" with {len(shape)} dimension name(s), one per dimension of '
+        f"shape {list(shape)}"
+    )
+    ctx.add(
+        _E,
+        "geozarr.xarray.array-dimensions",
+        node,
+        ("attributes",),
+        "Zarr v2 array without _ARRAY_DIMENSIONS: xarray cannot open its group (KeyError "
+        f"'_ARRAY_DIMENSIONS'). Add {fix} to its .zattrs.",
+        REF_XARRAY,
+    )
+
+
 def check_standard_name(ctx: CheckContext, node: Node) -> None:
     """Ensure ``standard_name`` is in the CF standard name table (CF §3.3, Appendix C).
 
@@ -220,30 +251,109 @@ def check_units(ctx: CheckContext, node: Node) -> None:
         )
 
 
-def check_fill_value_pitfall(ctx: CheckContext, node: Node) -> None:
-    """Warn when a float array's Zarr ``fill_value`` is 0 while ``_FillValue`` is NaN.
-
-    CF §2.5.1 (``_FillValue``) against the Zarr array's own fill value: xarray writing Zarr v3
-    keeps ``_FillValue`` as an attribute while the array's ``fill_value`` defaults to 0, so
-    unwritten chunks read as 0, a valid value, rather than as missing.
-    """
+def _dtype_kind(node: Node) -> str | None:
+    """Return ``"f"``, ``"i"`` or ``"u"`` for a numeric array's data type (v2 or v3 spelling)."""
     dtype = node.metadata.get("data_type", node.metadata.get("dtype"))
-    if not isinstance(dtype, str) or not (dtype in _FLOAT_TYPES or dtype[1:2] == "f"):
-        return
-    if FILL_VALUE not in node.attributes:
+    if not isinstance(dtype, str):
+        return None
+    if dtype in _FLOAT_TYPES or dtype[1:2] == "f":
+        return "f"
+    if dtype.startswith(("int", "uint")) and dtype.rstrip("0123456789") in ("int", "uint"):
+        return dtype[0]
+    return dtype[1:2] if len(dtype) > 2 and dtype[1:2] in ("i", "u") else None
+
+
+def _same_fill(a: float | int, b: float | int | None) -> bool:
+    if b is None:
+        return False
+    if isinstance(a, float) and math.isnan(a):
+        return isinstance(b, float) and math.isnan(b)
+    return a == b
+
+
+def _shown(value: float | int | None) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
+def check_fill_value_pitfall(ctx: CheckContext, node: Node) -> None:
+    """Ensure the array's Zarr ``fill_value`` is its ``_FillValue``.
+
+    CF §2.5.1: ``_FillValue`` "is considered to be a special value that indicates undefined
+    or missing data, and is returned when reading values that were not written". In Zarr a
+    chunk never written reads as the array's own ``fill_value``; xarray writing Zarr v3 keeps
+    ``_FillValue`` as an attribute while ``fill_value`` defaults to 0. For an integer array
+    (packed data above all) the two MUST then be equal, or never-written chunks decode as
+    valid data and GDAL masks the wrong value (``geozarr.cf.fill-value``, an error naming the
+    fix); for a float array a mismatch (``_FillValue`` NaN, ``fill_value`` 0, say) is a
+    warning (``geozarr.cf.fill-value-nan``).
+    """
+    kind = _dtype_kind(node)
+    if kind is None or FILL_VALUE not in node.attributes:
         return
     attr = decode_fill_value(node.attributes[FILL_VALUE])
+    if attr is None:
+        return  # not a number: geozarr.cf.schema / packed-type say so
     zarr_fill = decode_fill_value(node.metadata.get("fill_value"))
-    if isinstance(attr, float) and math.isnan(attr) and zarr_fill == 0:
-        ctx.add(
-            _W,
-            "geozarr.cf.fill-value-nan",
-            node,
-            ("fill_value",),
-            "fill_value is 0 while _FillValue is NaN: unwritten chunks read as 0, not as "
-            "missing. Set the array's fill_value to NaN.",
-            f"{REF_CF} §2.5.1",
+    if _same_fill(attr, zarr_fill):
+        return
+    if kind == "f":
+        _float_fill_mismatch(ctx, node, attr, zarr_fill)
+        return
+    decoded = _decoded(node, zarr_fill)
+    name = node.name or "the variable"
+    xarray_fix = (
+        f"encoding={{{name!r}: {{'_FillValue': {_shown(attr)}, 'fill_value': {_shown(attr)}}}}}"
+    )
+    ctx.add(
+        _E,
+        "geozarr.cf.fill-value",
+        node,
+        ("fill_value",),
+        f"Integer array with fill_value {_shown(zarr_fill)} but _FillValue {_shown(attr)}: "
+        f"never-written chunks read as {_shown(zarr_fill)}{decoded}, valid data rather than "
+        f"missing, and GDAL masks {_shown(zarr_fill)} instead of {_shown(attr)}. Set the "
+        f"array's fill_value to {_shown(attr)} (xarray, Zarr v3: {xarray_fix}).",
+        f"{REF_CF} §2.5.1",
+    )
+
+
+def _float_fill_mismatch(
+    ctx: CheckContext, node: Node, attr: float | int, zarr_fill: float | int | None
+) -> None:
+    want = "NaN" if isinstance(attr, float) and math.isnan(attr) else _shown(attr)
+    got = "NaN" if isinstance(zarr_fill, float) and math.isnan(zarr_fill) else _shown(zarr_fill)
+    if got == "NaN":
+        effect = (
+            f"unwritten chunks read as NaN, not {want}, and readers disagree on nodata (GDAL "
+            f"takes the fill_value NaN, xarray the _FillValue {want})"
         )
+    else:
+        effect = f"unwritten chunks read as {got}, not as missing"
+    ctx.add(
+        _W,
+        "geozarr.cf.fill-value-nan",
+        node,
+        ("fill_value",),
+        f"fill_value is {got} while _FillValue is {want}: {effect}. Set the array's "
+        f"fill_value to {want}.",
+        f"{REF_CF} §2.5.1",
+    )
+
+
+def _decoded(node: Node, value: float | int | None) -> str:
+    """Return ``", decoded as X units"`` for packed data, else ``""``."""
+    scale, offset = node.attributes.get("scale_factor", 1), node.attributes.get("add_offset", 0)
+    if value is None or not all(isinstance(v, int | float) for v in (scale, offset)):
+        return ""
+    if scale == 1 and offset == 0:
+        return ""
+    units = node.attributes.get("units")
+    shown = f"{value * scale + offset:.6g}"
+    return f" (decoded {shown}{' ' + units if isinstance(units, str) else ''})"
 
 
 def check_coordinates_attribute(ctx: CheckContext, node: Node) -> None:
@@ -486,188 +596,10 @@ def _check_grid_mapping_agrees(
                     f"({mine.crs.name}) describe different CRSs.",
                     f"{REF_CF} §5.6",
                 )
-                return
+                break  # one issue per grid mapping; the others are still compared
 
 
 def _crs_ref(key: str) -> str:
     if key.startswith("proj:"):
         return f"proj: v0.1 §{key}"
     return f"{REF_CF} §5.6 ({key})"
-
-
-# -- coordinate variables ---------------------------------------------------------------
-
-
-def check_coordinate_variables(ctx: CheckContext, node: Node) -> None:
-    """Ensure the coordinate variables of a data array fit it (CF §1.2, §4, §5.6).
-
-    For each dimension ``d`` of the array, a variable named ``d`` (in its group or an
-    ancestor) is its coordinate variable: it MUST be 1-D over ``d`` with the dimension's length
-    (``geozarr.cf.coordinate-1d``) and strictly monotonic (``geozarr.cf.coordinate-monotonic``);
-    when the array has an affine transform (``spatial:transform``, or ``GeoTransform`` of its
-    grid mapping) the X and Y coordinates MUST agree with it within half a pixel
-    (``geozarr.cf.coordinate-transform``). Values are read only for small arrays; others are
-    reported as not checked (warning). A grid mapping's ``GeoTransform`` and the array's
-    ``spatial:transform`` MUST describe the same affine (``geozarr.cf.geotransform-agree``).
-    """
-    names, shape = node.dimension_names(), shape_of(node)
-    if names is None or shape is None or len(names) != len(shape) or is_grid_mapping(node):
-        return
-    affine = _affines(ctx, node)
-    for axis, dim in enumerate(names):
-        if dim is None or dim == node.name:
-            continue
-        coord = ctx.lookup(node, dim)
-        if coord is None or coord.node_type != "array" or coord is node:
-            continue
-        coord_shape, coord_names = shape_of(coord), coord.dimension_names()
-        if coord_shape is None:
-            continue
-        if len(coord_shape) != 1 or (coord_names is not None and tuple(coord_names) != (dim,)):
-            _once(ctx, coord, "geozarr.cf.coordinate-1d", f"Coordinate variable {dim!r} MUST be "
-                  f"1-D over dimension {dim!r}. Got shape {list(coord_shape)}, dimensions "
-                  f"{list(coord_names or [])}.", ())  # fmt: skip
-            continue
-        if coord_shape[0] != shape[axis]:
-            ctx.add(
-                _E,
-                "geozarr.cf.coordinate-1d",
-                node,
-                ("shape",),
-                f"Dimension {dim!r} has length {shape[axis]} but its coordinate variable "
-                f"{coord.path!r} has {coord_shape[0]} values.",
-                f"{REF_CF} §1.2",
-            )
-            continue
-        role = _role(node, dim, affine)
-        _check_coordinate_values(ctx, coord, role, affine)
-
-
-def _once(
-    ctx: CheckContext, node: Node, rule: str, message: str, pointer: tuple[str | int, ...]
-) -> None:
-    if not any(i.rule == rule and i.path == node.path for i in ctx.issues):
-        ctx.add(_E, rule, node, pointer, message, f"{REF_CF} §1.2")
-
-
-_Affine = tuple[tuple[float, ...], list[str], str, str]
-
-
-def _affines(ctx: CheckContext, node: Node) -> _Affine | None:
-    """Return the array's affine (a..f, [ydim, xdim], registration, source), if known."""
-    spatial = spatial_of(ctx, node) if ctx.applies(node, "spatial") else {}
-    names = [n for n in (node.dimension_names() or ()) if n is not None]
-    transform = spatial.get("spatial:transform")
-    dims = spatial.get("spatial:dimensions")
-    registration = spatial.get("spatial:registration", "pixel")
-    geo = _geotransform(ctx, node)
-    if not (isinstance(dims, list) and len(dims) == 2):
-        dims = names[-2:] if len(names) >= 2 else None
-    found: _Affine | None = None
-    if isinstance(transform, list) and _six_numbers(transform) and dims is not None:
-        found = (tuple(float(v) for v in transform), list(dims), str(registration), "spatial")
-    if geo is not None and dims is not None:
-        c, a, b, f, d, e = geo
-        from_geo = (a, b, c, d, e, f)
-        if found is not None and not np.allclose(found[0], from_geo, rtol=1e-9, atol=1e-9):
-            _geotransform_disagree(ctx, node, found[0], from_geo)
-        found = found or (from_geo, list(dims), "pixel", "GeoTransform")
-    return found
-
-
-def _geotransform_disagree(
-    ctx: CheckContext, node: Node, spatial: tuple[float, ...], geo: tuple[float, ...]
-) -> None:
-    ctx.add(
-        _E,
-        "geozarr.cf.geotransform-agree",
-        node,
-        ("attributes", "grid_mapping"),
-        f"The grid mapping's GeoTransform (GDAL order c a b f d e) gives the affine "
-        f"{list(geo)}, but spatial:transform is {list(spatial)}.",
-        "GeoZarr v0.4 §Coordinate Reference System",
-    )
-
-
-def _geotransform(ctx: CheckContext, node: Node) -> list[float] | None:
-    value = _attr(node, "grid_mapping")
-    if not isinstance(value, str):
-        return None
-    for name in grid_mapping_names(value):
-        target = ctx.lookup(node, name)
-        gt = None if target is None else target.attributes.get("GeoTransform")
-        if isinstance(gt, str):
-            return parse_geotransform(gt)
-    return None
-
-
-def _six_numbers(value: Any) -> bool:
-    return (
-        isinstance(value, list)
-        and len(value) == 6
-        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-    )
-
-
-def _role(node: Node, dim: str, affine: _Affine | None) -> str | None:
-    if affine is None or dim not in affine[1]:
-        return None
-    return "y" if affine[1].index(dim) == 0 else "x"
-
-
-def _check_coordinate_values(
-    ctx: CheckContext, coord: Node, role: str | None, affine: _Affine | None
-) -> None:
-    key = f"checked:{coord.path}:{role}"
-    if key in ctx._values:
-        return
-    ctx._values[key] = "done"
-    values = ctx.values(coord)
-    if isinstance(values, str):
-        if ctx.read_values is not None:
-            ctx.add(
-                _W,
-                "geozarr.cf.coordinate-not-checked",
-                coord,
-                (),
-                f"Coordinate values not checked: {values}.",
-                f"{REF_CF} §1.2",
-            )
-        return
-    if values.dtype.kind not in "iuf" or values.size < 2:
-        return
-    v = as_float_array(values)
-    steps = np.diff(v)
-    if not (np.all(steps > 0) or np.all(steps < 0)):
-        first = int(np.argmax(steps <= 0) if steps[0] > 0 else np.argmax(steps >= 0))
-        ctx.add(
-            _E,
-            "geozarr.cf.coordinate-monotonic",
-            coord,
-            (),
-            f"Coordinate values MUST be strictly monotonic; they are not at index {first + 1} "
-            f"({v[first]!r} then {v[first + 1]!r}).",
-            f"{REF_CF} §1.2",
-        )
-        return
-    if role is None or affine is None:
-        return
-    a, b, c, d, e, f = affine[0]
-    if (role == "x" and b != 0) or (role == "y" and d != 0):
-        return  # rotated grids have no 1-D coordinates to compare
-    offset = 0.0 if affine[2] == "node" else 0.5
-    index = np.arange(v.size, dtype=np.float64) + offset
-    expected = a * index + c if role == "x" else e * index + f
-    pixel = abs(a if role == "x" else e)
-    worst = int(np.argmax(np.abs(v - expected)))
-    if pixel > 0 and abs(v[worst] - expected[worst]) > pixel / 2:
-        ctx.add(
-            _E,
-            "geozarr.cf.coordinate-transform",
-            coord,
-            (),
-            f"{coord.name}[{worst}] = {v[worst]!r}, but the {affine[3]} transform puts that "
-            f"cell's {'node' if affine[2] == 'node' else 'centre'} at {expected[worst]!r} "
-            f"(more than half a pixel, {pixel / 2:g}, away).",
-            f"{REF_CF} §5.6; spatial: v0.1 §spatial:transform",
-        )

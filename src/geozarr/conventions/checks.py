@@ -28,6 +28,7 @@ from geozarr.conventions.registry import (
     noncanonical_fields,
 )
 from geozarr.conventions.spatial import AFFINE, SpatialAttributes
+from ngff_geozarr.core.errors import UnsafePathError
 from ngff_geozarr.core.hierarchy import Node
 from ngff_geozarr.core.models import parse_model
 from ngff_geozarr.core.report import Severity, short_json
@@ -274,6 +275,8 @@ def check_spatial(ctx: CheckContext, node: Node) -> None:
         )
     if node.node_type == "array" and (own or "spatial" in ctx.declared(node)):
         _check_array_spatial(ctx, node, spatial, kind, set(eff))
+    if node.node_type == "group" and ctx.complete:
+        _check_group_dimensions(ctx, node, own.get("spatial:dimensions"))
     shape = _spatial_shape(ctx, node, spatial)
     if kind == AFFINE and spatial.transform and spatial.bbox and shape is not None:
         _check_bbox(ctx, node, spatial, shape)
@@ -340,6 +343,66 @@ def _check_array_spatial(
             "spatial:transform is required when spatial:transform_type is 'affine' or "
             "omitted. Got none (on the array or its group).",
             _ref("spatial:transform"),
+        )
+
+
+def _described_arrays(ctx: CheckContext, group: Node) -> list[Node]:
+    """Return the arrays a group's spatial: properties describe, with two or more dimensions.
+
+    Its direct child arrays (spatial: FAQ: group properties "apply to direct child arrays");
+    for a multiscales group also its levels' arrays (§Usage with multiscales: "The
+    group-level spatial:dimensions ... apply to all resolution levels"), except in a level
+    group that gives its own spatial:dimensions.
+    """
+    nodes = list(ctx.hierarchy.children(group.path))
+    ms = group.attributes.get("multiscales")
+    layout = ms.get("layout") if isinstance(ms, Mapping) else None
+    for entry in layout if isinstance(layout, list) else []:
+        asset = entry.get("asset") if isinstance(entry, Mapping) else None
+        try:
+            level = ctx.hierarchy.nodes.get(join_key(group.path, asset)) if asset else None
+        except (UnsafePathError, TypeError):
+            continue  # geozarr.multiscales.schema reports the asset
+        if level is None or level.parent == group.path:
+            continue
+        if level.node_type == "array":
+            nodes.append(level)
+        elif "spatial:dimensions" not in level.attributes:
+            nodes.extend(ctx.hierarchy.children(level.path))
+    found: dict[str, Node] = {}
+    for arr in nodes:
+        names = arr.dimension_names() if arr.node_type == "array" else None
+        if names is not None and len(names) >= 2 and "spatial:dimensions" not in arr.attributes:
+            found.setdefault(arr.path, arr)
+    return list(found.values())
+
+
+def _check_group_dimensions(ctx: CheckContext, group: Node, dims: Any) -> None:
+    """Report a group's spatial:dimensions that name no dimension of its arrays."""
+    if not (isinstance(dims, list) and len(dims) == 2 and all(isinstance(d, str) for d in dims)):
+        return
+    arrays = _described_arrays(ctx, group)
+    if not arrays or any(all(d in (a.dimension_names() or ()) for d in dims) for a in arrays):
+        return
+    seen = {a.path: list(a.dimension_names() or ()) for a in arrays}
+    shown = "; ".join(f"{path!r} {names}" for path, names in list(seen.items())[:6])
+    missing: list[tuple[int | None, str | None]] = [
+        (i, d) for i, d in enumerate(dims) if not any(d in names for names in seen.values())
+    ]
+    for i, dim in missing or [(None, None)]:
+        what = (
+            f"{dim!r} is a dimension of none of them"
+            if dim is not None
+            else f"no array has both {dims[0]!r} and {dims[1]!r}"
+        )
+        ctx.add(
+            _E,
+            "geozarr.spatial.dimensions",
+            group,
+            ("attributes", "spatial:dimensions", *(() if i is None else (i,))),
+            f"spatial:dimensions {dims} describes the group's arrays ({shown}), but {what}: "
+            "no array gets the group's spatial: properties.",
+            _ref("spatial:dimensions"),
         )
 
 
