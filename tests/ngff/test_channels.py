@@ -296,6 +296,21 @@ def test_cli_rgb_tiff(tmp_path: Path) -> None:
     assert strict_errors(out) == []
 
 
+def test_cli_zarr_input_in_any_axes_order(tmp_path: Path) -> None:
+    """A Zarr array input is transposed lazily too (it used to be refused unless tczyx)."""
+    zarr = pytest.importorskip("zarr")
+    data = np.zeros((24, 20, 3), np.uint8)
+    data[..., 2] = 90
+    store = tmp_path / "slide.zarr"
+    zarr.create_array(str(store), shape=data.shape, dtype=data.dtype)[...] = data
+    out = tmp_path / "slide.ome.zarr"
+    code, _, stderr = invoke("create", str(store), str(out), "--axes", "yxc", "--rgb", "--quiet")
+    assert code == 0, stderr
+    np.testing.assert_array_equal(level(out), np.moveaxis(data, -1, 0))
+    assert [c["label"] for c in ome(out)["omero"]["channels"]] == ["red", "green", "blue"]
+    assert strict_errors(out) == []
+
+
 def test_colour_names_and_hex() -> None:
     assert [parse_color(c) for c in ("red", "GREEN", "#0000ff", "abcdef", " gray ")] == [
         "FF0000",

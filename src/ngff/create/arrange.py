@@ -46,6 +46,7 @@ _T = TypeVar("_T")
 _TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
 _RANK = {"time": 0, "space": 2}  # channel, custom and untyped axes rank 1
 _RGB_AXES = {3: "yxc", 4: "zyxc", 5: "tzyxc"}
+_LETTERS = {"S": "c"}
 
 
 class TransposedArray:
@@ -174,8 +175,10 @@ def arrange(data: Any, axes: AxesLike | None, *, rgb: bool) -> Arranged:
     ----------
     data
         An array-like, or a :class:`~ngff_geozarr.core.inputs.Source` (its file's own axis
-        letters are used when ``axes`` is omitted; tifffile's letters are mapped as
-        ``ngff create`` maps them).
+        letters are used when ``axes`` is omitted; tifffile's letters are mapped, and axes
+        of extent 1 OME-Zarr has no name for dropped, as
+        :func:`~ngff.create.sources.to_ome_order` does; a Zarr array is transposed by
+        :class:`TransposedArray`).
     axes
         The axes of ``data`` in its own order (see :data:`~ngff.create.options.AxesLike`);
         when omitted: the input's own, else ``yxc``, ``zyxc`` or ``tzyxc`` for RGB(A) data,
@@ -195,12 +198,14 @@ def arrange(data: Any, axes: AxesLike | None, *, rgb: bool) -> Arranged:
     """
     if isinstance(data, inputs.Source):
         chosen = axes if axes is not None else data.axes
-        if isinstance(chosen, str) or chosen is None:
-            if chosen is None and rgb:
-                chosen = _rgb_axes(len(data.shape))
+        if chosen is None and rgb:
+            chosen = _rgb_axes(len(data.shape))
+        if chosen is None or (isinstance(chosen, str) and isinstance(data.data, np.ndarray)):
             view, names = source_in_ome_order(data, chosen)
             return Arranged(view, names, tuple(range(len(view.shape))))
-        data = data.data
+        if isinstance(chosen, str):  # a Zarr array: tifffile's S (samples) is c
+            chosen = [_LETTERS.get(a, a.lower()) for a in chosen]
+        axes, data = chosen, data.data
     ndim = len(data.shape)
     if axes is None:
         if not rgb:

@@ -136,6 +136,9 @@ def write_plate(
                     compression=image_options.get("compression", "blosc-zstd"),
                     omero=image_options.get("omero", False),
                     channel_names=image_options.get("channel_names"),
+                    channel_colors=image_options.get("channel_colors"),
+                    channel_windows=image_options.get("channel_windows"),
+                    rgb=bool(image_options.get("rgb", False)),
                 )
                 write_multiscale(
                     store,
