@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
+import numpy as np
 
 from ngff.convert import convert
-from ngff.create import Image, add_levels, write_image, write_labels
+from ngff.create import CreationError, Image, add_levels, write_image, write_labels
 from ngff.create.arrange import arrange
 from ngff.create.sources import open_source
 from ngff.detection import detect, discover
@@ -98,14 +99,24 @@ def _windows(text: str | None) -> list[tuple[float, float]] | None:
     return windows
 
 
-def _show_calibration(source: Source, axes: str | None, rgb: bool | None) -> None:
+def _show_calibration(source: Source, names: list[Any] | None) -> None:
     """Say which sample sizes the file's metadata gives (the writer applies them)."""
-    flag = source.rgb if rgb is None else rgb
-    names = arrange(source, axes, rgb=flag).axes
     found = source.calibration.for_axes([str(n) for n in names]) if names else None
     if found is not None and names:
         shown = ", ".join(f"{n}={v:g}" for n, v in zip(names, found[0], strict=True))
         click.echo(f"scale from the file's {source.calibration.source} metadata: {shown}")
+
+
+def _check_labels(labels: Any, shape: tuple[int, ...]) -> None:
+    """Refuse labels that do not fit the image before the image is written."""
+    found = tuple(int(n) for n in labels.shape)
+    if np.dtype(labels.dtype).kind not in "iu":
+        raise CreationError(f"Expected integer labels. Got {np.dtype(labels.dtype)}.")
+    if len(found) != len(shape) or any(n not in (m, 1) for n, m in zip(found, shape, strict=True)):
+        raise CreationError(
+            f"Expected labels of the image's shape {list(shape)} (or 1 along axes they do "
+            f"not vary). Got {list(found)}."
+        )
 
 
 def _units(text: str | None) -> str | list[str | None] | None:
@@ -250,11 +261,13 @@ def _create_command(
     """Create an OME-Zarr image (and optionally its labels) from a file."""
     source = open_input(input_path)
     scale_values = parse_numbers(scale, float, "--scale")
+    arranged = arrange(source, axes, rgb=source.rgb if rgb is None else rgb)
     if scale_values is None:
-        _show_calibration(source, axes, rgb)
+        _show_calibration(source, arranged.axes)
     label_data = None
     if labels_path is not None:
         label_data, _ = open_source(labels_path, labels_axes or axes)
+        _check_labels(label_data, tuple(int(n) for n in arranged.data.shape))
     stem = Path(input_path.rstrip("/")).name.split(".")[0] or "image"
     with progress_bar("image", quiet=quiet) as progress:
         image = write_image(

@@ -195,3 +195,37 @@ def test_write_labels_refuses_an_existing_label_unless_overwrite(tmp_path: Path)
         np.testing.assert_array_equal(array.read((slice(0, 1), slice(0, 32), slice(0, 32))), second)
     with pytest.raises(ngff.CreationError, match="not both"):
         ngff.write_labels(second, target, "cells", overwrite=True, resume=True)
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (np.zeros((1, 32, 16), np.uint16), "Expected labels of the image's shape"),
+        (np.zeros((1, 32, 32), np.float32), "Expected integer labels"),
+    ],
+)
+def test_cli_labels_that_do_not_fit_write_nothing(
+    tmp_path: Path, labels: np.ndarray, message: str
+) -> None:
+    """Regression: the image was written first, then the labels were found not to fit."""
+    np.save(tmp_path / "in.npy", cyx())
+    np.save(tmp_path / "labels.npy", labels)
+    out = tmp_path / "out.ome.zarr"
+    argv = ["create", str(tmp_path / "in.npy"), str(out), "--axes", "cyx"]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from ngff.cli import main; main()",
+            *argv,
+            "--labels",
+            str(tmp_path / "labels.npy"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
