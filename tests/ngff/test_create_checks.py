@@ -229,3 +229,22 @@ def test_cli_labels_that_do_not_fit_write_nothing(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_write_plate_checks_every_field_before_writing(tmp_path: Path) -> None:
+    """Regression: the rows and the first wells were written before a later field failed."""
+    field = cyx()
+    target = tmp_path / "plate.ome.zarr"
+    wells = {"A/1": [field], "B/2": [field, np.zeros((3, 32, 32), np.uint16)]}
+    with pytest.raises(ngff.CreationError, match="3 channel names"):
+        ngff.write_plate(target, wells, axes="cyx", channel_names=["a", "b"])
+    assert listing(tmp_path) == {}
+    ngff.write_plate(target, {"A/1": [field]}, axes="cyx", channel_names=["a", "b"])
+    before = listing(tmp_path)
+    with pytest.raises(ngff.CreationError, match="--overwrite"):
+        ngff.write_plate(target, {"A/1": [field]}, axes="cyx")
+    assert listing(tmp_path) == before
+    ngff.write_plate(target, {"B/3": [field]}, axes="cyx", name="p", overwrite=True)
+    assert ngff.validate(str(target), strict=True).valid
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plate.ome.zarr"]
+    assert not (target / "A").exists()
