@@ -359,3 +359,37 @@ def test_rgb_yxc_opens_in_ome_zarr_models(tmp_path: Path, version: str) -> None:
         "axes": ["c", "y", "x"],
         "colors": ["FF0000", "00FF00", "0000FF"],
     }
+
+
+def test_a_request_built_by_hand_with_omero_still_gets_its_channels(tmp_path: Path) -> None:
+    """Request(omero=True, channel_names=...) kept working for callers of write_multiscale."""
+    from dataclasses import replace
+
+    from ngff.create.write import image_request, write_multiscale
+    from ngff_geozarr.core.groups import writing
+
+    data = np.ones((2, 16, 16), np.uint8)
+    request = image_request(
+        data,
+        "",
+        axes="cyx",
+        scale=None,
+        translation=None,
+        units=None,
+        name="by hand",
+        method="mean",
+        levels=1,
+        chunks=None,
+        shards=None,
+        version="0.5",
+        compression="blosc-zstd",
+        omero=False,
+        channel_names=None,
+    )
+    assert request.channels is None
+    request = replace(request, omero=True, channel_names=["a", "b"])
+    target = tmp_path / "hand.ome.zarr"
+    with writing(target, "w-") as store:
+        write_multiscale(store, data, request, resume=False, client=None, workers=1, progress=None)
+    assert [c["label"] for c in ome(target)["omero"]["channels"]] == ["a", "b"]
+    assert ome(target)["omero"]["name"] == "by hand"

@@ -260,8 +260,13 @@ def write_multiscale(
             request.method,
         )
         image = replace(image, extra=dict(request.extra))
-        if request.channels is not None:
-            omero = omero_of(store, image, result.paths[-1], request.channels)
+        settings = request.channels
+        if settings is None and request.omero:  # a Request built without image_request
+            axis = next((i for i, a in enumerate(request.axes) if a.get("type") == "channel"), None)
+            count = 1 if axis is None else shape[axis]
+            settings = channel_settings(count, names=request.channel_names, name=request.name)
+        if settings is not None:
+            omero = omero_of(store, image, result.paths[-1], settings)
             image = replace(image, extra={**image.extra, "omero": omero})
         if request.finish is not None:
             image = request.finish(store, image)
