@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
+import numpy as np
 
 from ngff.convert import convert
-from ngff.create import Image, UnitsLike, add_levels, write_image, write_labels
-from ngff.create.sources import open_source, source_in_ome_order
+from ngff.create import CreationError, Image, add_levels, write_image, write_labels
+from ngff.create.arrange import arrange
+from ngff.create.sources import open_source
 from ngff.describe import describe_ome
 from ngff.detection import detect, discover
 from ngff.report import build_report
@@ -27,7 +29,7 @@ from ngff_geozarr.core.cli import (
     write_options,
 )
 from ngff_geozarr.core.convention import Convention
-from ngff_geozarr.core.inputs import open_input
+from ngff_geozarr.core.inputs import Source, open_input
 from ngff_geozarr.core.pyramid import METHODS
 from ngff_geozarr.core.report import EXIT_VALID
 
@@ -77,6 +79,46 @@ def _convert_command(
     result = convert(src, to_version, out=out, overwrite=overwrite)  # type: ignore[arg-type]
     click.echo(result.summary())
     sys.exit(EXIT_VALID)
+
+
+def _split(text: str | None) -> list[str] | None:
+    return None if text is None else [v.strip() for v in text.split(",")]
+
+
+def _windows(text: str | None) -> list[tuple[float, float]] | None:
+    if text is None:
+        return None
+    windows = []
+    for item in text.split(","):
+        start, _, end = item.partition(":")
+        try:
+            windows.append((float(start), float(end)))
+        except ValueError:
+            raise click.BadParameter(
+                f"expected START:END per channel, comma-separated. Got {item!r}.",
+                param_hint="--channel-windows",
+            ) from None
+    return windows
+
+
+def _show_calibration(source: Source, names: list[Any] | None) -> None:
+    """Say which sample sizes the file's metadata gives (the writer applies them)."""
+    found = source.calibration.for_axes([str(n) for n in names]) if names else None
+    if found is not None and names:
+        shown = ", ".join(f"{n}={v:g}" for n, v in zip(names, found[0], strict=True))
+        click.echo(f"scale from the file's {source.calibration.source} metadata: {shown}")
+
+
+def _check_labels(labels: Any, shape: tuple[int, ...]) -> None:
+    """Refuse labels that do not fit the image before the image is written."""
+    found = tuple(int(n) for n in labels.shape)
+    if np.dtype(labels.dtype).kind not in "iu":
+        raise CreationError(f"Expected integer labels. Got {np.dtype(labels.dtype)}.")
+    if len(found) != len(shape) or any(n not in (m, 1) for n, m in zip(found, shape, strict=True)):
+        raise CreationError(
+            f"Expected labels of the image's shape {list(shape)} (or 1 along axes they do "
+            f"not vary). Got {list(found)}."
+        )
 
 
 def _units(text: str | None) -> str | list[str | None] | None:
@@ -136,11 +178,47 @@ def _summary(target: str, image: Image) -> str:
     show_default=True,
 )
 @compression_option
-@click.option("--name", default=None, help="The image's name (default: INPUT's stem).")
+@click.option(
+    "--name",
+    default=None,
+    help="The image's name (default: the name INPUT records, else INPUT's stem).",
+)
 @click.option(
     "--omero",
     is_flag=True,
-    help="Write omero channel metadata (display window from quantiles of the coarsest level).",
+    help="Write omero channel metadata (display window from quantiles of the coarsest level); "
+    "implied by the channel options and by channel metadata INPUT records.",
+)
+@click.option(
+    "--channel-names",
+    default=None,
+    metavar="A,B,...",
+    help="One name per channel, comma-separated (default: INPUT's channel names).",
+)
+@click.option(
+    "--channel-colors",
+    default=None,
+    metavar="C1,C2,...",
+    help="One colour per channel: RRGGBB, #RRGGBB or a name (red, green, blue, cyan, "
+    "magenta, yellow, white, gray, ...), comma-separated.",
+)
+@click.option(
+    "--channel-windows",
+    default=None,
+    metavar="START:END,...",
+    help="One display window per channel, e.g. '0:255,10:4000'.",
+)
+@click.option(
+    "--rgb/--no-rgb",
+    default=None,
+    help="The channels are the red, green, blue (alpha) samples of one colour image "
+    "(default: INPUT's photometric interpretation; without axes, colour samples last).",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace an existing OUT: the new store is written beside it and swapped in once "
+    "complete (local directories and .zip files).",
 )
 @click.option(
     "--labels",
@@ -170,6 +248,11 @@ def _create_command(
     compression: str,
     name: str | None,
     omero: bool,
+    channel_names: str | None,
+    channel_colors: str | None,
+    channel_windows: str | None,
+    rgb: bool | None,
+    overwrite: bool,
     labels_path: str | None,
     labels_name: str | None,
     labels_axes: str | None,
@@ -179,28 +262,24 @@ def _create_command(
 ) -> None:
     """Create an OME-Zarr image (and optionally its labels) from a file."""
     source = open_input(input_path)
-    data, names = source_in_ome_order(source, axes)
     scale_values = parse_numbers(scale, float, "--scale")
-    unit_values: UnitsLike = _units(units)
-    found = source.calibration.for_axes(names) if scale_values is None and names else None
-    if found is not None and names:
-        scale_values = found[0]
-        unit_values = unit_values if unit_values is not None else found[1] or None
-        shown = ", ".join(f"{n}={v:g}" for n, v in zip(names, scale_values, strict=True))
-        click.echo(f"scale from the file's {source.calibration.source} metadata: {shown}")
+    arranged = arrange(source, axes, rgb=source.rgb if rgb is None else rgb)
+    if scale_values is None:
+        _show_calibration(source, arranged.axes)
     label_data = None
     if labels_path is not None:
         label_data, _ = open_source(labels_path, labels_axes or axes)
+        _check_labels(label_data, tuple(int(n) for n in arranged.data.shape))
     stem = Path(input_path.rstrip("/")).name.split(".")[0] or "image"
     with progress_bar("image", quiet=quiet) as progress:
         image = write_image(
-            data,
+            source,
             out,
-            axes=names,
+            axes=axes,
             scale=scale_values,
             translation=parse_numbers(translation, float, "--translation"),
-            units=unit_values,
-            name=name or stem,
+            units=_units(units),
+            name=name or source.name or stem,
             method=method,
             levels=levels,
             chunks=parse_numbers(chunks, int, "--chunks"),
@@ -208,6 +287,11 @@ def _create_command(
             version=version,
             compression=compression,
             omero=omero,
+            channel_names=_split(channel_names),
+            channel_colors=_split(channel_colors),
+            channel_windows=_windows(channel_windows),
+            rgb=rgb,
+            overwrite=overwrite,
             resume=resume,
             workers=workers,
             progress=progress,

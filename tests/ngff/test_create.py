@@ -478,15 +478,17 @@ def test_five_dimensions_with_explicit_factors(tmp_path: Path) -> None:
     ("shape", "axes", "expected"),
     [
         ((12,), "x", "Expected 2 to 5 axes"),
-        ((4, 5, 3), "yxc", "transpose the data to 'cyx'"),
-        ((2, 4, 5, 3), "zyxc", "transpose the data to 'czyx'"),
-        ((3, 2, 4, 5), "ctyx", "transpose the data to 'tcyx'"),
+        ((4, 5, 3), "yyx", "unique axis names"),
+        ((2, 3, 4, 5, 6, 7), "tczyxq", "Expected 2 to 5 axes"),
+        ((2, 3, 4, 5), "cqyx", "at most one time axis and one channel or custom axis"),
+        ((2, 3, 4, 5), "zzyx", "unique axis names"),
     ],
 )
 def test_axes_an_image_cannot_have_are_refused_before_writing(
     tmp_path: Path, shape: tuple[int, ...], axes: str, expected: str
 ) -> None:
-    """Regression: 'yxc' and one-axis images were written, then failed our own validator."""
+    """Regression: one-axis images were written, then failed our own validator ('yxc' is
+    now transposed: tests/ngff/test_channels.py)."""
     out = tmp_path / "image.ome.zarr"
     with pytest.raises(ngff.CreationError, match=expected):
         ngff.write_image(np.ones(shape, dtype="uint8"), out, axes=axes)

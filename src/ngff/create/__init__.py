@@ -15,6 +15,10 @@ write, add downsampled levels — on top of the toolkit's pyramid engine
   ``type``/``metadata`` that record how a pyramid was made;
 - :mod:`ngff.create.write`: :func:`write_image`, level 0 and every downsampled level in one
   pass over the data, metadata last;
+- :mod:`ngff.create.arrange`: any axes order (and file paths) into OME order, lazily;
+- :mod:`ngff.create.channels`: channel names, colours, windows and RGB, checked up front;
+- :mod:`ngff.create.target`: the target's state, checked first, and ``overwrite`` (a new
+  store swapped in once complete);
 - :mod:`ngff.create.omero`: ``omero`` channel metadata;
 - :mod:`ngff.create.labels`: :func:`write_labels`;
 - :mod:`ngff.create.levels`: :func:`add_levels`;

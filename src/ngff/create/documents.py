@@ -196,8 +196,8 @@ def multiscale(
     return Multiscale.model_validate(fields)
 
 
-def omero(channels: Sequence[Mapping[str, Any]], model: str) -> Omero:
-    """Build the ``omero`` object: channels and the rendering model.
+def omero(channels: Sequence[Mapping[str, Any]], model: str, name: str | None = None) -> Omero:
+    """Build the ``omero`` object: channels, the rendering model and the image name.
 
     Parameters
     ----------
@@ -205,14 +205,17 @@ def omero(channels: Sequence[Mapping[str, Any]], model: str) -> Omero:
         One channel object per channel (``label``, ``color``, ``active``, ``window``).
     model
         ``"color"`` or ``"greyscale"`` (``rdefs.model``).
+    name
+        The image name (``name``, as the spec's example has it), or ``None`` for none.
 
     Returns
     -------
     Omero
         The model (``rdefs`` is one of the keys the transitional spec allows beyond it).
     """
+    named = {} if name is None else {"name": name}
     return Omero.model_validate(
-        {"channels": [dict(c) for c in channels], "rdefs": {"model": model}}
+        {**named, "channels": [dict(c) for c in channels], "rdefs": {"model": model}}
     )
 
 

@@ -84,6 +84,7 @@ def write_labels(
     colors: Mapping[int, Sequence[int]] | str | None = "auto",
     properties: Sequence[Mapping[str, Any]] | None = None,
     method: str = "mode",
+    overwrite: bool = False,
     resume: bool = False,
     client: Any = None,
     workers: int | None = None,
@@ -114,6 +115,11 @@ def write_labels(
         The ``image-label`` properties (objects with a ``label-value``).
     method
         The downsampling kernel.
+    overwrite
+        Replace a label image of that name: its keys are removed, then it is written anew
+        (not atomic: an interrupted overwrite leaves the label image incomplete, which
+        ``validate`` reports, until a rerun). Without it, an existing label image of that
+        name is refused before anything is written.
     resume, client, workers, progress, storage_options
         How the write runs, as for :func:`~ngff.create.write.write_image`.
 
@@ -125,7 +131,8 @@ def write_labels(
     Raises
     ------
     CreationError
-        When the target holds no image, the labels do not fit it, or are not integers.
+        When the target holds no image, the labels do not fit it, or are not integers; when
+        a label image of that name exists and neither ``overwrite`` nor ``resume`` is given.
     """
     source = check_source(labels)
     if np.dtype(source.dtype).kind not in "iu":
@@ -133,6 +140,11 @@ def write_labels(
     if not name or "/" in name:
         raise CreationError(f"Expected a label name of one path component. Got {name!r}.")
     check_relative_path(name)
+    if overwrite and resume:
+        raise CreationError(
+            "Expected resume or overwrite, not both: resume finishes the label image there, "
+            "overwrite replaces it."
+        )
     with writing(image_target, "r+", storage_options) as store:
         image = read_image(store, image_path)
         ms = image.multiscale
@@ -204,6 +216,14 @@ def write_labels(
             )
 
         request = replace(request, finish=finish, paths=tuple(paths))
+        existing = [] if resume else store.list_keys(group)
+        if existing and not overwrite:
+            raise CreationError(
+                f"labels/{name}: already exists in {store.target}; pass overwrite=True to "
+                "replace it, or resume=True to finish an interrupted write."
+            )
+        for key in existing:
+            store.delete(key)
         label = write_multiscale(
             store, source, request, resume=resume, client=client, workers=workers, progress=progress
         )

@@ -24,6 +24,7 @@ __all__ = [
     "Target",
     "UnitsLike",
     "axis_kinds",
+    "check_axis_counts",
     "check_relative_path",
     "check_source",
     "default_chunks",
@@ -137,6 +138,11 @@ def _check_axes_order(items: Sequence[Mapping[str, Any]]) -> None:
         raise CreationError(
             f"Expected 2 to 5 axes: an OME-Zarr image has at least two. Got {names!r}."
         )
+    seen = [str(a["name"]) for a in items]
+    repeated = sorted({n for n in seen if seen.count(n) > 1})
+    if repeated:
+        # OME-Zarr 0.4 §axes: "MUST contain the field "name" ... The values MUST be unique"
+        raise CreationError(f"Expected unique axis names. Got {names!r}: {repeated} repeat.")
     ranks = [_ORDER_RANK.get(str(a.get("type")), 1) for a in items]
     if ranks != sorted(ranks):
         order = sorted(range(len(items)), key=lambda i: ranks[i])
@@ -145,6 +151,39 @@ def _check_axes_order(items: Sequence[Mapping[str, Any]]) -> None:
             f"Expected axes in OME-Zarr order (time, then channel or custom, then space). "
             f"Got {names!r}: transpose the data to {wanted!r} first, e.g. "
             f"numpy.transpose(data, {tuple(order)})."
+        )
+
+
+def check_axis_counts(items: Sequence[Mapping[str, Any]]) -> None:
+    """Refuse axes an OME-Zarr 0.4 or 0.5 image cannot have: their number and kinds.
+
+    OME-Zarr 0.4 §axes: "The length of "axes" must be between 2 and 5"; "It MUST contain 2
+    or 3 entries of "type:space" and MAY contain one additional entry of "type:time" and MAY
+    contain one additional entry of "type:channel" or a null / custom type."
+
+    Parameters
+    ----------
+    items
+        The axis objects.
+
+    Raises
+    ------
+    CreationError
+        When there are more than 5 axes, other than 2 or 3 space axes, or more than one
+        time or channel/custom axis.
+    """
+    names = "".join(str(a["name"]) for a in items)
+    if len(items) > 5:
+        raise CreationError(f"Expected 2 to 5 axes for an OME-Zarr image. Got {names!r}.")
+    kinds = [a.get("type") for a in items]
+    space = sum(1 for k in kinds if k == "space")
+    time = sum(1 for k in kinds if k == "time")
+    other = len(kinds) - space - time
+    if space not in (2, 3):
+        raise CreationError(f"Expected 2 or 3 space axes. Got {space} in {names!r}.")
+    if time > 1 or other > 1:
+        raise CreationError(
+            f"Expected at most one time axis and one channel or custom axis. Got {names!r}."
         )
 
 

@@ -19,6 +19,7 @@ import ngff.create.documents as documents
 import ngff.create.rendering as rendering
 from ngff.create.groups import write_group, zarr_format_of
 from ngff.create.options import CreationError, Target, check_source
+from ngff.create.target import check_target, replacing
 from ngff.create.write import image_request, write_multiscale
 from ngff.versions import SPEC_VERSIONS, spec_version
 from ngff_geozarr.core.groups import writing
@@ -49,6 +50,7 @@ def write_plate(
     acquisitions: Sequence[Mapping[str, Any]] | None = None,
     field_acquisitions: Mapping[str, Sequence[int]] | None = None,
     version: str = "0.5",
+    overwrite: bool = False,
     resume: bool = False,
     client: Any = None,
     workers: int | None = None,
@@ -81,6 +83,9 @@ def write_plate(
         With one acquisition and no assignment, every field belongs to it.
     version
         The OME-Zarr version.
+    overwrite
+        Replace an existing store, as :func:`write_image` does (the new plate is swapped in
+        once complete).
     resume, client, workers, progress, storage_options
         How the write runs, as for :func:`~ngff.create.write.write_image`.
     **image_options
@@ -95,8 +100,10 @@ def write_plate(
     Raises
     ------
     CreationError
-        When a well key is malformed or names a row or column not listed, or the fields'
-        acquisitions are missing (several acquisitions) or name none of the plate's.
+        When a well key is malformed or names a row or column not listed, the fields'
+        acquisitions are missing (several acquisitions) or name none of the plate's, a
+        field's options are inconsistent, or the target is not empty and neither
+        ``overwrite`` nor ``resume`` is given; all before anything is written.
     """
     spec_ver = spec_version(version)
     if spec_ver is None:
@@ -108,35 +115,48 @@ def write_plate(
     col_names = list(columns) if columns is not None else sorted({c for _, c in keys}, key=_natural)
     assigned = _assigned(wells, acquisitions, field_acquisitions)
     zarr_format = zarr_format_of(spec_ver)
-    with writing(target, "a" if resume else "w-", storage_options) as store:
+    planned = []  # every field checked before the first byte is written
+    for (row, column), fields in zip(keys, wells.values(), strict=True):
+        if row not in row_names or column not in col_names:
+            raise CreationError(f"Expected well {row}/{column} in the plate's rows and columns.")
+        well = join_key(row, column)
+        requests = []
+        for i, data in enumerate(fields):
+            source = check_source(data)
+            request = image_request(
+                source,
+                join_key(well, str(i)),
+                axes=image_options.get("axes"),
+                scale=image_options.get("scale"),
+                translation=image_options.get("translation"),
+                units=image_options.get("units"),
+                name=image_options.get("name", f"{row}{column} field {i}"),
+                method=image_options.get("method", "mean"),
+                levels=image_options.get("levels"),
+                chunks=image_options.get("chunks"),
+                shards=image_options.get("shards"),
+                version=spec_ver,
+                compression=image_options.get("compression", "blosc-zstd"),
+                omero=image_options.get("omero", False),
+                channel_names=image_options.get("channel_names"),
+                channel_colors=image_options.get("channel_colors"),
+                channel_windows=image_options.get("channel_windows"),
+                rgb=bool(image_options.get("rgb", False)),
+            )
+            requests.append((source, request))
+        planned.append((row, column, well, requests))
+    check_target(target, resume=resume, overwrite=overwrite, storage_options=storage_options)
+    with (
+        replacing(target, overwrite=overwrite) as where,
+        writing(where, "a" if resume else "w-", storage_options) as store,
+    ):
         for row in row_names:
             write_group(store, row, {}, zarr_format)
         references = []
-        for (row, column), fields, ids in zip(keys, wells.values(), assigned, strict=True):
-            if row not in row_names or column not in col_names:
-                raise CreationError(
-                    f"Expected well {row}/{column} in the plate's rows and columns."
-                )
-            well = join_key(row, column)
-            for i, data in enumerate(fields):
-                source = check_source(data)
-                request = image_request(
-                    source,
-                    join_key(well, str(i)),
-                    axes=image_options.get("axes"),
-                    scale=image_options.get("scale"),
-                    translation=image_options.get("translation"),
-                    units=image_options.get("units"),
-                    name=image_options.get("name", f"{row}{column} field {i}"),
-                    method=image_options.get("method", "mean"),
-                    levels=image_options.get("levels"),
-                    chunks=image_options.get("chunks"),
-                    shards=image_options.get("shards"),
-                    version=spec_ver,
-                    compression=image_options.get("compression", "blosc-zstd"),
-                    omero=image_options.get("omero", False),
-                    channel_names=image_options.get("channel_names"),
-                )
+        for (row, column, well, requests), fields, ids in zip(
+            planned, wells.values(), assigned, strict=True
+        ):
+            for source, request in requests:
                 write_multiscale(
                     store,
                     source,

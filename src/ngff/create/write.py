@@ -28,7 +28,7 @@ Metadata last
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,6 +37,8 @@ import pydantic
 
 import ngff.create.documents as documents
 import ngff.create.rendering as rendering
+from ngff.create.arrange import arrange, as_source, permute
+from ngff.create.channels import ChannelSettings, channel_settings
 from ngff.create.groups import dimension_names, write_group, zarr_format_of
 from ngff.create.image import Image, downsampling
 from ngff.create.omero import omero_of
@@ -47,12 +49,14 @@ from ngff.create.options import (
     Target,
     UnitsLike,
     axis_kinds,
+    check_axis_counts,
     check_source,
     default_chunks,
     make_axes,
     per_axis,
     resolve_method,
 )
+from ngff.create.target import check_target, replacing
 from ngff.versions import SPEC_VERSIONS, SpecVersion, spec_version
 from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import (
@@ -61,7 +65,9 @@ from ngff_geozarr.core.pyramid import (
     Method,
     OutputOptions,
     Progress,
+    PyramidError,
     PyramidResult,
+    downsample,
     plan,
     write_pyramid,
 )
@@ -113,7 +119,9 @@ class Request:
     """What to write for one multiscale image (see :func:`write_image` for the fields).
 
     ``finish`` may rewrite the metadata before it is written (label images use it);
-    ``paths`` names the levels' arrays (``0``, ``1``, ... when omitted).
+    ``paths`` names the levels' arrays (``0``, ``1``, ... when omitted); ``channels``, when
+    given, is written as the ``omero`` section (``omero`` and ``channel_names`` are what
+    :func:`image_request` checked it from).
     """
 
     group: str
@@ -133,6 +141,7 @@ class Request:
     channel_names: Sequence[str] | None = None
     finish: Callable[[StoreHandle, Image], Image] | None = None
     paths: tuple[str, ...] | None = None
+    channels: ChannelSettings | None = None
 
 
 def pyramid_image(
@@ -251,8 +260,13 @@ def write_multiscale(
             request.method,
         )
         image = replace(image, extra=dict(request.extra))
-        if request.omero:
-            omero = omero_of(store, image, result.paths[-1], request.channel_names)
+        settings = request.channels
+        if settings is None and request.omero:  # a Request built without image_request
+            axis = next((i for i, a in enumerate(request.axes) if a.get("type") == "channel"), None)
+            count = 1 if axis is None else shape[axis]
+            settings = channel_settings(count, names=request.channel_names, name=request.name)
+        if settings is not None:
+            omero = omero_of(store, image, result.paths[-1], settings)
             image = replace(image, extra={**image.extra, "omero": omero})
         if request.finish is not None:
             image = request.finish(store, image)
@@ -292,18 +306,26 @@ def image_request(
     compression: Compression,
     omero: bool,
     channel_names: Sequence[str] | None,
+    channel_colors: Sequence[str] | None = None,
+    channel_windows: Sequence[Sequence[float]] | None = None,
+    rgb: bool = False,
 ) -> Request:
     """Check the options of one image (see :func:`write_image`) and return its request.
+
+    Every check a write needs happens here, before anything is written: the version,
+    codec and axes; per-axis lengths; the chunks and shards against the shape (the levels
+    are planned); the downsampling method against the dtype; the channel settings against
+    the channel count.
 
     Parameters
     ----------
     data
-        The base level.
+        The base level, in OME axis order.
     group
         The image group's path in the store.
     axes, scale, translation, units, name, method, levels, chunks, shards, version
-        As for :func:`write_image`.
-    compression, omero, channel_names
+        As for :func:`write_image` (per-axis values in OME order).
+    compression, omero, channel_names, channel_colors, channel_windows, rgb
         As for :func:`write_image`.
 
     Returns
@@ -329,6 +351,8 @@ def image_request(
     except ValueError as exc:
         raise CreationError(str(exc)) from None
     axis_list = make_axes(axes, ndim, units)
+    if spec_ver in ("0.4", "0.5"):
+        check_axis_counts(axis_list)
     try:
         documents.axis_extras(axis_list, spec_ver)
     except pydantic.ValidationError as exc:
@@ -339,7 +363,7 @@ def image_request(
         if chunks is None
         else tuple(per_axis("chunks", chunks, ndim, 1))
     )
-    return Request(
+    request = Request(
         group=group,
         axes=axis_list,
         scale=[float(s) for s in per_axis("scale", scale, ndim, 1.0)],
@@ -354,6 +378,88 @@ def image_request(
         omero=omero,
         channel_names=channel_names,
     )
+    _check_plan(request, tuple(int(n) for n in data.shape), np.dtype(data.dtype))
+    wants_channels = omero or rgb or channel_names is not None
+    if wants_channels or channel_colors is not None or channel_windows is not None:
+        channel_axis = next(
+            (i for i, a in enumerate(axis_list) if a.get("type") == "channel"), None
+        )
+        settings = channel_settings(
+            1 if channel_axis is None else int(data.shape[channel_axis]),
+            names=channel_names,
+            colors=channel_colors,
+            windows=channel_windows,
+            rgb=rgb,
+            name=name,
+        )
+        request = replace(request, omero=True, channels=settings)
+    return request
+
+
+def _check_plan(request: Request, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+    """Plan the levels and try the kernel on the dtype: a mistake surfaces before writing."""
+    try:
+        planned = plan_levels(
+            shape,
+            request.chunks,
+            request.scale,
+            axis_kinds(request.axes),
+            request.shards,
+            request.levels,
+        )
+        if len(planned) > 1:
+            sample = np.zeros(tuple(min(2, n) for n in shape), dtype)
+            downsample(sample, planned[1].factors, request.method)
+    except PyramidError as exc:
+        raise CreationError(str(exc)) from None
+
+
+def _from_input(
+    data: Any,
+    axes: AxesLike | None,
+    rgb: bool | None,
+    options: dict[str, Any],
+) -> tuple[Any, list[Any] | None, bool, dict[str, Any]]:
+    """Open a file or a Source, put the data in OME order and fill the options it records.
+
+    Per-axis options follow the caller's axes and are reordered with them; a file's
+    calibration, channel names, colours, windows and image name fill what is not given.
+    """
+    source = as_source(data)
+    flag = bool(source.rgb if rgb is None and source is not None else rgb)
+    arranged = arrange(source if source is not None else check_source(data), axes, rgb=flag)
+    order = arranged.order
+    filled = dict(options)
+    for key in ("scale", "translation", "chunks", "shards"):
+        filled[key] = permute(filled[key], order)
+    units = filled["units"]
+    if units is not None and not isinstance(units, str | Mapping):
+        filled["units"] = permute(units, order)
+    levels = filled["levels"]
+    if levels is not None and not isinstance(levels, int):
+        filled["levels"] = [permute(step, order) for step in levels]
+    if source is None:
+        return arranged.data, arranged.axes, flag, filled
+    names = [str(a) for a in arranged.axes or [] if isinstance(a, str)]
+    found = source.calibration.for_axes(names) if filled["scale"] is None and names else None
+    if found is not None and len(names) == len(arranged.data.shape):
+        filled["scale"] = found[0]
+        if filled["units"] is None:
+            filled["units"] = found[1] or None
+    recorded = {
+        "channel_names": source.channel_names,
+        "channel_colors": source.channel_colors,
+        "channel_windows": source.channel_windows,
+    }
+    for key, value in recorded.items():
+        if filled[key] is None and value:
+            filled[key] = list(value)
+    if filled["name"] == _DEFAULT_NAME and source.name:
+        filled["name"] = source.name
+    return arranged.data, arranged.axes, flag, filled
+
+
+_DEFAULT_NAME = "image"
 
 
 def write_image(
@@ -364,7 +470,7 @@ def write_image(
     scale: Sequence[float] | None = None,
     translation: Sequence[float] | None = None,
     units: UnitsLike = None,
-    name: str | None = "image",
+    name: str | None = _DEFAULT_NAME,
     method: str = "mean",
     levels: int | Sequence[Sequence[int]] | None = None,
     chunks: Sequence[int] | None = None,
@@ -373,6 +479,10 @@ def write_image(
     compression: Compression = "blosc-zstd",
     omero: bool = False,
     channel_names: Sequence[str] | None = None,
+    channel_colors: Sequence[str] | None = None,
+    channel_windows: Sequence[Sequence[float]] | None = None,
+    rgb: bool | None = None,
+    overwrite: bool = False,
     resume: bool = False,
     client: Any = None,
     workers: int | None = None,
@@ -381,26 +491,42 @@ def write_image(
 ) -> Image:
     """Write an OME-Zarr image: level 0 and every downsampled level, metadata last.
 
+    Every argument is checked before the first byte is written (a mistake leaves the
+    target untouched); the metadata is written after every array is complete.
+
     Parameters
     ----------
     data
         The base level: a numpy array (or memmap), a dask array, a zarr array, an array of
-        a store, or anything with ``shape``, ``dtype`` and region reads.
+        a store, or anything with ``shape``, ``dtype`` and region reads; or a file path
+        (``str`` or :class:`os.PathLike`: TIFF/OME-TIFF, ``.npy``, Zarr ``STORE::PATH``) or
+        a :class:`~ngff_geozarr.core.inputs.Source`, read with the axes, calibration,
+        channel metadata and image name the file records (each a default for the
+        arguments below).
     target
-        Where to write (see :data:`Target`): a new store (an existing non-empty one is
-        refused unless ``resume``).
+        Where to write (see :data:`Target`): a new or empty store; an existing one only
+        with ``overwrite`` or ``resume``.
     axes
-        The axes (see :func:`make_axes`); by the number of dimensions when omitted.
+        The axes of ``data`` in its own order (see :func:`make_axes`), transposed into OME
+        order (time, channel or custom, then space; ``z``, ``y``, ``x`` as ``zyx``) by a
+        lazy view: ``yxc`` RGB becomes ``cyx``, ``zyxc`` becomes ``czyx``. When omitted: a
+        file's own axes; ``yxc``/``zyxc``/``tzyxc`` for ``rgb`` data; else ``yx``,
+        ``zyx``, ``czyx`` or ``tczyx`` by the number of dimensions.
     scale
-        The physical size of a base sample per axis; 1 when omitted.
+        The physical size of a base sample per axis; 1 when omitted (a file's calibration
+        for a file input). Per-axis values (``scale``, ``translation``, a list of
+        ``units``, ``chunks``, ``shards``, per-level factors) follow ``axes`` as given; a
+        file's axes are named by the file, so for a file input they follow the OME order.
     translation
         The physical position of the base's first sample per axis; 0 when omitted.
     units
         The axis units (see :func:`make_axes`).
     name
-        The image's name.
+        The image's name, written as the multiscale's and the ``omero`` ``name``; for a
+        file input, the name it records replaces the default.
     method
-        The downsampling kernel (``mean`` by default; ``mode`` for labels).
+        The downsampling kernel (``mean`` by default; ``mode`` for labels; booleans need
+        ``mode``, ``nearest``, ``min`` or ``max``).
     levels
         The number of levels (base included), or explicit per-level factors; automatic
         when omitted: spatial axes only, z left alone until the xy pixel size reaches z's,
@@ -417,10 +543,24 @@ def write_image(
         default; ``"zstd:1"`` or ``"blosc-lz4"`` write faster and larger. Label images
         written later with :func:`write_labels` use the same codec.
     omero
-        Also write ``omero`` channel metadata, the display window from the 0.1 % and
-        99.9 % quantiles of the coarsest level.
+        Write ``omero`` channel metadata; also written whenever channel names, colours,
+        windows or ``rgb`` are given (or recorded by a file input). See
+        :mod:`ngff.create.channels` for the defaults and :mod:`ngff.create.omero` for the
+        windows computed from the coarsest level.
     channel_names
-        The channel labels of the ``omero`` metadata.
+        One label per channel (the extent of the channel axis; 1 without one).
+    channel_colors
+        One colour per channel: ``RRGGBB``, ``#RRGGBB`` or a name (``red``, ``green``,
+        ``blue``, ``cyan``, ``magenta``, ``yellow``, ``white``, ``gray``, ...).
+    channel_windows
+        One display window ``(start, end)`` per channel.
+    rgb
+        The channels are the red, green, blue (alpha) samples of one colour image: coloured
+        ``FF0000``, ``00FF00``, ``0000FF``, shown over the dtype's whole range, rendering
+        model ``color``. A file input's photometric interpretation when omitted.
+    overwrite
+        Replace an existing store: the new one is written next to it and swapped in once
+        complete (see :mod:`ngff.create.target`; not for remote targets).
     resume
         Complete an interrupted run: keep the chunks already written.
     client
@@ -440,7 +580,8 @@ def write_image(
     Raises
     ------
     CreationError
-        When the arguments are inconsistent.
+        When the arguments are inconsistent, or the target is not empty and neither
+        ``overwrite`` nor ``resume`` is given.
 
     Examples
     --------
@@ -452,26 +593,44 @@ def write_image(
     [[4.0, 1.0, 1.0], [4.0, 2.0, 2.0], [4.0, 4.0, 4.0]]
     >>> ngff.validate(target).valid
     True
+
+    An RGB picture, colour samples last, is written as ``cyx``:
+
+    >>> rgb = np.zeros((64, 48, 3), np.uint8)
+    >>> image = write_image(rgb, target, axes="yxc", rgb=True, overwrite=True)
+    >>> [a["name"] for a in image.axes], image.extra["omero"]["rdefs"]["model"]
+    (['c', 'y', 'x'], 'color')
     """
-    source = check_source(data)
+    options: dict[str, Any] = {
+        "scale": scale,
+        "translation": translation,
+        "units": units,
+        "name": name,
+        "levels": levels,
+        "chunks": chunks,
+        "shards": shards,
+        "channel_names": channel_names,
+        "channel_colors": channel_colors,
+        "channel_windows": channel_windows,
+    }
+    arranged, ome_axes, is_rgb, filled = _from_input(data, axes, rgb, options)
+    source = check_source(arranged)
     request = image_request(
         source,
         "",
-        axes=axes,
-        scale=scale,
-        translation=translation,
-        units=units,
-        name=name,
+        axes=ome_axes,
         method=method,
-        levels=levels,
-        chunks=chunks,
-        shards=shards,
         version=version,
         compression=compression,
         omero=omero,
-        channel_names=channel_names,
+        rgb=is_rgb,
+        **filled,
     )
-    with writing(target, "a" if resume else "w-", storage_options) as store:
+    check_target(target, resume=resume, overwrite=overwrite, storage_options=storage_options)
+    with (
+        replacing(target, overwrite=overwrite) as where,
+        writing(where, "a" if resume else "w-", storage_options) as store,
+    ):
         return write_multiscale(
             store, source, request, resume=resume, client=client, workers=workers, progress=progress
         )

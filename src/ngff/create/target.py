@@ -1,0 +1,233 @@
+"""The state of a write's target, checked before the first byte; replacing a store safely.
+
+:func:`check_target` answers, before anything is written, whether a writer may write where
+it is asked to:
+
+- a missing or empty target is written;
+- an existing, non-empty one is refused unless ``resume`` (finish an interrupted write in
+  place) or ``overwrite`` (replace it); the error says which to pass;
+- ``overwrite`` replaces only what holds a Zarr store (a directory with ``zarr.json``,
+  ``.zgroup`` or ``.zarray`` at its root, a ``.zip`` file, a non-empty mapping): a directory
+  of other files is never deleted.
+
+:func:`replacing` does the replacement so that a complete store is always there: the new
+store is written next to the target, in the sibling ``.new-NAME``, and swapped in only once
+it is complete (metadata and consolidated metadata written):
+
+- a directory is exchanged with the new one in one atomic step where the system has it
+  (Linux ``renameat2`` with ``RENAME_EXCHANGE``), otherwise the old one is renamed aside to
+  ``.old-NAME``, the new one renamed in, and the old one removed: a run killed between the
+  two renames leaves the complete old store in ``.old-NAME``, never neither;
+- a ``.zip`` file is replaced by one atomic :func:`os.replace`;
+- a mapping (memory) is cleared and refilled once the new store is complete;
+- a failed write removes ``.new-NAME`` and leaves the target untouched; a killed one leaves
+  ``.new-NAME`` behind, which the next ``overwrite`` removes first.
+
+Remote targets (``s3://``) are not replaced: object stores have no rename, so a replacement
+would pass through a state with neither store complete. ``overwrite`` on a non-empty remote
+target is refused before anything is written (delete the prefix first, or write to a new
+one); on an empty one it writes as usual.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import sys
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ngff.create.options import CreationError, Target
+from ngff_geozarr.core.errors import NotZarrError
+from ngff_geozarr.core.store import StoreHandle, open_store
+
+__all__ = ["check_target", "replacing"]
+
+_STORE_MARKERS = ("zarr.json", ".zgroup", ".zarray")
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _local_path(target: Target) -> Path | None:
+    if isinstance(target, StoreHandle | MutableMapping):
+        return None
+    text = os.fspath(target)
+    if text.startswith("file://"):
+        return Path(text[len("file://") :])
+    return None if "://" in text else Path(text)
+
+
+def _is_empty(path: Path) -> bool:
+    if not path.exists():
+        return True
+    if path.is_dir():
+        return next(path.iterdir(), None) is None
+    return path.stat().st_size == 0
+
+
+def _refusal(name: str, resume_possible: bool) -> str:
+    hint = " or resume=True (--resume) to finish an interrupted write" if resume_possible else ""
+    return (
+        f"{name}: already exists and is not empty; pass overwrite=True (--overwrite) to "
+        f"replace it{hint}."
+    )
+
+
+def check_target(
+    target: Target,
+    *,
+    resume: bool,
+    overwrite: bool,
+    storage_options: dict[str, Any] | None = None,
+) -> None:
+    """Refuse a target the write may not use, before anything is written.
+
+    Parameters
+    ----------
+    target
+        Where to write (see :data:`~ngff.create.options.Target`).
+    resume
+        The write finishes an interrupted one in place.
+    overwrite
+        The write replaces what is there.
+    storage_options
+        Options for remote targets.
+
+    Raises
+    ------
+    CreationError
+        When both ``resume`` and ``overwrite`` are asked; when the target is not empty and
+        neither is; when ``overwrite`` would replace something that holds no Zarr store, an
+        opened store or a remote store.
+    """
+    if resume and overwrite:
+        raise CreationError(
+            "Expected resume or overwrite, not both: resume finishes the store there, "
+            "overwrite replaces it."
+        )
+    if resume:
+        return
+    path = _local_path(target)
+    if path is not None:
+        if _is_empty(path):
+            return
+        if not overwrite:
+            raise CreationError(_refusal(str(path), True))
+        is_zip = path.is_file() and path.suffix.lower() == ".zip"
+        if not is_zip and not any((path / m).is_file() for m in _STORE_MARKERS):
+            raise CreationError(
+                f"{path}: exists and holds no Zarr store (no zarr.json, .zgroup or .zarray "
+                "at its root); overwrite replaces only a Zarr store."
+            )
+        return
+    if isinstance(target, MutableMapping):
+        if target and not overwrite:
+            raise CreationError(_refusal("<memory>", True))
+        return
+    if isinstance(target, StoreHandle):
+        if overwrite:
+            raise CreationError(
+                "Expected a path, a URL or a mapping to overwrite; an opened store is "
+                "written by its owner (empty it first)."
+            )
+        return
+    try:
+        open_store(target, "w-", storage_options=storage_options).close()
+    except NotZarrError:
+        if overwrite:
+            raise CreationError(
+                f"{os.fspath(target)}: already exists; overwrite replaces local stores only "
+                "(an object store has no rename to swap a new store in safely): delete it "
+                "first, or write to a new prefix."
+            ) from None
+        raise CreationError(_refusal(os.fspath(target), True)) from None
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2``); ``False`` where it is unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    result = function(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    return bool(result == 0)
+
+
+def _swap_in(new: Path, path: Path) -> None:
+    if path.is_file() or new.is_file():
+        if path.is_dir():
+            _remove(path)
+        os.replace(new, path)
+        return
+    if _exchange(new, path):
+        _remove(new)  # holds the old store now
+        return
+    old = path.with_name(f".old-{path.name}")
+    _remove(old)
+    os.rename(path, old)
+    os.rename(new, path)
+    _remove(old)
+
+
+@contextmanager
+def replacing(target: Target, *, overwrite: bool) -> Iterator[Target]:
+    """Yield where to write; with ``overwrite``, swap the new store in once it is complete.
+
+    Call :func:`check_target` first. Without ``overwrite``, or when the target is missing or
+    empty, this yields ``target`` itself.
+
+    Parameters
+    ----------
+    target
+        Where to write.
+    overwrite
+        Replace what is there (see the module for how).
+
+    Yields
+    ------
+    Target
+        Where the writer writes: ``target``, or the sibling ``.new-NAME`` (a new mapping
+        for a mapping target).
+    """
+    path = _local_path(target)
+    if not overwrite:
+        yield target
+        return
+    if isinstance(target, MutableMapping) and not isinstance(target, StoreHandle):
+        fresh: dict[str, Any] = {}
+        yield fresh
+        target.clear()
+        target.update(fresh)
+        return
+    if path is None or _is_empty(path):
+        yield target
+        return
+    new = path.with_name(f".new-{path.name}")
+    _remove(new)  # a killed run's leftover
+    try:
+        yield str(new)
+    except BaseException:
+        _remove(new)
+        raise
+    _swap_in(new, path)
