@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import urllib.parse
 import warnings
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, TypeVar
@@ -148,6 +148,61 @@ class StoreHandle:
             except Exception as exc:
                 raise StoreAccessError(f"Could not read {key!r} from {self.target}: {exc}") from exc
         return None if buf is None else buf.to_bytes()
+
+    async def read_many(
+        self,
+        keys: Sequence[str],
+        limit: int | None = None,
+        *,
+        limits: Mapping[str, int] | None = None,
+    ) -> list[bytes | None]:
+        """Read several keys concurrently (see :meth:`read`); no request outlives the call.
+
+        When a read fails, the reads still running are cancelled and awaited before the
+        failure is raised: a request left running would be torn down with the event loop at
+        interpreter exit, which prints a traceback per request (s3fs, aiohttp) after the
+        one-line error, and would keep retrying an unreachable endpoint in the meantime.
+
+        Parameters
+        ----------
+        keys
+            The keys, each checked with :func:`check_key`.
+        limit
+            As for :meth:`read`, for every key not in ``limits``.
+        limits
+            Limits of particular keys (large documents such as consolidated metadata).
+
+        Returns
+        -------
+        list of bytes or None
+            The values in the order of ``keys``.
+
+        Raises
+        ------
+        UnsafePathError
+            When a key would leave the store root (nothing is read then).
+        StoreAccessError
+            The first failure.
+        """
+        for key in keys:
+            check_key(key)
+        own = limits or {}
+        tasks = [asyncio.ensure_future(self.read(k, own.get(k, limit))) for k in keys]
+        if not tasks:
+            return []
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        finally:
+            # On a failure (or when this call is cancelled): stop the others, and wait until
+            # they have stopped.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in tasks:
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                raise error
+        return [task.result() for task in tasks]
 
     async def list_dir(self, prefix: str) -> list[str] | None:
         """List the names directly below a node path.

@@ -8,7 +8,6 @@ whether the root holds consolidated metadata (uses zarr).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import urllib.parse
@@ -165,9 +164,7 @@ def _probe_root(handle: StoreHandle, *, must_exist: bool, must_be_new: bool) -> 
     """Read the root's metadata documents at once; set the format and consolidation flags."""
 
     async def fetch_all() -> list[bytes | None]:
-        limits = [_ROOT_LIMITS.get(k, DOCUMENT_LIMIT) for k in _ROOT_PROBE]
-        reads = (handle.read(k, limit) for k, limit in zip(_ROOT_PROBE, limits, strict=True))
-        return list(await asyncio.gather(*reads))
+        return await handle.read_many(_ROOT_PROBE, DOCUMENT_LIMIT, limits=_ROOT_LIMITS)
 
     try:
         values = handle.run(fetch_all())
