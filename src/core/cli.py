@@ -452,8 +452,9 @@ def make_report_command(build: BuildReport, convention: str) -> click.Command:
     -------
     click.Command
         ``report TARGET -o FILE [--strict] [--storage-option KEY=VALUE ...]``; it exits
-        with the validation's code (0 valid, 1 invalid, 2 unreadable), the page written in
-        every case.
+        with the validation's code (0 valid, 1 invalid), the page written; a target that
+        cannot be read at all is one error line on standard error and exit code 2, with no
+        page written.
     """
 
     @click.command(
@@ -461,7 +462,7 @@ def make_report_command(build: BuildReport, convention: str) -> click.Command:
         help=f"Write a self-contained HTML page about TARGET: its tree, the {convention} "
         "validation report with each issue linked to its node, and a thumbnail of each "
         "image. The page embeds its images and opens from a file, offline. Exit codes as "
-        "for validate.",
+        "for validate; no page is written for a target that cannot be read.",
     )
     @click.argument("target")
     @click.option(
@@ -478,9 +479,12 @@ def make_report_command(build: BuildReport, convention: str) -> click.Command:
         page, result = build(
             target, strict=strict, storage_options=parse_storage_options(storage_options)
         )
+        if not result.readable:
+            # Nothing to show: one line on stderr, exit 2, and no page that looks like a report.
+            raise _Unreadable(result.issues[0].message)
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(page)
-        verdict = "valid" if result.valid else "unreadable" if not result.readable else "invalid"
+        verdict = "valid" if result.valid else "invalid"
         n_err, n_warn = len(result.errors), len(result.warnings)
         click.echo(f"wrote {output}: {verdict}, {n_err} error(s), {n_warn} warning(s)")
         sys.exit(result.exit_code)
