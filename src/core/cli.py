@@ -40,7 +40,7 @@ from ngff_geozarr.core.hierarchy import Discover, read_hierarchy
 from ngff_geozarr.core.info import Detect, info_dict, render_info_text
 from ngff_geozarr.core.report import EXIT_UNREADABLE, EXIT_VALID, Report
 from ngff_geozarr.core.rules import RuleRegistry
-from ngff_geozarr.core.store import COMPRESSIONS, compressors_for
+from ngff_geozarr.core.store import COMPRESSIONS, compressors_for, read_once
 
 __all__ = [
     "ConventionGroup",
@@ -476,9 +476,9 @@ def make_report_command(build: BuildReport, convention: str) -> click.Command:
     @strict_option
     @storage_option
     def report(target: str, output: str, strict: bool, storage_options: tuple[str, ...]) -> None:
-        page, result = build(
-            target, strict=strict, storage_options=parse_storage_options(storage_options)
-        )
+        options = parse_storage_options(storage_options)
+        with read_once():  # validation and pictures fetch each metadata document once
+            page, result = build(target, strict=strict, storage_options=options)
         if not result.readable:
             # Nothing to show: one line on stderr, exit 2, and no page that looks like a report.
             raise _Unreadable(result.issues[0].message)

@@ -31,6 +31,7 @@ from ngff_geozarr.core.errors import (
     StoreAccessError,
 )
 from ngff_geozarr.core.store.arrays import ArrayIO
+from ngff_geozarr.core.store.cache import unwrapped
 from ngff_geozarr.core.store.compression import Compression, compressors_for
 from ngff_geozarr.core.store.keys import MAX_CONCURRENCY, StoreKind, ZarrFormat, check_key
 
@@ -224,7 +225,7 @@ class StoreHandle:
             return None
         async with self._limit():
             try:
-                if self.kind == "http" and isinstance(self.store, FsspecStore):
+                if self.kind == "http" and isinstance(unwrapped(self.store), FsspecStore):
                     raw = await self._list_http(prefix)
                 else:
                     raw = [name async for name in self.store.list_dir(prefix)]
@@ -239,9 +240,10 @@ class StoreHandle:
         Servers answer ``/dir`` with a redirect to ``/dir/`` (http.server, nginx's autoindex);
         asking for ``/dir/`` at once saves a round trip per group.
         """
-        assert isinstance(self.store, FsspecStore)
-        base = f"{self.store.path}/{prefix}".rstrip("/") + "/"
-        urls = await self.store.fs._ls(base, detail=False)
+        store = unwrapped(self.store)
+        assert isinstance(store, FsspecStore)
+        base = f"{store.path}/{prefix}".rstrip("/") + "/"
+        urls = await store.fs._ls(base, detail=False)
         return [u[len(base) :] for u in urls if isinstance(u, str) and u.startswith(base)]
 
     # -- writing ------------------------------------------------------------------------

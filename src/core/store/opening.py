@@ -27,6 +27,7 @@ from ngff_geozarr.core.errors import (
     TargetError,
     UnsupportedTargetError,
 )
+from ngff_geozarr.core.store.cache import cached_store
 from ngff_geozarr.core.store.handle import StoreHandle
 from ngff_geozarr.core.store.keys import (
     CONSOLIDATED_LIMIT,
@@ -150,9 +151,12 @@ def _make_store(
     if scheme in ("http", "https"):
         if not read_only:
             raise ReadOnlyError(f"{text}: http(s) targets are read-only.")
-        return text, "http", fsspec_store(text, http_options(storage_options), read_only=True)
+        store = fsspec_store(text, http_options(storage_options), read_only=True)
+        return text, "http", cached_store(store, text, storage_options)
     if scheme == "s3":
-        return text, "s3", fsspec_store(text, s3_options(storage_options), read_only)
+        store = fsspec_store(text, s3_options(storage_options), read_only)
+        # Each metadata document is fetched once (per read_once block) when only read.
+        return text, "s3", cached_store(store, text, storage_options) if read_only else store
     if scheme:
         raise UnsupportedTargetError(
             f"{text}: unsupported scheme {scheme!r}; expected a path, file://, http(s):// or s3://."
