@@ -135,8 +135,17 @@ class LevelChecks:
 
     # -- images -----------------------------------------------------------------------
 
-    def check_image(self, image: ImageFacts) -> None:
-        """Run the array rules on one multiscale image."""
+    def check_image(self, image: ImageFacts, omero_channels: int | None = None) -> None:
+        """Run the array rules on one multiscale image.
+
+        Parameters
+        ----------
+        image
+            The image's facts.
+        omero_channels
+            How many channels the node's ``omero`` metadata lists (it describes the node's
+            first image), or ``None``.
+        """
         arrays = self._arrays(image)
         self.check_ndim(image, arrays)
         if self.ctx.version != "0.4":
@@ -144,6 +153,45 @@ class LevelChecks:
         self.check_one_dtype(arrays)
         self.check_shapes_non_increasing(arrays)
         self.check_scale_ratios(image, arrays)
+        if omero_channels is not None:
+            self.check_omero_channels(image, arrays, omero_channels)
+
+    def check_omero_channels(
+        self, image: ImageFacts, arrays: list[tuple[int, Node]], count: int
+    ) -> None:
+        """Ensure ``omero`` lists one channel per index of the channel axis.
+
+        Spec: omero (transitional) — "channels": an "Array matching the c dimension size"
+        ("an array of dictionaries describing the channels of the image"). The channel axis
+        is the axis of type ``channel`` (one named ``c`` when no axis has a type); an image
+        without one has one channel, as the writers here record it.
+        """
+        if not arrays or image.axes is None or arrays[0][0] != image.paths[0][0]:
+            return  # no level 0 to compare with (ngff.multiscales.dataset-missing)
+        base = arrays[0][1]
+        assert base.array is not None
+        shape = tuple(base.array.shape)
+        if len(shape) != len(image.axes):
+            return  # ngff.multiscales.ndim
+        types = image.axis_types or (None,) * len(image.axes)
+        axis = next((d for d, t in enumerate(types) if t == "channel"), None)
+        if axis is None and not any(types):
+            axis = next((d for d, name in enumerate(image.axes) if name == "c"), None)
+        size = 1 if axis is None else shape[axis]
+        if count == size:
+            return
+        where = (
+            "the image has no channel axis: one channel"
+            if axis is None
+            else f"the size of the channel axis {image.axes[axis]!r} in level 0's shape "
+            f"{list(shape)}"
+        )
+        self.ctx.error(
+            "ngff.omero.channel-count",
+            ["omero", "channels"],
+            f"Expected {size} channel(s) in omero ({where}). Got {count}.",
+            "omero",
+        )
 
     def check_ndim(self, image: ImageFacts, arrays: list[tuple[int, Node]]) -> None:
         """Ensure each array has one dimension per axis.

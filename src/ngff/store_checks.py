@@ -139,7 +139,11 @@ class StoreChecks:
 
     def check_image(self, image: ImageFacts) -> None:
         """Run the array rules on one multiscale image (see :mod:`ngff.level_checks`)."""
-        LevelChecks(self.h, self.ctx, self.item.node.path).check_image(image)
+        facts = self.item.facts
+        first = facts.images[0] if facts.images else None
+        LevelChecks(self.h, self.ctx, self.item.node.path).check_image(
+            image, facts.omero_channels if image is first else None
+        )
 
     # -- labels -----------------------------------------------------------------------
 
