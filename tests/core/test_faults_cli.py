@@ -196,3 +196,15 @@ def test_netcdf_input_is_named_with_what_to_do(engine: str, tmp_path: Path) -> N
     report = run("geozarr", "report", str(path), "-o", str(tmp_path / "page.html"))
     assert "NetCDF" in one_line_failure(report, "geozarr")
     assert not (tmp_path / "page.html").exists()
+
+
+def test_a_tiff_given_as_target_is_named(tmp_path: Path) -> None:
+    import importlib
+
+    tifffile = pytest.importorskip("tifffile")
+    path = tmp_path / "cells.tif"
+    tifffile.imwrite(path, np.zeros((8, 8), np.uint8))
+    report = importlib.import_module("ngff.validate").validate(path)
+    assert (report.readable, report.exit_code) == (False, 2)
+    assert "a TIFF file, not a Zarr store" in report.issues[0].message
+    assert "create command" in report.issues[0].message
