@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from zarr.abc.store import (
@@ -183,9 +183,6 @@ class _CachingStore(WrapperStore[Store]):
         if known and whole is not None:
             return len(whole)
         return await self._store.getsize(key)
-
-    def list_dir(self, prefix: str) -> AsyncIterator[str]:
-        return self._store.list_dir(prefix)
 
 
 _SHARED: contextvars.ContextVar[dict[tuple[str, str], DocumentCache] | None] = (
