@@ -40,7 +40,7 @@ from ngff_geozarr.core.hierarchy import Discover, read_hierarchy
 from ngff_geozarr.core.info import Describe, Detect, info_dict, render_info_text
 from ngff_geozarr.core.report import EXIT_UNREADABLE, EXIT_VALID, Report
 from ngff_geozarr.core.rules import RuleRegistry
-from ngff_geozarr.core.store import COMPRESSIONS, compressors_for
+from ngff_geozarr.core.store import COMPRESSIONS, compressors_for, read_once
 
 __all__ = [
     "ConventionGroup",
@@ -464,8 +464,9 @@ def make_report_command(build: BuildReport, convention: str) -> click.Command:
     -------
     click.Command
         ``report TARGET -o FILE [--strict] [--storage-option KEY=VALUE ...]``; it exits
-        with the validation's code (0 valid, 1 invalid, 2 unreadable), the page written in
-        every case.
+        with the validation's code (0 valid, 1 invalid), the page written; a target that
+        cannot be read at all is one error line on standard error and exit code 2, with no
+        page written.
     """
 
     @click.command(
@@ -473,7 +474,7 @@ def make_report_command(build: BuildReport, convention: str) -> click.Command:
         help=f"Write a self-contained HTML page about TARGET: its tree, the {convention} "
         "validation report with each issue linked to its node, and a thumbnail of each "
         "image. The page embeds its images and opens from a file, offline. Exit codes as "
-        "for validate.",
+        "for validate; no page is written for a target that cannot be read.",
     )
     @click.argument("target")
     @click.option(
@@ -487,12 +488,15 @@ def make_report_command(build: BuildReport, convention: str) -> click.Command:
     @strict_option
     @storage_option
     def report(target: str, output: str, strict: bool, storage_options: tuple[str, ...]) -> None:
-        page, result = build(
-            target, strict=strict, storage_options=parse_storage_options(storage_options)
-        )
+        options = parse_storage_options(storage_options)
+        with read_once():  # validation and pictures fetch each metadata document once
+            page, result = build(target, strict=strict, storage_options=options)
+        if not result.readable:
+            # Nothing to show: one line on stderr, exit 2, and no page that looks like a report.
+            raise _Unreadable(result.issues[0].message)
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(page)
-        verdict = "valid" if result.valid else "unreadable" if not result.readable else "invalid"
+        verdict = "valid" if result.valid else "invalid"
         n_err, n_warn = len(result.errors), len(result.warnings)
         click.echo(f"wrote {output}: {verdict}, {n_err} error(s), {n_warn} warning(s)")
         sys.exit(result.exit_code)

@@ -16,6 +16,7 @@ from typing import Any
 from ngff_geozarr.core.errors import TargetError
 from ngff_geozarr.core.hierarchy import Discover, Hierarchy, read_hierarchy
 from ngff_geozarr.core.report import Report
+from ngff_geozarr.core.store import read_once
 
 __all__ = ["Check", "read_and_check", "validate_target"]
 
@@ -73,9 +74,10 @@ def read_and_check(
         The hierarchy (``None`` when the target could not be read) and the report.
     """
     name = os.fspath(target)
-    try:
-        hierarchy = read_hierarchy(name, discover=discover, storage_options=storage_options)
-    except TargetError as exc:
-        return None, Report.unreadable(name, str(exc))
-    report = check(hierarchy)
+    with read_once():  # a check that opens the store again gets the documents read here
+        try:
+            hierarchy = read_hierarchy(name, discover=discover, storage_options=storage_options)
+        except TargetError as exc:
+            return None, Report.unreadable(name, str(exc))
+        report = check(hierarchy)
     return hierarchy, replace(report, target=name, issues=(*hierarchy.issues, *report.issues))

@@ -9,9 +9,6 @@ image; a plate's wells, a well's fields of view and a bioformats2raw collection'
 from __future__ import annotations
 
 import contextlib
-import itertools
-import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -19,7 +16,7 @@ import numpy as np
 
 from ngff.common.context import Context
 from ngff.common.facts import ImageFacts, NodeFacts
-from ngff_geozarr.core.errors import UnsafePathError
+from ngff.level_checks import LevelChecks, dtype_name, dtype_pointer, resolve_key
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.report import Issue, json_pointer
 from ngff_geozarr.core.store import join_key
@@ -52,20 +49,6 @@ class CheckedNode:
     facts: NodeFacts
     version_text: str | None
     kind: str
-
-
-def _dtype_name(node: Node) -> str | None:
-    raw = node.metadata.get("data_type", node.metadata.get("dtype"))
-    if isinstance(raw, str):
-        try:
-            return np.dtype(raw).name
-        except TypeError:
-            return raw
-    return None if raw is None else json.dumps(raw, sort_keys=True)
-
-
-def _dtype_pointer(node: Node) -> str:
-    return "/data_type" if node.zarr_format == 3 else "/dtype"
 
 
 class StoreChecks:
@@ -125,10 +108,7 @@ class StoreChecks:
     # -- helpers ----------------------------------------------------------------------
 
     def _resolve(self, base: str, ref: str) -> str | None:
-        try:
-            return join_key(base, ref) if ref else None
-        except UnsafePathError:
-            return None
+        return resolve_key(base, ref)
 
     @staticmethod
     def _relative(base: str, ref: str) -> str | None:
@@ -151,34 +131,6 @@ class StoreChecks:
         ome = node.attributes.get("ome")
         return ome if isinstance(ome, Mapping) else node.attributes
 
-    def _arrays(self, image: ImageFacts) -> list[tuple[int, Node]]:
-        """Find the arrays an image's datasets resolve to; report the missing ones."""
-        found = []
-        for j, ref in image.paths:
-            key = self._resolve(self.item.node.path, ref)
-            if key is None:
-                continue  # an unsafe path: reported with the metadata
-            node = self.h.nodes.get(key)
-            at: list[str | int] = ["multiscales", image.index, "datasets", j, "path"]
-            if node is None:
-                self.ctx.error(
-                    "ngff.multiscales.dataset-missing",
-                    at,
-                    f"Dataset path {ref!r} resolves to nothing: no array at {key!r}.",
-                    "multiscales",
-                )
-            elif node.node_type != "array" or node.array is None:
-                self.ctx.error(
-                    "ngff.multiscales.dataset-not-array",
-                    at,
-                    f"Dataset path {ref!r} resolves to a {node.node_type} at {key!r}, "
-                    "not a readable array.",
-                    "multiscales",
-                )
-            else:
-                found.append((j, node))
-        return found
-
     def _array_issue(self, rule: str, node: Node, pointer: str, message: str, section: str) -> None:
         """Record an issue about another node (an array, a label image, a well)."""
         self.ctx.issues.append(self.ctx.issue(rule, node.path, pointer, message, section))
@@ -186,129 +138,12 @@ class StoreChecks:
     # -- images -----------------------------------------------------------------------
 
     def check_image(self, image: ImageFacts) -> None:
-        """Run the array rules on one multiscale image."""
-        arrays = self._arrays(image)
-        self.check_ndim(image, arrays)
-        if self.ctx.version != "0.4":
-            self.check_dimension_names(image, arrays)
-        self.check_one_dtype(arrays)
-        self.check_shapes_non_increasing(arrays)
-        self.check_scale_ratios(image, arrays)
-
-    def check_ndim(self, image: ImageFacts, arrays: list[tuple[int, Node]]) -> None:
-        """Ensure each array has one dimension per axis.
-
-        Spec: multiscales — "The number of dimensions and order MUST correspond to number
-        and order of axes".
-        """
-        if image.axes is None:
-            return
-        for _, node in arrays:
-            assert node.array is not None
-            if len(node.array.shape) != len(image.axes):
-                self._array_issue(
-                    "ngff.multiscales.ndim",
-                    node,
-                    "/shape",
-                    f"Expected {len(image.axes)} dimensions, one per axis of the image "
-                    f"{self.item.node.path or '/'} ({', '.join(image.axes)}). "
-                    f"Got shape {list(node.array.shape)}.",
-                    "multiscales",
-                )
-
-    def check_dimension_names(self, image: ImageFacts, arrays: list[tuple[int, Node]]) -> None:
-        """Ensure Zarr v3 ``dimension_names`` equal the axis names.
-
-        Spec 0.5+: multiscales — the array dimensions correspond to the axes; Zarr v3
-        ``dimension_names``, when given, name them and MUST agree.
-        """
-        if image.axes is None:
-            return
-        for _, node in arrays:
-            names = node.metadata.get("dimension_names")
-            if node.zarr_format != 3 or names is None:
-                continue
-            if list(names) != list(image.axes):
-                self._array_issue(
-                    "ngff.multiscales.dimension-names",
-                    node,
-                    "/dimension_names",
-                    f"Expected dimension_names {list(image.axes)} (the axis names). Got {names}.",
-                    "multiscales",
-                )
-
-    def check_one_dtype(self, arrays: list[tuple[int, Node]]) -> None:
-        """Ensure every level has the data type of the first.
-
-        Spec: multiscales — the levels are one image at several resolutions; a level of
-        another data type is not a downsampled copy of it.
-        """
-        if not arrays:
-            return
-        first = _dtype_name(arrays[0][1])
-        for _, node in arrays[1:]:
-            dtype = _dtype_name(node)
-            if dtype != first:
-                self._array_issue(
-                    "ngff.multiscales.dtype",
-                    node,
-                    _dtype_pointer(node),
-                    f"Expected the data type of the first level ({first}). Got {dtype}.",
-                    "multiscales",
-                )
-
-    def check_shapes_non_increasing(self, arrays: list[tuple[int, Node]]) -> None:
-        """Ensure no level is larger than the one before along any dimension.
-
-        Spec: multiscales — "The paths MUST be ordered from largest (i.e. highest
-        resolution) to smallest".
-        """
-        for (_, prev), (_, node) in itertools.pairwise(arrays):
-            assert prev.array is not None
-            assert node.array is not None
-            a, b = prev.array.shape, node.array.shape
-            if len(a) == len(b) and any(y > x for x, y in zip(a, b, strict=True)):
-                self._array_issue(
-                    "ngff.multiscales.shape-order",
-                    node,
-                    "/shape",
-                    f"Expected no dimension larger than the previous level's {list(a)}. "
-                    f"Got {list(b)}.",
-                    "multiscales",
-                )
-
-    def check_scale_ratios(self, image: ImageFacts, arrays: list[tuple[int, Node]]) -> None:
-        """Warn when a level's scale disagrees with its shape by more than rounding.
-
-        Spec: multiscales — the scale "specifies the pixel size"; a level downsampled by a
-        factor f along an axis holds about 1/f of the first level's samples there.
-        """
-        if not arrays:
-            return
-        j0, base = arrays[0]
-        s0 = image.scales[j0]
-        assert base.array is not None
-        n0 = base.array.shape
-        for j, node in arrays[1:]:
-            sk = image.scales[j]
-            assert node.array is not None
-            nk = node.array.shape
-            if s0 is None or sk is None or not len(s0) == len(sk) == len(n0) == len(nk):
-                continue
-            for d, (a, b, m, n) in enumerate(zip(s0, sk, n0, nk, strict=True)):
-                if a <= 0 or b <= 0 or m == 0:
-                    continue
-                expected = m * a / b
-                if not math.floor(expected - 1e-9) <= n <= math.ceil(expected + 1e-9):
-                    self._array_issue(
-                        "ngff.multiscales.scale-ratio",
-                        node,
-                        json_pointer("shape", d),
-                        f"Scale {b:g} vs {a:g} at the first level implies about "
-                        f"{expected:.6g} samples along dimension {d} (first level: {m}). "
-                        f"Got {n}.",
-                        "multiscales",
-                    )
+        """Run the array rules on one multiscale image (see :mod:`ngff.level_checks`)."""
+        facts = self.item.facts
+        first = facts.images[0] if facts.images else None
+        LevelChecks(self.h, self.ctx, self.item.node.path).check_image(
+            image, facts.omero_channels if image is first else None
+        )
 
     # -- labels -----------------------------------------------------------------------
 
@@ -330,7 +165,7 @@ class StoreChecks:
             return
         for image in self.item.facts.images:
             for _, node in self._arrays_quiet(image):
-                dtype = _dtype_name(node)
+                dtype = dtype_name(node)
                 kind: str = "?"
                 with contextlib.suppress(TypeError):
                     kind = np.dtype(dtype or "").kind
@@ -338,7 +173,7 @@ class StoreChecks:
                     self._array_issue(
                         "ngff.labels.dtype",
                         node,
-                        _dtype_pointer(node),
+                        dtype_pointer(node),
                         f"Expected an integer data type for a label image. Got {dtype}.",
                         "labels",
                     )

@@ -61,7 +61,8 @@ def test_report_command_writes_the_page_and_exits_with_the_verdict(
         check=False,
     )
     assert missing.returncode == 2
-    assert "UNREADABLE" in (tmp_path / "x.html").read_text()
+    assert missing.stderr.startswith("ngff: error: ")  # one line, and no page (issue 13)
+    assert not (tmp_path / "x.html").exists()
 
 
 def _declared_image(root: Path) -> tuple[str, tuple[int, ...]]:

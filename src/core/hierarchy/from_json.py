@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ngff_geozarr.core.errors import UnsafePathError
+from ngff_geozarr.core.errors import UnsafePathError, UnsupportedTargetError
 from ngff_geozarr.core.hierarchy.documents import (
     assemble,
     from_consolidated_v2,
@@ -23,6 +23,21 @@ from ngff_geozarr.core.store.keys import CONSOLIDATED_LIMIT, ZarrFormat, join_ke
 __all__ = ["hierarchy_from_json", "is_json_target", "read_json_file"]
 
 _RULE = "zarr"
+
+_NETCDF_ADVICE = "read it with xarray and write it with geozarr.write"
+_BINARY_FORMATS: tuple[tuple[bytes, str, str], ...] = (
+    # HDF5's format signature (NetCDF-4 files are HDF5 files); NetCDF classic, 64-bit offset
+    # and CDF-5 start with "CDF" and a version byte.
+    (b"\x89HDF\r\n\x1a\n", "NetCDF/HDF5", _NETCDF_ADVICE),
+    (b"CDF\x01", "NetCDF", _NETCDF_ADVICE),
+    (b"CDF\x02", "NetCDF", _NETCDF_ADVICE),
+    (b"CDF\x05", "NetCDF", _NETCDF_ADVICE),
+    # TIFF and BigTIFF, little and big endian.
+    (b"II*\x00", "TIFF", "make a Zarr store of it with the create command"),
+    (b"MM\x00*", "TIFF", "make a Zarr store of it with the create command"),
+    (b"II+\x00", "TIFF", "make a Zarr store of it with the create command"),
+    (b"MM\x00+", "TIFF", "make a Zarr store of it with the create command"),
+)
 
 
 def hierarchy_from_json(document: Any, *, target: str = "<json>", filename: str = "") -> Hierarchy:
@@ -200,9 +215,20 @@ def read_json_file(path: Path, target: str) -> Hierarchy:
     Hierarchy
         See :func:`hierarchy_from_json`; a document that cannot be decoded gives an empty
         hierarchy with the issue.
+
+    Raises
+    ------
+    UnsupportedTargetError
+        When the file is a known binary format (NetCDF, HDF5, TIFF): the message says what it
+        is and how to make a Zarr store of it.
     """
     with path.open("rb") as fh:
         raw = fh.read(CONSOLIDATED_LIMIT + 1)
+    for magic, what, advice in _BINARY_FORMATS:
+        if raw.startswith(magic):
+            raise UnsupportedTargetError(
+                f"{target}: a {what} file, not a Zarr store or a JSON metadata document; {advice}."
+            )
     limit = CONSOLIDATED_LIMIT
     document, issues = parse_document(raw, key=path.name, path="", pointer="", limit=limit)
     if document is None:

@@ -337,7 +337,7 @@ async def _fetch_node(
     except UnsafePathError:
         return None, [unsafe_issue(path.rpartition("/")[0], "", "Path", path)]
     try:
-        raws = await asyncio.gather(*(handle.read(k, DOCUMENT_LIMIT) for k in keys))
+        raws = await handle.read_many(keys, DOCUMENT_LIMIT)
     except StoreAccessError as exc:
         return None, [Issue.error(f"{_RULE}.store.read-failed", path, "", str(exc))]
     issues: list[Issue] = []

@@ -18,6 +18,8 @@ Its modules, by job:
 - :mod:`~ngff_geozarr.core.store.local`, :mod:`~ngff_geozarr.core.store.remote`: local
   directories and zip files; HTTP and S3 through fsspec;
 - :mod:`~ngff_geozarr.core.store.handle`: reads, writes, groups and arrays of an open store;
+- :mod:`~ngff_geozarr.core.store.cache`: each metadata document of a remote store fetched
+  once (:func:`read_once` shares them between the handles of one reading job);
 - :mod:`~ngff_geozarr.core.store.arrays`: region reads and writes of one array.
 
 The first two import no zarr and are loaded with this package; the names of the others are
@@ -50,6 +52,7 @@ from ngff_geozarr.core.store.keys import (
 
 if TYPE_CHECKING:
     from ngff_geozarr.core.store.arrays import ArrayIO
+    from ngff_geozarr.core.store.cache import read_once
     from ngff_geozarr.core.store.handle import StoreHandle
     from ngff_geozarr.core.store.opening import open_store
 
@@ -69,6 +72,7 @@ __all__ = [
     "compressors_for",
     "join_key",
     "open_store",
+    "read_once",
 ]
 
 lazy_exports(
@@ -77,5 +81,6 @@ lazy_exports(
         "ArrayIO": "ngff_geozarr.core.store.arrays",
         "StoreHandle": "ngff_geozarr.core.store.handle",
         "open_store": "ngff_geozarr.core.store.opening",
+        "read_once": "ngff_geozarr.core.store.cache",
     },
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import urllib.parse
 import warnings
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, TypeVar
@@ -31,6 +31,7 @@ from ngff_geozarr.core.errors import (
     StoreAccessError,
 )
 from ngff_geozarr.core.store.arrays import ArrayIO
+from ngff_geozarr.core.store.cache import unwrapped
 from ngff_geozarr.core.store.compression import Compression, compressors_for
 from ngff_geozarr.core.store.keys import MAX_CONCURRENCY, StoreKind, ZarrFormat, check_key
 
@@ -149,6 +150,61 @@ class StoreHandle:
                 raise StoreAccessError(f"Could not read {key!r} from {self.target}: {exc}") from exc
         return None if buf is None else buf.to_bytes()
 
+    async def read_many(
+        self,
+        keys: Sequence[str],
+        limit: int | None = None,
+        *,
+        limits: Mapping[str, int] | None = None,
+    ) -> list[bytes | None]:
+        """Read several keys concurrently (see :meth:`read`); no request outlives the call.
+
+        When a read fails, the reads still running are cancelled and awaited before the
+        failure is raised: a request left running would be torn down with the event loop at
+        interpreter exit, which prints a traceback per request (s3fs, aiohttp) after the
+        one-line error, and would keep retrying an unreachable endpoint in the meantime.
+
+        Parameters
+        ----------
+        keys
+            The keys, each checked with :func:`check_key`.
+        limit
+            As for :meth:`read`, for every key not in ``limits``.
+        limits
+            Limits of particular keys (large documents such as consolidated metadata).
+
+        Returns
+        -------
+        list of bytes or None
+            The values in the order of ``keys``.
+
+        Raises
+        ------
+        UnsafePathError
+            When a key would leave the store root (nothing is read then).
+        StoreAccessError
+            The first failure.
+        """
+        for key in keys:
+            check_key(key)
+        own = limits or {}
+        tasks = [asyncio.ensure_future(self.read(k, own.get(k, limit))) for k in keys]
+        if not tasks:
+            return []
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        finally:
+            # On a failure (or when this call is cancelled): stop the others, and wait until
+            # they have stopped.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in tasks:
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                raise error
+        return [task.result() for task in tasks]
+
     async def list_dir(self, prefix: str) -> list[str] | None:
         """List the names directly below a node path.
 
@@ -169,7 +225,7 @@ class StoreHandle:
             return None
         async with self._limit():
             try:
-                if self.kind == "http" and isinstance(self.store, FsspecStore):
+                if self.kind == "http" and isinstance(unwrapped(self.store), FsspecStore):
                     raw = await self._list_http(prefix)
                 else:
                     raw = [name async for name in self.store.list_dir(prefix)]
@@ -184,9 +240,10 @@ class StoreHandle:
         Servers answer ``/dir`` with a redirect to ``/dir/`` (http.server, nginx's autoindex);
         asking for ``/dir/`` at once saves a round trip per group.
         """
-        assert isinstance(self.store, FsspecStore)
-        base = f"{self.store.path}/{prefix}".rstrip("/") + "/"
-        urls = await self.store.fs._ls(base, detail=False)
+        store = unwrapped(self.store)
+        assert isinstance(store, FsspecStore)
+        base = f"{store.path}/{prefix}".rstrip("/") + "/"
+        urls = await store.fs._ls(base, detail=False)
         return [u[len(base) :] for u in urls if isinstance(u, str) and u.startswith(base)]
 
     # -- writing ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -111,6 +112,24 @@ class _ConfinedLocalStore(LocalStore):
             yield name
 
 
+class _ZipStoreWithoutDirectories(ZipStore):
+    """A zip store whose listings leave out the archive's directory entries.
+
+    ``zip -r`` (and most archivers) write an entry per directory (``0/``, ``labels/``);
+    zarr's zip store lists them as keys, which are not keys of any Zarr document or chunk.
+    """
+
+    async def list(self) -> AsyncIterator[str]:
+        async for key in super().list():
+            if not key.endswith("/"):
+                yield key
+
+    async def list_prefix(self, prefix: str) -> AsyncIterator[str]:
+        async for key in self.list():
+            if key.startswith(prefix):
+                yield key
+
+
 def local_store(path: Path, mode: StoreMode, read_only: bool) -> tuple[StoreKind, Store]:
     """Open a local directory or ``.zip`` file as a store.
 
@@ -142,7 +161,9 @@ def local_store(path: Path, mode: StoreMode, read_only: bool) -> tuple[StoreKind
     if path.suffix.lower() == ".zip" and (path.is_file() or not exists):
         zip_mode: Literal["r", "a", "w"] = "r" if read_only else ("a" if exists else "w")
         try:
-            return "zip", sync(ZipStore.open(path, mode=zip_mode, read_only=read_only))
+            return "zip", sync(
+                _ZipStoreWithoutDirectories.open(path, mode=zip_mode, read_only=read_only)
+            )
         except Exception as exc:
             raise NotZarrError(f"{path}: not a readable zip file ({exc}).") from exc
     if exists and not path.is_dir():

@@ -8,7 +8,6 @@ whether the root holds consolidated metadata (uses zarr).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import urllib.parse
@@ -28,6 +27,7 @@ from ngff_geozarr.core.errors import (
     TargetError,
     UnsupportedTargetError,
 )
+from ngff_geozarr.core.store.cache import cached_store
 from ngff_geozarr.core.store.handle import StoreHandle
 from ngff_geozarr.core.store.keys import (
     CONSOLIDATED_LIMIT,
@@ -151,9 +151,12 @@ def _make_store(
     if scheme in ("http", "https"):
         if not read_only:
             raise ReadOnlyError(f"{text}: http(s) targets are read-only.")
-        return text, "http", fsspec_store(text, http_options(storage_options), read_only=True)
+        store = fsspec_store(text, http_options(storage_options), read_only=True)
+        return text, "http", cached_store(store, text, storage_options)
     if scheme == "s3":
-        return text, "s3", fsspec_store(text, s3_options(storage_options), read_only)
+        store = fsspec_store(text, s3_options(storage_options), read_only)
+        # Each metadata document is fetched once (per read_once block) when only read.
+        return text, "s3", cached_store(store, text, storage_options) if read_only else store
     if scheme:
         raise UnsupportedTargetError(
             f"{text}: unsupported scheme {scheme!r}; expected a path, file://, http(s):// or s3://."
@@ -165,9 +168,7 @@ def _probe_root(handle: StoreHandle, *, must_exist: bool, must_be_new: bool) -> 
     """Read the root's metadata documents at once; set the format and consolidation flags."""
 
     async def fetch_all() -> list[bytes | None]:
-        limits = [_ROOT_LIMITS.get(k, DOCUMENT_LIMIT) for k in _ROOT_PROBE]
-        reads = (handle.read(k, limit) for k, limit in zip(_ROOT_PROBE, limits, strict=True))
-        return list(await asyncio.gather(*reads))
+        return await handle.read_many(_ROOT_PROBE, DOCUMENT_LIMIT, limits=_ROOT_LIMITS)
 
     try:
         values = handle.run(fetch_all())

@@ -26,12 +26,15 @@ class ImageFacts:
         Axis names (0.6: of the default coordinate system); ``None`` when unknown.
     scales
         Each dataset's scale vector (``None`` where it has none).
+    axis_types
+        The type of each axis (``None`` where it has none); ``None`` when unknown.
     """
 
     index: int
     paths: tuple[tuple[int, str], ...]
     axes: tuple[str, ...] | None
     scales: tuple[tuple[float, ...] | None, ...]
+    axis_types: tuple[str | None, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,8 @@ class NodeFacts:
         The other sections, when present and readable.
     bioformats2raw
         Whether it declares ``bioformats2raw.layout``.
+    omero_channels
+        How many channels its ``omero`` metadata lists, when present and readable.
     """
 
     images: list[ImageFacts] = field(default_factory=list)
@@ -112,3 +117,4 @@ class NodeFacts:
     labels: LabelsFacts | None = None
     series: SeriesFacts | None = None
     bioformats2raw: bool = False
+    omero_channels: int | None = None

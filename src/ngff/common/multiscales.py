@@ -1,11 +1,13 @@
 """Multiscale images as 0.4 and 0.5 describe them: axes, datasets and their transformations.
 
 0.4 adds a ``version`` to each multiscale object (``ngff.v04``); 0.6 replaces ``axes`` with
-coordinate systems (``ngff.v06``). The dataset-path rule is shared by all three.
+coordinate systems (``ngff.v06``). The dataset-path rule and the resolution order of the
+levels (from their scales) are shared by all three.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
@@ -30,6 +32,7 @@ __all__ = [
     "check_dataset_paths",
     "check_multiscale",
     "check_multiscale_recommended_fields",
+    "check_resolution_order",
     "image_facts",
 ]
 
@@ -152,4 +155,43 @@ def image_facts(index: int, ms: Multiscale) -> ImageFacts:
         paths=tuple((j, d.path) for j, d in enumerate(ms.datasets)),
         axes=tuple(a.name for a in ms.axes),
         scales=tuple(scale_of(d.coordinateTransformations) for d in ms.datasets),
+        axis_types=tuple(a.type for a in ms.axes),
     )
+
+
+def check_resolution_order(ctx: Context, image: ImageFacts, at: Tokens) -> None:
+    """Ensure no level is finer than the one before along a spatial axis (from the scales).
+
+    Spec: multiscales — "The paths MUST be ordered from largest (i.e. highest resolution)
+    to smallest". A level whose scale along a ``space`` axis is smaller than the previous
+    level's samples that axis more finely: the levels are out of order (readers take the
+    first as the full resolution and pick levels for zoom by their position).
+
+    Parameters
+    ----------
+    ctx
+        The check context.
+    image
+        The image's facts: its axis types and each level's scale.
+    at
+        Where the multiscale image is, relative to the OME metadata.
+    """
+    types = image.axis_types
+    names = image.axes
+    if types is None or names is None:
+        return
+    spatial = [d for d, t in enumerate(types) if t == "space"]
+    levels = [(j, image.scales[j]) for j, _ in image.paths]
+    for (i, before), (j, scale) in itertools.pairwise(levels):
+        if before is None or scale is None or not len(before) == len(scale) == len(types):
+            continue
+        finer = [d for d in spatial if 0 < scale[d] < before[d]]
+        if finer:
+            shown = ", ".join(f"{names[d]!r} ({scale[d]:g} < {before[d]:g})" for d in finer)
+            ctx.error(
+                "ngff.multiscales.resolution-order",
+                [*at, "datasets", j, "coordinateTransformations"],
+                f"Level {j} is finer than level {i} along {shown}: the levels must go from "
+                "the highest resolution to the lowest.",
+                _SECTION,
+            )

@@ -18,7 +18,12 @@ from ngff.common.bioformats2raw import Bioformats2rawLayout, Series
 from ngff.common.context import Context, Tokens
 from ngff.common.facts import ImageFacts, LabelsFacts, NodeFacts, SeriesFacts, WellFacts
 from ngff.common.labels import ImageLabel, Labels, check_image_label, check_label_paths
-from ngff.common.multiscales import Multiscale, check_multiscale, image_facts
+from ngff.common.multiscales import (
+    Multiscale,
+    check_multiscale,
+    check_resolution_order,
+    image_facts,
+)
 from ngff.common.omero import Omero, check_omero
 from ngff.common.parsing import SCHEMA_RULE, UNKNOWN_KEY_RULE, parse_section
 from ngff.common.plate import Plate, check_plate, plate_facts
@@ -123,6 +128,7 @@ def _check_multiscales(ctx: Context, value: Any, rules: VersionRules, facts: Nod
         if parsed is not None:
             rules.check_multiscale(ctx, parsed, at)
             facts.images.append(rules.image_facts(i, parsed))
+            check_resolution_order(ctx, facts.images[-1], at)
 
 
 def check_ome(
@@ -155,6 +161,7 @@ def check_ome(
         omero = parse_section(ctx, Omero, ome["omero"], ["omero"], "omero")
         if omero is not None:
             check_omero(ctx, omero, ["omero"])
+            facts.omero_channels = len(omero.channels)
     if "image-label" in ome:
         facts.is_label = True
         if versioned:

@@ -284,4 +284,5 @@ def image_facts(index: int, ms: Multiscale) -> ImageFacts:
         paths=tuple((j, d.path) for j, d in enumerate(ms.datasets)),
         axes=tuple(a.name for a in ms.coordinateSystems[-1].axes),
         scales=tuple(dataset_scale(d.coordinateTransformations[0]) for d in ms.datasets),
+        axis_types=tuple(a.type for a in ms.coordinateSystems[-1].axes),
     )
