@@ -233,8 +233,9 @@ def write_carried(
     """Write the arrays carried to every level (``time``, bounds, ...) into ``group``.
 
     Each keeps its encoded values and attributes (CF time's ``units`` and ``calendar``); its
-    Zarr ``fill_value`` is its ``_FillValue`` (NaN for floats without one), which Zarr v3
-    also gets as an attribute, encoded as xarray encodes it.
+    Zarr ``fill_value`` is its ``_FillValue``, which Zarr v3 also gets as an attribute,
+    encoded as xarray encodes it. Without one, floats get NaN in v3 and ``null`` in v2 (no
+    nodata, as :mod:`geozarr.convert` reads it both ways).
 
     Parameters
     ----------
@@ -252,8 +253,8 @@ def write_carried(
         values = np.asarray(array.values)
         attrs = {**array.attributes, **dims_attribute(zarr_format, array.dims)}
         fill: Any = array.fill
-        if fill is None and values.dtype.kind == "f":
-            fill = math.nan
+        if fill is None and values.dtype.kind == "f" and zarr_format == 3:
+            fill = math.nan  # in v2 a null fill value says "no nodata" (see geozarr.convert)
         elif fill is not None and zarr_format == 3 and values.dtype.kind in "iuf":
             attrs["_FillValue"] = encode_fill_value(fill, values.dtype)
         store.create_array(
@@ -313,7 +314,7 @@ def write_level_metadata(
                 chunks=values.shape,
                 dimension_names=(dim,) if zarr_format == 3 else None,
                 attributes=coordinate_attributes(grid.crs, axis, zarr_format, dim),  # type: ignore[arg-type]
-                fill_value=math.nan,
+                fill_value=math.nan if zarr_format == 3 else None,
                 zarr_format=zarr_format,
             )
     store.create_array(
