@@ -46,7 +46,8 @@ def default_method(dtype: npt.DTypeLike, attributes: Mapping[str, Any]) -> Metho
     dtype
         The variable's dtype.
     attributes
-        Its attributes (CF ``flag_values`` / ``flag_meanings`` mark classified data).
+        Its attributes (CF ``flag_values`` / ``flag_masks`` / ``flag_meanings`` mark
+        classified data).
 
     Returns
     -------
@@ -58,7 +59,8 @@ def default_method(dtype: npt.DTypeLike, attributes: Mapping[str, Any]) -> Metho
     >>> default_method("float32", {}), default_method("uint8", {"flag_values": [1, 2]})
     ('mean', 'mode')
     """
-    if np.dtype(dtype).kind == "b" or "flag_values" in attributes or "flag_meanings" in attributes:
+    flags = ("flag_values", "flag_masks", "flag_meanings")  # CF §3.5 Flags
+    if np.dtype(dtype).kind == "b" or any(key in attributes for key in flags):
         return "mode"
     return "mean"
 
