@@ -15,10 +15,31 @@ from typing import Any
 
 from geozarr.writing.grid import GeoWriteError
 
-__all__ = ["open_xarray_file"]
+__all__ = ["is_netcdf_file", "open_xarray_file"]
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _NETCDF3_SIGNATURE = b"CDF"
+
+
+def is_netcdf_file(path: str | os.PathLike[str]) -> bool:
+    """Tell whether ``path`` is a NetCDF-3 or HDF5 (NetCDF-4) file, by its first bytes.
+
+    Parameters
+    ----------
+    path
+        A path (anything else, a URL or ``STORE::PATH``, is not).
+
+    Returns
+    -------
+    bool
+        Whether the file starts with the HDF5 or NetCDF-3 signature.
+    """
+    try:
+        with Path(path).open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return False
+    return head.startswith((_HDF5_SIGNATURE, _NETCDF3_SIGNATURE))
 
 
 @contextmanager
