@@ -36,6 +36,7 @@ from pyproj.exceptions import CRSError
 from geozarr.writing.grid import GeoWriteError
 
 __all__ = [
+    "RELATIVE_TOLERANCE",
     "CarriedArray",
     "EncodedVariable",
     "grid_mapping_name",
