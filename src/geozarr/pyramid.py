@@ -14,9 +14,10 @@
   grid mapping, ``x`` / ``y`` at its own pixel centres, ``proj:`` and ``spatial:``), so a
   reader that opens one level alone still finds its CRS and transform;
 - the root stays the full-resolution raster (readers that know no pyramid read it as
-  before) and gains the ``multiscales`` convention: a layout of the first variable's array
-  assets (``"<var>"``, ``"1/<var>"``, ...; the other variables sit beside them), each level
-  derived from the one before with ``transform.scale`` (its factors) and
+  before) and gains the ``multiscales`` convention: a layout of the array assets of the
+  first variable without flags (``"<var>"``, ``"1/<var>"``, ...; the other variables sit
+  beside them), each level derived from the one before with ``transform.scale`` (its
+  factors) and
   ``transform.translation`` (0: a level's first pixel covers the first block, so their
   corners coincide), ``spatial:transform``, ``spatial:shape`` and the ``resampling_method``;
 - values: each pixel summarises its block of the level it is derived from, ignoring
@@ -60,7 +61,7 @@ from geozarr.writing import documents as _documents
 from geozarr.writing import levels as _levels
 from geozarr.writing.cf_variables import GRID_MAPPING
 from geozarr.writing.grid import GeoWriteError, Grid, parse_transform
-from geozarr.writing.levels import write_pyramid_metadata, write_variable
+from geozarr.writing.levels import layout_variable, write_pyramid_metadata, write_variable
 from geozarr.writing.xarray_source import CarriedArray, regular_transform
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
 from ngff_geozarr.core.pyramid import Method, Progress, PyramidResult
@@ -82,7 +83,8 @@ class GeoPyramid:
     Parameters
     ----------
     variable
-        The data variable the ``multiscales`` layout names (the first on the grid).
+        The data variable the ``multiscales`` layout names (the first on the grid without
+        flags, else the first).
     paths
         Its array path at every level, base first.
     shapes
@@ -382,18 +384,19 @@ def pyramid(
                 root_attributes=root_attrs,
                 metadata=False,
             )
-        primary = results[nodes[0].path]
+        first = nodes[layout_variable([n.attributes for n in nodes])]
+        primary = results[first.path]
         write_pyramid_metadata(
             store,
             primary,
             grid,
-            nodes[0].zarr_format or 3,
+            first.zarr_format or 3,
             root_attributes=root_attrs,
             carried=carried,
         )
         groups.finish(store, consolidated=consolidated)
     return GeoPyramid(
-        nodes[0].path,
+        first.path,
         primary.paths,
         tuple(level.shape for level in primary.levels),
         primary.method,

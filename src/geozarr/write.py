@@ -52,7 +52,7 @@ from geozarr.writing.cf_variables import variable_output
 from geozarr.writing.documents import write_carried
 from geozarr.writing.grid import parse_crs_input
 from geozarr.writing.inputs import is_dataarray, is_dataset, read_variables, read_xarray
-from geozarr.writing.levels import write_pyramid_metadata, write_variable
+from geozarr.writing.levels import layout_variable, write_pyramid_metadata, write_variable
 from geozarr.writing.netcdf import open_xarray_file
 from geozarr.writing.xarray_source import CarriedArray
 from ngff_geozarr.core.pyramid import Method, Progress, PyramidResult
@@ -218,8 +218,8 @@ def write(
     levels
         1 (the default) writes the raster alone; ``"auto"`` or a number writes a pyramid of
         every variable in the same pass (see :func:`geozarr.pyramid.pyramid`); the
-        ``multiscales`` layout names the first variable's arrays, the others sit beside them
-        in each level's group.
+        ``multiscales`` layout names the arrays of the first variable without flags, the
+        others sit beside them in each level's group.
     method
         The pyramid's kernel, for every variable or by variable name (a mapping; the others
         get :func:`~geozarr.writing.levels.default_method`: ``mode`` for flags).
@@ -328,7 +328,7 @@ def write(
     mode: StoreMode = "a" if (overwrite or resume) else "w-"
     written: dict[str, tuple[str, ...]] = {}
     with opened(target, mode, storage_options) as store:
-        primary: PyramidResult | None = None
+        results: list[PyramidResult] = []
         for var in variables:
             block, outer = _chunking(tuple(var.data.shape), chunks, shards)
             result = write_variable(
@@ -354,10 +354,10 @@ def write(
                 root_attributes=root_attributes,
                 metadata=False,
             )
-            primary = primary or result
+            results.append(result)
             written[var.name] = result.paths
         write_carried(store, "", carried, zarr_format)
-        assert primary is not None
+        primary = results[layout_variable([v.attributes for v in variables])]
         if levels != 1:
             write_pyramid_metadata(
                 store,

@@ -135,6 +135,10 @@ def test_every_variable_reduced_in_its_own_way(tmp_path: Path, fmt: int) -> None
     store = xarray_store(tmp_path, fmt, grid_mapping="utm")
     result = geozarr.pyramid(store, levels=2)
     assert result.methods == {"temp": "mean", "classes": "mode"}
+    assert result.variable == "temp"  # the layout names the continuous variable, not flags
+    layout = geozarr.open(store).attrs["multiscales"]
+    assert [e["asset"] for e in layout["layout"]] == ["temp", "1/temp"]
+    assert layout["resampling_method"] == "average"
     assert result.variables == {"temp": ("temp", "1/temp"), "classes": ("classes", "1/classes")}
     source = dataset()
     np.testing.assert_array_equal(raw(store, "temp"), packed_temp())  # the source as stored

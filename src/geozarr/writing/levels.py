@@ -30,6 +30,8 @@ __all__ = [
     "Codec",
     "codec_of",
     "default_method",
+    "is_classified",
+    "layout_variable",
     "plan_levels",
     "write_pyramid_metadata",
     "write_variable",
@@ -59,10 +61,49 @@ def default_method(dtype: npt.DTypeLike, attributes: Mapping[str, Any]) -> Metho
     >>> default_method("float32", {}), default_method("uint8", {"flag_values": [1, 2]})
     ('mean', 'mode')
     """
-    flags = ("flag_values", "flag_masks", "flag_meanings")  # CF §3.5 Flags
-    if np.dtype(dtype).kind == "b" or any(key in attributes for key in flags):
+    if np.dtype(dtype).kind == "b" or is_classified(attributes):
         return "mode"
     return "mean"
+
+
+def is_classified(attributes: Mapping[str, Any]) -> bool:
+    """Tell whether a variable holds classes: CF §3.5 flags (``flag_values`` and kin).
+
+    Parameters
+    ----------
+    attributes
+        The variable's attributes.
+
+    Returns
+    -------
+    bool
+        Whether it has ``flag_values``, ``flag_masks`` or ``flag_meanings``.
+    """
+    return any(key in attributes for key in ("flag_values", "flag_masks", "flag_meanings"))
+
+
+def layout_variable(attributes: Sequence[Mapping[str, Any]]) -> int:
+    """Return the index of the variable a multi-variable ``multiscales`` layout names.
+
+    The first that holds no classes (its ``resampling_method`` then describes the
+    continuous data), else the first.
+
+    Parameters
+    ----------
+    attributes
+        The attributes of each variable, in order.
+
+    Returns
+    -------
+    int
+        The index.
+
+    Examples
+    --------
+    >>> layout_variable([{"flag_values": [1, 2]}, {"units": "K"}])
+    1
+    """
+    return next((i for i, a in enumerate(attributes) if not is_classified(a)), 0)
 
 
 # -- nodata as NaN, packing undone: the engine's NaN-aware kernels see decoded values -------
