@@ -350,3 +350,15 @@ def test_open_refuses_a_level_that_is_not_there(tmp_path: Path) -> None:
     geozarr.write(ghrsst(), out, levels=2, chunks=(16, 16))
     with pytest.raises(GeoReadError, match=r"from 0 to 1\. Got 2"):
         geozarr.open(out, level=2)
+
+
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_open_a_level_over_http(http_root: tuple[Path, str], fmt: int) -> None:
+    folder, url = http_root
+    geozarr.write(ghrsst(), folder / "sst.zarr", zarr_format=fmt, levels=2, chunks=(16, 16))
+    local = geozarr.open(folder / "sst.zarr", level=1)
+    remote = geozarr.open(f"{url.rstrip('/')}/sst.zarr", level=1)
+    np.testing.assert_array_equal(remote["analysed_sst"].values, local["analysed_sst"].values)
+    np.testing.assert_array_equal(remote["time"].values, local["time"].values)
+    assert remote.rio.crs.to_epsg() == 4326
+    assert remote["spatial_ref"].attrs["GeoTransform"] == local["spatial_ref"].attrs["GeoTransform"]
