@@ -223,3 +223,30 @@ def test_bad_method_and_irregular_grid_are_one_line(tmp_path: Path) -> None:
     assert "regularly spaced 'x'" in line
     assert "Traceback" not in done.stderr
     assert "multiscales" not in json.loads((bent / "zarr.json").read_text())["attributes"]
+
+
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_text_coordinates_carried(tmp_path: Path, fmt: int) -> None:
+    """Band names (text) reach every level, as variable-length strings both formats know."""
+    rgb = xr.DataArray(
+        np.arange(3 * 8 * 10, dtype=np.float32).reshape(3, 8, 10),
+        dims=("band", "y", "x"),
+        coords={
+            "band": ["red", "green", "blue"],
+            "y": 80.0 - 10 * (np.arange(8) + 0.5),
+            "x": 10 * (np.arange(10) + 0.5),
+        },
+        name="rgb",
+        attrs={"crs": "EPSG:32633"},
+    )
+    written = tmp_path / "written.zarr"
+    geozarr.write(rgb, written, zarr_format=fmt, levels=2)
+    in_place = tmp_path / "in-place.zarr"
+    geozarr.write(rgb, in_place, zarr_format=fmt)
+    geozarr.pyramid(in_place, levels=2)
+    for store in (written, in_place):
+        level = geozarr.open(store, level=1)
+        assert level["band"].values.tolist() == ["red", "green", "blue"]
+        np.testing.assert_allclose(
+            level["rgb"].values, rgb.coarsen(y=2, x=2).mean().values, rtol=1e-6
+        )

@@ -251,6 +251,10 @@ def write_carried(
     prefix = f"{group}/" if group else ""
     for array in carried:
         values = np.asarray(array.values)
+        if values.dtype.kind in "UO":
+            # variable-length UTF-8 (the "string" data type of v3, vlen-utf8 in v2), as xarray
+            # writes text; fixed-width unicode has no Zarr v3 specification
+            values = values.astype(np.dtypes.StringDType())
         attrs = {**array.attributes, **dims_attribute(zarr_format, array.dims)}
         fill: Any = array.fill
         if fill is None and values.dtype.kind == "f" and zarr_format == 3:
