@@ -121,3 +121,13 @@ def test_pyramid_levels_of_an_xarray_v3_store_fill_with_nodata(tmp_path: Path) -
     geozarr.pyramid(src, levels=2)
     assert_fill_is_nodata(src, "1/t", -32768)
     unwritten_chunk_is_masked(src, "t", group="1")
+
+
+def test_converting_an_xarray_v3_store_gives_the_fill_its_nodata(tmp_path: Path) -> None:
+    """v3 ``fill_value`` 0 beside ``_FillValue`` -32768 (xarray's default) -> v2 -32768."""
+    src, dst = tmp_path / "xr.zarr", tmp_path / "v2.zarr"
+    packed().to_zarr(src, zarr_format=3, consolidated=False)
+    assert documents(src, "t")[0] == 0
+    geozarr.convert(src, dst, zarr_format=2)
+    assert_fill_is_nodata(dst, "t", -32768)
+    unwritten_chunk_is_masked(dst, "t")
