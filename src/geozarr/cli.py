@@ -16,6 +16,7 @@ from geozarr.rules import REGISTRY
 from geozarr.schemas import schema_documents
 from geozarr.validate import PROFILES, validate
 from geozarr.write import write
+from geozarr.writing.netcdf import is_netcdf_file
 from ngff_geozarr.core.cli import (
     compression_option,
     make_cli,
@@ -110,7 +111,34 @@ def _read_input(
     )
 
 
-_METHOD_CHOICE = click.Choice(list(METHODS))
+def _methods(values: tuple[str, ...]) -> Method | dict[str, Method] | None:
+    """Parse ``--method``: one kernel for every variable, or ``VAR=KERNEL`` pairs."""
+    plain = [v for v in values if "=" not in v]
+    pairs = dict(v.split("=", 1) for v in values if "=" in v)
+    for kernel in [*plain, *pairs.values()]:
+        if kernel not in METHODS:
+            raise click.BadParameter(
+                f"expected one of {', '.join(METHODS)} or VAR=KERNEL. Got {kernel!r}.",
+                param_hint="--method",
+            )
+    if (plain and pairs) or len(plain) > 1:
+        raise click.BadParameter(
+            "expected one kernel for every variable, or VAR=KERNEL pairs, not both.",
+            param_hint="--method",
+        )
+    if plain:
+        return cast(Method, plain[0])
+    return cast(dict[str, Method], pairs) or None
+
+
+_METHOD_OPTION = click.option(
+    "--method",
+    "methods",
+    multiple=True,
+    metavar="KERNEL|VAR=KERNEL",
+    help=f"Pyramid kernel ({', '.join(METHODS)}) for every variable, or per variable "
+    "(repeat VAR=KERNEL); default: mean, mode for flags.",
+)
 
 _CONSOLIDATED = click.option(
     "--consolidated/--no-consolidated",
@@ -123,9 +151,11 @@ _CONSOLIDATED = click.option(
 @cli.command(
     name="create",
     help="Write INPUT as a GeoZarr raster OUT: CF (grid mapping, x/y coordinates) and the "
-    "Zarr conventions (proj:, spatial:). INPUT is a GeoTIFF (needs the 'geo' extra), a .npy "
-    "file (with --crs and --transform), or a Zarr array STORE::PATH (with --crs and "
-    "--transform). --levels auto also writes the pyramid in the same pass.",
+    "Zarr conventions (proj:, spatial:). INPUT is a GeoTIFF (needs the 'geo' extra), a "
+    "NetCDF/HDF5 file (needs the 'netcdf' extra; every variable on its grid, CF encodings "
+    "and coordinates kept), a .npy file (with --crs and --transform), or a Zarr array "
+    "STORE::PATH (with --crs and --transform). --levels auto also writes the pyramid in the "
+    "same pass.",
 )
 @click.argument("source", metavar="INPUT")
 @click.argument("out")
@@ -138,7 +168,7 @@ _CONSOLIDATED = click.option(
 @click.option("--chunks", default="512,512", show_default=True, help="Chunk shape.")
 @click.option("--shards", default=None, help="Shard shape (Zarr v3; default unsharded).")
 @click.option("--levels", default="1", show_default=True, help="1, a number, or auto.")
-@click.option("--method", type=_METHOD_CHOICE, default=None, help="Pyramid kernel.")
+@_METHOD_OPTION
 @compression_option
 @_CONSOLIDATED
 @write_options
@@ -154,7 +184,7 @@ def create_command(
     chunks: str,
     shards: str | None,
     levels: str,
-    method: str | None,
+    methods: tuple[str, ...],
     compression: str,
     consolidated: bool,
     resume: bool,
@@ -162,10 +192,17 @@ def create_command(
     quiet: bool,
 ) -> None:
     """Create a GeoZarr raster."""
-    data, crs_value, transform_value, nodata_value = _read_input(source, crs, transform, nodata)
-    dim_names = tuple(d.strip() for d in dims.split(","))
-    if len(dim_names) == 2 and np.ndim(data) == 3:
-        dim_names = ("band", *dim_names)
+    kernels = _methods(methods)
+    if is_netcdf_file(source):
+        # NetCDF / HDF5 through xarray: its CRS, transform, encodings and coordinates.
+        data: Any = source
+        crs_value, transform_value, nodata_value = crs, transform, nodata
+        dim_names: tuple[str, ...] | None = None
+    else:
+        data, crs_value, transform_value, nodata_value = _read_input(source, crs, transform, nodata)
+        dim_names = tuple(d.strip() for d in dims.split(","))
+        if len(dim_names) == 2 and np.ndim(data) == 3:
+            dim_names = ("band", *dim_names)
     with progress_bar(f"create {out}", quiet=quiet) as update:
         result = write(
             data,
@@ -179,7 +216,7 @@ def create_command(
             chunks=parse_numbers(chunks, int, "--chunks"),
             shards=parse_numbers(shards, int, "--shards"),
             levels=_levels(levels),
-            method=cast(Method | None, method),
+            method=kernels,
             compression=compression,
             consolidated=consolidated,
             resume=resume,
@@ -196,8 +233,13 @@ def create_command(
     "written last. The default kernel is the NaN/nodata-aware mean (mode for classes).",
 )
 @click.argument("target")
-@click.option("--variable", default=None, help="The data variable (default: the only one).")
-@click.option("--method", type=_METHOD_CHOICE, default=None, help="Kernel.")
+@click.option(
+    "--variable",
+    "variables",
+    multiple=True,
+    help="A data variable to reduce (repeatable; default: every variable on the grid).",
+)
+@_METHOD_OPTION
 @click.option("--levels", default="auto", show_default=True, help="auto or a number.")
 @click.option("--factors", type=int, default=2, show_default=True, help="Factor per level.")
 @click.option("--min-extent", type=int, default=None, help="auto: stop at this side or less.")
@@ -206,8 +248,8 @@ def create_command(
 @storage_option
 def pyramid_command(
     target: str,
-    variable: str | None,
-    method: str | None,
+    variables: tuple[str, ...],
+    methods: tuple[str, ...],
     levels: str,
     factors: int,
     min_extent: int | None,
@@ -221,8 +263,8 @@ def pyramid_command(
     with progress_bar(f"pyramid {target}", quiet=quiet) as update:
         result = pyramid(
             target,
-            variable=variable,
-            method=cast(Method | None, method),
+            variable=list(variables) or None,
+            method=_methods(methods),
             levels=_levels(levels),
             factors=factors,
             min_extent=min_extent,
@@ -233,9 +275,8 @@ def pyramid_command(
             storage_options=parse_storage_options(storage_options),
         )
     shapes = ", ".join("x".join(map(str, s)) for s in result.shapes)
-    click.echo(
-        f"Wrote {len(result.paths)} levels of {result.variable} ({result.method}): {shapes}."
-    )
+    names = ", ".join(f"{k} ({v})" for k, v in result.methods.items())
+    click.echo(f"Wrote {len(result.paths)} levels of {names}: {shapes}.")
 
 
 @cli.command(

@@ -1,22 +1,31 @@
 """Nodata-correct GeoZarr pyramids on the shared engine (:mod:`ngff_geozarr.core.pyramid`).
 
-:func:`pyramid` adds overview levels to a GeoZarr raster written by :func:`geozarr.write`
-(or any GeoZarr group holding one georeferenced data variable at its root), in place:
+:func:`pyramid` adds overview levels to a GeoZarr or CF raster store (written by
+:func:`geozarr.write`, xarray or rioxarray), in place:
 
+- every root variable on the spatial grid is reduced (its last two dimensions the
+  ``spatial:dimensions``, or those of a variable with a ``grid_mapping``); other dimensions
+  (``time``, ``band``, ``depth``) are carried, and the arrays off the grid (``time``,
+  bounds, scalar coordinates) are copied into every level;
+- the CRS comes from ``proj:`` or the grid mapping the variables name, of any name; the
+  transform from ``spatial:transform``, a ``GeoTransform``, or regularly spaced 1-D
+  coordinates (pixel centres; irregular spacing is refused);
 - level ``k`` (``k >= 1``) is the child group ``"k"``, a self-describing GeoZarr group (CF
   grid mapping, ``x`` / ``y`` at its own pixel centres, ``proj:`` and ``spatial:``), so a
   reader that opens one level alone still finds its CRS and transform;
 - the root stays the full-resolution raster (readers that know no pyramid read it as
-  before) and gains the ``multiscales`` convention: a layout of array assets (``"<var>"``,
-  ``"1/<var>"``, ...), each level derived from the one before with ``transform.scale`` (its
-  factors) and ``transform.translation`` (0: a level's first pixel covers the first block,
-  so their corners coincide), ``spatial:transform``, ``spatial:shape`` and the
-  ``resampling_method``;
+  before) and gains the ``multiscales`` convention: a layout of the array assets of the
+  first variable without flags (``"<var>"``, ``"1/<var>"``, ...; the other variables sit
+  beside them), each level derived from the one before with ``transform.scale`` (its
+  factors) and
+  ``transform.translation`` (0: a level's first pixel covers the first block, so their
+  corners coincide), ``spatial:transform``, ``spatial:shape`` and the ``resampling_method``;
 - values: each pixel summarises its block of the level it is derived from, ignoring
   nodata; it is nodata only where the whole block is. The default for continuous data is
   the NaN / nodata-aware mean (``mode`` for classified data: a variable with CF
-  ``flag_values`` or ``flag_meanings``, or booleans). Integer rasters with a nodata value are
-  reduced as floats with nodata as NaN, then rounded half to even;
+  ``flag_values``, ``flag_masks`` or ``flag_meanings``, or booleans); a method per variable
+  overrides it. Packed variables (CF §8.1 ``scale_factor`` / ``add_offset``) are reduced in
+  the decoded domain and packed again; integer results are rounded half to even;
 - the levels keep the base's chunks, shards and codecs (unsharded unless the base is
   sharded: GDAL before 3.13 reads no shards). Metadata is written last: an interrupted run
   has no ``multiscales``, and ``resume=True`` continues it.
@@ -36,9 +45,12 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 import ngff_geozarr.core.groups as groups
 from geozarr.cf.variables import FILL_VALUE, decode_fill_value
@@ -49,12 +61,13 @@ from geozarr.writing import documents as _documents
 from geozarr.writing import levels as _levels
 from geozarr.writing.cf_variables import GRID_MAPPING
 from geozarr.writing.grid import GeoWriteError, Grid, parse_transform
-from geozarr.writing.levels import write_variable
+from geozarr.writing.levels import layout_variable, write_pyramid_metadata, write_variable
+from geozarr.writing.xarray_source import CarriedArray, regular_transform
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
-from ngff_geozarr.core.pyramid import Method, Progress
+from ngff_geozarr.core.pyramid import Method, Progress, PyramidResult
 from ngff_geozarr.core.store import StoreHandle
 from ngff_geozarr.core.store.opening import opened
-from ngff_geozarr.core.zarr_format import array_compressors
+from ngff_geozarr.core.zarr_format import ARRAY_DIMENSIONS, array_compressors
 
 __all__ = ["RESAMPLING_NAMES", "GeoPyramid", "default_method", "pyramid"]
 
@@ -70,15 +83,20 @@ class GeoPyramid:
     Parameters
     ----------
     variable
-        The data variable.
+        The data variable the ``multiscales`` layout names (the first on the grid without
+        flags, else the first).
     paths
         Its array path at every level, base first.
     shapes
         The shape of every level.
     method
-        The kernel.
+        Its kernel.
     tiles_written, tiles_skipped
-        Work done by this run, and found done on resume.
+        Work done by this run, and found done on resume (all variables).
+    variables
+        Every variable reduced, with its array path at every level.
+    methods
+        The kernel of every variable.
     """
 
     variable: str
@@ -87,14 +105,84 @@ class GeoPyramid:
     method: Method
     tiles_written: int
     tiles_skipped: int
+    variables: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    methods: dict[str, Method] = field(default_factory=dict)
 
 
 # -- in place on a store ---------------------------------------------------------------------
 
+_COORDINATE_KEYS = ("grid_mapping_name", "crs_wkt", "spatial_ref", "GeoTransform")
 
-def _root_grid(hierarchy: Hierarchy, root: Node, var: Node) -> Grid:
+
+def _names(node: Node) -> tuple[str, ...]:
+    names = node.dimension_names()
+    return tuple(str(n) for n in names) if names is not None and None not in names else ()
+
+
+def _mapping_names(hierarchy: Hierarchy) -> set[str]:
+    """Name the root arrays that are grid mappings: named by a ``grid_mapping``, or 0-D CF."""
+    found = set()
+    for node in hierarchy.children(""):
+        if node.node_type != "array":
+            continue
+        named = node.attributes.get("grid_mapping")
+        if isinstance(named, str) and named.split():
+            found.add(named.split()[0].rstrip(":"))
+        if not node.metadata.get("shape") and any(k in node.attributes for k in _COORDINATE_KEYS):
+            found.add(node.path)
+    return found
+
+
+def _spatial_dims(hierarchy: Hierarchy, root: Node) -> tuple[str, str]:
+    dims = root.attributes.get("spatial:dimensions")
+    if isinstance(dims, list) and len(dims) == 2 and all(isinstance(d, str) for d in dims):
+        return str(dims[0]), str(dims[1])
+    for node in hierarchy.children(""):
+        names = _names(node)
+        if node.node_type == "array" and "grid_mapping" in node.attributes and len(names) >= 2:
+            return names[-2], names[-1]
+    raise GeoWriteError(
+        f"{hierarchy.target}: expected spatial:dimensions or a variable with grid_mapping at "
+        "the root; found neither."
+    )
+
+
+def _grid_variables(
+    hierarchy: Hierarchy, spatial: tuple[str, str], variable: str | Sequence[str] | None
+) -> list[Node]:
+    if variable is not None:
+        wanted = [variable] if isinstance(variable, str) else list(variable)
+        found = []
+        for name in wanted:
+            node = hierarchy.get(name)
+            if node is None or node.node_type != "array" or node.parent != "":
+                raise GeoWriteError(f"{hierarchy.target}: no array {name!r} at the root.")
+            if _names(node)[-2:] != spatial:
+                raise GeoWriteError(
+                    f"{node.path}: expected the last two dimensions to be {list(spatial)}."
+                )
+            found.append(node)
+        return found
+    nodes = [
+        node
+        for node in hierarchy.children("")
+        if node.node_type == "array" and len(_names(node)) >= 2 and _names(node)[-2:] == spatial
+    ]
+    if not nodes:
+        raise GeoWriteError(
+            f"{hierarchy.target}: expected a variable on the grid {list(spatial)} at the root; "
+            "found none."
+        )
+    return nodes
+
+
+def _root_grid(
+    store: StoreHandle, hierarchy: Hierarchy, root: Node, var: Node, spatial: tuple[str, str]
+) -> Grid:
     attrs = root.attributes
-    mapping = hierarchy.get(GRID_MAPPING)
+    named = var.attributes.get("grid_mapping")
+    name = named.split()[0].rstrip(":") if isinstance(named, str) and named.split() else None
+    mapping = hierarchy.get(name or GRID_MAPPING)
     gm = mapping.attributes if mapping is not None else {}
     crs = None
     for kind, key in (("code", "proj:code"), ("wkt2", "proj:wkt2"), ("projjson", "proj:projjson")):
@@ -106,61 +194,88 @@ def _root_grid(hierarchy: Hierarchy, root: Node, var: Node) -> Grid:
             if isinstance(gm.get(key), str):
                 crs = parse_crs("wkt", gm[key]).crs
                 break
+    if crs is None and "grid_mapping_name" in gm:
+        try:
+            crs = CRS.from_cf(dict(gm))
+        except CRSError:
+            crs = None
     if crs is None:
-        raise GeoWriteError(f"{hierarchy.target}: no CRS at the root (proj: or {GRID_MAPPING}).")
+        raise GeoWriteError(
+            f"{hierarchy.target}: no CRS at the root (proj:, or a grid mapping "
+            f"{name or GRID_MAPPING!r} with crs_wkt or CF parameters)."
+        )
     transform: Any = attrs.get("spatial:transform")
     if transform is None and isinstance(gm.get("GeoTransform"), str):
         c, a, b, f, d, e = (float(v) for v in gm["GeoTransform"].split())
         transform = (a, b, c, d, e, f)
     if transform is None:
-        raise GeoWriteError(f"{hierarchy.target}: no affine transform at the root.")
-    names = var.dimension_names()
+        coords = [hierarchy.get(d) for d in spatial]
+        if not all(c is not None and len(c.metadata.get("shape") or []) == 1 for c in coords):
+            raise GeoWriteError(
+                f"{hierarchy.target}: no affine transform at the root (spatial:transform, a "
+                f"GeoTransform, or 1-D coordinates {list(spatial)})."
+            )
+        ys, xs = (store.open_array(d).read((slice(None),)) for d in spatial)
+        transform = regular_transform(ys, xs, spatial)
     shape = var.metadata.get("shape")
-    if names is None or not isinstance(shape, list) or len(shape) < 2 or None in names:
+    if not isinstance(shape, list) or len(shape) < 2:
         raise GeoWriteError(f"{var.path}: expected named dimensions and a shape of 2 or more.")
-    dims = attrs.get("spatial:dimensions")
-    spatial = (str(names[-2]), str(names[-1]))
-    if isinstance(dims, list) and tuple(dims) != spatial:
-        raise GeoWriteError(f"{var.path}: expected the last two dimensions to be {dims}.")
     return Grid(crs, parse_transform(transform), int(shape[-2]), int(shape[-1]), spatial)
 
 
-def _pick_variable(hierarchy: Hierarchy, variable: str | None) -> Node:
-    candidates = [
-        node
-        for node in hierarchy.children("")
-        if node.node_type == "array"
-        and "grid_mapping" in node.attributes
-        and len(node.metadata.get("shape") or []) >= 2
-    ]
-    if variable is not None:
-        found = hierarchy.get(variable)
-        if found is None or found.node_type != "array" or found.parent != "":
-            raise GeoWriteError(f"{hierarchy.target}: no array {variable!r} at the root.")
-        return found
-    if len(candidates) != 1:
-        names = [n.path for n in candidates]
-        raise GeoWriteError(
-            f"{hierarchy.target}: expected one georeferenced variable at the root "
-            f"(with grid_mapping); found {names or 'none'}. Name one with variable=."
-        )
-    return candidates[0]
+def _carried(
+    store: StoreHandle,
+    hierarchy: Hierarchy,
+    spatial: tuple[str, str],
+    skip: set[str],
+) -> list[CarriedArray]:
+    """Read the root arrays off the grid (``time``, bounds, scalar coordinates) whole."""
+    out = []
+    for node in hierarchy.children(""):
+        names = _names(node)
+        if node.node_type != "array" or node.path in skip or set(spatial) & set(names):
+            continue
+        shape = node.metadata.get("shape") or []
+        if len(names) != len(shape):
+            continue
+        values = store.open_array(node.path).read(tuple(slice(None) for _ in shape))
+        attrs = {
+            k: v for k, v in node.attributes.items() if k not in (FILL_VALUE, ARRAY_DIMENSIONS)
+        }
+        out.append(CarriedArray(node.path, values, names, attrs, _nodata(node, carried=True)))
+    return out
 
 
-def _nodata(var: Node) -> float | int | None:
+def _nodata(var: Node, *, carried: bool = False) -> float | int | None:
     if FILL_VALUE in var.attributes:
         return decode_fill_value(var.attributes[FILL_VALUE])
     fill = decode_fill_value(var.metadata.get("fill_value"))
+    if carried and isinstance(fill, float) and math.isnan(fill):
+        return None  # NaN is what float coordinates get anyway
     if var.zarr_format == 2 or (isinstance(fill, float) and math.isnan(fill)):
         return fill
     return None
 
 
+def _level_attributes(var: Node, carried: Sequence[CarriedArray]) -> dict[str, Any]:
+    attrs = {
+        k: v
+        for k, v in var.attributes.items()
+        if k not in (FILL_VALUE, ARRAY_DIMENSIONS, "grid_mapping", "coordinates")
+    }
+    named = var.attributes.get("coordinates")
+    kept = {c.name for c in carried}
+    names = [n for n in named.split() if n in kept] if isinstance(named, str) else []
+    if names:
+        attrs["coordinates"] = " ".join(names)
+    return attrs
+
+
 def pyramid(
     target: str | os.PathLike[str] | MutableMapping[str, Any] | StoreHandle,
     *,
-    variable: str | None = None,
-    method: Method | None = None,
+    variable: str | Sequence[str] | None = None,
+    method: Method | Mapping[str, Method] | None = None,
     levels: int | Literal["auto"] = "auto",
     factors: int = 2,
     min_extent: int | None = None,
@@ -177,10 +292,12 @@ def pyramid(
     target
         The store (path, URL, mapping or opened handle) whose root holds the raster.
     variable
-        The data variable; the only root array with a ``grid_mapping`` when omitted.
+        The data variable(s); every root array on the grid when omitted (its last two
+        dimensions the ``spatial:dimensions``, or those of a variable with a
+        ``grid_mapping``).
     method
-        The kernel (see :data:`~ngff_geozarr.core.pyramid.METHODS`); see
-        :func:`default_method` when omitted.
+        The kernel (see :data:`~ngff_geozarr.core.pyramid.METHODS`) for every variable, or
+        by variable name (a mapping); :func:`default_method` for the others.
     levels
         ``"auto"``: halve until the larger side fits in one chunk (or is at most
         ``min_extent``); or the number of levels, base included.
@@ -221,14 +338,11 @@ def pyramid(
                 f"{store.target}: already has a multiscales layout; pass resume=True to "
                 "continue an interrupted run."
             )
-        var = _pick_variable(hierarchy, variable)
-        grid = _root_grid(hierarchy, root, var)
-        base = store.open_array(var.path)
-        attributes = {
-            k: v
-            for k, v in var.attributes.items()
-            if k not in (FILL_VALUE, "_ARRAY_DIMENSIONS", "grid_mapping", "coordinates")
-        }
+        spatial = _spatial_dims(hierarchy, root)
+        nodes = _grid_variables(hierarchy, spatial, variable)
+        grid = _root_grid(store, hierarchy, root, nodes[0], spatial)
+        skip = {*(n.path for n in nodes), *spatial, *_mapping_names(hierarchy)}
+        carried = _carried(store, hierarchy, spatial, skip)
         # The convention attributes are rendered again from the grid; others are kept.
         root_attrs = {
             k: v
@@ -236,37 +350,73 @@ def pyramid(
             if k not in ("zarr_conventions", MULTISCALES.prefix)
             and not k.startswith((PROJ.prefix, SPATIAL.prefix))
         }
-        names = var.dimension_names() or ()
-        kernel: Method = method or default_method(base.dtype, attributes)
-        result = write_variable(
+        chosen = _methods(method, [n.path for n in nodes])
+        results: dict[str, PyramidResult] = {}
+        for var in nodes:
+            base = store.open_array(var.path)
+            if tuple(base.shape[-2:]) != (grid.height, grid.width):
+                raise GeoWriteError(
+                    f"{var.path}: expected the grid's shape {[grid.height, grid.width]} on "
+                    f"{list(spatial)}. Got {list(base.shape)}."
+                )
+            attributes = _level_attributes(var, carried)
+            results[var.path] = write_variable(
+                store,
+                base,
+                name=var.path,
+                dims=list(_names(var)),
+                grid=grid,
+                attributes=attributes,
+                nodata=_nodata(var),
+                zarr_format=base.zarr_format,
+                chunks=base.chunks,
+                shards=base.shards,
+                compression="blosc-zstd",
+                compressors=array_compressors(var.metadata, var.zarr_format or 3),
+                levels=levels,
+                method=chosen.get(var.path),
+                factors=factors,
+                min_extent=min_extent,
+                workers=workers,
+                resume=resume,
+                progress=progress,
+                write_base=False,
+                root_attributes=root_attrs,
+                metadata=False,
+            )
+        first = nodes[layout_variable([n.attributes for n in nodes])]
+        primary = results[first.path]
+        write_pyramid_metadata(
             store,
-            base,
-            name=var.path,
-            dims=[str(n) for n in names],
-            grid=grid,
-            attributes=attributes,
-            nodata=_nodata(var),
-            zarr_format=base.zarr_format,
-            chunks=base.chunks,
-            shards=base.shards,
-            compression="blosc-zstd",
-            compressors=array_compressors(var.metadata, var.zarr_format or 3),
-            levels=levels,
-            method=kernel,
-            factors=factors,
-            min_extent=min_extent,
-            workers=workers,
-            resume=resume,
-            progress=progress,
-            write_base=False,
+            primary,
+            grid,
+            first.zarr_format or 3,
             root_attributes=root_attrs,
+            carried=carried,
         )
         groups.finish(store, consolidated=consolidated)
     return GeoPyramid(
-        var.path,
-        result.paths,
-        tuple(level.shape for level in result.levels),
-        kernel,
-        result.tiles_written,
-        result.tiles_skipped,
+        first.path,
+        primary.paths,
+        tuple(level.shape for level in primary.levels),
+        primary.method,
+        sum(r.tiles_written for r in results.values()),
+        sum(r.tiles_skipped for r in results.values()),
+        {name: r.paths for name, r in results.items()},
+        {name: r.method for name, r in results.items()},
     )
+
+
+def _methods(
+    method: Method | Mapping[str, Method] | None, names: Sequence[str]
+) -> dict[str, Method]:
+    if method is None:
+        return {}
+    if isinstance(method, str):
+        return dict.fromkeys(names, method)
+    unknown = sorted(set(method) - set(names))
+    if unknown:
+        raise GeoWriteError(
+            f"Expected methods for the variables on the grid {list(names)}. Got {unknown}."
+        )
+    return dict(method)

@@ -49,10 +49,13 @@ from geozarr.writing import documents as _documents
 from geozarr.writing import grid as _grid
 from geozarr.writing import inputs as _inputs
 from geozarr.writing.cf_variables import variable_output
+from geozarr.writing.documents import write_carried
 from geozarr.writing.grid import parse_crs_input
-from geozarr.writing.inputs import is_dataarray, is_dataset, read_variables
-from geozarr.writing.levels import write_variable
-from ngff_geozarr.core.pyramid import Method, Progress
+from geozarr.writing.inputs import is_dataarray, is_dataset, read_variables, read_xarray
+from geozarr.writing.levels import layout_variable, write_pyramid_metadata, write_variable
+from geozarr.writing.netcdf import open_xarray_file
+from geozarr.writing.xarray_source import CarriedArray
+from ngff_geozarr.core.pyramid import Method, Progress, PyramidResult
 from ngff_geozarr.core.store import (
     Compression,
     StoreHandle,
@@ -159,7 +162,7 @@ def write(
     attributes: Mapping[str, Any] | None = None,
     variable_attributes: Mapping[str, Any] | None = None,
     levels: int | Literal["auto"] = 1,
-    method: Method | None = None,
+    method: Method | Mapping[str, Method] | None = None,
     factors: int = 2,
     min_extent: int | None = None,
     workers: int | None = None,
@@ -175,9 +178,14 @@ def write(
     ----------
     data
         A numpy or dask array, anything with ``shape``, ``dtype`` and slicing (a zarr
-        array), an array of a store (:class:`~ngff_geozarr.core.store.ArrayIO`); or an
-        xarray DataArray or Dataset, whose CRS and transform are read from rioxarray-style
-        metadata (see :func:`grid_from_xarray`) unless given.
+        array), an array of a store (:class:`~ngff_geozarr.core.store.ArrayIO`); an xarray
+        DataArray or Dataset, whose CRS and transform are read from rioxarray, odc-geo or CF
+        metadata (see :func:`grid_from_xarray`) unless given; or the path of a NetCDF / HDF5
+        file, opened with xarray (the ``netcdf`` extra). xarray input keeps every variable
+        on the grid, its CF encoding (``dtype``, ``scale_factor``, ``add_offset``,
+        ``_FillValue``: packed stays packed), every coordinate and variable off the grid
+        (``time`` CF-encoded, ``band``, bounds; copied into every level) and the Dataset's
+        attributes (on the root group; ``Conventions`` is the writer's).
     target
         The output: a path, URL, mapping or opened :class:`StoreHandle`.
     crs
@@ -208,10 +216,15 @@ def write(
         Attributes of the variable(s) (``standard_name``, ``units``, ``long_name``, ...): a
         plain array has no others; they are merged over a DataArray's ``attrs``.
     levels
-        1 (the default) writes the raster alone; ``"auto"`` or a number writes a pyramid in
-        the same pass (see :func:`geozarr.pyramid.pyramid`).
-    method, factors, min_extent
-        The pyramid's kernel, factor per level and stop (see :func:`geozarr.pyramid.pyramid`).
+        1 (the default) writes the raster alone; ``"auto"`` or a number writes a pyramid of
+        every variable in the same pass (see :func:`geozarr.pyramid.pyramid`); the
+        ``multiscales`` layout names the arrays of the first variable without flags, the
+        others sit beside them in each level's group.
+    method
+        The pyramid's kernel, for every variable or by variable name (a mapping; the others
+        get :func:`~geozarr.writing.levels.default_method`: ``mode`` for flags).
+    factors, min_extent
+        The factor per level and the stop (see :func:`geozarr.pyramid.pyramid`).
     workers
         Threads for the engine (the number of CPUs when omitted).
     resume
@@ -246,22 +259,55 @@ def write(
         compressors_for(compression, zarr_format)
     except ValueError as exc:
         raise GeoWriteError(str(exc)) from None
-    found_crs, found_transform = (
-        grid_from_xarray(data) if is_dataarray(data) or is_dataset(data) else (None, None)
-    )
+    if isinstance(data, str | os.PathLike):
+        with open_xarray_file(data) as dataset:
+            return write(
+                dataset,
+                target,
+                crs=crs,
+                transform=transform,
+                nodata=nodata,
+                name=name,
+                zarr_format=zarr_format,
+                chunks=chunks,
+                shards=shards,
+                compression=compression,
+                attributes=attributes,
+                variable_attributes=variable_attributes,
+                levels=levels,
+                method=method,
+                factors=factors,
+                min_extent=min_extent,
+                workers=workers,
+                resume=resume,
+                overwrite=overwrite,
+                consolidated=consolidated,
+                progress=progress,
+                storage_options=storage_options,
+            )
+    carried: list[CarriedArray] = []
+    root_attributes: dict[str, Any] = {}
+    if is_dataarray(data) or is_dataset(data):
+        found = read_xarray(data, name, variable_attributes)
+        found_crs, found_transform = found.crs, found.transform
+        variables, carried, root_attributes = found.variables, found.carried, found.attributes
+    else:
+        found_crs = found_transform = None
+        variables = read_variables(data, name, dims, variable_attributes)
     crs_value = crs if crs is not None else found_crs
     if crs_value is None:
         raise GeoWriteError("Expected a CRS (crs=...); the input carries none.")
     transform_value = transform if transform is not None else found_transform
     if transform_value is None:
         raise GeoWriteError("Expected an affine transform (transform=...); the input has none.")
-    variables = read_variables(data, name, dims, variable_attributes)
+    root_attributes.update(attributes or {})
     first = variables[0]
     shape = tuple(int(n) for n in first.data.shape)
     spatial = (first.dims[-2], first.dims[-1])
     grid = Grid(
         parse_crs_input(crs_value), parse_transform(transform_value), shape[-2], shape[-1], spatial
     )
+    methods = _methods(method, [v.name for v in variables])
     for var in variables:
         _check_name(var.name)
         if tuple(var.data.shape[-2:]) != shape[-2:] or var.dims[-2:] != spatial:
@@ -277,12 +323,15 @@ def write(
         variable_output(
             var.dims, var.attributes, var.nodata, np.dtype(var.data.dtype), zarr_format, compression
         )
+    for array in carried:
+        _check_name(array.name)
     mode: StoreMode = "a" if (overwrite or resume) else "w-"
     written: dict[str, tuple[str, ...]] = {}
     with opened(target, mode, storage_options) as store:
+        results: list[PyramidResult] = []
         for var in variables:
             block, outer = _chunking(tuple(var.data.shape), chunks, shards)
-            written[var.name] = write_variable(
+            result = write_variable(
                 store,
                 var.data,
                 name=var.name,
@@ -294,17 +343,46 @@ def write(
                 chunks=block,
                 shards=outer,
                 compression=compression,
-                levels=levels if len(variables) == 1 else 1,
-                method=method,
+                levels=levels,
+                method=methods.get(var.name),
                 factors=factors,
                 min_extent=min_extent,
                 workers=workers,
                 resume=resume,
                 progress=progress,
                 write_base=True,
-                root_attributes=dict(attributes or {}),
-            ).paths
-        if len(variables) > 1 or levels == 1:
-            write_level_metadata(store, "", grid, zarr_format, extra=attributes)
+                root_attributes=root_attributes,
+                metadata=False,
+            )
+            results.append(result)
+            written[var.name] = result.paths
+        write_carried(store, "", carried, zarr_format)
+        primary = results[layout_variable([v.attributes for v in variables])]
+        if levels != 1:
+            write_pyramid_metadata(
+                store,
+                primary,
+                grid,
+                zarr_format,
+                root_attributes=root_attributes,
+                carried=carried,
+            )
+        else:
+            write_level_metadata(store, "", grid, zarr_format, extra=root_attributes)
         groups.finish(store, consolidated=consolidated)
     return WriteResult(store.target, tuple(written), grid, zarr_format, written)
+
+
+def _methods(
+    method: Method | Mapping[str, Method] | None, names: Sequence[str]
+) -> dict[str, Method]:
+    if method is None:
+        return {}
+    if isinstance(method, str):
+        return dict.fromkeys(names, method)
+    unknown = sorted(set(method) - set(names))
+    if unknown:
+        raise GeoWriteError(
+            f"Expected methods for the variables {list(names)}. Got {unknown} among them."
+        )
+    return dict(method)

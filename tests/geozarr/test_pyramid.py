@@ -219,13 +219,15 @@ def test_write_with_levels_writes_the_pyramid_in_one_pass(
     assert [i.rule for i in geozarr.validate(out).issues] == []
 
 
-def test_ambiguous_or_missing_variable(tmp_path: Path) -> None:
+def test_every_named_or_missing_variable(tmp_path: Path) -> None:
     data = np.zeros((4, 4), np.float32)
     ds = xr.Dataset({"a": (("y", "x"), data), "b": (("y", "x"), data)})
+    both = tmp_path / "both.zarr"
+    geozarr.write(ds, both, crs="EPSG:32633", transform=TRANSFORM)
+    # every variable on the grid by default (issue 13); it was "one georeferenced variable"
+    assert geozarr.pyramid(both, levels=2).variables == {"a": ("a", "1/a"), "b": ("b", "1/b")}
     out = tmp_path / "two.zarr"
     geozarr.write(ds, out, crs="EPSG:32633", transform=TRANSFORM)
-    with pytest.raises(GeoWriteError, match="one georeferenced variable"):
-        geozarr.pyramid(out)
     with pytest.raises(GeoWriteError, match="no array 'c'"):
         geozarr.pyramid(out, variable="c")
     assert geozarr.pyramid(out, variable="b", levels=2).paths == ("b", "1/b")

@@ -227,8 +227,9 @@ def variable_output(
 
     The attributes are built as :class:`CFVariable`: ``grid_mapping`` (CF §5.6) and
     ``coordinates`` naming the grid mapping (xarray then keeps it as a coordinate, which
-    rioxarray needs), ``_FillValue`` (CF §2.5.1; base64 in Zarr v3, as xarray encodes it)
-    and the dimension names. Float data without nodata gets NaN.
+    rioxarray needs) and the coordinates named in ``attributes`` (scalar ``time``, ...),
+    ``_FillValue`` (CF §2.5.1; base64 in Zarr v3, as xarray encodes it) and the dimension
+    names. Float data without nodata gets NaN.
 
     Parameters
     ----------
@@ -257,7 +258,9 @@ def variable_output(
     """
     attrs = dict(attributes)
     attrs["grid_mapping"] = GRID_MAPPING
-    attrs["coordinates"] = GRID_MAPPING
+    others = attrs.get("coordinates")
+    names = [GRID_MAPPING, *(others.split() if isinstance(others, str) else ())]
+    attrs["coordinates"] = " ".join(dict.fromkeys(names))
     if nodata is None and dtype.kind == "f":
         nodata = math.nan
     fill: Any = None

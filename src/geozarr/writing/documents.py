@@ -14,6 +14,7 @@ leaves absent stay absent (never ``null``).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -34,9 +35,12 @@ from geozarr.writing.build import build_model, dump_model
 from geozarr.writing.cf_variables import (
     GRID_MAPPING,
     coordinate_attributes,
+    dims_attribute,
+    encode_fill_value,
     grid_mapping_attributes,
 )
 from geozarr.writing.grid import Grid
+from geozarr.writing.xarray_source import CarriedArray
 from ngff_geozarr.core.pyramid import Level
 from ngff_geozarr.core.store import StoreHandle, ZarrFormat
 
@@ -47,6 +51,7 @@ __all__ = [
     "crs_attributes",
     "group_attributes",
     "multiscales_layout",
+    "write_carried",
     "write_level_metadata",
 ]
 
@@ -222,6 +227,51 @@ def _group_document(zarr_format: ZarrFormat, attributes: _Doc) -> list[tuple[str
     ]
 
 
+def write_carried(
+    store: StoreHandle, group: str, carried: Sequence[CarriedArray], zarr_format: ZarrFormat
+) -> None:
+    """Write the arrays carried to every level (``time``, bounds, ...) into ``group``.
+
+    Each keeps its encoded values and attributes (CF time's ``units`` and ``calendar``); its
+    Zarr ``fill_value`` is its ``_FillValue``, which Zarr v3 also gets as an attribute,
+    encoded as xarray encodes it. Without one, floats get NaN in v3 and ``null`` in v2 (no
+    nodata, as :mod:`geozarr.convert` reads it both ways).
+
+    Parameters
+    ----------
+    store
+        The store, writable.
+    group
+        The group's path (``""`` for the root).
+    carried
+        The arrays.
+    zarr_format
+        The Zarr format.
+    """
+    prefix = f"{group}/" if group else ""
+    for array in carried:
+        values = np.asarray(array.values)
+        if values.dtype.kind in "UO":
+            # variable-length UTF-8 (the "string" data type of v3, vlen-utf8 in v2), as xarray
+            # writes text; fixed-width unicode has no Zarr v3 specification
+            values = values.astype(np.dtypes.StringDType())
+        attrs = {**array.attributes, **dims_attribute(zarr_format, array.dims)}
+        fill: Any = array.fill
+        if fill is None and values.dtype.kind == "f" and zarr_format == 3:
+            fill = math.nan  # in v2 a null fill value says "no nodata" (see geozarr.convert)
+        elif fill is not None and zarr_format == 3 and values.dtype.kind in "iuf":
+            attrs["_FillValue"] = encode_fill_value(fill, values.dtype)
+        store.create_array(
+            prefix + array.name,
+            values,
+            chunks=values.shape or None,
+            attributes=attrs,
+            dimension_names=array.dims if zarr_format == 3 else None,
+            fill_value=fill,
+            zarr_format=zarr_format,
+        )
+
+
 def write_level_metadata(
     store: StoreHandle,
     group: str,
@@ -268,6 +318,7 @@ def write_level_metadata(
                 chunks=values.shape,
                 dimension_names=(dim,) if zarr_format == 3 else None,
                 attributes=coordinate_attributes(grid.crs, axis, zarr_format, dim),  # type: ignore[arg-type]
+                fill_value=math.nan if zarr_format == 3 else None,
                 zarr_format=zarr_format,
             )
     store.create_array(

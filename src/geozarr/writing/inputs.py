@@ -1,28 +1,40 @@
 """The variables to write, read from numpy, dask, zarr or xarray input.
 
 A plain array is one variable (``data`` unless named) with ``y``, ``x`` as its last two
-dimensions; a DataArray is one variable with its own dimension names, attributes and
-``_FillValue``; a Dataset gives every data variable of two or more dimensions.
-:func:`grid_from_xarray` reads an xarray object's CRS and transform from rioxarray-style
-metadata.
+dimensions; a DataArray is one variable with its own dimension names, attributes and CF
+encoding; a Dataset gives every data variable on its spatial grid, and carries the rest
+(:func:`read_xarray`, :mod:`geozarr.writing.xarray_source`). :func:`grid_from_xarray`
+reads an xarray object's CRS and transform.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from pyproj import CRS
-from pyproj.exceptions import CRSError
 
-from geozarr.writing.cf_variables import GRID_MAPPING
 from geozarr.writing.grid import GeoWriteError
+from geozarr.writing.xarray_source import (
+    CarriedArray,
+    grid_mapping_name,
+    json_safe,
+    xarray_grid,
+    xarray_variables,
+)
 from ngff_geozarr.core.store import ArrayIO
 
-__all__ = ["SourceVariable", "grid_from_xarray", "is_dataarray", "is_dataset", "read_variables"]
+__all__ = [
+    "SourceVariable",
+    "XarrayInput",
+    "grid_from_xarray",
+    "is_dataarray",
+    "is_dataset",
+    "read_variables",
+    "read_xarray",
+]
 
 _RESERVED = frozenset(
     {"_FillValue", "missing_value", "grid_mapping", "_ARRAY_DIMENSIONS", "coordinates"}
@@ -71,29 +83,18 @@ def is_dataarray(data: Any) -> bool:
 
 
 def _json_safe(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in attrs.items():
-        if key in _RESERVED or not isinstance(key, str):
-            continue
-        if isinstance(value, np.generic):
-            value = value.item()
-        elif isinstance(value, np.ndarray):
-            value = value.tolist()
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError):
-            continue
-        out[key] = value
-    return out
+    return json_safe(attrs, _RESERVED)
 
 
 def grid_from_xarray(data: Any) -> tuple[CRS | None, tuple[float, ...] | None]:
-    """Read the CRS and the transform of an xarray object from rioxarray-style metadata.
+    """Read the CRS and the transform of an xarray object.
 
-    The CRS comes from the grid mapping variable (the ``grid_mapping`` encoding or attribute,
-    else a ``spatial_ref`` coordinate): ``crs_wkt``, ``spatial_ref`` or its CF parameters.
-    The transform comes from its ``GeoTransform`` attribute, else from regularly spaced 1-D
-    coordinates of the last two dimensions (pixel centres).
+    The CRS comes from rioxarray or odc-geo when they are imported, else from the CF grid
+    mapping variable of any name (the ``grid_mapping`` encoding or attribute, else a
+    ``spatial_ref`` or ``crs`` variable: ``crs_wkt``, ``spatial_ref`` or its CF parameters),
+    else from ``attrs['crs']``. The transform comes from the grid mapping's ``GeoTransform``,
+    else from regularly spaced 1-D coordinates of the spatial dimensions (pixel centres).
+    See :mod:`geozarr.writing.xarray_source`.
 
     Parameters
     ----------
@@ -104,53 +105,73 @@ def grid_from_xarray(data: Any) -> tuple[CRS | None, tuple[float, ...] | None]:
     -------
     tuple
         The CRS and ``(a, b, c, d, e, f)``, each ``None`` when not found.
+
+    Raises
+    ------
+    GeoWriteError
+        When the spatial coordinates are not regularly spaced.
     """
-    variables = [data] if is_dataarray(data) else list(data.data_vars.values())
-    name = None
-    for var in variables:
-        name = var.encoding.get("grid_mapping") or var.attrs.get("grid_mapping")
-        if name:
-            break
-    name = name or GRID_MAPPING
-    mapping = data.coords.get(name)
-    if mapping is None and is_dataset(data):
-        mapping = data.variables.get(name)
-    crs = None
-    transform: tuple[float, ...] | None = None
-    if mapping is not None:
-        attrs = mapping.attrs
-        text = attrs.get("crs_wkt") or attrs.get("spatial_ref")
-        try:
-            crs = CRS.from_wkt(text) if text else CRS.from_cf(dict(attrs))
-        except CRSError:
-            crs = None
-        if isinstance(attrs.get("GeoTransform"), str):
-            parts = [float(v) for v in attrs["GeoTransform"].split()]
-            if len(parts) == 6:
-                c, a, b, f, d, e = parts
-                transform = (a, b, c, d, e, f)
-    if transform is None:
-        dims = (variables[0].dims if variables else data.dims)[-2:]
-        if len(dims) == 2 and all(d in data.coords for d in dims):
-            ys = np.asarray(data.coords[dims[0]].values, dtype=np.float64)
-            xs = np.asarray(data.coords[dims[1]].values, dtype=np.float64)
-            if len(xs) >= 2 and len(ys) >= 2:
-                dx, dy = float(xs[1] - xs[0]), float(ys[1] - ys[0])
-                regular = np.allclose(np.diff(xs), dx, rtol=1e-6) and np.allclose(
-                    np.diff(ys), dy, rtol=1e-6
-                )
-                if regular:
-                    transform = (dx, 0.0, xs[0] - dx / 2, 0.0, dy, ys[0] - dy / 2)
+    crs, transform, _ = xarray_grid(data)
     return crs, transform
 
 
-def _xarray_nodata(var: Any) -> float | int | None:
-    for source in (var.encoding, var.attrs):
-        for key in ("_FillValue", "missing_value", "nodata"):
-            value = source.get(key)
-            if value is not None:
-                return value.item() if isinstance(value, np.generic) else value  # type: ignore[no-any-return]
-    return None
+@dataclass
+class XarrayInput:
+    """An xarray object read for writing: its grid, rasters, carried arrays and attributes.
+
+    Parameters
+    ----------
+    crs, transform
+        What :func:`grid_from_xarray` found (``None`` when not).
+    dims
+        The spatial dimensions ``(y, x)``.
+    variables
+        The rasters, encoded as xarray encodes them.
+    carried
+        The coordinates and variables off the grid, carried to every level.
+    attributes
+        The Dataset's (or DataArray's name-less) JSON-safe attributes for the root group.
+    """
+
+    crs: CRS | None
+    transform: tuple[float, ...] | None
+    dims: tuple[str, str]
+    variables: list[SourceVariable]
+    carried: list[CarriedArray]
+    attributes: dict[str, Any]
+
+
+def read_xarray(data: Any, name: str | None, extra: Mapping[str, Any] | None = None) -> XarrayInput:
+    """Read an xarray DataArray or Dataset for writing (see :mod:`geozarr.writing.xarray_source`).
+
+    Parameters
+    ----------
+    data
+        The DataArray or Dataset.
+    name
+        The name of an unnamed DataArray (``"data"``).
+    extra
+        Attributes for every variable, merged over their own.
+
+    Returns
+    -------
+    XarrayInput
+        What to write.
+
+    Raises
+    ------
+    GeoWriteError
+        When no variable lies on the grid, or its coordinates are irregular.
+    """
+    crs, transform, dims = xarray_grid(data)
+    mapping = grid_mapping_name(data)
+    rasters, carried = xarray_variables(data, dims, name, mapping)
+    added = _json_safe(extra or {})
+    variables = [
+        SourceVariable(v.name, v.data, v.dims, {**v.attributes, **added}, v.nodata) for v in rasters
+    ]
+    root = json_safe(data.attrs, frozenset({"Conventions"})) if is_dataset(data) else {}
+    return XarrayInput(crs, transform, dims, variables, carried, root)
 
 
 def read_variables(
@@ -190,33 +211,8 @@ def read_variables(
 
 
 def _read(data: Any, name: str | None, dims: Sequence[str] | None) -> list[SourceVariable]:
-    if is_dataset(data):
-        out = []
-        for key, var in data.data_vars.items():
-            if key == GRID_MAPPING or var.ndim < 2:
-                continue
-            out.append(
-                SourceVariable(
-                    str(key),
-                    var.data,
-                    tuple(map(str, var.dims)),
-                    _json_safe(var.attrs),
-                    _xarray_nodata(var),
-                )
-            )
-        if not out:
-            raise GeoWriteError("Expected a Dataset with at least one 2-D data variable. Got none.")
-        return out
-    if is_dataarray(data):
-        return [
-            SourceVariable(
-                name or (str(data.name) if data.name is not None else "data"),
-                data.data,
-                tuple(map(str, data.dims)),
-                _json_safe(data.attrs),
-                _xarray_nodata(data),
-            )
-        ]
+    if is_dataset(data) or is_dataarray(data):
+        return read_xarray(data, name).variables
     readable = isinstance(data, ArrayIO) or hasattr(data, "__getitem__")
     if not (hasattr(data, "shape") and hasattr(data, "dtype") and readable):
         data = np.asarray(data)

@@ -19,13 +19,23 @@ import numpy as np
 import numpy.typing as npt
 
 from geozarr.writing.cf_variables import variable_output
-from geozarr.writing.documents import multiscales_layout, write_level_metadata
+from geozarr.writing.documents import multiscales_layout, write_carried, write_level_metadata
 from geozarr.writing.grid import GeoWriteError, Grid
+from geozarr.writing.xarray_source import CarriedArray
 from ngff_geozarr.core.pyramid import METHODS, Level, Method, Progress, PyramidResult, plan
 from ngff_geozarr.core.pyramid import write_pyramid as engine_write
 from ngff_geozarr.core.store import ArrayIO, Compression, StoreHandle, ZarrFormat
 
-__all__ = ["default_method", "plan_levels", "write_variable"]
+__all__ = [
+    "Codec",
+    "codec_of",
+    "default_method",
+    "is_classified",
+    "layout_variable",
+    "plan_levels",
+    "write_pyramid_metadata",
+    "write_variable",
+]
 
 _Array = npt.NDArray[Any]
 
@@ -38,7 +48,8 @@ def default_method(dtype: npt.DTypeLike, attributes: Mapping[str, Any]) -> Metho
     dtype
         The variable's dtype.
     attributes
-        Its attributes (CF ``flag_values`` / ``flag_meanings`` mark classified data).
+        Its attributes (CF ``flag_values`` / ``flag_masks`` / ``flag_meanings`` mark
+        classified data).
 
     Returns
     -------
@@ -50,87 +61,205 @@ def default_method(dtype: npt.DTypeLike, attributes: Mapping[str, Any]) -> Metho
     >>> default_method("float32", {}), default_method("uint8", {"flag_values": [1, 2]})
     ('mean', 'mode')
     """
-    if np.dtype(dtype).kind == "b" or "flag_values" in attributes or "flag_meanings" in attributes:
+    if np.dtype(dtype).kind == "b" or is_classified(attributes):
         return "mode"
     return "mean"
 
 
-# -- nodata as NaN: the engine's NaN-aware kernels, for integer or numeric nodata ------------
+def is_classified(attributes: Mapping[str, Any]) -> bool:
+    """Tell whether a variable holds classes: CF §3.5 flags (``flag_values`` and kin).
+
+    Parameters
+    ----------
+    attributes
+        The variable's attributes.
+
+    Returns
+    -------
+    bool
+        Whether it has ``flag_values``, ``flag_masks`` or ``flag_meanings``.
+    """
+    return any(key in attributes for key in ("flag_values", "flag_masks", "flag_meanings"))
 
 
-def _to_view(values: _Array, nodata: float, view: np.dtype[Any]) -> _Array:
-    out = values.astype(view, copy=True)
-    out[values == nodata] = np.nan
-    return out
+def layout_variable(attributes: Sequence[Mapping[str, Any]]) -> int:
+    """Return the index of the variable a multi-variable ``multiscales`` layout names.
+
+    The first that holds no classes (its ``resampling_method`` then describes the
+    continuous data), else the first.
+
+    Parameters
+    ----------
+    attributes
+        The attributes of each variable, in order.
+
+    Returns
+    -------
+    int
+        The index.
+
+    Examples
+    --------
+    >>> layout_variable([{"flag_values": [1, 2]}, {"units": "K"}])
+    1
+    """
+    return next((i for i, a in enumerate(attributes) if not is_classified(a)), 0)
 
 
-def _from_view(values: _Array, nodata: float, stored: np.dtype[Any]) -> _Array:
-    missing = np.isnan(values)
-    if stored.kind in "iu":
-        info = np.iinfo(stored)
-        values = np.clip(np.rint(np.where(missing, 0, values)), info.min, info.max)
-    out = values.astype(stored)
-    out[missing] = nodata
-    return out
+# -- nodata as NaN, packing undone: the engine's NaN-aware kernels see decoded values -------
+
+
+@dataclass(frozen=True)
+class Codec:
+    """How stored values become the floats the kernels reduce, and back.
+
+    CF §8.1 packing: ``decoded = stored * scale_factor + add_offset``; the ``_FillValue`` (a
+    stored value, CF §2.5.1) reads as NaN. Kernels thus average the physical values, nodata
+    ignored; results are packed again, integers rounded half to even and clipped to the type.
+
+    Parameters
+    ----------
+    stored
+        The dtype on disk.
+    nodata
+        The stored nodata value, or ``None``.
+    scale, offset
+        ``scale_factor`` and ``add_offset`` (1 and 0 when not packed).
+    """
+
+    stored: np.dtype[Any]
+    nodata: float | None = None
+    scale: float = 1.0
+    offset: float = 0.0
+
+    @property
+    def packed(self) -> bool:
+        """Whether ``scale_factor`` / ``add_offset`` apply."""
+        return self.scale != 1.0 or self.offset != 0.0
+
+    @property
+    def view(self) -> np.dtype[Any]:
+        """The dtype the kernels see: the stored floats, else float64."""
+        return self.stored if self.stored.kind == "f" and not self.packed else np.dtype("f8")
+
+    def decode(self, values: _Array) -> _Array:
+        """Return stored values as the kernels see them."""
+        out = values.astype(self.view, copy=True)
+        if self.nodata is not None and not math.isnan(self.nodata):
+            out[values == self.nodata] = np.nan
+        if self.packed:
+            out *= self.scale
+            out += self.offset
+        return out
+
+    def _pack(self, values: _Array) -> _Array:
+        if self.packed:
+            values = (values - self.offset) / self.scale
+        if self.stored.kind in "iu":
+            info = np.iinfo(self.stored)
+            values = np.clip(np.rint(values), info.min, info.max)
+        return values
+
+    def snap(self, values: _Array) -> None:
+        """Round decoded values, in place, to what the stored type can hold."""
+        if self.stored.kind in "iu" or self.packed:
+            packed = self._pack(values)
+            values[...] = packed * self.scale + self.offset if self.packed else packed
+
+    def encode(self, values: _Array) -> _Array:
+        """Return decoded values as stored, NaN as nodata."""
+        missing = np.isnan(values)
+        packed = self._pack(np.where(missing, self.offset, values))
+        out = packed.astype(self.stored)
+        if self.nodata is not None:
+            out[missing] = self.nodata
+        return out
+
+
+def codec_of(
+    dtype: npt.DTypeLike, nodata: float | int | None, attributes: Mapping[str, Any]
+) -> Codec:
+    """Return the :class:`Codec` of a variable from its dtype, nodata and CF attributes.
+
+    Parameters
+    ----------
+    dtype
+        The stored dtype.
+    nodata
+        The stored nodata value, or ``None``.
+    attributes
+        Its attributes (``scale_factor``, ``add_offset``).
+
+    Returns
+    -------
+    Codec
+        The codec.
+
+    Examples
+    --------
+    >>> c = codec_of("int16", -32768, {"scale_factor": 0.01, "add_offset": 273.15})
+    >>> c.decode(np.array([0, -32768], np.int16)).tolist()
+    [273.15, nan]
+    """
+    scale, offset = attributes.get("scale_factor", 1.0), attributes.get("add_offset", 0.0)
+    return Codec(
+        np.dtype(dtype),
+        None if nodata is None else float(nodata),
+        float(scale) if isinstance(scale, int | float) else 1.0,
+        float(offset) if isinstance(offset, int | float) else 0.0,
+    )
 
 
 @dataclass(frozen=True, eq=False)
 class _NodataArray(ArrayIO):
-    """A stored array seen by the engine as floats, nodata read as NaN, NaN written as nodata."""
+    """A stored array seen by the engine as decoded floats, nodata as NaN, and back."""
 
-    nodata: float = 0.0
-    stored: np.dtype[Any] = dataclasses.field(default_factory=lambda: np.dtype("f8"))
+    codec: Codec = dataclasses.field(default_factory=lambda: Codec(np.dtype("f8")))
 
     @classmethod
-    def wrap(cls, array: ArrayIO, nodata: float, view: np.dtype[Any]) -> _NodataArray:
+    def wrap(cls, array: ArrayIO, codec: Codec) -> _NodataArray:
         fields = {f.name: getattr(array, f.name) for f in dataclasses.fields(ArrayIO)}
-        return cls(**{**fields, "dtype": view}, nodata=nodata, stored=array.dtype)
+        return cls(**{**fields, "dtype": codec.view}, codec=codec)
 
     def read(self, region: tuple[slice, ...]) -> _Array:
-        return _to_view(super().read(region), self.nodata, self.dtype)
+        return self.codec.decode(super().read(region))
 
     def write(self, region: tuple[slice, ...], data: _Array) -> None:
-        if self.stored.kind in "iu" and data.dtype.kind == "f":
+        if data.dtype.kind == "f":
             # Round the tile itself, not a copy: the engine reduces the tile it has just
             # written into the next level, which must be derived from the stored values.
-            info = np.iinfo(self.stored)
-            np.clip(np.rint(data, out=data), info.min, info.max, out=data)
-        super().write(region, _from_view(data, self.nodata, self.stored))
+            self.codec.snap(data)
+        super().write(region, self.codec.encode(data))
 
 
 @dataclass(eq=False)
 class _NodataStore(StoreHandle):
-    """The output store, handing the engine nodata-as-NaN views of its arrays."""
+    """The output store, handing the engine decoded views of its arrays."""
 
-    nodata: float = 0.0
-    stored: np.dtype[Any] = dataclasses.field(default_factory=lambda: np.dtype("f8"))
-    view: np.dtype[Any] = dataclasses.field(default_factory=lambda: np.dtype("f8"))
+    codec: Codec = dataclasses.field(default_factory=lambda: Codec(np.dtype("f8")))
 
     @classmethod
-    def wrap(
-        cls, store: StoreHandle, nodata: float, stored: np.dtype[Any], view: np.dtype[Any]
-    ) -> _NodataStore:
+    def wrap(cls, store: StoreHandle, codec: Codec) -> _NodataStore:
         fields = {f.name: getattr(store, f.name) for f in dataclasses.fields(StoreHandle)}
-        return cls(**fields, nodata=nodata, stored=stored, view=view)
+        return cls(**fields, codec=codec)
 
     def open_array(self, path: str) -> ArrayIO:
-        return _NodataArray.wrap(super().open_array(path), self.nodata, self.view)
+        return _NodataArray.wrap(super().open_array(path), self.codec)
 
     def create_empty_array(self, path: str, **kwargs: Any) -> ArrayIO:
-        kwargs["dtype"] = self.stored
+        kwargs["dtype"] = self.codec.stored
         array = super().create_empty_array(path, **kwargs)  # opens it with open_array
         if isinstance(array, _NodataArray):
             return array
-        return _NodataArray.wrap(array, self.nodata, self.view)
+        return _NodataArray.wrap(array, self.codec)
 
 
 @dataclass(frozen=True)
 class _NodataSource:
-    """A source array seen as floats with nodata as NaN."""
+    """A source array seen as decoded floats with nodata as NaN."""
 
     source: Any
-    nodata: float
-    view: np.dtype[Any]
+    codec: Codec
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -138,19 +267,59 @@ class _NodataSource:
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        return self.view
+        return self.codec.view
 
     def __getitem__(self, key: Any) -> _Array:
-        return _to_view(np.asarray(self.source[key]), self.nodata, self.view)
+        return self.codec.decode(np.asarray(self.source[key]))
 
 
-def _needs_view(dtype: np.dtype[Any], nodata: float | int | None) -> bool:
-    if nodata is None:
-        return False
-    return not (dtype.kind == "f" and math.isnan(float(nodata)))
+def _needs_view(codec: Codec) -> bool:
+    if codec.packed:
+        return True
+    return codec.nodata is not None and not (codec.stored.kind == "f" and math.isnan(codec.nodata))
 
 
 # -- planning and writing ----------------------------------------------------------------
+
+
+def write_pyramid_metadata(
+    store: StoreHandle,
+    result: PyramidResult,
+    grid: Grid,
+    zarr_format: ZarrFormat,
+    *,
+    root_attributes: Mapping[str, Any],
+    carried: Sequence[CarriedArray] = (),
+) -> None:
+    """Write every level's group (grid, carried arrays) and the root's ``multiscales`` layout.
+
+    The layout's assets are the arrays of ``result`` (its variable at every level); the
+    other variables written on the same grid sit beside it in each level's group.
+
+    Parameters
+    ----------
+    store
+        The output store.
+    result
+        What the engine wrote for the layout's variable.
+    grid
+        The base grid.
+    zarr_format
+        The Zarr format.
+    root_attributes
+        More attributes for the root group.
+    carried
+        Arrays off the grid copied into every level.
+    """
+    planned = result.levels
+    for k in range(1, len(planned)):
+        level = planned[k]
+        write_carried(store, str(k), carried, zarr_format)
+        write_level_metadata(
+            store, str(k), grid.reduced(level.cumulative[-2], level.cumulative[-1]), zarr_format
+        )
+    layout = multiscales_layout(result.paths, planned, grid, result.method)
+    write_level_metadata(store, "", grid, zarr_format, extra=root_attributes, multiscales=layout)
 
 
 def plan_levels(
@@ -229,6 +398,8 @@ def write_variable(
     write_base: bool,
     root_attributes: Mapping[str, Any],
     compressors: tuple[dict[str, Any], ...] | None = None,
+    carried: Sequence[CarriedArray] = (),
+    metadata: bool = True,
 ) -> PyramidResult:
     """Write one variable (and its pyramid when ``levels`` is not 1) through the engine.
 
@@ -255,6 +426,11 @@ def write_variable(
         Write the base array too (false when it is already stored).
     root_attributes
         More attributes for the root group.
+    carried
+        Arrays off the grid (``time``, bounds, ...) copied into every level.
+    metadata
+        Write the levels' and the root's metadata after the last tile (false when the
+        caller writes it once for several variables: :func:`write_pyramid_metadata`).
 
     Returns
     -------
@@ -278,25 +454,23 @@ def write_variable(
     if compressors is not None:
         output = dataclasses.replace(output, compressors=compressors)
     target: StoreHandle = store
-    if _needs_view(stored, nodata):
-        assert nodata is not None
-        view = stored if stored.kind == "f" else np.dtype(np.float64)
-        target = _NodataStore.wrap(store, float(nodata), stored, view)
+    codec = codec_of(stored, nodata, attributes)
+    if _needs_view(codec):
+        target = _NodataStore.wrap(store, codec)
         source = (
-            _NodataArray.wrap(source, float(nodata), view)
+            _NodataArray.wrap(source, codec)
             if isinstance(source, ArrayIO)
-            else _NodataSource(source, float(nodata), view)
+            else _NodataSource(source, codec)
         )
 
     def write_metadata(result: PyramidResult) -> None:
-        for k in range(1, len(planned)):
-            level = planned[k]
-            write_level_metadata(
-                store, str(k), grid.reduced(level.cumulative[-2], level.cumulative[-1]), zarr_format
-            )
-        layout = multiscales_layout(paths, planned, grid, kernel)
-        write_level_metadata(
-            store, "", grid, zarr_format, extra=root_attributes, multiscales=layout
+        write_pyramid_metadata(
+            store,
+            result,
+            grid,
+            zarr_format,
+            root_attributes=root_attributes,
+            carried=carried,
         )
 
     return engine_write(
@@ -310,5 +484,5 @@ def write_variable(
         resume=resume,
         write_base=write_base,
         progress=progress,
-        write_metadata=write_metadata if pyramid_wanted else None,
+        write_metadata=write_metadata if pyramid_wanted and metadata else None,
     )
