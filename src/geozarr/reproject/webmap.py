@@ -26,9 +26,9 @@ Examples
 >>> src = {}
 >>> _ = write(np.ones((64, 64), "float32"), src, crs="EPSG:4326",
 ...           transform=(0.01, 0, 5, 0, -0.01, 46))
->>> out = write_webmap_pyramid(src, {})
->>> out.zooms, out.shapes[0]
-((7, 6), (512, 512))
+>>> out = write_webmap_pyramid(src, {}, zoom_levels=(5, 7))
+>>> out.zooms, out.shapes, out.paths
+((7, 6, 5), ((1024, 1024), (512, 512), (256, 256)), ('data', '1/data', '2/data'))
 """
 
 from __future__ import annotations
