@@ -458,3 +458,16 @@ def test_cli_handler(dem: Path, tmp_path: Path) -> None:
     assert zooms.exit_code == 2
     assert "MIN,MAX" in zooms.output
     assert not (tmp_path / "z.zarr").exists()
+
+
+def test_tutorial_shows_what_it_says(tmp_path: Path) -> None:
+    import runpy
+
+    run_tutorial = runpy.run_path(str(REPO / "tests" / "test_docs.py"))["run_tutorial"]
+    out = run_tutorial("geozarr-webmap.md", tmp_path).splitlines()
+    assert "WebMercatorQuad (12, 11, 10)" in out
+    assert "elevation 12 2048 2048 38.219" in out
+    assert "1/elevation WebMercatorQuad 11 11" in out
+    assert "(256, 256) True" in out
+    assert out.count("True []") == 1
+    assert out[-1] == "True"

@@ -25,6 +25,7 @@ from pyproj import CRS, Transformer
 from geozarr.writing.grid import GeoWriteError, Grid
 
 __all__ = [
+    "MAX_ZOOM",
     "WEB_MERCATOR_QUAD",
     "WEB_MERCATOR_QUAD_EXTENT",
     "TargetGrid",
