@@ -471,3 +471,29 @@ def test_tutorial_shows_what_it_says(tmp_path: Path) -> None:
     assert "(256, 256) True" in out
     assert out.count("True []") == 1
     assert out[-1] == "True"
+
+
+@pytest.mark.parametrize(
+    ("epsg", "transform", "zooms"),
+    [
+        (4326, (1.0, 0.0, -180.0, 0.0, -1.0, 90.0), (1,)),  # the whole world, poles included
+        (3413, (5000.0, 0.0, -1e6, 0.0, -5000.0, 1e6), (3, 2, 1)),  # the North Pole at its centre
+    ],
+)
+def test_sources_web_mercator_cannot_hold_whole(
+    tmp_path: Path, epsg: int, transform: tuple[float, ...], zooms: tuple[int, ...]
+) -> None:
+    """Latitudes beyond 85.05 degrees: clipped, never a crash or an infinite grid."""
+    data = np.random.default_rng(3).random((180, 360), dtype=np.float32)
+    if epsg == 3413:
+        data = np.random.default_rng(3).random((400, 400), dtype=np.float32)
+    out = write_webmap_pyramid(data, tmp_path / "o.zarr", crs=f"EPSG:{epsg}", transform=transform)
+    assert out.zooms == zooms
+    bbox = out.grids[0].bbox()
+    assert all(-O - 1e-6 <= v <= O + 1e-6 for v in bbox)
+    values = read_level(tmp_path / "o.zarr", out.paths[0])
+    assert np.isfinite(values).mean() > 0.2
+    assert geozarr.validate(tmp_path / "o.zarr", strict=True).issues == ()
+    if epsg == 4326:  # the world at zoom 1: the whole 2 x 2 tile matrix
+        assert bbox == pytest.approx([-O, -O, O, O])
+        assert np.isfinite(values).all()

@@ -136,9 +136,11 @@ def footprint(grid: Grid, crs: CRS) -> tuple[float, float, float, float]:
 
 
 def native_resolution(grid: Grid, crs: CRS) -> float:
-    """Return the source's cell size carried to the target CRS, at the source's centre.
+    """Return the source's cell size carried to the target CRS.
 
-    The mean of the lengths, in the target CRS, of the centre pixel's two edges.
+    At each of 7 x 7 pixels spread over the source, the mean of the lengths in the target
+    CRS of the pixel's two edges; the median of those PROJ can carry (a polar source's pole
+    has no place in Web Mercator, for one).
 
     Parameters
     ----------
@@ -155,19 +157,32 @@ def native_resolution(grid: Grid, crs: CRS) -> float:
     Raises
     ------
     GeoWriteError
-        When the centre cannot be transformed.
+        When no pixel of the source can be carried over.
     """
     transformer = Transformer.from_crs(grid.crs, crs, always_xy=True)
-    col, row = grid.width / 2, grid.height / 2
+    fractions = np.linspace(0.05, 0.95, 7)
+    col, row = np.meshgrid(fractions * grid.width, fractions * grid.height)
+    col, row = col.ravel(), row.ravel()
     a, b, c, d, e, f = grid.transform
-    cols = np.array([col, col + 1, col])
-    rows = np.array([row, row, row + 1])
-    xs, ys = transformer.transform(a * cols + b * rows + c, d * cols + e * rows + f)
-    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
-    lengths = np.hypot(xs[1:] - xs[0], ys[1:] - ys[0])
-    if not np.all(np.isfinite(lengths)) or not np.all(lengths > 0):
+    cols = np.concatenate([col, col + 1, col])
+    rows = np.concatenate([row, row, row + 1])
+    with np.errstate(invalid="ignore"):
+        xs, ys = transformer.transform(a * cols + b * rows + c, d * cols + e * rows + f)
+        xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+        n = len(col)
+        edges = np.stack(
+            [
+                np.hypot(xs[n : 2 * n] - xs[:n], ys[n : 2 * n] - ys[:n]),
+                np.hypot(xs[2 * n :] - xs[:n], ys[2 * n :] - ys[:n]),
+            ]
+        )
+        lengths = edges.mean(axis=0)
+        usable = np.isfinite(lengths) & (lengths > 0)
+        if _is_web_mercator(crs):
+            usable &= np.abs(ys[:n]) < WEB_MERCATOR_QUAD_EXTENT
+    if not usable.any():
         raise GeoWriteError(f"PROJ cannot carry the source's resolution to {crs.name}.")
-    return float(lengths.mean())
+    return float(np.median(lengths[usable]))
 
 
 @dataclass(frozen=True)
