@@ -342,6 +342,19 @@ def test_geozarr_source_gives_what_the_geotiff_gives(dem: Path, tmp_path: Path) 
     )
 
 
+def test_zipped_geozarr_source(dem: Path, tmp_path: Path, zip_store: Any) -> None:
+    with rasterio.open(dem) as ds:
+        data = ds.read(1)
+    geozarr.write(data, tmp_path / "src.zarr", crs="EPSG:32631", transform=UTM, nodata=NODATA)
+    zipped = zip_store(tmp_path / "src.zarr", tmp_path / "src.zip")
+    out = write_webmap_pyramid(zipped, tmp_path / "z.zarr", zoom_levels=(12, 12))
+    reference = write_webmap_pyramid(dem, tmp_path / "t.zarr", zoom_levels=(12, 12))
+    np.testing.assert_array_equal(
+        read_level(tmp_path / "z.zarr", out.paths[0]),
+        read_level(tmp_path / "t.zarr", reference.paths[0]),
+    )
+
+
 class _Recording:
     """A source that records the regions read from it."""
 

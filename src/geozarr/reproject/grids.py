@@ -161,8 +161,8 @@ def native_resolution(grid: Grid, crs: CRS) -> float:
     """
     transformer = Transformer.from_crs(grid.crs, crs, always_xy=True)
     fractions = np.linspace(0.05, 0.95, 7)
-    col, row = np.meshgrid(fractions * grid.width, fractions * grid.height)
-    col, row = col.ravel(), row.ravel()
+    mesh_col, mesh_row = np.meshgrid(fractions * grid.width, fractions * grid.height)
+    col, row = mesh_col.ravel(), mesh_row.ravel()
     a, b, c, d, e, f = grid.transform
     cols = np.concatenate([col, col + 1, col])
     rows = np.concatenate([row, row, row + 1])

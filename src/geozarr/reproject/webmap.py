@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Callable, Mapping, MutableMapping
@@ -80,6 +81,9 @@ class SourceRaster:
         Its dimension names.
     attributes
         The variable's attributes worth keeping (``units``, ``long_name``, ...).
+    store
+        The store ``data`` is read from, when :func:`open_source` opened it (closed by
+        :meth:`close`).
     """
 
     data: Any
@@ -88,6 +92,12 @@ class SourceRaster:
     name: str = "data"
     dims: tuple[str, ...] = ("y", "x")
     attributes: Mapping[str, Any] | None = None
+    store: StoreHandle | None = None
+
+    def close(self) -> None:
+        """Close the store the source was opened from, if :func:`open_source` opened one."""
+        if self.store is not None:
+            self.store.close()
 
 
 def _from_geozarr(target: Any, variable: str | None) -> SourceRaster:
@@ -98,22 +108,28 @@ def _from_geozarr(target: Any, variable: str | None) -> SourceRaster:
     from ngff_geozarr.core.hierarchy import hierarchy_from_store
     from ngff_geozarr.core.store import open_store
 
-    store = open_store(target, "r") if not isinstance(target, StoreHandle) else target
-    hierarchy = hierarchy_from_store(store, discover)
-    root = hierarchy.root
-    if root is None or root.node_type != "group":
-        raise GeoWriteError(f"{store.target}: expected a GeoZarr group at the root.")
-    var = _pick_variable(hierarchy, variable)
-    grid = _root_grid(hierarchy, root, var)
+    owned = not isinstance(target, StoreHandle)
+    store = open_store(target, "r") if owned else target
+    try:
+        hierarchy = hierarchy_from_store(store, discover)
+        root = hierarchy.root
+        if root is None or root.node_type != "group":
+            raise GeoWriteError(f"{store.target}: expected a GeoZarr group at the root.")
+        var = _pick_variable(hierarchy, variable)
+        grid = _root_grid(hierarchy, root, var)
+        data = store.open_array(var.path)
+    except BaseException:
+        if owned:
+            store.close()
+        raise
     keep = {
         k: v
         for k, v in var.attributes.items()
         if k not in (FILL_VALUE, "_ARRAY_DIMENSIONS", "grid_mapping", "coordinates")
     }
     names = tuple(str(n) for n in (var.dimension_names() or ()))
-    data = store.open_array(var.path)
     dims = (*names[:-2], "y", "x") if len(names) == len(data.shape) else ("y", "x")
-    return SourceRaster(data, grid, _nodata(var), var.path, dims, keep)
+    return SourceRaster(data, grid, _nodata(var), var.path, dims, keep, store if owned else None)
 
 
 def open_source(
@@ -177,9 +193,7 @@ def open_source(
     else:
         found = _from_geozarr(source, variable)
     if nodata is not None:
-        found = SourceRaster(
-            found.data, found.grid, nodata, found.name, found.dims, found.attributes
-        )
+        found = dataclasses.replace(found, nodata=nodata)
     return found
 
 
@@ -333,6 +347,45 @@ def write_webmap_pyramid(
     if zarr_format not in (2, 3):
         raise GeoWriteError(f"Expected zarr_format 2 or 3. Got {zarr_format!r}.")
     raster = open_source(source, variable=variable, crs=crs, transform=transform, nodata=nodata)
+    try:
+        return _write(
+            raster,
+            target,
+            to_crs=to_crs,
+            tile_size=tile_size,
+            method=method,
+            zoom_levels=zoom_levels,
+            levels=levels,
+            resolution=resolution,
+            zarr_format=zarr_format,
+            overwrite=overwrite,
+            workers=workers,
+            consolidated=consolidated,
+            progress=progress,
+            storage_options=storage_options,
+        )
+    finally:
+        if not isinstance(source, SourceRaster):  # a store open_source opened itself
+            raster.close()
+
+
+def _write(
+    raster: SourceRaster,
+    target: _Target,
+    *,
+    to_crs: Any,
+    tile_size: int,
+    method: Resampling,
+    zoom_levels: tuple[int, int] | None,
+    levels: int | None,
+    resolution: float | None,
+    zarr_format: ZarrFormat,
+    overwrite: bool,
+    workers: int | None,
+    consolidated: bool,
+    progress: Callable[[Progress], None] | None,
+    storage_options: dict[str, Any] | None,
+) -> WebMapPyramid:
     dtype = np.dtype(raster.data.dtype)
     if dtype.kind not in "iuf":
         raise GeoWriteError(f"Expected numeric data. Got {dtype}.")
