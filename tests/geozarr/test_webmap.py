@@ -28,7 +28,7 @@ from geozarr.reproject import (
     write_webmap_pyramid,
     zoom_resolution,
 )
-from geozarr.reproject.cli import run_webmap, webmap_options
+from geozarr.reproject.cli import reject_without_to_crs, run_webmap, webmap_options
 from geozarr.reproject.grids import footprint
 from geozarr.writing.grid import GeoWriteError, Grid
 from ngff_geozarr.core.store import open_store
@@ -331,7 +331,13 @@ def test_geozarr_source_gives_what_the_geotiff_gives(dem: Path, tmp_path: Path) 
     with rasterio.open(dem) as ds:
         data = ds.read(1)
     geozarr.write(
-        data, tmp_path / "src.zarr", crs="EPSG:32631", transform=UTM, nodata=NODATA, name="dem"
+        data,
+        tmp_path / "src.zarr",
+        crs="EPSG:32631",
+        transform=UTM,
+        nodata=NODATA,
+        name="dem",
+        variable_attributes={"units": "m", "long_name": "elevation"},
     )
     a = write_webmap_pyramid(tmp_path / "src.zarr", tmp_path / "a.zarr", zoom_levels=(12, 12))
     b = write_webmap_pyramid(dem, tmp_path / "b.zarr", zoom_levels=(12, 12))
@@ -340,6 +346,8 @@ def test_geozarr_source_gives_what_the_geotiff_gives(dem: Path, tmp_path: Path) 
     np.testing.assert_array_equal(
         read_level(tmp_path / "a.zarr", "dem"), read_level(tmp_path / "b.zarr", "data")
     )
+    attrs = json.loads((tmp_path / "a.zarr" / "dem" / "zarr.json").read_text())["attributes"]
+    assert (attrs["units"], attrs["long_name"]) == ("m", "elevation")
 
 
 def test_zipped_geozarr_source(dem: Path, tmp_path: Path, zip_store: Any) -> None:
@@ -448,9 +456,15 @@ def test_existing_target_is_refused(dem: Path, tmp_path: Path) -> None:
 @click.option("--method", default=None)
 @click.option("--levels", default="auto")
 @webmap_options
-def _pyramid(target: str, method: str | None, levels: str, **webmap: Any) -> None:
+def _pyramid(
+    target: str, method: str | None, levels: str, to_crs: str | None, **webmap: Any
+) -> None:
     """What geozarr pyramid does with --to-crs (the wiring the integrator adds)."""
-    click.echo(run_webmap(target, method=method, levels=levels, **webmap))
+    if to_crs is None:
+        reject_without_to_crs(**webmap)
+        click.echo("in place")
+        return
+    click.echo(run_webmap(target, method=method, levels=levels, to_crs=to_crs, **webmap))
 
 
 def test_cli_handler(dem: Path, tmp_path: Path) -> None:
@@ -471,6 +485,10 @@ def test_cli_handler(dem: Path, tmp_path: Path) -> None:
     assert zooms.exit_code == 2
     assert "MIN,MAX" in zooms.output
     assert not (tmp_path / "z.zarr").exists()
+    in_place = runner.invoke(_pyramid, [str(dem), "--output", "x.zarr", "--tile-size", "512"])
+    assert in_place.exit_code == 2
+    assert "--output, --tile-size apply only with --to-crs" in in_place.output
+    assert runner.invoke(_pyramid, [str(dem)]).output == "in place\n"
 
 
 def test_tutorial_shows_what_it_says(tmp_path: Path) -> None:

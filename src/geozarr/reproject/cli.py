@@ -18,7 +18,13 @@ from geozarr.reproject.warp import Resampling
 from geozarr.reproject.webmap import write_webmap_pyramid
 from ngff_geozarr.core.pyramid import Progress
 
-__all__ = ["METHOD_RESAMPLING", "parse_zoom_levels", "run_webmap", "webmap_options"]
+__all__ = [
+    "METHOD_RESAMPLING",
+    "parse_zoom_levels",
+    "reject_without_to_crs",
+    "run_webmap",
+    "webmap_options",
+]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -66,6 +72,41 @@ def webmap_options(command: _F) -> _F:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def reject_without_to_crs(
+    *,
+    output: str | None = None,
+    tile_size: int = 256,
+    zoom_levels: str | None = None,
+    nodata: float | None = None,
+    overwrite_output: bool = False,
+) -> None:
+    """Refuse the web-map options on an in-place ``geozarr pyramid`` (no ``--to-crs``).
+
+    Parameters
+    ----------
+    output, tile_size, zoom_levels, nodata, overwrite_output
+        The web-map options as given (see :func:`webmap_options`).
+
+    Raises
+    ------
+    click.UsageError
+        When one of them is set: it would be silently ignored.
+    """
+    given = [
+        name
+        for name, value in (
+            ("--output", output is not None),
+            ("--tile-size", tile_size != 256),
+            ("--zoom-levels", zoom_levels is not None),
+            ("--nodata", nodata is not None),
+            ("--overwrite-output", overwrite_output),
+        )
+        if value
+    ]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} apply only with --to-crs.")
 
 
 def parse_zoom_levels(text: str | None) -> tuple[int, int] | None:
