@@ -42,6 +42,9 @@ UTM = (30.0, 0.0, 400_000.0, 0.0, -30.0, 5_500_000.0)
 NODATA = -9999.0
 
 # Runs in .venv-gdal: GDAL's warp of SRC to the grid in SPEC, saved as .npy; the GDAL version.
+# tolerance 0: GDAL's exact transformer (its default approximates within 1/8 pixel, which alone
+# moves about 3% of nearest pixels to a neighbour; ours interpolates within 1/8 pixel too, but
+# agrees with the exact transformer to 1e-5).
 WARP_SCRIPT = r"""
 import json, sys
 import numpy as np
@@ -57,7 +60,7 @@ with rasterio.open(src) as ds:
     reproject(
         data, out, src_transform=ds.transform, src_crs=ds.crs, src_nodata=ds.nodata,
         dst_transform=Affine(*spec["transform"]), dst_crs=spec["crs"], dst_nodata=nodata,
-        resampling=Resampling[spec["method"]],
+        resampling=Resampling[spec["method"]], tolerance=spec["tolerance"],
     )
 np.save(spec["out"], out)
 found = {}
@@ -141,7 +144,7 @@ def root_attributes(store: Path) -> dict[str, Any]:
 
 def gdal_warp(
     source: Path, grid: Grid, method: str, nodata: float, tmp: Path, *, store: Path | None = None,
-    open_assets: tuple[str, ...] = (),
+    open_assets: tuple[str, ...] = (), tolerance: float = 0.0,
 ) -> tuple[np.ndarray, dict[str, Any]]:  # fmt: skip
     """GDAL 3.12's warp of ``source`` to ``grid``; what it finds opening ``open_assets``."""
     if not GDAL_PYTHON.exists():
@@ -156,6 +159,7 @@ def gdal_warp(
         "out": str(out),
         "store": str(store),
         "open": list(open_assets),
+        "tolerance": tolerance,
     }
     done = subprocess.run(
         [str(GDAL_PYTHON), "-c", WARP_SCRIPT, str(source), json.dumps(spec)],
@@ -233,7 +237,9 @@ def test_nearest_matches_gdal_and_gdal_reads_the_levels(dem: Path, tmp_path: Pat
     )
     assert ours.shape == reference.shape
     assert same(ours, reference).mean() >= 0.99
-    assert (ours != NODATA).sum() > 50_000  # the comparison is over real data
+    data = (ours != NODATA) | (reference != NODATA)
+    assert data.sum() > 50_000  # the comparison is over real data
+    assert (ours[data] == reference[data]).mean() >= 0.999
     for path, grid in zip(out.paths, out.grids, strict=True):
         assert found["opened"][path]["epsg"] == 3857
         assert found["opened"][path]["transform"] == pytest.approx(list(grid.transform))
@@ -249,7 +255,7 @@ def test_average_is_close_to_gdal_on_a_smooth_field(dem: Path, tmp_path: Path) -
         assert ((ours == NODATA) == (reference == NODATA)).mean() >= 0.99
         diff = np.abs(ours[both] - reference[both])
         assert diff.mean() < 0.01
-        assert diff.max() < 0.1
+        assert diff.max() < 0.05
 
 
 def test_nodata_stays_nodata(dem: Path, tmp_path: Path) -> None:
@@ -282,6 +288,22 @@ def test_mode_keeps_classes_and_matches_gdal(classes: Path, tmp_path: Path) -> N
     data = (ours != 0) | (reference != 0)
     assert data.sum() > 5_000
     assert (ours[data] == reference[data]).mean() >= 0.95
+
+
+def test_integer_average_keeps_its_dtype_and_nodata(tmp_path: Path) -> None:
+    data = (smooth(300, 400) * 1000).astype(np.int16)
+    data[200:260, 300:380] = -32768
+    tiff = write_tiff(tmp_path / "i16.tif", data, epsg=32631, transform=UTM, nodata=-32768)
+    out = write_webmap_pyramid(tiff, tmp_path / "i16.zarr", zoom_levels=(12, 12))
+    ours = read_level(tmp_path / "i16.zarr", out.paths[0])
+    assert ours.dtype == np.int16
+    reference, _ = gdal_warp(tiff, out.grids[0], "average", -32768, tmp_path)
+    both = (ours != -32768) & (reference != -32768)
+    assert ((ours == -32768) == (reference == -32768)).mean() >= 0.99
+    assert ours[both].min() > -2500  # no nodata averaged in
+    diff = np.abs(ours[both].astype(np.int32) - reference[both])
+    assert diff.mean() < 10  # of a +-2000 field whose neighbours differ by up to 25
+    assert diff.max() <= 100
 
 
 def test_coarser_levels_are_2x2_reductions(dem: Path, tmp_path: Path) -> None:
@@ -321,7 +343,9 @@ def test_another_crs_without_tile_matrix_set(dem: Path, tmp_path: Path) -> None:
     assert grid.transform[2] / res == pytest.approx(round(grid.transform[2] / res))
     ours = read_level(store, out.paths[0])
     reference, _ = gdal_warp(dem, grid, "nearest", NODATA, tmp_path)
-    assert same(ours, reference).mean() >= 0.99
+    data = (ours != NODATA) | (reference != NODATA)
+    assert data.sum() > 50_000
+    assert (ours[data] == reference[data]).mean() >= 0.999
     report = geozarr.validate(store, strict=True)
     assert report.valid, [i.message for i in report.issues]
     assert report.issues == (), [i.message for i in report.issues]
