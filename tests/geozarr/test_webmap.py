@@ -552,3 +552,27 @@ def test_sources_web_mercator_cannot_hold_whole(
     if epsg == 4326:  # the world at zoom 1: the whole 2 x 2 tile matrix
         assert bbox == pytest.approx([-O, -O, O, O])
         assert np.isfinite(values).all()
+
+
+def test_blocks_are_split_when_a_read_would_be_too_large(
+    dem: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bounded memory: a smaller budget splits the block and gives the same values."""
+    import geozarr.reproject.warp as warp
+
+    source = open_source(dem)
+    plan = plan_target(source.grid, CRS.from_epsg(3857), zoom_levels=(10, 10))
+    warped = WarpedArray(source.data, source.grid, plan.grid, "average", NODATA, NODATA,
+                         np.dtype("float32"))  # fmt: skip
+    whole = warped[0:256, 0:256]
+    recording = _Recording(np.asarray(source.data))
+    small = WarpedArray(recording, source.grid, plan.grid, "average", NODATA, NODATA,
+                        np.dtype("float32"))  # fmt: skip
+    monkeypatch.setattr(warp, "MAX_SAMPLES", 4096)
+    monkeypatch.setattr(warp, "MAX_WINDOW_PIXELS", 64 * 64)
+    split = small[0:256, 0:256]
+    assert len(recording.reads) > 10
+    assert all((r[-2].stop - r[-2].start) * (r[-1].stop - r[-1].start) <= 64 * 64
+               for r in recording.reads)  # fmt: skip
+    assert same(whole, split).mean() > 0.999
+    np.testing.assert_allclose(whole, split, atol=0.05)

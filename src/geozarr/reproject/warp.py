@@ -10,8 +10,8 @@ tile by tile like any array. A read of a target region:
    transform, PROJ (one vectorised :class:`pyproj.Transformer` call, target CRS to source
    CRS) and the inverse of the source's transform;
 2. reads only the source window those points fall in (split into smaller target blocks when
-   the window would exceed :data:`MAX_WINDOW_PIXELS`: bounded memory whatever the
-   distortion);
+   the window would exceed :data:`MAX_WINDOW_PIXELS`, or the points :data:`MAX_SAMPLES`:
+   bounded memory whatever the distortion);
 3. takes, per target pixel, the source pixel under its centre (``nearest``), the mean of the
    valid samples (``average``) or their most frequent value (``mode``, ties to the smallest).
    Samples that fall outside the source, are NaN or equal the source's nodata are not valid;
@@ -35,6 +35,7 @@ from ngff_geozarr.core.store import ArrayIO
 __all__ = [
     "LATTICE_STEP",
     "MAX_INTERPOLATION_ERROR",
+    "MAX_SAMPLES",
     "MAX_SUPERSAMPLING",
     "MAX_WINDOW_PIXELS",
     "RESAMPLING",
@@ -48,6 +49,9 @@ RESAMPLING: tuple[Resampling, ...] = ("nearest", "average", "mode")
 
 MAX_SUPERSAMPLING = 8
 """The most sample points per target pixel side for ``average`` and ``mode``."""
+
+MAX_SAMPLES = 2**20
+"""The most sample points mapped at once; a block needing more is split."""
 
 MAX_WINDOW_PIXELS = 2048 * 2048
 """The largest source window one read takes (per band); larger needs are split."""
@@ -231,6 +235,9 @@ class WarpedArray:
         self, out: _Array, lead: tuple[slice, ...], rows: slice, cols: slice, r0: int, c0: int
     ) -> None:
         n = self._supersampling(rows, cols)
+        if (rows.stop - rows.start) * (cols.stop - cols.start) * n * n > MAX_SAMPLES:
+            self._split(out, lead, rows, cols, r0, c0)
+            return
         offsets = (np.arange(n) + 0.5) / n
         ys = (np.arange(rows.start, rows.stop)[:, None] + offsets).ravel()
         xs = (np.arange(cols.start, cols.stop)[:, None] + offsets).ravel()
