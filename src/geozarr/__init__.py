@@ -21,10 +21,21 @@ if TYPE_CHECKING:
     from geozarr.convert import convert
     from geozarr.pyramid import pyramid
     from geozarr.reading import open
+    from geozarr.reproject import write_webmap_pyramid
     from geozarr.validate import Profile, validate
     from geozarr.write import write
 
-__all__ = ["Profile", "convert", "detect", "discover", "open", "pyramid", "validate", "write"]
+__all__ = [
+    "Profile",
+    "convert",
+    "detect",
+    "discover",
+    "open",
+    "pyramid",
+    "validate",
+    "write",
+    "write_webmap_pyramid",
+]
 
 # Writers, converters and the validator load zarr (and pyproj): imported on first use, so that
 # importing a model (``geozarr.conventions``, ``geozarr.cf``) stays light.
@@ -37,5 +48,6 @@ lazy_exports(
         "pyramid": "geozarr.pyramid",
         "validate": "geozarr.validate",
         "write": "geozarr.write",
+        "write_webmap_pyramid": "geozarr.reproject",
     },
 )

@@ -12,6 +12,7 @@ from geozarr.describe import describe_geo
 from geozarr.detection import detect, discover
 from geozarr.pyramid import pyramid
 from geozarr.report import build_report
+from geozarr.reproject.cli import reject_without_to_crs, run_webmap, webmap_options
 from geozarr.rules import REGISTRY
 from geozarr.schemas import schema_documents
 from geozarr.validate import PROFILES, validate
@@ -230,7 +231,9 @@ def create_command(
     name="pyramid",
     help="Add overview levels to the GeoZarr raster at TARGET's root, in place: child groups "
     "1, 2, ... (each a self-describing GeoZarr group) and a multiscales layout at the root, "
-    "written last. The default kernel is the NaN/nodata-aware mean (mode for classes).",
+    "written last. The default kernel is the NaN/nodata-aware mean (mode for classes). "
+    "With --to-crs, reproject TARGET (a GeoZarr store or a GeoTIFF) into the new store "
+    "--output instead: EPSG:3857 gives WebMercatorQuad zoom levels, one chunk per tile.",
 )
 @click.argument("target")
 @click.option(
@@ -246,6 +249,7 @@ def create_command(
 @_CONSOLIDATED
 @write_options
 @storage_option
+@webmap_options
 def pyramid_command(
     target: str,
     variables: tuple[str, ...],
@@ -258,8 +262,32 @@ def pyramid_command(
     workers: int | None,
     quiet: bool,
     storage_options: tuple[str, ...],
+    to_crs: str | None,
+    **webmap: Any,
 ) -> None:
-    """Write a pyramid in place."""
+    """Write a pyramid in place, or reproject TARGET into a new store (--to-crs)."""
+    if to_crs is not None:
+        if len(variables) > 1 or len(methods) > 1 or any("=" in m for m in methods):
+            raise click.UsageError("--to-crs takes one --variable and one --method KERNEL.")
+        with progress_bar(f"pyramid {target}", quiet=quiet) as update:
+            line = run_webmap(
+                target,
+                to_crs=to_crs,
+                **webmap,
+                variable=variables[0] if variables else None,
+                method=methods[0] if methods else None,
+                levels=_levels(levels),
+                factors=factors,
+                min_extent=min_extent,
+                resume=resume,
+                consolidated=consolidated,
+                workers=workers,
+                progress=update,
+                storage_options=parse_storage_options(storage_options),
+            )
+        click.echo(line)
+        return
+    reject_without_to_crs(**webmap)
     with progress_bar(f"pyramid {target}", quiet=quiet) as update:
         result = pyramid(
             target,

@@ -12,13 +12,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import click
 import numpy as np
 import pytest
 from click.testing import CliRunner
 from pyproj import CRS, Transformer
 
 import geozarr
+from geozarr.cli import pyramid_command as _pyramid
 from geozarr.reproject import (
     WEB_MERCATOR_QUAD,
     SourceRaster,
@@ -28,7 +28,6 @@ from geozarr.reproject import (
     write_webmap_pyramid,
     zoom_resolution,
 )
-from geozarr.reproject.cli import reject_without_to_crs, run_webmap, webmap_options
 from geozarr.reproject.grids import footprint
 from geozarr.writing.grid import GeoWriteError, Grid
 from ngff_geozarr.core.store import open_store
@@ -475,23 +474,8 @@ def test_existing_target_is_refused(dem: Path, tmp_path: Path) -> None:
 # -- the command-line handler ----------------------------------------------------------------
 
 
-@click.command()
-@click.argument("target")
-@click.option("--method", default=None)
-@click.option("--levels", default="auto")
-@webmap_options
-def _pyramid(
-    target: str, method: str | None, levels: str, to_crs: str | None, **webmap: Any
-) -> None:
-    """What geozarr pyramid does with --to-crs (the wiring the integrator adds)."""
-    if to_crs is None:
-        reject_without_to_crs(**webmap)
-        click.echo("in place")
-        return
-    click.echo(run_webmap(target, method=method, levels=levels, to_crs=to_crs, **webmap))
-
-
 def test_cli_handler(dem: Path, tmp_path: Path) -> None:
+    """``geozarr pyramid --to-crs`` reprojects into --output; the options need --to-crs."""
     runner = CliRunner()
     out = tmp_path / "cli.zarr"
     args = [str(dem), "--to-crs", "EPSG:3857", "--zoom-levels", "11,12", "--output", str(out)]
@@ -512,7 +496,9 @@ def test_cli_handler(dem: Path, tmp_path: Path) -> None:
     in_place = runner.invoke(_pyramid, [str(dem), "--output", "x.zarr", "--tile-size", "512"])
     assert in_place.exit_code == 2
     assert "--output, --tile-size apply only with --to-crs" in in_place.output
-    assert runner.invoke(_pyramid, [str(dem)]).output == "in place\n"
+    multi = runner.invoke(_pyramid, [*args, "--method", "a=mean", "--method", "b=mode"])
+    assert multi.exit_code == 2
+    assert "one --method KERNEL" in multi.output
 
 
 def test_tutorial_shows_what_it_says(tmp_path: Path) -> None:

@@ -104,7 +104,7 @@ def _from_geozarr(target: Any, variable: str | None) -> SourceRaster:
     # The reading of a GeoZarr root raster is geozarr.pyramid's (one place for it).
     from geozarr.cf.variables import FILL_VALUE
     from geozarr.detection import discover
-    from geozarr.pyramid import _nodata, _pick_variable, _root_grid
+    from geozarr.pyramid import _grid_variables, _nodata, _root_grid, _spatial_dims
     from ngff_geozarr.core.hierarchy import hierarchy_from_store
     from ngff_geozarr.core.store import open_store
 
@@ -115,8 +115,15 @@ def _from_geozarr(target: Any, variable: str | None) -> SourceRaster:
         root = hierarchy.root
         if root is None or root.node_type != "group":
             raise GeoWriteError(f"{store.target}: expected a GeoZarr group at the root.")
-        var = _pick_variable(hierarchy, variable)
-        grid = _root_grid(hierarchy, root, var)
+        spatial = _spatial_dims(hierarchy, root)
+        found = _grid_variables(hierarchy, spatial, variable)
+        if len(found) > 1:
+            listed = ", ".join(node.path for node in found)
+            raise GeoWriteError(
+                f"{store.target}: several variables on the grid ({listed}); name one to reproject."
+            )
+        var = found[0]
+        grid = _root_grid(store, hierarchy, root, var, spatial)
         data = store.open_array(var.path)
     except BaseException:
         if owned:
