@@ -175,9 +175,12 @@ class Viewer:
         return _error(404, f"there is nothing at {parts.path}")
 
     def _indices(self, query: dict[str, str]) -> dict[str, int]:
-        names = {a.name for a in self.scene.axes}
-        for layer in self.scene.labels:
-            names.update(a.name for a in layer.axes)
+        scene = self.scene
+        names = {
+            a.name
+            for i, a in enumerate(scene.axes)
+            if i not in scene.spatial and i != scene.channel_axis
+        }
         return {k: _int(v) for k, v in query.items() if k in names}
 
 
