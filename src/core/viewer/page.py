@@ -30,7 +30,7 @@ label{display:block;margin:2px 0}input[type=range]{width:100%}
 #scalebar div{height:4px;background:#fff;border:1px solid #000}
 #zoom{position:absolute;right:10px;top:10px}#zoom button{width:28px;height:28px;font-size:16px}
 #issues li{margin:3px 0}.error{color:#f77}.warning{color:#fc6}.here{font-weight:bold}
-dl{margin:0}dt{color:#aaa;float:left;clear:left;width:80px}dd{margin-left:84px}
+dl{margin:0;display:grid;grid-template-columns:70px 1fr;gap:2px 6px}dt{color:#aaa}dd{margin:0;min-height:1em}
 """
 
 _SCRIPT = r"""
