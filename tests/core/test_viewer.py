@@ -25,8 +25,9 @@ from geozarr.viewing import open_scene as open_geo
 from ngff.viewing import open_scene as open_ome
 from ngff_geozarr.core.colour import composite_rgba, parse_colour
 from ngff_geozarr.core.testing import serve_directory
-from ngff_geozarr.core.thumbnail import encode_png, labels_rgba
+from ngff_geozarr.core.thumbnail import labels_rgba
 from ngff_geozarr.core.viewer import TILE, ByteCache, Renderer, TileError, Viewer
+from ngff_geozarr.core.viewer.tiles import encode_tile
 
 SHAPE = (3, 6, 512, 640)  # c, z, y, x
 COLOURS = ("FF0000", "00FF00", "0000FF")
@@ -115,7 +116,7 @@ def expected_tile(
     rgba = composite_rgba(
         [plane_stack[i] for i in shown], [colours[i] for i in shown], [windows[i] for i in shown]
     )
-    return encode_png(rgba)
+    return encode_tile(rgba)
 
 
 # -- the scene ------------------------------------------------------------------------------
@@ -204,7 +205,7 @@ def test_a_tile_reads_only_the_chunks_under_it(cells: Path) -> None:
 def test_label_tiles_colour_ids_and_leave_zero_transparent(cells: Path, served: Viewer) -> None:
     _, labels = cells_data()
     _, png = get(served, "labels/cells/0/0/1?z=2")
-    assert png == encode_png(labels_rgba(labels[2, 0:TILE, TILE : 2 * TILE], alpha=255))
+    assert png == encode_tile(labels_rgba(labels[2, 0:TILE, TILE : 2 * TILE], alpha=255))
 
 
 @pytest.mark.parametrize(
