@@ -475,10 +475,8 @@ class Renderer:
         for a, axis in enumerate(scene.axes):
             if a == c:
                 continue
-            index = {rows_axis: i + 0.5, columns_axis: j + 0.5}.get(a, at[a])
-            coord = (
-                base.translation[a] + (index - (0.5 if a in scene.spatial else 0)) * base.scale[a]
-            )
+            index = {rows_axis: i, columns_axis: j}.get(a, at[a])
+            coord = base.translation[a] + index * base.scale[a]  # the sample's centre
             position.append({"axis": axis.name, "value": coord, "unit": axis.unit})
         found: dict[str, Any] = {"values": values, "position": position, "labels": {}}
         for layer in scene.labels:
