@@ -38,7 +38,7 @@ _RGB = ((255, 0, 0), (0, 255, 0), (0, 0, 255))
 _TIME_NAMES = ("t", "time")
 
 
-class ViewError(NgffGeozarrError):
+class _NoRaster(NgffGeozarrError):
     """The target holds no raster to show."""
 
 
@@ -137,12 +137,12 @@ def open_scene(target: str, storage_options: dict[str, Any]) -> Scene:
         hierarchy = hierarchy_from_store(handle, discover)
         series = _series(hierarchy)
         if not series:
-            raise ViewError(f"{target}: there is no raster to show.")
+            raise _NoRaster(f"{target}: there is no raster to show.")
         first = series[0]
         spatial = raster_axes(first, hierarchy)
         grids = [raster_grid(n, hierarchy) for n in series]
         if spatial is None or any(g is None for g in grids) or first.array is None:
-            raise ViewError(f"{target}: there is no raster to show.")
+            raise _NoRaster(f"{target}: there is no raster to show.")
         grid = grids[0]
         assert grid is not None
         names = first.dimension_names() or tuple(f"dim_{i}" for i in range(len(first.array.shape)))

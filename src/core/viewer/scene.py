@@ -15,7 +15,16 @@ from typing import Any
 
 from ngff_geozarr.core.thumbnail import ArrayOpener
 
-__all__ = ["Channel", "Layer", "Locate", "OpenScene", "Scene", "ViewAxis", "ViewLevel"]
+__all__ = [
+    "Channel",
+    "Layer",
+    "Locate",
+    "OpenScene",
+    "Scene",
+    "ViewAxis",
+    "ViewLevel",
+    "spatial_axes",
+]
 
 Locate = Callable[[float, float], Mapping[str, float]]
 """Map coordinates of a point given in pixels of level 0 (column, row; corners at
