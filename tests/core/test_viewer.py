@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pytest
 from pyproj import Transformer
 
+import geozarr
 import ngff
 from geozarr.viewing import open_scene as open_geo
 from ngff.viewing import open_scene as open_ome
@@ -371,3 +372,45 @@ def test_view_on_a_port_in_use_is_one_line_and_exit_2(elevation: Path) -> None:
     assert (
         err.strip() == f"geozarr: error: cannot listen on 127.0.0.1:{port}: Address already in use."
     )
+
+
+def test_a_raster_stored_south_up_is_shown_north_up(tmp_path: Path) -> None:
+    rows = np.linspace(0.0, 1.0, 300, dtype=np.float32)[:, np.newaxis]
+    north_first = np.repeat(rows, 200, axis=1) + np.arange(200, dtype=np.float32) / 1000
+    common = {"crs": "EPSG:32632", "dims": ("y", "x"), "chunks": (100, 100), "name": "v"}
+    geozarr.write(
+        north_first,
+        tmp_path / "north.zarr",
+        transform=(30.0, 0.0, 500000.0, 0.0, -30.0, 5200000.0),
+        **common,
+    )
+    geozarr.write(
+        north_first[::-1],
+        tmp_path / "south.zarr",
+        transform=(30.0, 0.0, 500000.0, 0.0, 30.0, 5200000.0 - 300 * 30.0),
+        **common,
+    )
+    north = Renderer(open_geo(str(tmp_path / "north.zarr"), {}))
+    south = Renderer(open_geo(str(tmp_path / "south.zarr"), {}))
+    assert south.scene.flip_rows
+    assert not north.scene.flip_rows
+    assert south.windows == north.windows
+    for row, col in [(0, 0), (1, 0)]:
+        assert south.tile(0, row, col, {}) == north.tile(0, row, col, {})
+    # the same place under the cursor: value and map coordinates agree
+    assert south.value(12.5, 7.5, {}) == north.value(12.5, 7.5, {}) | {
+        "position": south.value(12.5, 7.5, {})["position"]
+    }
+    assert south.value(12.5, 7.5, {})["map"] == north.value(12.5, 7.5, {})["map"]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_view_stops_on_ctrl_c_and_sigterm(elevation: Path, stop: signal.Signals) -> None:
+    process = run_view("geozarr", str(elevation), "--no-browser")
+    assert process.stdout is not None
+    assert "http://127.0.0.1:" in process.stdout.readline()
+    process.send_signal(stop)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert err == ""
+    assert out.strip() == "stopped"

@@ -90,16 +90,19 @@ def make_view_command(convention: Convention, open_scene: OpenScene) -> click.Co
             viewer = Viewer(scene, validate=validate, port=port, cache_bytes=cache_mib * 2**20)
         except OSError as exc:
             fail(convention.command, f"cannot listen on {HOST}:{port}: {exc.strerror or exc}.")
-        click.echo(f"Serving {target} at {viewer.url} (Ctrl-C to stop)")
-        sys.stdout.flush()
-        if not no_browser:
-            webbrowser.open(viewer.url)
+        # started before the address is shown: a Ctrl-C that follows it never lands in
+        # the middle of starting a thread
+        viewer.start_validation()
 
         def stop(signum: int, frame: FrameType | None) -> None:
             raise _Stop
 
         previous = signal.signal(signal.SIGTERM, stop)
         try:
+            click.echo(f"Serving {target} at {viewer.url} (Ctrl-C to stop)")
+            sys.stdout.flush()
+            if not no_browser:
+                webbrowser.open(viewer.url)
             viewer.serve_forever()
         except (KeyboardInterrupt, _Stop):
             pass

@@ -91,13 +91,13 @@ class Viewer:
 
     def start(self) -> None:
         """Serve in a background thread (and start validating); return at once."""
-        self._start_validation()
+        self.start_validation()
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()
 
     def serve_forever(self) -> None:
         """Serve in this thread until :meth:`close` is called from another or it is interrupted."""
-        self._start_validation()
+        self.start_validation()
         self.httpd.serve_forever()
 
     def close(self) -> None:
@@ -114,7 +114,8 @@ class Viewer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _start_validation(self) -> None:
+    def start_validation(self) -> None:
+        """Start validating the target in a background thread, once (the issues panel)."""
         validate = self._validate
         if validate is None or self.issues["status"] != "pending":
             return
