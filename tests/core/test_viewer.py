@@ -414,3 +414,45 @@ def test_view_stops_on_ctrl_c_and_sigterm(elevation: Path, stop: signal.Signals)
     assert process.returncode == 0
     assert err == ""
     assert out.strip() == "stopped"
+
+
+def test_a_byte_rgb_raster_is_composed_in_red_green_and_blue(tmp_path: Path) -> None:
+    rgb = np.random.default_rng(0).integers(0, 256, (3, 200, 300), dtype=np.uint8)
+    geozarr.write(
+        rgb,
+        tmp_path / "rgb.zarr",
+        crs="EPSG:4326",
+        transform=(0.01, 0.0, 10.0, 0.0, -0.01, 50.0),
+        dims=("band", "y", "x"),
+        name="rgb",
+        chunks=(1, 100, 100),
+    )
+    renderer = Renderer(open_geo(str(tmp_path / "rgb.zarr"), {}))
+    primaries = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
+    expected = composite_rgba(list(rgb[:, :200, :256]), primaries, [(0.0, 255.0)] * 3)
+    assert renderer.tile(0, 0, 0, {}) == encode_tile(expected)
+    found = renderer.value(5.5, 7.5, {})
+    assert found["values"] == [int(v) for v in rgb[:, 7, 5]]
+    assert found["map"]["lon"] == pytest.approx(10.055)
+    assert found["map"]["lat"] == pytest.approx(49.925)
+
+
+def test_a_time_axis_gets_a_slider_index(tmp_path: Path) -> None:
+    series = np.random.default_rng(1).random((4, 200, 300)).astype(np.float32)
+    geozarr.write(
+        series,
+        tmp_path / "t.zarr",
+        crs="EPSG:32632",
+        transform=(30.0, 0.0, 500000.0, 0.0, -30.0, 5200000.0),
+        dims=("time", "y", "x"),
+        name="v",
+        chunks=(1, 100, 100),
+    )
+    with Viewer(open_geo(str(tmp_path / "t.zarr"), {})) as viewer:
+        viewer.start()
+        scene = json.loads(get(viewer, "scene.json")[1])
+        assert scene["axes"][0] == {"name": "time", "kind": "time", "unit": ""}
+        assert get(viewer, "tile/0/0/0?time=1")[1] != get(viewer, "tile/0/0/0?time=2")[1]
+        found = json.loads(get(viewer, "value?x=5.5&y=5.5&time=3")[1])
+        assert found["values"] == [pytest.approx(float(series[3, 5, 5]))]
+        assert get(viewer, "tile/0/0/0?time=4")[0] == 404
