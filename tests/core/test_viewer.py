@@ -11,7 +11,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -456,3 +456,17 @@ def test_a_time_axis_gets_a_slider_index(tmp_path: Path) -> None:
         found = json.loads(get(viewer, "value?x=5.5&y=5.5&time=3")[1])
         assert found["values"] == [pytest.approx(float(series[3, 5, 5]))]
         assert get(viewer, "tile/0/0/0?time=4")[0] == 404
+
+
+def test_an_s3_store_is_viewed_like_a_local_one(
+    cells: Path, s3_upload: Callable[..., str], s3_options: dict[str, Any]
+) -> None:
+    url = s3_upload(cells, "viewer-cells")
+    local = Renderer(open_ome(str(cells), {}))
+    remote = Renderer(open_ome(url, s3_options))
+    assert remote.windows == local.windows
+    assert remote.tile(1, 0, 1, {"z": 2}) == local.tile(1, 0, 1, {"z": 2})
+    assert remote.label_tile("cells", 0, 0, 1, {"z": 2}) == local.label_tile(
+        "cells", 0, 0, 1, {"z": 2}
+    )
+    assert remote.value(350.5, 150.5, {"z": 2}) == local.value(350.5, 150.5, {"z": 2})
