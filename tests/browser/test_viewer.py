@@ -200,6 +200,15 @@ def test_z_slider_channels_labels_and_the_id_under_the_cursor(browser: Any, cell
         assert toggled
         assert all("channels=0%2C2" in t or "channels=0,2" in t for t in toggled), toggled
 
+        before = len(viewer.requests)
+        high = browser.find_element("id", "window-0-max")
+        high.clear()
+        high.send_keys("1500", Keys.ENTER)
+        settle(viewer)
+        rewindowed = tiles(viewer, before)
+        assert rewindowed
+        assert all("%3A1500%2C" in t for t in rewindowed), rewindowed
+
         hover(browser, 80, 440)
         wait(lambda: "cells: 42" in text(browser, "label-ids"))
         assert "z=8 micrometer" in text(browser, "position")

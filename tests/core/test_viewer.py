@@ -185,6 +185,16 @@ def test_the_z_index_and_the_channels_choose_what_is_composed(cells: Path, serve
     assert z1 != z5
 
 
+def test_windows_given_by_the_page_replace_the_stated_ones(cells: Path, served: Viewer) -> None:
+    image, _ = cells_data()
+    windows = [(1000.0, 1100.0), (2000.0, 2400.0), (3000.0, 3050.0)]
+    query = ",".join(f"{a:g}:{b:g}" for a, b in windows)
+    _, png = get(served, f"tile/0/1/0?z=1&channels=0,1,2&windows={query}")
+    tile = image[:, 1, TILE : 2 * TILE, 0:TILE]
+    assert png == expected_tile(tile, [0, 1, 2], windows, omero_colours(cells))
+    assert png != get(served, "tile/0/1/0?z=1&channels=0,1,2")[1]
+
+
 def test_an_edge_tile_is_cut_to_the_image(served: Viewer) -> None:
     # level 0 is 640 wide: the third tile column holds 128 columns
     _, png = get(served, "tile/0/0/2?z=0")
@@ -216,6 +226,9 @@ def test_label_tiles_colour_ids_and_leave_zero_transparent(cells: Path, served: 
         "tile/0/2/0",
         "tile/0/0/0?z=6",
         "tile/0/0/0?channels=3",
+        "tile/0/0/0?windows=0:1,0:1",
+        "tile/0/0/0?windows=0:1,0:1,5:2",
+        "tile/0/0/0?windows=0-1,0:1,0:1",
         "tile/0/a/0",
         "labels/nuclei/0/0/0",
         "value?x=700&y=1",

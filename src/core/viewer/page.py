@@ -29,6 +29,7 @@ label{display:block;margin:2px 0}input[type=range]{width:100%}
 #scalebar{position:absolute;left:12px;bottom:12px;color:#fff;text-shadow:0 0 3px #000}
 #scalebar div{height:4px;background:#fff;border:1px solid #000}
 #zoom{position:absolute;right:10px;top:10px}#zoom button{width:28px;height:28px;font-size:16px}
+input.window{width:64px;background:#333;color:#eee;border:1px solid #555}input.bad{border-color:#f55}
 #issues li{margin:3px 0}.error{color:#f77}.warning{color:#fc6}.here{font-weight:bold}
 dl{margin:0;display:grid;grid-template-columns:70px 1fr;gap:2px 6px}dt{color:#aaa}dd{margin:0;min-height:1em}
 """
@@ -36,7 +37,7 @@ dl{margin:0;display:grid;grid-template-columns:70px 1fr;gap:2px 6px}dt{color:#aa
 _SCRIPT = r"""
 "use strict";
 const $ = (id) => document.getElementById(id);
-const V = {scene: null, level: 0, zoom: 1, cx: 0, cy: 0, indices: {}, channels: [],
+const V = {scene: null, level: 0, zoom: 1, cx: 0, cy: 0, indices: {}, channels: [], windows: [],
   layers: {}, tiles: new Map(), requested: [], aspect: 1};
 window.viewer = V;
 const canvas = $("canvas"), ctx = canvas.getContext("2d");
@@ -99,7 +100,8 @@ function draw() {
   V.level = chooseLevel(s.levels, s.spatial, base);
   $("level").textContent = V.level + " (" + shapeOf(s.levels[V.level], s.spatial).join(" x ") + ")";
   const chans = V.channels.map((on, i) => on ? i : -1).filter((i) => i >= 0).join(",");
-  const imageUrl = (l, r2, c) => "tile/" + l + "/" + r2 + "/" + c + "?" + query(s.channels.length ? {channels: chans} : {});
+  const wins = V.windows.map((w) => w[0] + ":" + w[1]).join(",");
+  const imageUrl = (l, r2, c) => "tile/" + l + "/" + r2 + "/" + c + "?" + query(s.channels.length ? {channels: chans, windows: wins} : {});
   if (V.level !== s.levels.length - 1) drawLayer(s.levels, s.spatial, s.levels.length - 1, imageUrl, 1);
   drawLayer(s.levels, s.spatial, V.level, imageUrl, 1);
   for (const layer of s.labels) {
@@ -168,7 +170,14 @@ function controls() {
     const box = el("input", {type: "checkbox", checked: c.visible, id: "channel-" + i});
     box.addEventListener("change", () => { V.channels[i] = box.checked; draw(); });
     const sw = el("span", {className: "swatch"}); sw.style.background = c.colour;
-    const lab = el("label"); lab.append(box, sw, c.label + " [" + s.windows[i].map(fmt).join(", ") + "]"); $("channels").append(lab);
+    V.windows[i] = s.windows[i].slice();
+    const bounds = [0, 1].map((k) => {
+      const input = el("input", {type: "number", value: +s.windows[i][k].toPrecision(6), id: "window-" + i + "-" + (k ? "max" : "min"), className: "window", step: "any"});
+      input.addEventListener("change", () => { const v = parseFloat(input.value); const w = V.windows[i].slice(); w[k] = v;
+        if (isFinite(v) && w[0] < w[1]) { V.windows[i] = w; input.classList.remove("bad"); draw(); } else input.classList.add("bad"); });
+      return input;
+    });
+    const lab = el("label"); lab.append(box, sw, c.label + " ", bounds[0], " to ", bounds[1]); $("channels").append(lab);
   });
   if (!s.channels.length) V.channels = [true];
   s.labels.forEach((layer) => {

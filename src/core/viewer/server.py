@@ -5,8 +5,9 @@ Endpoints (all ``GET``):
 - ``/``: the page (:func:`~ngff_geozarr.core.viewer.page.render_page`), no external resource;
 - ``/scene.json``: the scene (:meth:`~ngff_geozarr.core.viewer.scene.Scene.to_json`), with
   the display window of each channel and the tile size;
-- ``/tile/{level}/{row}/{col}?channels=0,2&z=5``: a tile of the image, PNG; every
-  non-spatial axis' index at level 0 is given by the axis' name (the middle when omitted);
+- ``/tile/{level}/{row}/{col}?channels=0,2&z=5&windows=0:900,10:4000,0:255``: a tile of
+  the image, PNG; every non-spatial axis' index at level 0 is given by the axis' name (the
+  middle when omitted); ``windows`` (optional) gives every channel's display window;
 - ``/labels/{name}/{level}/{row}/{col}?z=5``: a tile of a label image, PNG;
 - ``/value?x=..&y=..&z=5``: what is under a point given in pixels of level 0;
 - ``/issues``: the validation report of the target once it is ready.
@@ -159,7 +160,9 @@ class Viewer:
                 return 200, "application/json", json.dumps(self.issues).encode("utf-8")
             if path[0] == "tile" and len(path) == 4:
                 level, row, col = (_int(p) for p in path[1:])
-                png = self.renderer.tile(level, row, col, self._indices(query), _channels(query))
+                png = self.renderer.tile(
+                    level, row, col, self._indices(query), _channels(query), _windows(query)
+                )
                 return 200, "image/png", png
             if path[0] == "labels" and len(path) == 5:
                 level, row, col = (_int(p) for p in path[2:])
@@ -204,6 +207,19 @@ def _channels(query: dict[str, str]) -> list[int] | None:
     if text is None:
         return None
     return [_int(v) for v in text.split(",") if v]
+
+
+def _windows(query: dict[str, str]) -> list[tuple[float, float]] | None:
+    text = query.get("windows")
+    if text is None:
+        return None
+    found = []
+    for item in text.split(","):
+        low, sep, high = item.partition(":")
+        if not sep:
+            raise TileError(f"expected windows as LOW:HIGH,... Got {text!r}.")
+        found.append((_float(low), _float(high)))
+    return found
 
 
 def _error(status: int, message: str) -> tuple[int, str, bytes]:

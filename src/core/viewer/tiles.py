@@ -306,6 +306,7 @@ class Renderer:
         col: int,
         indices: Mapping[str, int],
         channels: Sequence[int] | None = None,
+        windows: Sequence[tuple[float, float]] | None = None,
     ) -> bytes:
         """Render one tile of the image as PNG.
 
@@ -320,6 +321,9 @@ class Renderer:
             omitted).
         channels
             The channels shown (all visible ones when ``None``).
+        windows
+            One display window per channel (every channel, in order), instead of
+            :attr:`windows`.
 
         Returns
         -------
@@ -336,7 +340,8 @@ class Renderer:
             raise TileError(f"there is no level {level} (levels 0..{len(scene.levels) - 1})")
         view = scene.levels[level]
         shown = self._channels(channels)
-        key = ("image", level, row, col, tuple(sorted(indices.items())), shown)
+        chosen = self._chosen_windows(windows)
+        key = ("image", level, row, col, tuple(sorted(indices.items())), shown, chosen)
         cached = self.cache.get(key)
         if cached is not None:
             return cached
@@ -349,7 +354,7 @@ class Renderer:
             picked = [planes[i - min(shown)] for i in shown]
         else:
             picked = [planes[0]] if shown else []
-        rgba = self._compose(picked, shown, planes.shape[1:])
+        rgba = self._compose(picked, shown, planes.shape[1:], chosen)
         png = encode_tile(rgba)
         self.cache.put(key, png)
         return png
@@ -364,13 +369,29 @@ class Renderer:
             raise TileError(f"channels are numbered 0..{count - 1}")
         return shown[:MAX_CHANNELS]
 
+    def _chosen_windows(
+        self, windows: Sequence[tuple[float, float]] | None
+    ) -> tuple[tuple[float, float], ...]:
+        if windows is None:
+            return self.windows
+        found = tuple((float(low), float(high)) for low, high in windows)
+        if len(found) != len(self.windows):
+            raise TileError(f"expected {len(self.windows)} windows, one per channel")
+        if not all(math.isfinite(a) and math.isfinite(b) and a < b for a, b in found):
+            raise TileError("expected windows of two finite numbers, the first below the second")
+        return found
+
     def _compose(
-        self, planes: Sequence[npt.NDArray[Any]], shown: Sequence[int], shape: Sequence[int]
+        self,
+        planes: Sequence[npt.NDArray[Any]],
+        shown: Sequence[int],
+        shape: Sequence[int],
+        chosen: Sequence[tuple[float, float]],
     ) -> npt.NDArray[np.uint8]:
         scene = self.scene
         if not planes:
             return np.zeros((*shape, 4), dtype=np.uint8)
-        windows = [self.windows[i] for i in shown]
+        windows = [chosen[i] for i in shown]
         if scene.colormap and len(planes) == 1 and len(scene.channels) <= 1:
             scaled, valid, _ = stretch(planes[0], nodata=scene.nodata, window=windows[0])
             anchors = np.asarray(VIRIDIS, dtype=np.float64)
