@@ -180,6 +180,7 @@ def open_scene(target: str, storage_options: dict[str, Any]) -> Scene:
             colormap=not channels,
             flip_rows=not grid.north_up,
             crs=crs_label(grid.crs) if grid.crs is not None else "",
+            transform=grid.transform,
             locate=_locate(grid),
         )
     except BaseException:

@@ -280,6 +280,7 @@ def test_a_geo_point_has_its_value_map_coordinates_and_lon_lat(elevation: Path) 
     assert found["values"] == [pytest.approx(float(data))]
     assert described["geo"] is True
     assert "32632" in described["crs"]
+    assert described["transform"] == [30.0, 0.0, 500000.0, 0.0, -30.0, 5200020.0]
     x, y = found["map"]["x"], found["map"]["y"]
     # the demo raster's grid: origin (500000, 5200020), 30 m pixels, north up
     assert (x, y) == (500000 + 30 * 123.5, 5200020 - 30 * 45.5)

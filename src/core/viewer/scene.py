@@ -143,6 +143,9 @@ class Scene:
         Row 0 is the southern edge: show the rows in reverse so that north is up.
     crs
         The coordinate reference system's name, ``""`` when none.
+    transform
+        The affine transform of level 0, ``(a, b, c, d, e, f)``: ``x = a*col + b*row + c``,
+        ``y = d*col + e*row + f`` at pixel corners, as stored (rows not flipped).
     locate
         Map coordinates and longitude/latitude of a point, for georeferenced scenes.
     """
@@ -159,6 +162,7 @@ class Scene:
     colormap: bool = False
     flip_rows: bool = False
     crs: str = ""
+    transform: tuple[float, ...] | None = None
     locate: Locate | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -216,6 +220,7 @@ class Scene:
             "nodata": _number(self.nodata),
             "geo": self.locate is not None,
             "crs": self.crs,
+            "transform": list(self.transform) if self.transform is not None else None,
             "flip_rows": self.flip_rows,
         }
 
