@@ -484,3 +484,27 @@ def test_an_s3_store_is_viewed_like_a_local_one(
         "cells", 0, 0, 1, {"z": 2}
     )
     assert remote.value(350.5, 150.5, {"z": 2}) == local.value(350.5, 150.5, {"z": 2})
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.6"])
+def test_other_versions_render_the_same_tiles(cells: Path, tmp_path: Path, version: str) -> None:
+    image, _ = cells_data()
+    other = tmp_path / f"cells-{version}.ome.zarr"
+    ngff.write_image(
+        image,
+        other,
+        axes="czyx",
+        scale=(1.0, 2.0, 0.5, 0.5),
+        units=(None, "micrometer", "micrometer", "micrometer"),
+        chunks=(1, 1, 128, 128),
+        levels=3,
+        omero=True,
+        channel_names=["dapi", "actin", "tubulin"],
+        compression="zstd",
+        version=version,
+    )
+    reference = Renderer(open_ome(str(cells), {}))
+    renderer = Renderer(open_ome(str(other), {}))
+    assert renderer.windows == reference.windows
+    for level, row, col in [(0, 1, 2), (2, 0, 0)]:
+        assert renderer.tile(level, row, col, {"z": 5}) == reference.tile(level, row, col, {"z": 5})
