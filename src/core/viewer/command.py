@@ -1,0 +1,138 @@
+"""The ``view`` command both CLIs have: ``ngff view TARGET``, ``geozarr view TARGET``.
+
+:func:`add_view_command` adds it to a convention's group, given how the convention opens a
+target as a :class:`~ngff_geozarr.core.viewer.scene.Scene`. The command opens the target
+(one error line and exit code 2 when it cannot), serves it on 127.0.0.1
+(:class:`~ngff_geozarr.core.viewer.server.Viewer`), prints the page's address, opens it in
+the browser unless ``--no-browser``, and stops cleanly on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import webbrowser
+from types import FrameType
+
+import click
+
+from ngff_geozarr.core.cli import fail, parse_storage_options, storage_option, strict_option
+from ngff_geozarr.core.convention import Convention
+from ngff_geozarr.core.report import Report
+from ngff_geozarr.core.viewer.scene import OpenScene
+from ngff_geozarr.core.viewer.server import HOST, Viewer
+from ngff_geozarr.core.viewer.tiles import DEFAULT_CACHE_BYTES
+
+__all__ = ["add_view_command", "make_view_command"]
+
+
+class _Stop(Exception):
+    """Raised by the SIGTERM handler to leave the serving loop."""
+
+
+def make_view_command(convention: Convention, open_scene: OpenScene) -> click.Command:
+    """Build the ``view`` command of a convention's CLI.
+
+    Parameters
+    ----------
+    convention
+        The convention: its command name (error lines) and validator (issues panel).
+    open_scene
+        Opens a target as a scene: ``(target, storage_options) -> Scene``.
+
+    Returns
+    -------
+    click.Command
+        ``view TARGET [--port N] [--no-browser] [--cache-mib N] [--strict]
+        [--storage-option KEY=VALUE ...]``.
+    """
+
+    @click.command(
+        name="view",
+        help=f"Look at the {convention.title} image in TARGET in the browser: a local server "
+        f"on {HOST} renders tiles from its chunks (pan, zoom, sliders for the other axes, "
+        "channels, labels, the value under the cursor) and lists its validation issues. "
+        "The page needs no network. Stop with Ctrl-C.",
+    )
+    @click.argument("target")
+    @click.option(
+        "--port",
+        type=click.IntRange(0, 65535),
+        default=0,
+        show_default=True,
+        help="The port to listen on (0: a free one).",
+    )
+    @click.option("--no-browser", is_flag=True, help="Print the address only; open no browser.")
+    @click.option(
+        "--cache-mib",
+        type=click.IntRange(min=1),
+        default=DEFAULT_CACHE_BYTES // 2**20,
+        show_default=True,
+        help="The most memory rendered tiles are kept in, in MiB.",
+    )
+    @strict_option
+    @storage_option
+    def view(
+        target: str,
+        port: int,
+        no_browser: bool,
+        cache_mib: int,
+        strict: bool,
+        storage_options: tuple[str, ...],
+    ) -> None:
+        options = parse_storage_options(storage_options)
+        scene = open_scene(target, options)
+
+        def validate() -> Report:
+            return convention.validate(target, strict=strict, storage_options=options)
+
+        try:
+            viewer = Viewer(scene, validate=validate, port=port, cache_bytes=cache_mib * 2**20)
+        except OSError as exc:
+            fail(convention.command, f"cannot listen on {HOST}:{port}: {exc.strerror or exc}.")
+        # started before the address is shown: a Ctrl-C that follows it never lands in
+        # the middle of starting a thread
+        viewer.start_validation()
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            raise _Stop
+
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            click.echo(f"Serving {target} at {viewer.url} (Ctrl-C to stop)")
+            sys.stdout.flush()
+            if not no_browser:
+                webbrowser.open(viewer.url)
+            viewer.serve_forever()
+        except (KeyboardInterrupt, _Stop):
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            viewer.close()
+        click.echo("stopped")
+
+    return view
+
+
+def add_view_command(
+    cli: click.Group, convention: Convention, open_scene: OpenScene
+) -> click.Command:
+    """Add the ``view`` command to a convention's group.
+
+    Parameters
+    ----------
+    cli
+        The group (:func:`~ngff_geozarr.core.cli.make_cli`).
+    convention
+        The convention.
+    open_scene
+        Opens a target as a scene.
+
+    Returns
+    -------
+    click.Command
+        The command added.
+    """
+    command = make_view_command(convention, open_scene)
+    cli.add_command(command)
+    return command

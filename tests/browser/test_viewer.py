@@ -1,0 +1,246 @@
+"""The viewer's page in headless Chromium, driven through chromedriver like a person would.
+
+The server runs in this process, so that each test reads its request log: zooming in
+requests a finer level, the z slider and the channel toggles change the tiles requested,
+hovering reads a label id and a raster's value with its longitude and latitude. The
+screenshots (``test-artifacts/viewer-*.png``) are those of the documentation
+(``docs/images/viewer-*.png``, copied from a run).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from pyproj import Transformer
+
+import ngff
+from geozarr.viewing import open_scene as open_geo
+from ngff.viewing import open_scene as open_ome
+from ngff_geozarr.core.viewer import Viewer
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="headless Chromium tests need Debian's chromium and chromium-driver packages",
+)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,800",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def cells(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three channels (blobs of different sizes), six z planes, two labelled squares."""
+    path = tmp_path_factory.mktemp("cells") / "cells.ome.zarr"
+    c, z, y, x = np.indices((3, 6, 512, 640), dtype=np.float64)
+    size = 40.0 + 30.0 * c
+    image = 1000 * (1 + np.sin(x / size + z / 3) * np.cos(y / size)) + 200 * c
+    labels = np.zeros((1, 6, 512, 640), dtype=np.uint32)
+    labels[0, :, 100:200, 300:420] = 7
+    labels[0, :, 400:480, 40:120] = 42
+    ngff.write_image(
+        image.astype(np.uint16),
+        path,
+        axes="czyx",
+        scale=(1.0, 2.0, 0.5, 0.5),
+        units=(None, "micrometer", "micrometer", "micrometer"),
+        chunks=(1, 1, 128, 128),
+        levels=3,
+        omero=True,
+        channel_names=["dapi", "actin", "tubulin"],
+        compression="zstd",
+    )
+    ngff.write_labels(labels, path, "cells")
+    return path
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A single-channel image four times wider than the screen: it opens at a coarse level."""
+    path = tmp_path_factory.mktemp("wide") / "wide.ome.zarr"
+    y, x = np.indices((1024, 4096))
+    ngff.write_image(
+        ((x // 64 + y // 64) % 2 * 200 + 20).astype(np.uint8),
+        path,
+        axes="yx",
+        chunks=(256, 256),
+        levels=4,
+        compression="zstd",
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def elevation(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from ngff_geozarr.demo import build_elevation
+
+    return build_elevation(
+        tmp_path_factory.mktemp("geo"), shape=(300, 400), chunks=(100, 100), levels="auto"
+    )
+
+
+def open_page(browser: Any, viewer: Viewer) -> None:
+    viewer.start()
+    browser.get(viewer.url)
+    wait(lambda: browser.execute_script("return document.body.dataset.ready === '1'"))
+    settle(viewer)
+
+
+def wait(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def settle(viewer: Viewer, quiet: float = 0.5) -> None:
+    """Wait until the page has stopped asking for anything for ``quiet`` seconds."""
+    count = -1
+    while count != len(viewer.requests):
+        count = len(viewer.requests)
+        time.sleep(quiet)
+
+
+def tiles(viewer: Viewer, since: int = 0) -> list[str]:
+    return [r for r in list(viewer.requests)[since:] if r.startswith("/tile/")]
+
+
+def hover(browser: Any, column: float, row: float) -> None:
+    """Move the mouse over the pixel (column, row) of level 0."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    canvas = browser.find_element("id", "canvas")
+    x, y = browser.execute_script(f"return viewer.toScreen({column}, {row});")
+    rect = browser.execute_script(
+        "return document.getElementById('canvas').getBoundingClientRect();"
+    )
+    dx = x - (rect["left"] + rect["width"] / 2)
+    dy = y - (rect["top"] + rect["height"] / 2)
+    ActionChains(browser).move_to_element_with_offset(canvas, int(dx), int(dy)).perform()
+
+
+def text(browser: Any, element: str) -> str:
+    return str(browser.find_element("id", element).text)
+
+
+def test_zooming_in_requests_a_finer_level(browser: Any, wide: Path) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains, ScrollOrigin
+
+    with Viewer(open_ome(str(wide), {})) as viewer:
+        open_page(browser, viewer)
+        first = {t.split("/")[2] for t in tiles(viewer)}
+        assert "0" not in first  # the whole image fits the screen: a coarse level
+        canvas = browser.find_element("id", "canvas")
+        for _ in range(30):
+            ActionChains(browser).scroll_from_origin(
+                ScrollOrigin.from_element(canvas), 0, -200
+            ).perform()
+            settle(viewer, 0.2)
+            if any(t.startswith("/tile/0/") for t in tiles(viewer)):
+                break
+        finer = [t for t in tiles(viewer) if t.startswith("/tile/0/")]
+        assert finer, sorted(set(tiles(viewer)))
+        assert text(browser, "level").startswith("0 (1024 x 4096)")
+        # only the visible part of level 0 is asked for: 4 x 16 tiles make the level
+        assert len(set(finer)) < 64
+
+
+def test_z_slider_channels_labels_and_the_id_under_the_cursor(browser: Any, cells: Path) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    validate = lambda: ngff.validate(str(cells))  # noqa: E731
+    with Viewer(open_ome(str(cells), {}), validate=validate) as viewer:
+        open_page(browser, viewer)
+        assert all("z=3" in t for t in tiles(viewer))
+        slider = browser.find_element("id", "axis-z")
+        slider.send_keys(Keys.ARROW_RIGHT)
+        wait(lambda: text(browser, "axis-z-value") == "4")
+        settle(viewer)
+        assert any("z=4" in t for t in tiles(viewer))
+
+        before = len(viewer.requests)
+        browser.find_element("id", "channel-1").click()
+        settle(viewer)
+        toggled = tiles(viewer, before)
+        assert toggled
+        assert all("channels=0%2C2" in t or "channels=0,2" in t for t in toggled), toggled
+
+        before = len(viewer.requests)
+        high = browser.find_element("id", "window-0-max")
+        high.clear()
+        high.send_keys("1500", Keys.ENTER)
+        settle(viewer)
+        rewindowed = tiles(viewer, before)
+        assert rewindowed
+        assert all("%3A1500%2C" in t for t in rewindowed), rewindowed
+
+        hover(browser, 80, 440)
+        wait(lambda: "cells: 42" in text(browser, "label-ids"))
+        assert "z=8 micrometer" in text(browser, "position")
+        hover(browser, 350, 150)
+        wait(lambda: "cells: 7" in text(browser, "label-ids"))
+        assert any(r.startswith("/labels/cells/") for r in viewer.requests)
+        wait(lambda: text(browser, "verdict") == "valid")
+        assert text(browser, "issues") == "No issues."
+        browser.find_element("id", "channel-1").click()
+        settle(viewer)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(ARTIFACTS / "viewer-cells.png"))
+
+
+def test_a_geo_pixel_shows_its_value_and_lon_lat(browser: Any, elevation: Path) -> None:
+    import zarr
+
+    import geozarr
+
+    validate = lambda: geozarr.validate(str(elevation))  # noqa: E731
+    with Viewer(open_geo(str(elevation), {}), validate=validate) as viewer:
+        open_page(browser, viewer)
+        hover(browser, 123.5, 45.5)
+        wait(lambda: "lon" in text(browser, "lonlat"))
+        value = float(zarr.open_group(str(elevation), mode="r")["elevation"][45, 123])
+        shown = text(browser, "value")
+        assert float(shown) == pytest.approx(value, rel=1e-5)
+        x, y = 500000 + 30 * 123.5, 5200020 - 30 * 45.5
+        lon, lat = Transformer.from_crs(32632, 4326, always_xy=True).transform(x, y)
+        assert f"lon {lon:.5f}, lat {lat:.5f}" in text(browser, "lonlat")
+        assert "EPSG:32632" in text(browser, "crs")
+        assert browser.find_element("id", "scalebar").text.endswith(" metre")
+        wait(lambda: text(browser, "verdict") in ("valid", "invalid"))
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(ARTIFACTS / "viewer-geo.png"))
