@@ -16,6 +16,7 @@ from geozarr.reproject.cli import reject_without_to_crs, run_webmap, webmap_opti
 from geozarr.rules import REGISTRY
 from geozarr.schemas import schema_documents
 from geozarr.validate import PROFILES, validate
+from geozarr.viewing import open_scene
 from geozarr.write import write
 from geozarr.writing.netcdf import is_netcdf_file
 from ngff_geozarr.core.cli import (
@@ -34,6 +35,7 @@ from ngff_geozarr.core.convention import Convention
 from ngff_geozarr.core.inputs import open_input
 from ngff_geozarr.core.pyramid import METHODS, Method
 from ngff_geozarr.core.store import ZarrFormat
+from ngff_geozarr.core.viewer import add_view_command
 
 __all__ = [
     "CONVENTION",
@@ -74,6 +76,7 @@ CONVENTION = Convention(
 """The GeoZarr convention as the shared command-line scaffold sees it."""
 
 cli = make_cli(CONVENTION)
+add_view_command(cli, CONVENTION, open_scene)
 """The ``geozarr`` command group."""
 
 validate_command = cli.commands["validate"]

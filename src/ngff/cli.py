@@ -20,6 +20,7 @@ from ngff.rules import REGISTRY
 from ngff.schemas import generate
 from ngff.validate import validate
 from ngff.versions import SPEC_VERSIONS
+from ngff.viewing import open_scene
 from ngff_geozarr.core.cli import (
     compression_option,
     make_cli,
@@ -32,6 +33,7 @@ from ngff_geozarr.core.convention import Convention
 from ngff_geozarr.core.inputs import Source, open_input
 from ngff_geozarr.core.pyramid import METHODS
 from ngff_geozarr.core.report import EXIT_VALID
+from ngff_geozarr.core.viewer import add_view_command
 
 __all__ = ["CONVENTION", "cli", "main"]
 
@@ -54,6 +56,7 @@ CONVENTION = Convention(
 """The OME-Zarr convention as the shared command-line scaffold sees it."""
 
 cli = make_cli(CONVENTION)
+add_view_command(cli, CONVENTION, open_scene)
 """The ``ngff`` command group."""
 
 

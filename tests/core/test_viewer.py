@@ -508,3 +508,22 @@ def test_other_versions_render_the_same_tiles(cells: Path, tmp_path: Path, versi
     assert renderer.windows == reference.windows
     for level, row, col in [(0, 1, 2), (2, 0, 0)]:
         assert renderer.tile(level, row, col, {"z": 5}) == reference.tile(level, row, col, {"z": 5})
+
+
+@pytest.mark.parametrize("command", ["ngff", "geozarr"])
+def test_both_clis_have_the_view_command(command: str, tmp_path: Path) -> None:
+    """``ngff view`` and ``geozarr view``: an unreadable target is one stderr line, exit 2."""
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / command
+    done = subprocess.run(
+        [str(script), "view", str(tmp_path / "missing.zarr"), "--no-browser"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith(f"{command}: error:")
