@@ -105,6 +105,16 @@ def strict_issues(store: Path) -> list[str]:
     return [f"{i.rule} {i.path}: {i.message}" for i in report.issues]
 
 
+def source_fill_issues(store: Path) -> list[str]:
+    """The issues of a store that xarray wrote and ``pyramid`` extended in place.
+
+    xarray writes a Zarr v3 array's ``fill_value`` apart from its ``_FillValue`` (0 or NaN);
+    ``pyramid`` leaves the source arrays as they were, so the validator flags exactly those,
+    and nothing in the levels it wrote.
+    """
+    return [i.split(":")[0] for i in strict_issues(store)]
+
+
 def check_levels(store: Path, source: xr.Dataset, levels: int, *, ours: bool = True) -> None:
     """Every level: decoded values, time, attributes, packing, CRS / transform / nodata.
 
@@ -174,7 +184,8 @@ def test_pyramid_of_an_xarray_store(xarray_store: Path, tmp_path: Path) -> None:
     check_levels(store, source, 3, ours=False)
     # the base is the source, untouched
     np.testing.assert_array_equal(xr.open_zarr(store)["mask"].values, source["mask"].values)
-    assert strict_issues(store) == []
+    expected = ["geozarr.cf.fill-value analysed_sst"] if "v3" in store.name else []
+    assert source_fill_issues(store) == expected
 
 
 def test_convert_both_ways_opens_in_xarray(tmp_path: Path) -> None:
@@ -236,7 +247,8 @@ def test_rioxarray_store_with_a_grid_mapping_named_crs(tmp_path: Path, fmt: int)
             assert level["dem"].attrs["units"] == "m"
         base = geozarr.open(store)
         np.testing.assert_array_equal(base["dem"].values, opened["dem"].values)
-        assert strict_issues(store) == []
+        expected = ["geozarr.cf.fill-value-nan dem"] if store == in_place and fmt == 3 else []
+        assert source_fill_issues(store) == expected
 
 
 def test_gdal_312_reads_a_packed_level(tmp_path: Path) -> None:
