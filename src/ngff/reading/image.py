@@ -32,7 +32,7 @@ from ngff.common.coordinate_transformations import Transformation as Transformat
 from ngff.common.labels import ImageLabel, Labels
 from ngff.common.multiscales import Multiscale
 from ngff.common.omero import Omero
-from ngff.reading.source import OpenedNode, StoreSource
+from ngff.reading.source import ChildNodes, OpenedNode, StoreSource
 from ngff.v06.coordinate_systems import CoordinateSystem
 from ngff.v06.coordinate_transformations import Identity, Scale, Sequence_, Translation
 from ngff.v06.multiscales import Multiscale as Multiscale06
@@ -348,7 +348,7 @@ def _intrinsic(ms: Multiscale06) -> CoordinateSystem:
     return by_name.get(name or "", ms.coordinateSystems[-1])
 
 
-class LabelsNode(OpenedNode, Mapping[str, ImageNode]):
+class LabelsNode(ChildNodes[ImageNode], Mapping[str, ImageNode]):
     """An opened ``labels`` group: its label images, by name.
 
     ``image.labels["cells"]`` is an :class:`ImageNode` (with its ``image_label``).
@@ -365,26 +365,12 @@ class LabelsNode(OpenedNode, Mapping[str, ImageNode]):
 
     kind = "labels"
 
+    _child = ImageNode
+
     def __init__(self, source: StoreSource, path: str, names: Sequence[str] | None = None) -> None:
-        super().__init__(source, path)
         if names is None:
-            ome = source.ome(path, "a labels group")
-            if "labels" not in ome:
-                raise source.fail(path, "expected a labels group; 'labels' is missing.")
-            names = source.parse(Labels, {"labels": ome["labels"]}, path, "labels").labels
-        self.names: tuple[str, ...] = tuple(names)
+            data = source.section(path, "labels", "a labels group")
+            names = source.parse(Labels, {"labels": data}, path, "labels").labels
+        super().__init__(source, path, names)
+        self.names: tuple[str, ...] = self._refs
         """The label images' names, as the group lists them."""
-        self._images: dict[str, ImageNode] = {}
-
-    def __getitem__(self, name: str) -> ImageNode:
-        if name not in self.names:
-            raise KeyError(name)
-        if name not in self._images:
-            self._images[name] = ImageNode(self.source, self.source.child(self.path, name))
-        return self._images[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.names)
-
-    def __len__(self) -> int:
-        return len(self.names)
