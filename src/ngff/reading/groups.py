@@ -30,16 +30,14 @@ class WellNode(ChildNodes[ImageNode]):
     """
 
     kind = "well"
+    _child = ImageNode
 
     def __init__(self, source: StoreSource, path: str) -> None:
-        data = source.section(path, "well", "a well")
-        well: Any = source.parse(source.rules.well, data, path, "well")
+        well: Any = source.parse_section(source.rules.well, path, "well", "a well")
         self.well = well
         """The parsed ``well`` metadata (the version's model)."""
         images: list[Any] = well.images
         super().__init__(source, path, [image.path for image in images])
-
-    _child = ImageNode
 
     @property
     def fields(self) -> tuple[ImageNode, ...]:
@@ -59,14 +57,12 @@ class PlateNode(ChildNodes["WellNode"]):
     """
 
     kind = "plate"
+    _child = WellNode
 
     def __init__(self, source: StoreSource, path: str) -> None:
-        data = source.section(path, "plate", "a plate")
-        self.plate: Plate = source.parse(source.rules.plate, data, path, "plate")
+        self.plate: Plate = source.parse_section(source.rules.plate, path, "plate", "a plate")
         """The parsed ``plate`` metadata."""
         super().__init__(source, path, [well.path for well in self.plate.wells])
-
-    _child = WellNode
 
     @property
     def name(self) -> str | None:
@@ -123,11 +119,10 @@ class CollectionNode(ChildNodes[ImageNode]):
     """
 
     kind = "collection"
+    _child = ImageNode
 
     def __init__(self, source: StoreSource, path: str) -> None:
         super().__init__(source, path, series_paths(source, path))
-
-    _child = ImageNode
 
     @property
     def images(self) -> tuple[ImageNode, ...]:

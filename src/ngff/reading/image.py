@@ -295,16 +295,9 @@ class ImageNode(OpenedNode):
     ) -> tuple[tuple[float, ...], tuple[float, ...]]:
         scale, translation = np.ones(n), np.zeros(n)
         for t in transforms:
+            is_scale = isinstance(t, ScaleTransformation)
             values = t.scale if isinstance(t, ScaleTransformation) else t.translation
-            if len(values) != n:
-                raise self.source.fail(
-                    self.path,
-                    f"level {j}: expected {n} {t.type} values, one per axis. Got {len(values)}.",
-                )
-            if isinstance(t, ScaleTransformation):
-                scale, translation = scale * values, translation * values
-            else:
-                translation = translation + values
+            scale, translation = self._step(scale, translation, is_scale, values, t.type, j)
         return tuple(scale.tolist()), tuple(translation.tolist())
 
     def _compose_06(
@@ -328,16 +321,29 @@ class ImageNode(OpenedNode):
                     f"level {j}: the {t.type} is stored in an array ({t.path!r}); "
                     "only inline values are read.",
                 )
-            if len(values) != n:
-                raise self.source.fail(
-                    self.path,
-                    f"level {j}: expected {n} {t.type} values, one per axis. Got {len(values)}.",
-                )
-            if isinstance(t, Scale):
-                scale, translation = scale * values, translation * values
-            else:
-                translation = translation + values
+            is_scale = isinstance(t, Scale)
+            scale, translation = self._step(scale, translation, is_scale, values, t.type, j)
         return tuple(scale.tolist()), tuple(translation.tolist())
+
+    def _step(
+        self,
+        scale: np.ndarray[Any, Any],
+        translation: np.ndarray[Any, Any],
+        is_scale: bool,
+        values: Sequence[float],
+        kind: str,
+        j: int,
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """Compose one scale or translation of level ``j`` after those before it."""
+        n = len(scale)
+        if len(values) != n:
+            raise self.source.fail(
+                self.path,
+                f"level {j}: expected {n} {kind} values, one per axis. Got {len(values)}.",
+            )
+        if is_scale:
+            return scale * values, translation * values
+        return scale, translation + values
 
 
 def _intrinsic(ms: Multiscale06) -> CoordinateSystem:

@@ -226,6 +226,27 @@ class StoreSource:
             raise self.fail(path, f"cannot read the OME-Zarr metadata{at}: {first.message}")
         return parsed
 
+    def parse_section(self, model: type[_M], path: str, key: str, what: str) -> _M:
+        """Parse the OME section ``key`` of the node at ``path``; fail when it is missing.
+
+        Parameters
+        ----------
+        model
+            The section's model.
+        path
+            The node's path.
+        key
+            The section's key.
+        what
+            What the node was expected to be, for the message.
+
+        Returns
+        -------
+        model instance
+            The parsed section.
+        """
+        return self.parse(model, self.section(path, key, what), path, key)
+
     def child(self, parent: str, ref: str) -> str:
         """Join a reference found in metadata to its node's path, refusing unsafe ones.
 
