@@ -474,13 +474,15 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def encode_png(rgba: npt.NDArray[np.uint8]) -> bytes:
+def encode_png(rgba: npt.NDArray[np.uint8], level: int = 6) -> bytes:
     """Encode an RGBA image as PNG (8 bits per channel, no filtering).
 
     Parameters
     ----------
     rgba
         ``(rows, columns, 4)`` unsigned bytes.
+    level
+        The zlib compression level, 0 to 9 (1 is fastest, 9 smallest).
 
     Returns
     -------
@@ -500,7 +502,7 @@ def encode_png(rgba: npt.NDArray[np.uint8]) -> bytes:
         (
             b"\x89PNG\r\n\x1a\n",
             _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)),
+            _chunk(b"IDAT", zlib.compress(raw.tobytes(), level)),
             _chunk(b"IEND", b""),
         )
     )
