@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from ngff_geozarr.core.thumbnail import RegionReader
 
-__all__ = ["LazyArray", "RegionReader"]
+__all__ = ["LazyArray"]
 
 
 class LazyArray:
