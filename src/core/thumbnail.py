@@ -58,7 +58,10 @@ MAX_CHANNELS = 8
 
 
 class RegionReader(Protocol):
-    """An array whose regions can be read: what a thumbnail needs of a level."""
+    """An array whose regions can be read: what a thumbnail needs of a level.
+
+    Also what :class:`~ngff_geozarr.core.inputs.regions.LazyArray` reads through.
+    """
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -320,9 +323,7 @@ def read_stored_slice(
 ) -> tuple[npt.NDArray[Any], bool] | None:
     """Read the middle slice of the array at ``path`` (:func:`read_slice`); ``None`` if unreadable.
 
-    What both report builders do for every picture: an array that cannot be opened or read
-    (a corrupt chunk, an unknown codec, a bad shape) gets no thumbnail, never an error:
-    the report still shows the tree and the issues.
+    :func:`read_stored_planes` with no channel axis, its one plane.
 
     Parameters
     ----------
@@ -338,11 +339,8 @@ def read_stored_slice(
     tuple or None
         As :func:`read_slice`; ``None`` when the array cannot be read.
     """
-    try:
-        return read_slice(store.open_array(path), spatial_axes)
-    except (NgffGeozarrError, ValueError, OSError, RuntimeError):
-        # RuntimeError: what codecs raise for a corrupt chunk (zstd's "invalid input data")
-        return None
+    found = read_stored_planes(store, path, spatial_axes)
+    return None if found is None else (found[0][0], found[1])
 
 
 def read_stored_planes(
@@ -354,7 +352,9 @@ def read_stored_planes(
 ) -> tuple[npt.NDArray[Any], bool] | None:
     """Read the middle slice of a stored array, channels kept (:func:`read_planes`).
 
-    Like :func:`read_stored_slice`, an array that cannot be opened or read gives ``None``.
+    What both report builders do for every picture: an array that cannot be opened or read
+    (a corrupt chunk, an unknown codec, a bad shape) gets no thumbnail, never an error:
+    the report still shows the tree and the issues.
 
     Parameters
     ----------
@@ -378,6 +378,7 @@ def read_stored_planes(
         array = store.open_array(path)
         return read_planes(array, spatial_axes, channel_axis, pixel_size=pixel_size)
     except (NgffGeozarrError, ValueError, OSError, RuntimeError):
+        # RuntimeError: what codecs raise for a corrupt chunk (zstd's "invalid input data")
         return None
 
 
@@ -474,13 +475,15 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def encode_png(rgba: npt.NDArray[np.uint8]) -> bytes:
+def encode_png(rgba: npt.NDArray[np.uint8], level: int = 6) -> bytes:
     """Encode an RGBA image as PNG (8 bits per channel, no filtering).
 
     Parameters
     ----------
     rgba
         ``(rows, columns, 4)`` unsigned bytes.
+    level
+        The zlib compression level, 0 to 9 (1 is fastest, 9 smallest).
 
     Returns
     -------
@@ -500,7 +503,7 @@ def encode_png(rgba: npt.NDArray[np.uint8]) -> bytes:
         (
             b"\x89PNG\r\n\x1a\n",
             _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)),
+            _chunk(b"IDAT", zlib.compress(raw.tobytes(), level)),
             _chunk(b"IEND", b""),
         )
     )

@@ -52,6 +52,17 @@ def test_png_round_trips_through_a_real_decoder(shape: tuple[int, int]) -> None:
     assert np.array_equal(decode(encode_png(rgba)), rgba)
 
 
+def test_png_compression_level_changes_the_size_not_the_pixels() -> None:
+    # Smooth pictures (as tiles and thumbnails are) compress better at a higher level.
+    ramp = np.broadcast_to(np.arange(256, dtype=np.uint8)[:, None, None], (256, 256, 4))
+    rgba = (ramp + np.arange(256, dtype=np.uint8)[None, :, None] // 3).astype(np.uint8)
+    fast, small = encode_png(rgba, level=1), encode_png(rgba, level=9)
+    assert np.array_equal(decode(fast), rgba)
+    assert np.array_equal(decode(small), rgba)
+    assert len(small) < len(fast)
+    assert encode_png(rgba) == encode_png(rgba, level=6)
+
+
 def test_choose_level_takes_the_coarsest_level_still_big_enough() -> None:
     shapes = [(64, 2048, 4096), (64, 1024, 2048), (64, 512, 1024), (64, 256, 512), (64, 128, 256)]
     assert choose_level(shapes, (1, 2)) == 3

@@ -351,6 +351,22 @@ def test_an_image_without_labels_has_an_empty_mapping(tmp_path: Path) -> None:
     assert "cells" not in image.labels
 
 
+def test_membership_opens_no_child_and_a_broken_child_fails_when_opened(tmp_path: Path) -> None:
+    target = tmp_path / "image.ome.zarr"
+    write(target, "0.5")
+    ngff.write_labels(np.zeros((1, 4, 64, 96), np.uint8), target, "cells")
+    document = target / "labels" / "cells" / "zarr.json"
+    meta = json.loads(document.read_text())
+    del meta["attributes"]["ome"]["multiscales"]
+    document.write_text(json.dumps(meta))
+    image = ngff.open(target)
+    assert isinstance(image, ImageNode)
+    assert "cells" in image.labels  # listed by the labels group; not opened to answer
+    assert list(image.labels) == ["cells"]
+    with pytest.raises(ReadError, match="'multiscales' is missing"):
+        image.labels["cells"]
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_a_plate_reads_to_wells_and_fields(tmp_path: Path, version: str) -> None:
     rng = np.random.default_rng(5)

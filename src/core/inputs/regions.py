@@ -12,27 +12,14 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["LazyArray", "RegionReader"]
+from ngff_geozarr.core.thumbnail import RegionReader
 
-
-class RegionReader(Protocol):
-    """What :class:`LazyArray` needs: a shape, a dtype and reads of a region."""
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """The full array's shape."""
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        """The data type."""
-
-    def read(self, region: tuple[slice, ...]) -> npt.NDArray[Any]:
-        """Read a region: one slice (explicit start and stop, step 1) per dimension."""
+__all__ = ["LazyArray"]
 
 
 class LazyArray:

@@ -6,46 +6,17 @@ access (their metadata was read with the rest of the hierarchy; no array is read
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ngff.common.bioformats2raw import Series
 from ngff.common.plate import Plate
 from ngff.reading.image import ImageNode
-from ngff.reading.source import OpenedNode, StoreSource
+from ngff.reading.source import ChildNodes, StoreSource
 
 __all__ = ["CollectionNode", "PlateNode", "WellNode", "series_paths"]
 
 
-class _Children(OpenedNode):
-    """A mapping from relative paths to opened children, built on first access."""
-
-    def __init__(self, source: StoreSource, path: str, refs: Sequence[str]) -> None:
-        super().__init__(source, path)
-        self._refs = tuple(refs)
-        self._opened: dict[str, Any] = {}
-
-    def _open(self, path: str) -> Any:
-        raise NotImplementedError
-
-    def __getitem__(self, ref: str) -> Any:
-        if ref not in self._refs:
-            raise KeyError(ref)
-        if ref not in self._opened:
-            self._opened[ref] = self._open(self.source.child(self.path, ref))
-        return self._opened[ref]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._refs)
-
-    def __len__(self) -> int:
-        return len(self._refs)
-
-    def __contains__(self, ref: object) -> bool:
-        return ref in self._refs
-
-
-class WellNode(_Children):
+class WellNode(ChildNodes[ImageNode]):
     """An opened well: its fields of view, by path, in the order the well lists them.
 
     ``well["0"]`` (or ``well.fields[0]``) is an :class:`~ngff.reading.image.ImageNode`.
@@ -59,23 +30,14 @@ class WellNode(_Children):
     """
 
     kind = "well"
+    _child = ImageNode
 
     def __init__(self, source: StoreSource, path: str) -> None:
-        ome = source.ome(path, "a well")
-        if "well" not in ome:
-            raise source.fail(path, "expected a well; 'well' is missing.")
-        well: Any = source.parse(source.rules.well, ome["well"], path, "well")
+        well: Any = source.parse_section(source.rules.well, path, "well", "a well")
         self.well = well
         """The parsed ``well`` metadata (the version's model)."""
         images: list[Any] = well.images
         super().__init__(source, path, [image.path for image in images])
-
-    def _open(self, path: str) -> ImageNode:
-        return ImageNode(self.source, path)
-
-    def __getitem__(self, ref: str) -> ImageNode:
-        image: ImageNode = super().__getitem__(ref)
-        return image
 
     @property
     def fields(self) -> tuple[ImageNode, ...]:
@@ -83,7 +45,7 @@ class WellNode(_Children):
         return tuple(self[ref] for ref in self)
 
 
-class PlateNode(_Children):
+class PlateNode(ChildNodes["WellNode"]):
     """An opened plate: its wells, by path (``"A/1"``), in the order the plate lists them.
 
     Parameters
@@ -95,21 +57,12 @@ class PlateNode(_Children):
     """
 
     kind = "plate"
+    _child = WellNode
 
     def __init__(self, source: StoreSource, path: str) -> None:
-        ome = source.ome(path, "a plate")
-        if "plate" not in ome:
-            raise source.fail(path, "expected a plate; 'plate' is missing.")
-        self.plate: Plate = source.parse(source.rules.plate, ome["plate"], path, "plate")
+        self.plate: Plate = source.parse_section(source.rules.plate, path, "plate", "a plate")
         """The parsed ``plate`` metadata."""
         super().__init__(source, path, [well.path for well in self.plate.wells])
-
-    def _open(self, path: str) -> WellNode:
-        return WellNode(self.source, path)
-
-    def __getitem__(self, ref: str) -> WellNode:
-        well: WellNode = super().__getitem__(ref)
-        return well
 
     @property
     def name(self) -> str | None:
@@ -149,7 +102,7 @@ class PlateNode(_Children):
         return self[f"{row}/{column}"]
 
 
-class CollectionNode(_Children):
+class CollectionNode(ChildNodes[ImageNode]):
     """An opened bioformats2raw collection: its images, by path, in series order.
 
     The images are those the ``OME`` group's ``series`` lists, else the groups ``0``,
@@ -166,16 +119,10 @@ class CollectionNode(_Children):
     """
 
     kind = "collection"
+    _child = ImageNode
 
     def __init__(self, source: StoreSource, path: str) -> None:
         super().__init__(source, path, series_paths(source, path))
-
-    def _open(self, path: str) -> ImageNode:
-        return ImageNode(self.source, path)
-
-    def __getitem__(self, ref: str) -> ImageNode:
-        image: ImageNode = super().__getitem__(ref)
-        return image
 
     @property
     def images(self) -> tuple[ImageNode, ...]:

@@ -32,7 +32,7 @@ from ngff.common.coordinate_transformations import Transformation as Transformat
 from ngff.common.labels import ImageLabel, Labels
 from ngff.common.multiscales import Multiscale
 from ngff.common.omero import Omero
-from ngff.reading.source import OpenedNode, StoreSource
+from ngff.reading.source import ChildNodes, OpenedNode, StoreSource
 from ngff.v06.coordinate_systems import CoordinateSystem
 from ngff.v06.coordinate_transformations import Identity, Scale, Sequence_, Translation
 from ngff.v06.multiscales import Multiscale as Multiscale06
@@ -295,16 +295,9 @@ class ImageNode(OpenedNode):
     ) -> tuple[tuple[float, ...], tuple[float, ...]]:
         scale, translation = np.ones(n), np.zeros(n)
         for t in transforms:
+            is_scale = isinstance(t, ScaleTransformation)
             values = t.scale if isinstance(t, ScaleTransformation) else t.translation
-            if len(values) != n:
-                raise self.source.fail(
-                    self.path,
-                    f"level {j}: expected {n} {t.type} values, one per axis. Got {len(values)}.",
-                )
-            if isinstance(t, ScaleTransformation):
-                scale, translation = scale * values, translation * values
-            else:
-                translation = translation + values
+            scale, translation = self._step(scale, translation, is_scale, values, t.type, j)
         return tuple(scale.tolist()), tuple(translation.tolist())
 
     def _compose_06(
@@ -328,16 +321,29 @@ class ImageNode(OpenedNode):
                     f"level {j}: the {t.type} is stored in an array ({t.path!r}); "
                     "only inline values are read.",
                 )
-            if len(values) != n:
-                raise self.source.fail(
-                    self.path,
-                    f"level {j}: expected {n} {t.type} values, one per axis. Got {len(values)}.",
-                )
-            if isinstance(t, Scale):
-                scale, translation = scale * values, translation * values
-            else:
-                translation = translation + values
+            is_scale = isinstance(t, Scale)
+            scale, translation = self._step(scale, translation, is_scale, values, t.type, j)
         return tuple(scale.tolist()), tuple(translation.tolist())
+
+    def _step(
+        self,
+        scale: np.ndarray[Any, Any],
+        translation: np.ndarray[Any, Any],
+        is_scale: bool,
+        values: Sequence[float],
+        kind: str,
+        j: int,
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """Compose one scale or translation of level ``j`` after those before it."""
+        n = len(scale)
+        if len(values) != n:
+            raise self.source.fail(
+                self.path,
+                f"level {j}: expected {n} {kind} values, one per axis. Got {len(values)}.",
+            )
+        if is_scale:
+            return scale * values, translation * values
+        return scale, translation + values
 
 
 def _intrinsic(ms: Multiscale06) -> CoordinateSystem:
@@ -348,7 +354,7 @@ def _intrinsic(ms: Multiscale06) -> CoordinateSystem:
     return by_name.get(name or "", ms.coordinateSystems[-1])
 
 
-class LabelsNode(OpenedNode, Mapping[str, ImageNode]):
+class LabelsNode(ChildNodes[ImageNode], Mapping[str, ImageNode]):
     """An opened ``labels`` group: its label images, by name.
 
     ``image.labels["cells"]`` is an :class:`ImageNode` (with its ``image_label``).
@@ -365,26 +371,12 @@ class LabelsNode(OpenedNode, Mapping[str, ImageNode]):
 
     kind = "labels"
 
+    _child = ImageNode
+
     def __init__(self, source: StoreSource, path: str, names: Sequence[str] | None = None) -> None:
-        super().__init__(source, path)
         if names is None:
-            ome = source.ome(path, "a labels group")
-            if "labels" not in ome:
-                raise source.fail(path, "expected a labels group; 'labels' is missing.")
-            names = source.parse(Labels, {"labels": ome["labels"]}, path, "labels").labels
-        self.names: tuple[str, ...] = tuple(names)
+            data = source.section(path, "labels", "a labels group")
+            names = source.parse(Labels, {"labels": data}, path, "labels").labels
+        super().__init__(source, path, names)
+        self.names: tuple[str, ...] = self._refs
         """The label images' names, as the group lists them."""
-        self._images: dict[str, ImageNode] = {}
-
-    def __getitem__(self, name: str) -> ImageNode:
-        if name not in self.names:
-            raise KeyError(name)
-        if name not in self._images:
-            self._images[name] = ImageNode(self.source, self.source.child(self.path, name))
-        return self._images[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.names)
-
-    def __len__(self) -> int:
-        return len(self.names)

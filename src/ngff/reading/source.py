@@ -9,9 +9,9 @@ are read only when computed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -30,7 +30,7 @@ from ngff_geozarr.core.store import StoreHandle, join_key
 if TYPE_CHECKING:
     import dask.array
 
-__all__ = ["RULES", "OpenedNode", "ReadError", "StoreSource", "import_dask"]
+__all__ = ["RULES", "ChildNodes", "OpenedNode", "ReadError", "StoreSource", "import_dask"]
 
 RULES: Mapping[SpecVersion, VersionRules] = {"0.4": RULES_04, "0.5": RULES_05, "0.6": RULES_06}
 """Each version's section models."""
@@ -178,6 +178,28 @@ class StoreSource:
         ome, _ = ome_attributes(self.node(path, what).attributes)
         return ome
 
+    def section(self, path: str, key: str, what: str) -> Any:
+        """Return one OME section of the node at ``path``, or fail saying it is missing.
+
+        Parameters
+        ----------
+        path
+            The node's path.
+        key
+            The section's key (``"well"``, ``"plate"``, ``"labels"``, ...).
+        what
+            What the node was expected to be, for the message.
+
+        Returns
+        -------
+        object
+            The section's JSON value (not parsed).
+        """
+        ome = self.ome(path, what)
+        if key not in ome:
+            raise self.fail(path, f"expected {what}; {key!r} is missing.")
+        return ome[key]
+
     def parse(self, model: type[_M], data: Any, path: str, key: str) -> _M:
         """Parse one OME section with its model; unknown keys are ignored, errors fail.
 
@@ -203,6 +225,27 @@ class StoreSource:
             at = f" at {key}{first.pointer}" if first.pointer else f" in {key}"
             raise self.fail(path, f"cannot read the OME-Zarr metadata{at}: {first.message}")
         return parsed
+
+    def parse_section(self, model: type[_M], path: str, key: str, what: str) -> _M:
+        """Parse the OME section ``key`` of the node at ``path``; fail when it is missing.
+
+        Parameters
+        ----------
+        model
+            The section's model.
+        path
+            The node's path.
+        key
+            The section's key.
+        what
+            What the node was expected to be, for the message.
+
+        Returns
+        -------
+        model instance
+            The parsed section.
+        """
+        return self.parse(model, self.section(path, key, what), path, key)
 
     def child(self, parent: str, ref: str) -> str:
         """Join a reference found in metadata to its node's path, refusing unsafe ones.
@@ -302,6 +345,49 @@ class OpenedNode:
 
 
 _N = TypeVar("_N", bound=OpenedNode)
+
+
+_C = TypeVar("_C", bound=OpenedNode)
+
+
+class ChildNodes(OpenedNode, Generic[_C]):
+    """An opened group as a mapping from the relative paths its metadata lists to its children.
+
+    Each child is opened on first access (no array is read).
+
+    Parameters
+    ----------
+    source
+        The store and its metadata.
+    path
+        The group's path.
+    refs
+        The children's paths relative to the group, in the order the metadata lists them.
+    """
+
+    _child: type[_C]
+    """The class each child is opened as."""
+
+    def __init__(self, source: StoreSource, path: str, refs: Sequence[str]) -> None:
+        super().__init__(source, path)
+        self._refs = tuple(refs)
+        self._opened: dict[str, _C] = {}
+
+    def __getitem__(self, ref: str) -> _C:
+        if ref not in self._refs:
+            raise KeyError(ref)
+        if ref not in self._opened:
+            self._opened[ref] = self._child(self.source, self.source.child(self.path, ref))
+        return self._opened[ref]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._refs)
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+    def __contains__(self, ref: object) -> bool:
+        return ref in self._refs
 
 
 def _empty(io: Any) -> Any:
