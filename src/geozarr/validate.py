@@ -134,6 +134,17 @@ _CF_VARIABLE_CHECKS: tuple[_Rule, ...] = (
     cfv.check_multidimensional_coordinate_names,
     cfv.check_units_metadata,
 )
+_CF_ARRAY_CHECKS: tuple[_Rule, ...] = (
+    cf.check_cf_attributes,
+    cf.check_array_dimensions,
+    cf.check_standard_name,
+    cf.check_units,
+    cf.check_fill_value_pitfall,
+    cf.check_coordinates_attribute,
+    cf.check_grid_mapping_reference,
+    cfc.check_coordinate_variables,
+    *_CF_VARIABLE_CHECKS,
+)
 _RULES: dict[str, tuple[_Rule, ...]] = {
     "conventions": (
         conv.check_declarations,
@@ -143,32 +154,11 @@ _RULES: dict[str, tuple[_Rule, ...]] = {
         conv.check_multiscales,
         cfc.check_coordinate_variables,
     ),
-    "cf": (
-        cf.check_cf_attributes,
-        cf.check_array_dimensions,
-        cf.check_standard_name,
-        cf.check_units,
-        cf.check_fill_value_pitfall,
-        cf.check_coordinates_attribute,
-        cf.check_grid_mapping_reference,
-        cfc.check_coordinate_variables,
-        *_CF_VARIABLE_CHECKS,
-    ),
+    "cf": _CF_ARRAY_CHECKS,
     "v0.4": (v04.check_v04_variable, v04.check_v04_multiscales),
 }
-_ARRAY_ONLY = frozenset(
-    {
-        cf.check_cf_attributes,
-        cf.check_array_dimensions,
-        cf.check_standard_name,
-        cf.check_units,
-        cf.check_fill_value_pitfall,
-        cf.check_coordinates_attribute,
-        cf.check_grid_mapping_reference,
-        cfc.check_coordinate_variables,
-        *_CF_VARIABLE_CHECKS,
-    }
-)
+# The CF rules look at arrays only: they are not run on groups.
+_ARRAY_ONLY = frozenset(_CF_ARRAY_CHECKS)
 
 
 def _root_kind(hierarchy: Hierarchy) -> str | None:
