@@ -434,3 +434,20 @@ def test_only_the_coordinate_arrays_are_read(written: Path) -> None:
     assert issues(geozarr.validate(written)) == [
         ("warning", "geozarr.cf.coordinate-not-checked", "y", "")
     ]
+
+
+def test_an_inherited_spatial_property_is_reported_where_it_is_declared(written: Path) -> None:
+    """The array inherits the group's wrong ``spatial:`` properties: the issue says so."""
+    edit(written, "", lambda a: a.update({"spatial:shape": [1, 2], "spatial:bbox": [0, 0, 1, 1]}))
+    found = {
+        (i.rule, i.path): (i.pointer, i.message)
+        for i in geozarr.validate(written).issues
+        if i.rule in ("geozarr.spatial.shape", "geozarr.spatial.bbox")
+    }
+    pointer, message = found[("geozarr.spatial.bbox", "")]
+    assert pointer == "/attributes/spatial:bbox"
+    assert message.endswith("Got [0, 0, 1, 1].")
+    for rule in ("geozarr.spatial.shape", "geozarr.spatial.bbox"):
+        pointer, message = found[(rule, "data")]
+        assert pointer == "/attributes"
+        assert message.endswith(" from the parent group.")
