@@ -11,6 +11,7 @@ issue, under ``--strict`` too.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -27,7 +28,12 @@ from affine import Affine
 
 import geozarr
 from geozarr.convert import convert
+from geozarr.detection import discover
+from geozarr.report import build_report
+from geozarr.validate import checking_values
+from ngff_geozarr.core.hierarchy import hierarchy_from_store
 from ngff_geozarr.core.report import Report
+from ngff_geozarr.core.store.opening import opened
 
 rioxarray = pytest.importorskip("rioxarray")
 
@@ -451,3 +457,19 @@ def test_an_inherited_spatial_property_is_reported_where_it_is_declared(written:
         pointer, message = found[(rule, "data")]
         assert pointer == "/attributes"
         assert message.endswith(" from the parent group.")
+
+
+def test_validate_and_the_report_read_the_same_coordinate_values(written: Path) -> None:
+    """Both check with :func:`geozarr.validate.checking_values`: values read from a store."""
+    xs = CENTRES_X.copy()
+    xs[[3, 4]] = xs[[4, 3]]
+    write_values(written, "x", xs)
+    expected = {"geozarr.cf.coordinate-monotonic", "geozarr.cf.coordinate-transform"}
+    assert {i.rule for i in geozarr.validate(written).issues} == expected
+    assert {i.rule for i in build_report(written)[1].issues} == expected
+    with opened(written, "r", None) as store:
+        hierarchy = hierarchy_from_store(store, discover)
+    as_document = dataclasses.replace(hierarchy, source="json")
+    with checking_values(written, None) as check:
+        assert {i.rule for i in check(hierarchy).issues} == expected
+        assert check(as_document).issues == ()  # a document has no values to read
