@@ -21,11 +21,18 @@ import numpy.typing as npt
 from geozarr.conventions.registry import ConventionMetadata, KnownConvention, identify
 from geozarr.rules import REGISTRY
 from ngff_geozarr.core.checking import RuleContext
-from ngff_geozarr.core.hierarchy import Hierarchy, Node
+from ngff_geozarr.core.hierarchy import ARRAY_DIMENSIONS, Hierarchy, Node
 from ngff_geozarr.core.report import Issue, Severity, json_pointer
 from ngff_geozarr.core.rules import RuleRegistry
 
-__all__ = ["CheckContext", "ReadValues", "Values", "as_float_array", "shape_of"]
+__all__ = [
+    "CheckContext",
+    "ReadValues",
+    "Values",
+    "as_float_array",
+    "dimensions_pointer",
+    "shape_of",
+]
 
 Values = npt.NDArray[Any] | str
 """The values of a small 1-D array, or why they were not read (one sentence)."""
@@ -213,6 +220,27 @@ class CheckContext(RuleContext):
             else:
                 self._values[node.path] = self.read_values(node)
         return self._values[node.path]
+
+
+def dimensions_pointer(node: Node, *index: int) -> tuple[str | int, ...]:
+    """Locate an array's dimension names for an issue: where :meth:`Node.dimension_names` read them.
+
+    Parameters
+    ----------
+    node
+        An array node.
+    *index
+        The position of one name, to point at it rather than at the list.
+
+    Returns
+    -------
+    tuple
+        ``("dimension_names", *index)`` when the Zarr v3 metadata has the list, else
+        ``("attributes", "_ARRAY_DIMENSIONS", *index)``.
+    """
+    if isinstance(node.metadata.get("dimension_names"), list):
+        return ("dimension_names", *index)
+    return ("attributes", ARRAY_DIMENSIONS, *index)
 
 
 def shape_of(node: Node) -> tuple[int, ...] | None:

@@ -61,7 +61,12 @@ from geozarr.writing import documents as _documents
 from geozarr.writing import levels as _levels
 from geozarr.writing.cf_variables import GRID_MAPPING
 from geozarr.writing.grid import GeoWriteError, Grid, parse_transform
-from geozarr.writing.levels import layout_variable, write_pyramid_metadata, write_variable
+from geozarr.writing.levels import (
+    layout_variable,
+    methods_by_variable,
+    write_pyramid_metadata,
+    write_variable,
+)
 from geozarr.writing.xarray_source import CarriedArray, regular_transform
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
 from ngff_geozarr.core.pyramid import Method, Progress, PyramidResult
@@ -350,7 +355,7 @@ def pyramid(
             if k not in ("zarr_conventions", MULTISCALES.prefix)
             and not k.startswith((PROJ.prefix, SPATIAL.prefix))
         }
-        chosen = _methods(method, [n.path for n in nodes])
+        chosen = methods_by_variable(method, [n.path for n in nodes])
         results: dict[str, PyramidResult] = {}
         for var in nodes:
             base = store.open_array(var.path)
@@ -405,18 +410,3 @@ def pyramid(
         {name: r.paths for name, r in results.items()},
         {name: r.method for name, r in results.items()},
     )
-
-
-def _methods(
-    method: Method | Mapping[str, Method] | None, names: Sequence[str]
-) -> dict[str, Method]:
-    if method is None:
-        return {}
-    if isinstance(method, str):
-        return dict.fromkeys(names, method)
-    unknown = sorted(set(method) - set(names))
-    if unknown:
-        raise GeoWriteError(
-            f"Expected methods for the variables on the grid {list(names)}. Got {unknown}."
-        )
-    return dict(method)

@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from geozarr.coordinates import CoordinateReader
 from geozarr.describe import SPATIAL_NAMES as _SPATIAL_NAMES
 from geozarr.describe import (
     describe_geo,
@@ -35,7 +34,7 @@ from geozarr.describe import (
     raster_grid,
 )
 from geozarr.detection import detect, discover
-from geozarr.validate import check_hierarchy
+from geozarr.validate import checking_values
 from ngff_geozarr.core.colour import VIRIDIS, colormap_rgba, composite_rgba
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
@@ -229,13 +228,7 @@ def build_report(
     :class:`~ngff_geozarr.core.convention.BuildReport`, the report builder of every
     convention.
     """
-    reader = CoordinateReader(target, storage_options)
-
-    def check(hierarchy: Hierarchy) -> Report:
-        values = reader if hierarchy.source == "store" else None
-        return check_hierarchy(hierarchy, read_values=values, strict=strict)
-
-    try:
+    with checking_values(target, storage_options, strict=strict) as check:
         return report_page(
             target,
             check,
@@ -245,5 +238,3 @@ def build_report(
             storage_options=storage_options,
             describe=describe_geo,
         )
-    finally:
-        reader.close()

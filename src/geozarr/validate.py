@@ -25,7 +25,8 @@ and ``strict=True`` applies the strict profile there: SHOULD-level issues become
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Literal, get_args
 
 from geozarr.cf import checks as cf
@@ -47,6 +48,7 @@ __all__ = [
     "PROFILES",
     "Profile",
     "check_hierarchy",
+    "checking_values",
     "detect_profiles",
     "validate",
 ]
@@ -134,6 +136,17 @@ _CF_VARIABLE_CHECKS: tuple[_Rule, ...] = (
     cfv.check_multidimensional_coordinate_names,
     cfv.check_units_metadata,
 )
+_CF_ARRAY_CHECKS: tuple[_Rule, ...] = (
+    cf.check_cf_attributes,
+    cf.check_array_dimensions,
+    cf.check_standard_name,
+    cf.check_units,
+    cf.check_fill_value_pitfall,
+    cf.check_coordinates_attribute,
+    cf.check_grid_mapping_reference,
+    cfc.check_coordinate_variables,
+    *_CF_VARIABLE_CHECKS,
+)
 _RULES: dict[str, tuple[_Rule, ...]] = {
     "conventions": (
         conv.check_declarations,
@@ -143,32 +156,11 @@ _RULES: dict[str, tuple[_Rule, ...]] = {
         conv.check_multiscales,
         cfc.check_coordinate_variables,
     ),
-    "cf": (
-        cf.check_cf_attributes,
-        cf.check_array_dimensions,
-        cf.check_standard_name,
-        cf.check_units,
-        cf.check_fill_value_pitfall,
-        cf.check_coordinates_attribute,
-        cf.check_grid_mapping_reference,
-        cfc.check_coordinate_variables,
-        *_CF_VARIABLE_CHECKS,
-    ),
+    "cf": _CF_ARRAY_CHECKS,
     "v0.4": (v04.check_v04_variable, v04.check_v04_multiscales),
 }
-_ARRAY_ONLY = frozenset(
-    {
-        cf.check_cf_attributes,
-        cf.check_array_dimensions,
-        cf.check_standard_name,
-        cf.check_units,
-        cf.check_fill_value_pitfall,
-        cf.check_coordinates_attribute,
-        cf.check_grid_mapping_reference,
-        cfc.check_coordinate_variables,
-        *_CF_VARIABLE_CHECKS,
-    }
-)
+# The CF rules look at arrays only: they are not run on groups.
+_ARRAY_ONLY = frozenset(_CF_ARRAY_CHECKS)
 
 
 def _root_kind(hierarchy: Hierarchy) -> str | None:
@@ -259,6 +251,48 @@ def _nothing_geospatial(ctx: CheckContext, hierarchy: Hierarchy, profile: str) -
     )
 
 
+@contextmanager
+def checking_values(
+    target: str | os.PathLike[str],
+    storage_options: dict[str, Any] | None,
+    profile: Profile = "auto",
+    *,
+    strict: bool = False,
+) -> Iterator[Callable[[Hierarchy], Report]]:
+    """Give :func:`check_hierarchy` for a target, reading its coordinate values when stored.
+
+    What :func:`validate` and :func:`geozarr.report.build_report` both run: a hierarchy read
+    from a store has its 1-D coordinate values read (``geozarr.cf.coordinate-*``); one
+    from a JSON document has none. The reader's store is closed on leaving.
+
+    Parameters
+    ----------
+    target
+        The store path or URL the hierarchy comes from.
+    storage_options
+        Options for remote stores.
+    profile
+        As for :func:`check_hierarchy`.
+    strict
+        Apply the strict profile.
+
+    Yields
+    ------
+    callable
+        Hierarchy to :class:`~ngff_geozarr.core.report.Report`.
+    """
+    reader = CoordinateReader(target, storage_options)
+
+    def check(hierarchy: Hierarchy) -> Report:
+        values = reader if hierarchy.source == "store" else None
+        return check_hierarchy(hierarchy, profile, read_values=values, strict=strict)
+
+    try:
+        yield check
+    finally:
+        reader.close()
+
+
 def validate(
     target: str | os.PathLike[str],
     *,
@@ -295,13 +329,5 @@ def validate(
     """
     if profile not in PROFILES:
         raise ValueError(f"Expected a profile among {PROFILES}. Got {profile!r}.")
-    reader = CoordinateReader(target, storage_options)
-
-    def check(hierarchy: Hierarchy) -> Report:
-        values = reader if hierarchy.source == "store" else None
-        return check_hierarchy(hierarchy, profile, read_values=values, strict=strict)
-
-    try:
+    with checking_values(target, storage_options, profile, strict=strict) as check:
         return validate_target(target, check, discover=discover, storage_options=storage_options)
-    finally:
-        reader.close()

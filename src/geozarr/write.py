@@ -52,7 +52,12 @@ from geozarr.writing.cf_variables import variable_output
 from geozarr.writing.documents import write_carried
 from geozarr.writing.grid import parse_crs_input
 from geozarr.writing.inputs import is_dataarray, is_dataset, read_variables, read_xarray
-from geozarr.writing.levels import layout_variable, write_pyramid_metadata, write_variable
+from geozarr.writing.levels import (
+    layout_variable,
+    methods_by_variable,
+    write_pyramid_metadata,
+    write_variable,
+)
 from geozarr.writing.netcdf import open_xarray_file
 from geozarr.writing.xarray_source import CarriedArray
 from ngff_geozarr.core.pyramid import Method, Progress, PyramidResult
@@ -307,7 +312,7 @@ def write(
     grid = Grid(
         parse_crs_input(crs_value), parse_transform(transform_value), shape[-2], shape[-1], spatial
     )
-    methods = _methods(method, [v.name for v in variables])
+    methods = methods_by_variable(method, [v.name for v in variables])
     for var in variables:
         _check_name(var.name)
         if tuple(var.data.shape[-2:]) != shape[-2:] or var.dims[-2:] != spatial:
@@ -371,18 +376,3 @@ def write(
             write_level_metadata(store, "", grid, zarr_format, extra=root_attributes)
         groups.finish(store, consolidated=consolidated)
     return WriteResult(store.target, tuple(written), grid, zarr_format, written)
-
-
-def _methods(
-    method: Method | Mapping[str, Method] | None, names: Sequence[str]
-) -> dict[str, Method]:
-    if method is None:
-        return {}
-    if isinstance(method, str):
-        return dict.fromkeys(names, method)
-    unknown = sorted(set(method) - set(names))
-    if unknown:
-        raise GeoWriteError(
-            f"Expected methods for the variables {list(names)}. Got {unknown} among them."
-        )
-    return dict(method)

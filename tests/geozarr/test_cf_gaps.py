@@ -6,12 +6,14 @@ added to it) and checks that its rule fires there, and not on the twin that keep
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+import zarr
 
 import geozarr
 from ngff_geozarr.core.report import Report
@@ -281,3 +283,22 @@ def test_other_dimensions_go_left_of_the_spatial_ones(
     add_array(store, "stack", values, dims, {"grid_mapping": "spatial_ref", "units": "1"})
     expected = [("warning", "stack", "/dimension_names")] if fires else []
     assert found(geozarr.validate(store), "geozarr.cf.dimension-order") == expected
+
+
+def test_dimension_issues_point_at_the_v2_attribute(tmp_path: Path) -> None:
+    """Zarr v2 keeps the names in ``_ARRAY_DIMENSIONS``: the issues point there instead."""
+    out = tmp_path / "v2.zarr"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        root = zarr.open_group(out, mode="w", zarr_format=2)
+        square = root.create_array("square", shape=(4, 4), dtype="float32", fill_value=0)
+        square.attrs.update({"_ARRAY_DIMENSIONS": ["x", "x"], "long_name": "s"})
+        band = root.create_array("band", shape=(1,), dtype="float32", fill_value=0)
+        band.attrs.update({"_ARRAY_DIMENSIONS": ["band-dim"], "long_name": "b"})
+    report = geozarr.validate(out, profile="cf")
+    assert found(report, "geozarr.cf.dimensions-unique") == [
+        ("error", "square", "/attributes/_ARRAY_DIMENSIONS")
+    ]
+    assert ("warning", "band", "/attributes/_ARRAY_DIMENSIONS/0") in found(
+        report, "geozarr.cf.name"
+    )

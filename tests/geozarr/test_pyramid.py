@@ -231,3 +231,20 @@ def test_every_named_or_missing_variable(tmp_path: Path) -> None:
     with pytest.raises(GeoWriteError, match="no array 'c'"):
         geozarr.pyramid(out, variable="c")
     assert geozarr.pyramid(out, variable="b", levels=2).paths == ("b", "1/b")
+
+
+def test_a_method_for_a_variable_not_written_is_refused(tmp_path: Path) -> None:
+    """``write`` and ``pyramid`` read ``method`` alike (one shared reading of the mapping)."""
+    data = np.zeros((4, 4), np.float32)
+    ds = xr.Dataset({"a": (("y", "x"), data), "b": (("y", "x"), data)})
+    fresh = tmp_path / "fresh.zarr"
+    with pytest.raises(GeoWriteError, match=r"\['a', 'b'\]\. Got \['c'\]"):
+        geozarr.write(
+            ds, fresh, crs="EPSG:32633", transform=TRANSFORM, levels=2, method={"c": "max"}
+        )
+    assert not fresh.exists()
+    out = tmp_path / "two.zarr"
+    geozarr.write(ds, out, crs="EPSG:32633", transform=TRANSFORM)
+    with pytest.raises(GeoWriteError, match=r"\['a', 'b'\]\. Got \['c'\]"):
+        geozarr.pyramid(out, levels=2, method={"c": "max"})
+    assert geozarr.pyramid(out, levels=2, method={"b": "max"}).methods == {"a": "mean", "b": "max"}

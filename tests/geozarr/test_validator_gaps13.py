@@ -11,6 +11,7 @@ issue, under ``--strict`` too.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -27,7 +28,12 @@ from affine import Affine
 
 import geozarr
 from geozarr.convert import convert
+from geozarr.detection import discover
+from geozarr.report import build_report
+from geozarr.validate import checking_values
+from ngff_geozarr.core.hierarchy import hierarchy_from_store
 from ngff_geozarr.core.report import Report
+from ngff_geozarr.core.store.opening import opened
 
 rioxarray = pytest.importorskip("rioxarray")
 
@@ -434,3 +440,36 @@ def test_only_the_coordinate_arrays_are_read(written: Path) -> None:
     assert issues(geozarr.validate(written)) == [
         ("warning", "geozarr.cf.coordinate-not-checked", "y", "")
     ]
+
+
+def test_an_inherited_spatial_property_is_reported_where_it_is_declared(written: Path) -> None:
+    """The array inherits the group's wrong ``spatial:`` properties: the issue says so."""
+    edit(written, "", lambda a: a.update({"spatial:shape": [1, 2], "spatial:bbox": [0, 0, 1, 1]}))
+    found = {
+        (i.rule, i.path): (i.pointer, i.message)
+        for i in geozarr.validate(written).issues
+        if i.rule in ("geozarr.spatial.shape", "geozarr.spatial.bbox")
+    }
+    pointer, message = found[("geozarr.spatial.bbox", "")]
+    assert pointer == "/attributes/spatial:bbox"
+    assert message.endswith("Got [0, 0, 1, 1].")
+    for rule in ("geozarr.spatial.shape", "geozarr.spatial.bbox"):
+        pointer, message = found[(rule, "data")]
+        assert pointer == "/attributes"
+        assert message.endswith(" from the parent group.")
+
+
+def test_validate_and_the_report_read_the_same_coordinate_values(written: Path) -> None:
+    """Both check with :func:`geozarr.validate.checking_values`: values read from a store."""
+    xs = CENTRES_X.copy()
+    xs[[3, 4]] = xs[[4, 3]]
+    write_values(written, "x", xs)
+    expected = {"geozarr.cf.coordinate-monotonic", "geozarr.cf.coordinate-transform"}
+    assert {i.rule for i in geozarr.validate(written).issues} == expected
+    assert {i.rule for i in build_report(written)[1].issues} == expected
+    with opened(written, "r", None) as store:
+        hierarchy = hierarchy_from_store(store, discover)
+    as_document = dataclasses.replace(hierarchy, source="json")
+    with checking_values(written, None) as check:
+        assert {i.rule for i in check(hierarchy).issues} == expected
+        assert check(as_document).issues == ()  # a document has no values to read

@@ -18,7 +18,7 @@ import numpy as np
 from geozarr.cf.standard_names import MODIFIERS, load_table
 from geozarr.cf.units import compatible
 from geozarr.cf.variables import FILL_VALUE, decode_fill_value
-from geozarr.context import CheckContext
+from geozarr.context import CheckContext, dimensions_pointer
 from ngff_geozarr.core.hierarchy import Node
 from ngff_geozarr.core.report import Severity
 
@@ -333,9 +333,7 @@ def check_names(ctx: CheckContext, node: Node) -> None:
                 _W,
                 "geozarr.cf.name",
                 node,
-                ("dimension_names", i)
-                if isinstance(node.metadata.get("dimension_names"), list)
-                else ("attributes", "_ARRAY_DIMENSIONS", i),
+                dimensions_pointer(node, i),
                 f"Dimension name {dim!r} does not begin with a letter and consist of "
                 "letters, digits and underscores.",
                 f"{_REF} §2.3",
@@ -379,9 +377,7 @@ def check_dimensions_unique(ctx: CheckContext, node: Node) -> None:
             _E,
             "geozarr.cf.dimensions-unique",
             node,
-            ("dimension_names",)
-            if isinstance(node.metadata.get("dimension_names"), list)
-            else ("attributes", "_ARRAY_DIMENSIONS"),
+            dimensions_pointer(node),
             f"Dimension names {', '.join(map(repr, repeated))} are used more than once.",
             f"{_REF} §2.4",
         )
@@ -555,9 +551,7 @@ def check_dimension_order(ctx: CheckContext, node: Node) -> None:
                 _W,
                 "geozarr.cf.dimension-order",
                 node,
-                ("dimension_names",)
-                if isinstance(node.metadata.get("dimension_names"), list)
-                else ("attributes", "_ARRAY_DIMENSIONS"),
+                dimensions_pointer(node),
                 f"Dimension {dim!r} is not spatiotemporal but follows {seen_spatiotemporal!r}; "
                 "CF recommends other dimensions to the left of the spatiotemporal ones.",
                 f"{_REF} §2.4",

@@ -426,18 +426,32 @@ def _spatial_shape(
         return actual
     declared = (spatial.shape[0], spatial.shape[1])
     if actual is not None and actual != declared:
-        inherited = "spatial:shape" not in node.attributes
-        ctx.add(
-            _E,
-            "geozarr.spatial.shape",
+        _add_disagreement(
+            ctx,
             node,
-            ("attributes",) if inherited else ("attributes", "spatial:shape"),
+            "spatial:shape",
             f"Expected spatial:shape {list(actual)} (the array's shape on "
-            f"{spatial.dimensions}). Got {list(declared)}"
-            + (" from the parent group." if inherited else "."),
-            _ref("spatial:shape"),
+            f"{spatial.dimensions}). Got {list(declared)}",
         )
     return declared
+
+
+def _add_disagreement(ctx: CheckContext, node: Node, key: str, message: str) -> None:
+    """Report a ``spatial:`` property that disagrees with the array, where it is declared.
+
+    The rule is ``geozarr.<key>``; the issue points at the node's own property, or at its
+    attributes (the message then says so) when the node inherits the property from its
+    parent group.
+    """
+    inherited = key not in node.attributes
+    ctx.add(
+        _E,
+        "geozarr." + key.replace(":", "."),
+        node,
+        ("attributes",) if inherited else ("attributes", key),
+        message + (" from the parent group." if inherited else "."),
+        _ref(key),
+    )
 
 
 def _corners(
@@ -461,16 +475,13 @@ def _check_bbox(
     for i, (want, got) in enumerate(zip(expected, spatial.bbox, strict=True)):
         tolerance = max(0.01 * pixel[i % 2], 1e-9 * max(abs(want), 1.0))
         if abs(want - got) > tolerance:
-            inherited = "spatial:bbox" not in node.attributes
-            ctx.add(
-                _E,
-                "geozarr.spatial.bbox",
+            _add_disagreement(
+                ctx,
                 node,
-                ("attributes",) if inherited else ("attributes", "spatial:bbox"),
+                "spatial:bbox",
                 f"Expected spatial:bbox {[round(v, 9) for v in expected]} (the transform "
                 f"applied to a {shape[0]} x {shape[1]} grid's corners, "
-                f"{spatial.registration or 'pixel'} registration). Got {list(spatial.bbox)}.",
-                _ref("spatial:bbox"),
+                f"{spatial.registration or 'pixel'} registration). Got {list(spatial.bbox)}",
             )
             return
 

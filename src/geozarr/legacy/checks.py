@@ -17,7 +17,7 @@ from typing import Any
 from pyproj import CRS
 
 from geozarr.cf.checks import grid_mapping_names, is_grid_mapping
-from geozarr.context import CheckContext, shape_of
+from geozarr.context import CheckContext, dimensions_pointer, shape_of
 from geozarr.crs import CrsKind, crs_agree, parse_crs
 from geozarr.legacy.v04 import (
     WELL_KNOWN_TILE_MATRIX_SETS,
@@ -84,9 +84,7 @@ def _check_coordinate_dimension(ctx: CheckContext, node: Node) -> None:
                 _E,
                 "geozarr.v04.coordinate-dimensions",
                 node,
-                ("dimension_names",)
-                if isinstance(node.metadata.get("dimension_names"), list)
-                else ("attributes", ARRAY_DIMENSIONS),
+                dimensions_pointer(node),
                 f"{sibling.name!r} has a dimension {node.name!r}, so {node.name!r} is its "
                 f"coordinate variable and its dimension MUST be {node.name!r}. Got "
                 f"{names[0]!r}.",

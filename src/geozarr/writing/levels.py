@@ -32,6 +32,7 @@ __all__ = [
     "default_method",
     "is_classified",
     "layout_variable",
+    "methods_by_variable",
     "plan_levels",
     "write_pyramid_metadata",
     "write_variable",
@@ -80,6 +81,52 @@ def is_classified(attributes: Mapping[str, Any]) -> bool:
         Whether it has ``flag_values``, ``flag_masks`` or ``flag_meanings``.
     """
     return any(key in attributes for key in ("flag_values", "flag_masks", "flag_meanings"))
+
+
+def methods_by_variable(
+    method: Method | Mapping[str, Method] | None, names: Sequence[str]
+) -> dict[str, Method]:
+    """Spread a ``method`` argument over the variables it applies to.
+
+    :func:`geozarr.write.write` and :func:`geozarr.pyramid.pyramid` both take one kernel
+    for every variable or a mapping from variable name to kernel; this is their one
+    reading of that argument.
+
+    Parameters
+    ----------
+    method
+        ``None`` (every variable keeps its :func:`default_method`), one kernel for all,
+        or a mapping from variable name to kernel.
+    names
+        The names of the variables written.
+
+    Returns
+    -------
+    dict of str to str
+        The chosen kernel of each variable that has one.
+
+    Raises
+    ------
+    GeoWriteError
+        If the mapping names a variable that is not among ``names``.
+
+    Examples
+    --------
+    >>> methods_by_variable("max", ["a", "b"])
+    {'a': 'max', 'b': 'max'}
+    >>> methods_by_variable({"b": "mode"}, ["a", "b"])
+    {'b': 'mode'}
+    """
+    if method is None:
+        return {}
+    if isinstance(method, str):
+        return dict.fromkeys(names, method)
+    unknown = sorted(set(method) - set(names))
+    if unknown:
+        raise GeoWriteError(
+            f"Expected methods for the variables {list(names)}. Got {unknown} among them."
+        )
+    return dict(method)
 
 
 def layout_variable(attributes: Sequence[Mapping[str, Any]]) -> int:
