@@ -236,7 +236,7 @@ def v05_to_v06(attributes: Mapping[str, Any]) -> dict[str, Any]:
 
 def _each_multiscale(
     attributes: Mapping[str, Any],
-    version: str,
+    version: SpecVersion,
     convert_one: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> dict[str, Any]:
     """Copy the attributes, stamp the OME version and convert each multiscale image."""
