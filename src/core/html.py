@@ -323,12 +323,17 @@ def _fact_table(table: FactTable) -> str:
     )
 
 
+def _node_link(path: str, ids: dict[str, str]) -> str:
+    """Link a heading to its node in the hierarchy tree (nothing for a node not in it)."""
+    return f' <a href="#{ids[path]}">/{_esc(path)}</a>' if path in ids else ""
+
+
 def _facts(facts: Sequence[NodeFacts], ids: dict[str, str]) -> str:
     if not facts:
         return ""
     sections = []
     for f in facts:
-        link = f' <a href="#{ids[f.path]}">/{_esc(f.path)}</a>' if f.path in ids else ""
+        link = _node_link(f.path, ids)
         lines = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in f.lines)
         listed = f'<dl class="facts">{lines}</dl>' if lines else ""
         tables = "".join(_fact_table(t) for t in f.tables)
@@ -345,7 +350,7 @@ def _thumbnails(thumbnails: Sequence[Thumbnail], ids: dict[str, str]) -> str:
     figures = []
     for t in thumbnails:
         data = base64.b64encode(t.png).decode("ascii")
-        link = f' <a href="#{ids[t.path]}">/{_esc(t.path)}</a>' if t.path in ids else ""
+        link = _node_link(t.path, ids)
         lines = "".join(f"<br>{_esc(line)}" for line in t.caption)
         figures.append(
             f'<figure><img class="thumbnail" alt="{_esc(t.title)}" '

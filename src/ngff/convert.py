@@ -231,14 +231,23 @@ def v05_to_v06(attributes: Mapping[str, Any]) -> dict[str, Any]:
     >>> v05_to_v06(attrs)["ome"]["multiscales"][0]["datasets"][0]["coordinateTransformations"]
     [{'type': 'scale', 'scale': [1.0, 1.0], 'input': {'path': '0'}, 'output': {'name': 'physical'}}]
     """
+    return _each_multiscale(attributes, "0.6", _multiscale_to_v06)
+
+
+def _each_multiscale(
+    attributes: Mapping[str, Any],
+    version: SpecVersion,
+    convert_one: Callable[[dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """Copy the attributes, stamp the OME version and convert each multiscale image."""
     out = copy.deepcopy(dict(attributes))
     ome = out.get("ome")
     if not isinstance(ome, dict):
         return out
-    ome["version"] = WRITTEN_VERSION["0.6"]
+    ome["version"] = WRITTEN_VERSION[version]
     images = ome.get("multiscales")
     if isinstance(images, list):
-        ome["multiscales"] = [_multiscale_to_v06(ms) for ms in images]
+        ome["multiscales"] = [convert_one(ms) for ms in images]
     return out
 
 
@@ -278,17 +287,10 @@ def v06_to_v05(attributes: Mapping[str, Any]) -> dict[str, Any]:
         systems, transformations between them, or a dataset transformation other than a
         scale, an identity or a scale-and-translation sequence.
     """
-    out = copy.deepcopy(dict(attributes))
-    ome = out.get("ome")
-    if not isinstance(ome, dict):
-        return out
-    if "scene" in ome:
+    ome = attributes.get("ome")
+    if isinstance(ome, dict) and "scene" in ome:
         raise ConversionError("A scene has no 0.5 equivalent.")
-    ome["version"] = WRITTEN_VERSION["0.5"]
-    images = ome.get("multiscales")
-    if isinstance(images, list):
-        ome["multiscales"] = [_multiscale_to_v05(ms) for ms in images]
-    return out
+    return _each_multiscale(attributes, "0.5", _multiscale_to_v05)
 
 
 def _multiscale_to_v05(ms: dict[str, Any]) -> dict[str, Any]:

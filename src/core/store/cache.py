@@ -29,11 +29,9 @@ from zarr.abc.store import (
 from zarr.core.buffer import Buffer, BufferPrototype
 from zarr.storage import WrapperStore
 
-from ngff_geozarr.core.store.keys import METADATA_KEYS
+from ngff_geozarr.core.zarr_format import is_metadata_key
 
 __all__ = ["DocumentCache", "cached_store", "is_document_key", "read_once", "unwrapped"]
-
-_DOCUMENTS = frozenset(METADATA_KEYS)
 
 
 class DocumentCache:
@@ -83,25 +81,8 @@ class DocumentCache:
         return len(self._values)
 
 
-def is_document_key(key: str) -> bool:
-    """Tell whether a key names a metadata document (``zarr.json``, ``.zattrs``, ...).
-
-    Parameters
-    ----------
-    key
-        A store key.
-
-    Returns
-    -------
-    bool
-        True when its last name is one of the Zarr metadata documents.
-
-    Examples
-    --------
-    >>> is_document_key("0/.zarray"), is_document_key("0/c/0/0")
-    (True, False)
-    """
-    return key.rpartition("/")[2] in _DOCUMENTS
+is_document_key = is_metadata_key
+"""Tell whether a key names a metadata document (the same as ``is_metadata_key``)."""
 
 
 def _cut(value: bytes, byte_range: ByteRequest | None) -> bytes:

@@ -9,8 +9,7 @@ from pydantic import Field
 
 from ngff.common.base import OmeExtensibleModel, OmeModel
 from ngff.common.context import CHECKS, Context, Tokens
-from ngff_geozarr.core.errors import UnsafePathError
-from ngff_geozarr.core.store import check_key
+from ngff.common.multiscales import check_relative_keys
 
 __all__ = [
     "Color",
@@ -108,15 +107,4 @@ def check_label_paths(ctx: Context, paths: Sequence[Any], at: Tokens) -> None:
     Spec: labels — "a JSON array of paths to the labeled multiscale image(s)" within the
     labels group.
     """
-    for i, path in enumerate(paths):
-        try:
-            check_key(path)
-            if path == "":
-                raise UnsafePathError("empty")
-        except UnsafePathError:
-            ctx.error(
-                "ngff.labels.path",
-                [*at, i],
-                f"Expected a path relative to the labels group, inside the store. Got {path!r}.",
-                _SECTION,
-            )
+    check_relative_keys(ctx, paths, at, "ngff.labels.path", "labels group", _SECTION)

@@ -32,6 +32,7 @@ __all__ = [
     "check_dataset_paths",
     "check_multiscale",
     "check_multiscale_recommended_fields",
+    "check_relative_keys",
     "check_resolution_order",
     "image_facts",
 ]
@@ -72,6 +73,39 @@ def check_dataset_paths(ctx: Context, paths: Sequence[str], at: Tokens) -> None:
     Spec: multiscales — "path ... to the Zarr array for this resolution relative to the
     current Zarr group". A path that is absolute or climbs with ``..`` is never followed.
     """
+    check_relative_keys(
+        ctx, paths, at, "ngff.multiscales.dataset-path", "image group", _SECTION, ("path",)
+    )
+
+
+def check_relative_keys(
+    ctx: Context,
+    paths: Sequence[Any],
+    at: Tokens,
+    rule: str,
+    group: str,
+    section: str,
+    inner: Tokens = (),
+) -> None:
+    """Report every path that is not a non-empty relative key staying inside the store.
+
+    Parameters
+    ----------
+    ctx
+        The validation context.
+    paths
+        The paths a group lists.
+    at
+        The location of the list; an issue is at ``[*at, i, *inner]``.
+    rule
+        The rule id reported.
+    group
+        What the paths are relative to, as named in the message (``"image group"``).
+    section
+        The spec section cited.
+    inner
+        The tokens from a list item to its path.
+    """
     for i, path in enumerate(paths):
         try:
             check_key(path)
@@ -79,10 +113,10 @@ def check_dataset_paths(ctx: Context, paths: Sequence[str], at: Tokens) -> None:
                 raise UnsafePathError("empty")
         except UnsafePathError:
             ctx.error(
-                "ngff.multiscales.dataset-path",
-                [*at, i, "path"],
-                f"Expected a path relative to the image group, inside the store. Got {path!r}.",
-                _SECTION,
+                rule,
+                [*at, i, *inner],
+                f"Expected a path relative to the {group}, inside the store. Got {path!r}.",
+                section,
             )
 
 

@@ -16,9 +16,9 @@ from ngff.create.groups import (
 )
 from ngff.create.image import Image
 from ngff.create.options import CreationError, Target, axis_kinds, resolve_method
-from ngff.create.write import plan_levels, pyramid_image
+from ngff.create.write import plan_levels, pyramid_image, write_levels
 from ngff_geozarr.core.groups import writing
-from ngff_geozarr.core.pyramid import OutputOptions, Progress, PyramidResult, write_pyramid
+from ngff_geozarr.core.pyramid import OutputOptions, Progress, PyramidResult
 from ngff_geozarr.core.store import join_key
 
 __all__ = ["add_levels"]
@@ -103,9 +103,8 @@ def add_levels(
             chunk_key_separator="/" if separator == "/" else ".",
         )
         origin = translation or [0.0] * len(scale)
-        written: list[Image] = []
 
-        def write_metadata(result: PyramidResult) -> None:
+        def write_metadata(result: PyramidResult) -> Image:
             new = pyramid_image(
                 result, base.dtype, names, axes, origin, ms.get("name"), image.version, kind
             )
@@ -116,20 +115,19 @@ def add_levels(
             attributes = new.attributes()
             others = {k: v for k, v in image.attributes.items() if k != "ome"}
             write_group(store, image_path, {**others, **attributes}, image.zarr_format)
-            written.append(new)
+            return new
 
-        write_pyramid(
+        return write_levels(
             base,
             store,
             planned,
-            paths=[join_key(image_path, n) for n in names],
-            method=kind,
-            output=output,
-            workers=workers,
-            client=client,
+            [join_key(image_path, n) for n in names],
+            kind,
+            output,
+            metadata=write_metadata,
             resume=resume,
-            write_base=False,
+            client=client,
+            workers=workers,
             progress=progress,
-            write_metadata=write_metadata,
+            write_base=False,
         )
-        return written[0]

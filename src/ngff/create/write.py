@@ -79,6 +79,7 @@ __all__ = [
     "plan_levels",
     "pyramid_image",
     "write_image",
+    "write_levels",
     "write_multiscale",
 ]
 
@@ -246,9 +247,8 @@ def write_multiscale(
         compressors=request.compressors,
         dimension_names=dimension_names(request.axes, zarr_format),
     )
-    written: list[Image] = []
 
-    def write_metadata(result: PyramidResult) -> None:
+    def write_metadata(result: PyramidResult) -> Image:
         image = pyramid_image(
             result,
             np.dtype(data.dtype),
@@ -271,20 +271,80 @@ def write_multiscale(
         if request.finish is not None:
             image = request.finish(store, image)
         write_group(store, request.group, image.attributes(), zarr_format)
-        written.append(image)
+        return image
 
+    return write_levels(
+        data,
+        store,
+        levels,
+        [join_key(request.group, n) for n in names],
+        request.method,
+        output,
+        metadata=write_metadata,
+        resume=resume,
+        client=client,
+        workers=workers,
+        progress=progress,
+    )
+
+
+def write_levels(
+    data: Any,
+    store: StoreHandle,
+    levels: Sequence[Level],
+    paths: Sequence[str],
+    method: Method,
+    output: OutputOptions,
+    *,
+    metadata: Callable[[PyramidResult], Image],
+    resume: bool,
+    client: Any,
+    workers: int | None,
+    progress: Callable[[Progress], None] | None,
+    write_base: bool = True,
+) -> Image:
+    """Write the levels of a pyramid, then (once every array is complete) its metadata.
+
+    Parameters
+    ----------
+    data
+        The base level.
+    store
+        The store, opened writable.
+    levels
+        The planned levels (see :func:`plan_levels`).
+    paths
+        The key of each level's array.
+    method
+        The downsampling kernel.
+    output
+        How the arrays are encoded.
+    metadata
+        Writes the image metadata of the finished pyramid and returns it.
+    resume, client, workers, progress
+        How the write runs (see :func:`~ngff_geozarr.core.pyramid.write_pyramid`).
+    write_base
+        Write level 0 too (``False`` when it is already in the store).
+
+    Returns
+    -------
+    Image
+        The metadata ``metadata`` wrote.
+    """
+    written: list[Image] = []
     write_pyramid(
         data,
         store,
         levels,
-        paths=[join_key(request.group, n) for n in names],
-        method=request.method,
+        paths=paths,
+        method=method,
         output=output,
         workers=workers,
         client=client,
         resume=resume,
+        write_base=write_base,
         progress=progress,
-        write_metadata=write_metadata,
+        write_metadata=lambda result: written.append(metadata(result)),
     )
     return written[0]
 

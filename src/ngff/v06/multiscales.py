@@ -140,22 +140,24 @@ def check_dataset_transformation(
             f"Expected the input path to equal the dataset path {ds.path!r}. Got {t.input.path!r}.",
             _SECTION,
         )
-    if t.input is not None and t.input.name is not None:
-        ctx.should(
-            "ngff.multiscales.dataset-reference",
-            [*here, "input", "name"],
-            "A dataset transformation's input is its array: the spec recommends omitting "
-            f"'name' under input. Got {t.input.name!r}.",
-            _SECTION,
-        )
-    if t.output is not None and t.output.path is not None:
-        ctx.should(
-            "ngff.multiscales.dataset-reference",
-            [*here, "output", "path"],
-            "A dataset transformation's output is a coordinate system of this image: the "
-            f"spec recommends omitting 'path' under output. Got {t.output.path!r}.",
-            _SECTION,
-        )
+    extras = (
+        ("input", "name", t.input.name if t.input is not None else None, "its array"),
+        (
+            "output",
+            "path",
+            t.output.path if t.output is not None else None,
+            "a coordinate system of this image",
+        ),
+    )
+    for side, key, value, what in extras:
+        if value is not None:
+            ctx.should(
+                "ngff.multiscales.dataset-reference",
+                [*here, side, key],
+                f"A dataset transformation's {side} is {what}: the spec recommends omitting "
+                f"{key!r} under {side}. Got {value!r}.",
+                _SECTION,
+            )
     check_parameter_values(ctx, t, here)
     out = t.output.name if t.output is not None else None
     if out != default.name:
