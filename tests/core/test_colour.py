@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 from rich.console import Console
+from tests.core.conftest import CountingArray
 
 from ngff_geozarr.core.colour import (
     VIRIDIS,
@@ -19,24 +19,6 @@ from ngff_geozarr.core.colour import (
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.info import FactTable, NodeFacts, info_dict, render_info_text
 from ngff_geozarr.core.thumbnail import read_planes, sample_grid
-
-
-class CountingArray:
-    def __init__(self, data: npt.NDArray[Any]) -> None:
-        self.data = data
-        self.regions: list[tuple[slice, ...]] = []
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        return self.data.dtype
-
-    def read(self, region: tuple[slice, ...]) -> npt.NDArray[Any]:
-        self.regions.append(region)
-        return self.data[region]
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 from PIL import Image
+from tests.core.conftest import CountingArray
 
 from ngff_geozarr.core.thumbnail import (
     choose_level,
@@ -17,26 +17,6 @@ from ngff_geozarr.core.thumbnail import (
     overlay,
     read_slice,
 )
-
-
-class CountingArray:
-    """A RegionReader over numpy that records the regions read."""
-
-    def __init__(self, data: npt.NDArray[Any]) -> None:
-        self.data = data
-        self.regions: list[tuple[slice, ...]] = []
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        return self.data.dtype
-
-    def read(self, region: tuple[slice, ...]) -> npt.NDArray[Any]:
-        self.regions.append(region)
-        return self.data[region]
 
 
 def decode(png: bytes) -> npt.NDArray[np.uint8]:
