@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         write_image,
         write_labels,
         write_plate,
+        write_series_collection,
     )
     from ngff.reading import open
     from ngff.validate import validate
@@ -49,6 +50,7 @@ __all__ = [
     "write_image",
     "write_labels",
     "write_plate",
+    "write_series_collection",
 ]
 
 # Writers, converters and the validator load zarr: imported on first use, so that importing
@@ -66,6 +68,7 @@ lazy_exports(
                 "write_image",
                 "write_labels",
                 "write_plate",
+                "write_series_collection",
             ),
             "ngff.create",
         ),

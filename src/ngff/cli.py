@@ -12,6 +12,7 @@ import numpy as np
 from ngff.convert import convert
 from ngff.create import CreationError, Image, add_levels, write_image, write_labels
 from ngff.create.arrange import arrange
+from ngff.create.collection import write_series_collection
 from ngff.create.sources import open_source
 from ngff.describe import describe_ome
 from ngff.detection import detect, discover
@@ -235,6 +236,13 @@ def _summary(target: str, image: Image) -> str:
     "--labels-name", default=None, help="Name of the label image (default: the stem of LABELS)."
 )
 @click.option("--labels-axes", default=None, help="Axes of LABELS (default: as --axes).")
+@click.option(
+    "--series",
+    default=None,
+    metavar="N|all",
+    help="Which image of a multi-image TIFF to write (default: the first); 'all' writes "
+    "every series as one collection (bioformats2raw layout: OUT/0, OUT/1, ... and OUT/OME).",
+)
 @write_options
 def _create_command(
     input_path: str,
@@ -259,12 +267,18 @@ def _create_command(
     labels_path: str | None,
     labels_name: str | None,
     labels_axes: str | None,
+    series: str | None,
     resume: bool,
     workers: int | None,
     quiet: bool,
 ) -> None:
     """Create an OME-Zarr image (and optionally its labels) from a file."""
-    source = open_input(input_path)
+    if series == "all":
+        _write_collection(input_path, out, version, locals())
+        sys.exit(EXIT_VALID)
+    if series is not None and not series.isdigit():
+        raise click.BadParameter(f"expected a series number or 'all'. Got {series!r}.")
+    source = open_input(input_path, series=None if series is None else int(series))
     scale_values = parse_numbers(scale, float, "--scale")
     arranged = arrange(source, axes, rgb=source.rgb if rgb is None else rgb)
     if scale_values is None:
@@ -308,6 +322,35 @@ def _create_command(
             )
         click.echo(f"wrote {out}/labels/{label_name}: {len(image.arrays)} levels (mode)")
     sys.exit(EXIT_VALID)
+
+
+def _write_collection(input_path: str, out: str, version: str, given: dict[str, Any]) -> None:
+    """``--series all``: every series of INPUT as one collection."""
+    refused: tuple[str, ...] = ("axes", "scale", "translation", "name", "channel_names")
+    refused += ("channel_colors", "channel_windows", "labels_path", "overwrite", "resume")
+    named = [f"--{k.replace('_path', '').replace('_', '-')}" for k in refused if given[k]]
+    if named:
+        raise click.UsageError(
+            f"--series all takes each series as the file records it: drop {', '.join(named)}."
+        )
+    with progress_bar("series", quiet=given["quiet"]) as progress:
+        images = write_series_collection(
+            input_path,
+            out,
+            version=version,
+            units=_units(given["units"]),
+            method=given["method"],
+            levels=given["levels"],
+            chunks=parse_numbers(given["chunks"], int, "--chunks"),
+            shards=parse_numbers(given["shards"], int, "--shards"),
+            compression=given["compression"],
+            omero=given["omero"],
+            rgb=given["rgb"],
+            workers=given["workers"],
+            progress=progress,
+        )
+    for index, image in enumerate(images):
+        click.echo(_summary(f"{out}/{index}", image))
 
 
 @cli.command(

@@ -219,3 +219,49 @@ def test_tczyx_arrays_through_write_image(tmp_path: Path, kind: str) -> None:
     reads_back(out, data, {"z": 2.0, "y": 0.3, "x": 0.3})
     assert ngff.open(out).to_xarray(0).attrs["name"] == "timelapse"
     assert peers_open(out)["ngff_zarr_dims"] == ["t", "c", "z", "y", "x"]
+
+
+def _two_series(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    first = RNG.integers(0, 4000, (2, 24, 20), dtype=np.uint16)
+    second = RNG.integers(0, 255, (16, 12), dtype=np.uint8)
+    with tifffile.TiffWriter(path, ome=True) as tif:
+        tif.write(
+            first,
+            metadata={"axes": "CYX", "Name": "position 1", "Channel": {"Name": ["DAPI", "GFP"]}},
+        )
+        tif.write(second, metadata={"axes": "YX", "Name": "overview", "PhysicalSizeX": 4.0})
+    return first, second
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.5"])
+def test_every_series_becomes_one_collection(tmp_path: Path, version: str) -> None:
+    first, second = _two_series(tmp_path / "plate.ome.tif")
+    out = tmp_path / "all.ome.zarr"
+    create(str(tmp_path / "plate.ome.tif"), str(out), "--series", "all", "--version", version)
+    strict_clean(out)
+    collection = ngff.open(out)
+    images = collection.images  # type: ignore[union-attr]
+    assert [image.name for image in images] == ["position 1", "overview"]
+    np.testing.assert_array_equal(images[0].to_xarray(0).values, first)
+    np.testing.assert_array_equal(images[1].to_xarray(0).values, second)
+    assert list(images[0].to_xarray(0)["c"].values) == ["DAPI", "GFP"]
+    assert images[1].to_xarray(0)["x"].values[1] == 4.0
+
+
+def test_one_series_by_number_and_refusals_before_writing(tmp_path: Path) -> None:
+    _, second = _two_series(tmp_path / "plate.ome.tif")
+    source = str(tmp_path / "plate.ome.tif")
+    out = tmp_path / "second.ome.zarr"
+    create(source, str(out), "--series", "1")
+    reads_back(out, second, {"x": 4.0})
+    runner = CliRunner()
+    for args, message in (
+        (["--series", "x"], "series number or 'all'"),
+        (["--series", "all", "--name", "n"], "drop --name"),
+        (["--series", "7"], "series"),
+    ):
+        refused = tmp_path / "refused.ome.zarr"
+        done = runner.invoke(cli, ["create", source, str(refused), *args])
+        assert done.exit_code == 2, done.output
+        assert message in done.output
+        assert not refused.exists()

@@ -23,6 +23,7 @@ write, add downsampled levels — on top of the toolkit's pyramid engine
 - :mod:`ngff.create.labels`: :func:`write_labels`;
 - :mod:`ngff.create.levels`: :func:`add_levels`;
 - :mod:`ngff.create.plate`: :func:`write_plate`;
+- :mod:`ngff.create.collection`: :func:`write_series_collection` (every series of a file);
 - :mod:`ngff.create.groups`: group documents in a store, written and read back;
 - :mod:`ngff.create.sources`: the inputs of ``ngff create`` (TIFF, ``.npy``, Zarr arrays).
 
@@ -32,6 +33,7 @@ as a model.
 
 from __future__ import annotations
 
+from ngff.create.collection import write_series_collection
 from ngff.create.image import Image
 from ngff.create.labels import write_labels
 from ngff.create.levels import add_levels
@@ -60,4 +62,5 @@ __all__ = [
     "write_image",
     "write_labels",
     "write_plate",
+    "write_series_collection",
 ]
