@@ -429,6 +429,7 @@ def _spatial_shape(
         _add_disagreement(
             ctx,
             node,
+            "geozarr.spatial.shape",
             "spatial:shape",
             f"Expected spatial:shape {list(actual)} (the array's shape on "
             f"{spatial.dimensions}). Got {list(declared)}",
@@ -436,17 +437,16 @@ def _spatial_shape(
     return declared
 
 
-def _add_disagreement(ctx: CheckContext, node: Node, key: str, message: str) -> None:
-    """Report a ``spatial:`` property that disagrees with the array, where it is declared.
+def _add_disagreement(ctx: CheckContext, node: Node, rule: str, key: str, message: str) -> None:
+    """Report (as ``rule``) a ``spatial:`` property that disagrees with the array.
 
-    The rule is ``geozarr.<key>``; the issue points at the node's own property, or at its
-    attributes (the message then says so) when the node inherits the property from its
-    parent group.
+    The issue points at the node's own property ``key``, or at its attributes (the message
+    then says so) when the node inherits the property from its parent group.
     """
     inherited = key not in node.attributes
     ctx.add(
         _E,
-        "geozarr." + key.replace(":", "."),
+        rule,
         node,
         ("attributes",) if inherited else ("attributes", key),
         message + (" from the parent group." if inherited else "."),
@@ -478,6 +478,7 @@ def _check_bbox(
             _add_disagreement(
                 ctx,
                 node,
+                "geozarr.spatial.bbox",
                 "spatial:bbox",
                 f"Expected spatial:bbox {[round(v, 9) for v in expected]} (the transform "
                 f"applied to a {shape[0]} x {shape[1]} grid's corners, "
