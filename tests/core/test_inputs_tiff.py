@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import tifffile
 from click.testing import CliRunner
+from tests.conftest import write_imagej_hyperstack
 
 from ngff.cli import cli as ngff_cli
 from ngff.create.sources import source_in_ome_order
@@ -127,34 +128,10 @@ def test_series_applies_to_tiff_only(tmp_path: Path) -> None:
         list_series(tmp_path / "a.npy")
 
 
-def _luts() -> list[np.ndarray]:
-    ramps = []
-    for colour in ((255, 0, 255), (0, 255, 0)):
-        lut = np.zeros((3, 256), np.uint8)
-        for k, top in enumerate(colour):
-            lut[k] = np.linspace(0, top, 256).astype(np.uint8)
-        ramps.append(lut)
-    return ramps
-
-
 def test_imagej_hyperstack_has_luts_ranges_and_sizes(tmp_path: Path) -> None:
     data = RNG.integers(0, 1000, (2, 3, 2, 16, 20), dtype=np.uint16)
     path = tmp_path / "stack.tif"
-    tifffile.imwrite(
-        path,
-        data,
-        imagej=True,
-        resolution=(1 / 0.5, 1 / 0.5),
-        metadata={
-            "axes": "TZCYX",
-            "spacing": 2.0,
-            "unit": "um",
-            "finterval": 3.0,
-            "Ranges": (10.0, 200.0, 0.0, 1000.0),
-            "LUTs": _luts(),
-            "mode": "composite",
-        },
-    )
+    write_imagej_hyperstack(path, data)
     source = open_input(path)
     assert (source.format, source.axes, source.shape) == ("tiff", "TZCYX", data.shape)
     assert source.channel_colors == ("FF00FF", "00FF00")  # each LUT's top colour

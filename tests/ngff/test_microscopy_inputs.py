@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import tifffile
 from click.testing import CliRunner
+from tests.conftest import write_imagej_hyperstack
 
 import ngff
 from ngff.cli import cli
@@ -121,28 +122,8 @@ def test_ome_tiff_with_two_series_keeps_names_colours_and_sizes(tmp_path: Path) 
 
 def test_imagej_hyperstack_keeps_luts_ranges_and_calibration(tmp_path: Path) -> None:
     data = RNG.integers(0, 1000, (2, 3, 2, 24, 20), dtype=np.uint16)  # TZCYX
-    luts = []
-    for colour in ((255, 0, 255), (0, 255, 0)):
-        lut = np.zeros((3, 256), np.uint8)
-        for k, top in enumerate(colour):
-            lut[k] = np.linspace(0, top, 256).astype(np.uint8)
-        luts.append(lut)
     path = tmp_path / "stack.tif"
-    tifffile.imwrite(
-        path,
-        data,
-        imagej=True,
-        resolution=(1 / 0.5, 1 / 0.5),
-        metadata={
-            "axes": "TZCYX",
-            "spacing": 2.0,
-            "unit": "um",
-            "finterval": 3.0,
-            "Ranges": (10.0, 200.0, 0.0, 1000.0),
-            "LUTs": luts,
-            "mode": "composite",
-        },
-    )
+    write_imagej_hyperstack(path, data)
     out = tmp_path / "stack.ome.zarr"
     create(str(path), str(out))
     channels = omero_channels(out)
