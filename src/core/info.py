@@ -350,12 +350,9 @@ def info_dict(
 
     Parameters
     ----------
-    hierarchy
-        What to describe.
-    detect
-        Labels each node with the conventions it follows.
-    describe
-        States what the convention's metadata means: each described node gets ``facts``.
+    hierarchy, detect, describe
+        As for :func:`render_info_text`; each node ``describe`` states something about
+        gets ``facts``.
 
     Returns
     -------

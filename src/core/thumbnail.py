@@ -281,28 +281,10 @@ def read_slice(
 ) -> tuple[npt.NDArray[Any], bool]:
     """Read the 2-D middle slice of an array, at most ``max_side`` pixels a side.
 
-    Only the chunks under the unstrided region are read; the sampling is applied in
-    memory, the same on both axes, so that the picture keeps the plane's aspect ratio
-    (:func:`sample_grid`).
-
-    Parameters
-    ----------
-    array
-        The level.
-    spatial_axes
-        The indices of the rows and columns axes.
-    max_side
-        The longest side returned.
-    crop_above
-        Spatial sides longer than this are cropped to their centre (see
-        :func:`middle_slice`).
-    pixel_size
-        A pixel's height and width (for the aspect ratio).
-
-    Returns
-    -------
-    tuple
-        A 2-D array (rows by columns) and whether it is a central crop.
+    :func:`read_planes` with no channel axis (the parameters mean the same): only the
+    chunks under the unstrided region are read, and the sampling keeps the plane's aspect
+    ratio (:func:`sample_grid`). Returns the 2-D array (rows by columns) and whether it
+    is a central crop.
     """
     planes, cropped = read_planes(
         array, spatial_axes, pixel_size=pixel_size, max_side=max_side, crop_above=crop_above
@@ -323,21 +305,8 @@ def read_stored_slice(
 ) -> tuple[npt.NDArray[Any], bool] | None:
     """Read the middle slice of the array at ``path`` (:func:`read_slice`); ``None`` if unreadable.
 
-    :func:`read_stored_planes` with no channel axis, its one plane.
-
-    Parameters
-    ----------
-    store
-        The store, open for reading.
-    path
-        The array's path.
-    spatial_axes
-        The indices of the rows and columns axes.
-
-    Returns
-    -------
-    tuple or None
-        As :func:`read_slice`; ``None`` when the array cannot be read.
+    :func:`read_stored_planes` with no channel axis (same parameters): its one plane and
+    whether it is a central crop, or ``None`` when the array cannot be read.
     """
     found = read_stored_planes(store, path, spatial_axes)
     return None if found is None else (found[0][0], found[1])
@@ -356,23 +325,9 @@ def read_stored_planes(
     (a corrupt chunk, an unknown codec, a bad shape) gets no thumbnail, never an error:
     the report still shows the tree and the issues.
 
-    Parameters
-    ----------
-    store
-        The store, open for reading.
-    path
-        The array's path.
-    spatial_axes
-        The indices of the rows and columns axes.
-    channel_axis
-        The index of the axis kept whole, if any.
-    pixel_size
-        A pixel's height and width (for the aspect ratio).
-
-    Returns
-    -------
-    tuple or None
-        As :func:`read_planes`; ``None`` when the array cannot be read.
+    ``store`` is open for reading and ``path`` names the array in it; the other
+    parameters and the result are those of :func:`read_planes` (``None`` when the array
+    cannot be read).
     """
     try:
         array = store.open_array(path)

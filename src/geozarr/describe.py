@@ -303,16 +303,8 @@ def lonlat_bounds(grid: Grid) -> tuple[float, float, float, float] | None:
 def crs_label(crs: CRS | None) -> str:
     """Name a CRS as ``gdalinfo`` does first: its EPSG code and its name.
 
-    Parameters
-    ----------
-    crs
-        The CRS.
-
-    Returns
-    -------
-    str
-        ``"EPSG:32632 (WGS 84 / UTM zone 32N)"``, the name alone without a code, or
-        ``"(none)"``.
+    ``"EPSG:32632 (WGS 84 / UTM zone 32N)"``, the name alone for a CRS without a code,
+    ``"(none)"`` for ``None``.
     """
     if crs is None:
         return "(none)"
@@ -453,15 +445,8 @@ def describe_geo(hierarchy: Hierarchy) -> list[NodeFacts]:
     bounds, the shape and resolution of each level and its variables with data type,
     units and nodata; a raster array outside any such group gets the same on its own.
 
-    Parameters
-    ----------
-    hierarchy
-        The hierarchy.
-
-    Returns
-    -------
-    list of NodeFacts
-        One entry per raster group (or lone raster), in the hierarchy's order.
+    Returns one :class:`~ngff_geozarr.core.info.NodeFacts` per raster group (or lone raster), in the
+    hierarchy's order.
     """
     facts: list[NodeFacts] = []
     covered: set[str] = set()

@@ -557,15 +557,8 @@ def describe_ome(hierarchy: Hierarchy) -> list[NodeFacts]:
     each level's shape, pixel size and origin, channels with colours and windows, label
     names), plates (layout, fields, acquisitions) and wells. Metadata only: no chunk read.
 
-    Parameters
-    ----------
-    hierarchy
-        The hierarchy.
-
-    Returns
-    -------
-    list of NodeFacts
-        One entry per image, label image, plate and well, in the hierarchy's order.
+    Returns one :class:`~ngff_geozarr.core.info.NodeFacts` per image, label image, plate
+    and well, in the hierarchy's order.
     """
     facts = []
     for node in hierarchy.values():

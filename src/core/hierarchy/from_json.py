@@ -6,16 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import ngff_geozarr.core.hierarchy.documents as documents
 from ngff_geozarr.core.errors import UnsafePathError, UnsupportedTargetError
-from ngff_geozarr.core.hierarchy.documents import (
-    assemble,
-    from_consolidated_v2,
-    from_consolidated_v3,
-    node_v2,
-    node_v3,
-    parse_document,
-    unsafe_issue,
-)
 from ngff_geozarr.core.hierarchy.tree import MAX_NODES, Hierarchy, Node
 from ngff_geozarr.core.report import Issue, json_pointer
 from ngff_geozarr.core.store.keys import CONSOLIDATED_LIMIT, ZarrFormat, join_key
@@ -75,32 +67,34 @@ def hierarchy_from_json(document: Any, *, target: str = "<json>", filename: str 
                 f"{base or target}: expected a JSON object. Got {type(document).__name__}.",
             )
         )
-        return assemble(target, {}, issues, zarr_format=None, source="json", consolidated=False)
+        return documents.assemble(
+            target, {}, issues, zarr_format=None, source="json", consolidated=False
+        )
     fmt = document.get("zarr_format")
     nodes: dict[str, Node]
     consolidated = False
     if base == ".zmetadata" or "zarr_consolidated_format" in document:
-        nodes = from_consolidated_v2(target, document, issues, base or ".zmetadata")
+        nodes = documents.from_consolidated_v2(target, document, issues, base or ".zmetadata")
         fmt, consolidated = 2, True
     elif "members" in document and base not in (".zattrs",):
         nodes = {}
         _from_dump(document, "", fmt if fmt in (2, 3) else None, nodes, issues)
     elif base == "zarr.json" or (fmt == 3 and "node_type" in document):
         if isinstance(document.get("consolidated_metadata"), dict):
-            nodes, consolidated = from_consolidated_v3(document, issues), True
+            nodes, consolidated = documents.from_consolidated_v3(document, issues), True
         else:
-            node, issues = node_v3("", document, base or "zarr.json")
+            node, issues = documents.node_v3("", document, base or "zarr.json")
             nodes = {} if node is None else {"": node}
     elif base == ".zarray" or (fmt == 2 and "shape" in document):
-        node, issues = node_v2("", {".zarray": document}, "")
+        node, issues = documents.node_v2("", {".zarray": document}, "")
         nodes = {} if node is None else {"": node}
     elif base == ".zgroup" or document == {"zarr_format": 2}:
-        node, issues = node_v2("", {".zgroup": document}, "")
+        node, issues = documents.node_v2("", {".zgroup": document}, "")
         nodes = {} if node is None else {"": node}
     else:
         nodes = {"": Node("", "group", None, document, {})}
         fmt = None
-    return assemble(
+    return documents.assemble(
         target,
         nodes,
         issues,
@@ -129,12 +123,14 @@ def _from_dump(
     if fmt == 3:
         body.setdefault("zarr_format", 3)
         body.setdefault("node_type", "array" if is_array else "group")
-        node, more = node_v3(path, body, f"{path or '/'} (dump)")
+        node, more = documents.node_v3(path, body, f"{path or '/'} (dump)")
     else:
         attributes = body.pop("attributes", {})
         body.setdefault("zarr_format", 2)
         key = ".zarray" if is_array else ".zgroup"
-        node, more = node_v2(path, {key: body, ".zattrs": attributes}, f"{path}/" if path else "")
+        node, more = documents.node_v2(
+            path, {key: body, ".zattrs": attributes}, f"{path}/" if path else ""
+        )
     issues += more
     if node is None:
         return
@@ -154,13 +150,17 @@ def _from_dump(
     for name, member in members.items():
         if not isinstance(name, str) or "/" in name or name in ("", ".", ".."):
             issues.append(
-                unsafe_issue(path, json_pointer("members", str(name)), "Member name", name)
+                documents.unsafe_issue(
+                    path, json_pointer("members", str(name)), "Member name", name
+                )
             )
             continue
         try:
             child = join_key(path, name)
         except UnsafePathError:
-            issues.append(unsafe_issue(path, json_pointer("members", name), "Member name", name))
+            issues.append(
+                documents.unsafe_issue(path, json_pointer("members", name), "Member name", name)
+            )
             continue
         if not isinstance(member, dict):
             issues.append(
@@ -230,7 +230,11 @@ def read_json_file(path: Path, target: str) -> Hierarchy:
                 f"{target}: a {what} file, not a Zarr store or a JSON metadata document; {advice}."
             )
     limit = CONSOLIDATED_LIMIT
-    document, issues = parse_document(raw, key=path.name, path="", pointer="", limit=limit)
+    document, issues = documents.parse_document(
+        raw, key=path.name, path="", pointer="", limit=limit
+    )
     if document is None:
-        return assemble(target, {}, issues, zarr_format=None, source="json", consolidated=False)
+        return documents.assemble(
+            target, {}, issues, zarr_format=None, source="json", consolidated=False
+        )
     return hierarchy_from_json(document, target=target, filename=path.name)

@@ -46,18 +46,7 @@ _E = Severity.ERROR
 
 
 def is_tms_multiscales(node: Node) -> bool:
-    """Tell whether a node carries v0.4 (tile-matrix-set) multiscales.
-
-    Parameters
-    ----------
-    node
-        A node.
-
-    Returns
-    -------
-    bool
-        True when ``multiscales`` is an object with ``tile_matrix_set``.
-    """
+    """Tell whether a node carries v0.4 multiscales: an object with ``tile_matrix_set``."""
     ms = node.attributes.get("multiscales")
     return isinstance(ms, Mapping) and "tile_matrix_set" in ms
 

@@ -21,12 +21,7 @@ class WellNode(ChildNodes[ImageNode]):
 
     ``well["0"]`` (or ``well.fields[0]``) is an :class:`~ngff.reading.image.ImageNode`.
 
-    Parameters
-    ----------
-    source
-        The store and its metadata.
-    path
-        The well group's path.
+    Opened from a :class:`~ngff.reading.source.StoreSource` and the well group's path.
     """
 
     kind = "well"
@@ -42,18 +37,13 @@ class WellNode(ChildNodes[ImageNode]):
     @property
     def fields(self) -> tuple[ImageNode, ...]:
         """The fields of view, in the order the well lists them."""
-        return tuple(self[ref] for ref in self)
+        return self.children
 
 
 class PlateNode(ChildNodes["WellNode"]):
     """An opened plate: its wells, by path (``"A/1"``), in the order the plate lists them.
 
-    Parameters
-    ----------
-    source
-        The store and its metadata.
-    path
-        The plate group's path.
+    Opened from a :class:`~ngff.reading.source.StoreSource` and the plate group's path.
     """
 
     kind = "plate"
@@ -110,12 +100,7 @@ class CollectionNode(ChildNodes[ImageNode]):
     exist and no plate is present, separate 'multiscales' images MUST be stored in
     consecutively numbered groups starting from 0").
 
-    Parameters
-    ----------
-    source
-        The store and its metadata.
-    path
-        The collection group's path.
+    Opened from a :class:`~ngff.reading.source.StoreSource` and the collection group's path.
     """
 
     kind = "collection"
@@ -127,7 +112,7 @@ class CollectionNode(ChildNodes[ImageNode]):
     @property
     def images(self) -> tuple[ImageNode, ...]:
         """The images, in series order."""
-        return tuple(self[ref] for ref in self)
+        return self.children
 
 
 def series_paths(source: StoreSource, path: str) -> list[str]:

@@ -163,17 +163,7 @@ class StoreSource:
     def ome(self, path: str, what: str) -> Mapping[str, Any]:
         """Return the OME metadata of the node at ``path`` (``ome`` in 0.5+, else attributes).
 
-        Parameters
-        ----------
-        path
-            The node's path.
-        what
-            What the node was expected to be, for the message.
-
-        Returns
-        -------
-        mapping
-            The metadata.
+        The node is found as :meth:`node` finds it (``what`` names it in the message).
         """
         ome, _ = ome_attributes(self.node(path, what).attributes)
         return ome
@@ -229,21 +219,7 @@ class StoreSource:
     def parse_section(self, model: type[_M], path: str, key: str, what: str) -> _M:
         """Parse the OME section ``key`` of the node at ``path``; fail when it is missing.
 
-        Parameters
-        ----------
-        model
-            The section's model.
-        path
-            The node's path.
-        key
-            The section's key.
-        what
-            What the node was expected to be, for the message.
-
-        Returns
-        -------
-        model instance
-            The parsed section.
+        :meth:`section` then :meth:`parse`: ``what`` names the node in the message.
         """
         return self.parse(model, self.section(path, key, what), path, key)
 
@@ -270,15 +246,8 @@ class StoreSource:
     def lazy(self, path: str) -> dask.array.Array:
         """Return the array at ``path`` as a dask array; no chunk is read until computed.
 
-        Parameters
-        ----------
-        path
-            The array's path.
-
-        Returns
-        -------
-        dask.array.Array
-            Chunked as the array's stored chunks (the inner chunks when sharded).
+        The dask array is chunked as the array's stored chunks (the inner chunks when
+        sharded); one dask array per path, so equal reads share one graph.
         """
         if path not in self._arrays:  # one dask array per path: equal graphs, same name
             da = import_dask()
@@ -388,6 +357,11 @@ class ChildNodes(OpenedNode, Generic[_C]):
 
     def __contains__(self, ref: object) -> bool:
         return ref in self._refs
+
+    @property
+    def children(self) -> tuple[_C, ...]:
+        """Every child, opened, in the order the metadata lists them."""
+        return tuple(self[ref] for ref in self)
 
 
 def _empty(io: Any) -> Any:
