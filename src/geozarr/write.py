@@ -51,7 +51,7 @@ from geozarr.writing import inputs as _inputs
 from geozarr.writing.cf_variables import variable_output
 from geozarr.writing.documents import write_carried
 from geozarr.writing.grid import parse_crs_input
-from geozarr.writing.inputs import is_dataarray, is_dataset, read_variables, read_xarray
+from geozarr.writing.inputs import read_variables, read_xarray
 from geozarr.writing.levels import (
     layout_variable,
     methods_by_variable,
@@ -60,6 +60,7 @@ from geozarr.writing.levels import (
 )
 from geozarr.writing.netcdf import open_xarray_file
 from geozarr.writing.xarray_source import CarriedArray
+from ngff_geozarr.core.inputs import is_dataarray, is_dataset
 from ngff_geozarr.core.pyramid import Method, Progress, PyramidResult
 from ngff_geozarr.core.store import (
     Compression,

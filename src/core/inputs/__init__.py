@@ -1,4 +1,4 @@
-"""One input-reader layer for both conventions: TIFF, OME-TIFF, GeoTIFF, ``.npy``, Zarr arrays.
+"""One input-reader layer for both conventions: TIFF, GeoTIFF, ``.npy``, Zarr, xarray.
 
 :func:`open_input` opens what a ``create`` command (``ngff create``, ``geozarr create``) or a
 caller reads pixels from, lazily, and returns one :class:`Source`: the array-like and what
@@ -17,6 +17,9 @@ the file says about it. :data:`SUPPORTED_FORMATS` lists the formats, in one plac
   ``cyx``.
 - ``.npy``: memory-mapped, no axis names.
 - a Zarr array: ``STORE`` (the root is the array) or ``STORE::PATH``.
+- an xarray ``DataArray``, or one variable of a ``Dataset`` (:func:`open_labelled`):
+  dimension names, regular coordinates as sample sizes and origins with their units,
+  channel labels, the name; dask data stays lazy.
 
 Any other file is refused with an :class:`InputError` that names the supported formats.
 
@@ -42,7 +45,14 @@ from ngff_geozarr.core.inputs.formats import (
     InputFormat,
     supported_formats_text,
 )
-from ngff_geozarr.core.inputs.metadata import Calibration
+from ngff_geozarr.core.inputs.labelled import (
+    axis_type_of,
+    is_dataarray,
+    is_dataset,
+    is_labelled,
+    open_labelled,
+)
+from ngff_geozarr.core.inputs.metadata import Calibration, unit_name
 from ngff_geozarr.core.inputs.opening import Source, open_input
 from ngff_geozarr.core.inputs.regions import LazyArray
 from ngff_geozarr.core.inputs.tiff import SeriesInfo, list_series, tiff_calibration
@@ -56,8 +66,14 @@ __all__ = [
     "LazyArray",
     "SeriesInfo",
     "Source",
+    "axis_type_of",
+    "is_dataarray",
+    "is_dataset",
+    "is_labelled",
     "list_series",
     "open_input",
+    "open_labelled",
     "supported_formats_text",
     "tiff_calibration",
+    "unit_name",
 ]

@@ -30,6 +30,7 @@ __all__ = [
     "imagej_display",
     "ome_color",
     "ome_image",
+    "unit_name",
 ]
 
 _UNITS = {
@@ -80,12 +81,17 @@ class Calibration:
         The unit of each calibrated axis, as an OME-Zarr unit name; absent when the file
         gives a size without a unit it names.
     source
-        Where it came from: ``"OME-XML"``, ``"ImageJ"``, or ``""`` for nothing.
+        Where it came from: ``"OME-XML"``, ``"ImageJ"``, ``"xarray"``, or ``""`` for
+        nothing.
+    origin
+        The position of the first sample's centre by axis name, where the input says
+        (an xarray coordinate's first value); absent axes start at 0.
     """
 
     scale: dict[str, float] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    origin: dict[str, float] = field(default_factory=dict)
 
     def for_axes(self, names: Sequence[str]) -> tuple[list[float], dict[str, str]] | None:
         """Return the scale of every axis (1 where uncalibrated) and the units, or ``None``.
@@ -107,6 +113,23 @@ class Calibration:
             [self.scale.get(n, 1.0) for n in names],
             {n: u for n, u in self.units.items() if n in names},
         )
+
+    def origin_for_axes(self, names: Sequence[str]) -> list[float] | None:
+        """Return the origin of every axis (0 where none is given), or ``None``.
+
+        Parameters
+        ----------
+        names
+            The axis names of the array, in order.
+
+        Returns
+        -------
+        list of float or None
+            The translation for :func:`ngff.write_image`; ``None`` when no axis has a
+            non-zero origin.
+        """
+        values = [self.origin.get(n, 0.0) for n in names]
+        return values if any(values) else None
 
 
 @dataclass(frozen=True)
@@ -131,10 +154,27 @@ class ImageMetadata:
     channel_colors: tuple[str, ...] = ()
 
 
-def _unit(text: str | None) -> str | None:
-    if not text:
+def unit_name(text: Any) -> str | None:
+    """Return the OME-Zarr (UDUNITS-2) name of a unit as files spell it, else ``None``.
+
+    Parameters
+    ----------
+    text
+        A unit as OME-XML, ImageJ or a coordinate's ``units`` attribute spells it
+        (``"µm"``, ``"micron"``, ``"um"``, ``"micrometer"``, ``"s"``, ...); anything else
+        (``None``, a number, an unknown unit) gives ``None``.
+
+    Returns
+    -------
+    str or None
+        The unit's OME-Zarr name.
+    """
+    if not isinstance(text, str) or not text.strip():
         return None
     return _UNITS.get(text.strip()) or _UNITS.get(text.strip().lower())
+
+
+_unit = unit_name
 
 
 def _positive(value: Any) -> float | None:

@@ -37,7 +37,7 @@ class Source:
     path
         The input as given.
     format
-        ``"tiff"``, ``"ome-tiff"``, ``"geotiff"``, ``"npy"`` or ``"zarr"``.
+        ``"tiff"``, ``"ome-tiff"``, ``"geotiff"``, ``"npy"``, ``"zarr"`` or ``"xarray"``.
     axes
         One letter per dimension as the file names them (tifffile's upper-case letters,
         ``yx``/``cyx`` for a GeoTIFF); ``None`` when the input does not name them.
@@ -79,6 +79,13 @@ class Source:
         excluded; each in ``data``'s axis order and as lazy as ``data`` (memory-mapped or
         a :class:`~ngff_geozarr.core.inputs.LazyArray`). A writer may copy them when
         they match its own plan.
+    dims
+        The dimension names of an xarray input (its own words, not letters); empty for
+        files, whose axes are :attr:`axes`.
+    dim_types
+        The axis type of each of :attr:`dims` (``"time"``, ``"channel"``, ``"space"``, or
+        ``None`` when nothing says; see
+        :func:`~ngff_geozarr.core.inputs.labelled.axis_type_of`).
     """
 
     data: Any
@@ -97,6 +104,8 @@ class Source:
     series: int = 0
     series_count: int = 1
     levels: tuple[Any, ...] = ()
+    dims: tuple[str, ...] = ()
+    dim_types: tuple[str | None, ...] = ()
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -24,14 +24,13 @@ from geozarr.writing.xarray_source import (
     xarray_grid,
     xarray_variables,
 )
+from ngff_geozarr.core.inputs import is_dataarray, is_dataset
 from ngff_geozarr.core.store import ArrayIO
 
 __all__ = [
     "SourceVariable",
     "XarrayInput",
     "grid_from_xarray",
-    "is_dataarray",
-    "is_dataset",
     "read_variables",
     "read_xarray",
 ]
@@ -64,22 +63,6 @@ class SourceVariable:
     dims: tuple[str, ...]
     attributes: dict[str, Any]
     nodata: float | int | None
-
-
-def is_dataset(data: Any) -> bool:
-    """Tell whether ``data`` is an xarray Dataset: it has ``data_vars`` and ``coords``.
-
-    Told by its attributes, so that xarray stays optional.
-    """
-    return hasattr(data, "data_vars") and hasattr(data, "coords")
-
-
-def is_dataarray(data: Any) -> bool:
-    """Tell whether ``data`` is an xarray DataArray: it has ``dims``, ``coords``, ``variable``.
-
-    As :func:`is_dataset`, told by its attributes.
-    """
-    return hasattr(data, "dims") and hasattr(data, "coords") and hasattr(data, "variable")
 
 
 def _json_safe(attrs: Mapping[str, Any]) -> dict[str, Any]:

@@ -111,12 +111,13 @@ def as_source(data: Any) -> inputs.Source | None:
     ----------
     data
         A path (``str`` or :class:`os.PathLike`): a TIFF or OME-TIFF, a ``.npy`` file, or a
-        Zarr array ``STORE`` / ``STORE::PATH``; a ``Source``; or anything else (an array).
+        Zarr array ``STORE`` / ``STORE::PATH``; an xarray ``DataArray`` (or a ``Dataset``
+        of one variable); a ``Source``; or anything else (an array).
 
     Returns
     -------
     Source or None
-        The opened input, or ``None`` when ``data`` is neither a path nor a ``Source``.
+        The opened input, or ``None`` when ``data`` is no path, xarray object or ``Source``.
 
     Raises
     ------
@@ -125,6 +126,11 @@ def as_source(data: Any) -> inputs.Source | None:
     """
     if isinstance(data, inputs.Source):
         return data
+    if inputs.is_labelled(data):
+        try:
+            return inputs.open_labelled(data)
+        except inputs.InputError as exc:
+            raise CreationError(str(exc)) from exc
     if isinstance(data, str | os.PathLike):
         try:
             return inputs.open_input(data)
@@ -197,7 +203,7 @@ def arrange(data: Any, axes: AxesLike | None, *, rgb: bool) -> Arranged:
         When the axes do not fit the data, or a file's axes cannot be put in OME order.
     """
     if isinstance(data, inputs.Source):
-        chosen = axes if axes is not None else data.axes
+        chosen = axes if axes is not None else (_dim_axes(data) or data.axes)
         if chosen is None and rgb:
             chosen = _rgb_axes(len(data.shape))
         if chosen is None or (isinstance(chosen, str) and isinstance(data.data, np.ndarray)):
@@ -219,6 +225,17 @@ def arrange(data: Any, axes: AxesLike | None, *, rgb: bool) -> Arranged:
         )
     order = _ome_order(items)
     return Arranged(_transposed(data, order), [items[i] for i in order], order)
+
+
+def _dim_axes(source: inputs.Source) -> list[Any] | None:
+    """Return the axes of an xarray input: its dimension names, typed where known."""
+    if not source.dims:
+        return None
+    axes: list[Any] = []
+    for name, kind in zip(source.dims, source.dim_types, strict=True):
+        implied = _TYPES.get(name)
+        axes.append(name if kind == implied else {"name": name, "type": kind} if kind else name)
+    return axes
 
 
 def _rgb_axes(ndim: int) -> str:

@@ -500,12 +500,14 @@ def _from_input(
         filled["levels"] = [permute(step, order) for step in levels]
     if source is None:
         return arranged.data, arranged.axes, flag, filled
-    names = [str(a) for a in arranged.axes or [] if isinstance(a, str)]
+    names = [str(a["name"]) if isinstance(a, Mapping) else str(a) for a in arranged.axes or []]
     found = source.calibration.for_axes(names) if filled["scale"] is None and names else None
     if found is not None and len(names) == len(arranged.data.shape):
         filled["scale"] = found[0]
         if filled["units"] is None:
             filled["units"] = found[1] or None
+        if filled["translation"] is None:
+            filled["translation"] = source.calibration.origin_for_axes(names)
     recorded = {
         "channel_names": source.channel_names,
         "channel_colors": source.channel_colors,
@@ -559,9 +561,11 @@ def write_image(
     data
         The base level: a numpy array (or memmap), a dask array, a zarr array, an array of
         a store, or anything with ``shape``, ``dtype`` and region reads; or a file path
-        (``str`` or :class:`os.PathLike`: TIFF/OME-TIFF, ``.npy``, Zarr ``STORE::PATH``) or
-        a :class:`~ngff_geozarr.core.inputs.Source`, read with the axes, calibration,
-        channel metadata and image name the file records (each a default for the
+        (``str`` or :class:`os.PathLike`: TIFF/OME-TIFF, ``.npy``, Zarr ``STORE::PATH``), an
+        xarray ``DataArray`` (dims as axes, regular coordinates as scale and translation,
+        their units, channel labels, its name) or a
+        :class:`~ngff_geozarr.core.inputs.Source`, read with the axes, calibration,
+        channel metadata and image name the input records (each a default for the
         arguments below).
     target
         Where to write (see :data:`Target`): a new or empty store; an existing one only
