@@ -268,7 +268,7 @@ def test_dask_cluster_output_equals_threads_byte_for_byte(tmp_path: Path) -> Non
     ngff.write_labels(labels, threads, "l", workers=2)
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
