@@ -50,6 +50,8 @@ CASES: dict[str, Case] = {
     "rgb of 2 channels": (cyx, {"axes": "cyx", "rgb": True}, "3 \\(RGB\\) or 4"),
     "rgb without samples": (lambda: np.zeros((4, 4), np.uint8), {"rgb": True}, "RGB\\(A\\)"),
     "chunks count": (cyx, {"chunks": (8, 8)}, "chunks with 3 values"),
+    "chunk side of 0": (cyx, {"chunks": (1, 0, 8)}, "integers of 1 or more"),
+    "fractional shard": (cyx, {"chunks": (1, 8, 8), "shards": (1, 16.5, 16)}, "integers of 1"),
     "shards not a multiple": (cyx, {"chunks": (1, 8, 8), "shards": (1, 12, 12)}, "multiple"),
     "shards in 0.4": (cyx, {"shards": (1, 32, 32), "version": "0.4"}, "no shards"),
     "scale": (cyx, {"scale": (1, -1, 1)}, "positive"),

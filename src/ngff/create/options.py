@@ -31,6 +31,7 @@ __all__ = [
     "make_axes",
     "per_axis",
     "resolve_method",
+    "sizes_per_axis",
 ]
 
 AxesLike: TypeAlias = str | Sequence[str | Mapping[str, Any]]
@@ -357,6 +358,37 @@ def per_axis(name: str, values: Sequence[Any] | None, ndim: int, default: Any) -
     if len(items) != ndim:
         raise CreationError(f"Expected {name} with {ndim} values. Got {items}.")
     return items
+
+
+def sizes_per_axis(name: str, values: Sequence[Any], ndim: int) -> tuple[int, ...]:
+    """Return a chunk or shard shape: one positive integer per axis.
+
+    Parameters
+    ----------
+    name
+        What the values are (``"chunks"``, ``"shards"``), for the error message.
+    values
+        The values.
+    ndim
+        The number of axes.
+
+    Returns
+    -------
+    tuple of int
+        ``ndim`` integers of 1 or more.
+
+    Raises
+    ------
+    CreationError
+        When there are not ``ndim`` values, or one is no integer of 1 or more (a chunk
+        side of 0 is refused, not read as 1).
+    """
+    items = per_axis(name, values, ndim, 1)
+    if not all(
+        isinstance(v, int | np.integer) and not isinstance(v, bool) and v >= 1 for v in items
+    ):
+        raise CreationError(f"Expected {name} as {ndim} integers of 1 or more. Got {items}.")
+    return tuple(int(v) for v in items)
 
 
 def check_source(data: Any) -> Any:

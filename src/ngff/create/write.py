@@ -55,6 +55,7 @@ from ngff.create.options import (
     make_axes,
     per_axis,
     resolve_method,
+    sizes_per_axis,
 )
 from ngff.create.target import check_target, replacing
 from ngff.versions import SPEC_VERSIONS, SpecVersion, spec_version
@@ -421,7 +422,7 @@ def image_request(
     chunk_shape = (
         default_chunks(data.shape, axis_list)
         if chunks is None
-        else tuple(per_axis("chunks", chunks, ndim, 1))
+        else sizes_per_axis("chunks", chunks, ndim)
     )
     request = Request(
         group=group,
@@ -432,7 +433,7 @@ def image_request(
         method=resolve_method(method),
         levels=levels,
         chunks=tuple(max(1, min(int(c), n)) for c, n in zip(chunk_shape, data.shape, strict=True)),
-        shards=None if shards is None else tuple(per_axis("shards", shards, ndim, 1)),
+        shards=None if shards is None else sizes_per_axis("shards", shards, ndim),
         version=spec_ver,
         compression=compression,
         omero=omero,
