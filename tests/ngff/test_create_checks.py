@@ -250,3 +250,11 @@ def test_write_plate_checks_every_field_before_writing(tmp_path: Path) -> None:
     assert ngff.validate(str(target), strict=True).valid
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plate.ome.zarr"]
     assert not (target / "A").exists()
+
+
+def test_write_plate_refuses_an_option_no_field_would_use(tmp_path: Path) -> None:
+    """Regression: a misspelt image option (``chunk=``) was silently ignored."""
+    target = tmp_path / "plate.ome.zarr"
+    with pytest.raises(ngff.CreationError, match="Unknown image option\\(s\\) chunk"):
+        ngff.write_plate(target, {"A/1": [cyx()]}, axes="cyx", chunk=(1, 8, 8))
+    assert listing(tmp_path) == {}

@@ -40,6 +40,28 @@ def _natural(name: str) -> tuple[int, int, str]:
     return (0, int(name), "") if name.isdigit() else (1, 0, name)
 
 
+_IMAGE_OPTIONS = frozenset(
+    {
+        "axes",
+        "scale",
+        "translation",
+        "units",
+        "name",
+        "method",
+        "levels",
+        "chunks",
+        "shards",
+        "compression",
+        "omero",
+        "channel_names",
+        "channel_colors",
+        "channel_windows",
+        "rgb",
+    }
+)
+"""The :func:`write_image` options a plate passes to every field."""
+
+
 def write_plate(
     target: Target,
     wells: Mapping[str, Sequence[Any]],
@@ -102,13 +124,19 @@ def write_plate(
     CreationError
         When a well key is malformed or names a row or column not listed, the fields'
         acquisitions are missing (several acquisitions) or name none of the plate's, a
-        field's options are inconsistent, or the target is not empty and neither
+        field's options are inconsistent or unknown, or the target is not empty and neither
         ``overwrite`` nor ``resume`` is given; all before anything is written.
     """
     spec_ver = spec_version(version)
     if spec_ver is None:
         raise CreationError(
             f"Expected a version among {', '.join(SPEC_VERSIONS)}. Got {version!r}."
+        )
+    unknown = sorted(set(image_options) - _IMAGE_OPTIONS)
+    if unknown:
+        raise CreationError(
+            f"Unknown image option(s) {', '.join(unknown)}. Expected among "
+            f"{', '.join(sorted(_IMAGE_OPTIONS))}."
         )
     keys = [_well_key(k) for k in wells]
     row_names = list(rows) if rows is not None else sorted({r for r, _ in keys}, key=_natural)
