@@ -302,3 +302,17 @@ def test_dimension_issues_point_at_the_v2_attribute(tmp_path: Path) -> None:
     assert ("warning", "band", "/attributes/_ARRAY_DIMENSIONS/0") in found(
         report, "geozarr.cf.name"
     )
+
+
+@pytest.mark.parametrize(
+    ("conventions", "warned"),
+    [("CF-1.10", False), ("CF-1.8 ACDD-1.3", False), ("CF-1.11", True), ("CF-1.12", True)],
+)
+def test_units_metadata_is_recommended_from_cf_1_11_only(
+    store: Path, edit: Callable[[Path, Callable[[Doc], None]], None], conventions: str, warned: bool
+) -> None:
+    """Regression: the CF-1.11 recommendation fired on stores declaring CF-1.10."""
+    edit(store / "zarr.json", attrs_of(lambda a: a.update(Conventions=conventions)))
+    add_array(store, "t", [1.0], ("t",), {"units": "K"})
+    expected = [("warning", "t", "/attributes")] if warned else []
+    assert found(geozarr.validate(store), "geozarr.cf.units-metadata") == expected

@@ -37,6 +37,7 @@ __all__ = [
     "check_units_metadata",
     "check_units_present",
     "check_vertical_positive",
+    "declared_cf_version",
 ]
 
 _E, _W = Severity.ERROR, Severity.WARNING
@@ -408,6 +409,41 @@ def check_multidimensional_coordinate_names(ctx: CheckContext, node: Node) -> No
             )
 
 
+_CF_VERSION = re.compile(r"\bCF-(\d+)\.(\d+)\b")
+
+
+def declared_cf_version(ctx: CheckContext, node: Node) -> tuple[int, int] | None:
+    """Return the CF version the node's store declares (``Conventions``), if any.
+
+    The nearest ``Conventions`` attribute from the node up to the root counts (CF §2.6.1:
+    "the attribute Conventions ... a blank separated (or comma separated) list"); the
+    highest ``CF-x.y`` it names is the version.
+
+    Parameters
+    ----------
+    ctx
+        The check context (its hierarchy).
+    node
+        The node.
+
+    Returns
+    -------
+    tuple of int or None
+        ``(major, minor)``, or ``None`` when no ``Conventions`` names a CF version.
+    """
+    path = node.path
+    while True:
+        found = ctx.hierarchy.get(path)
+        text = found.attributes.get("Conventions") if found is not None else None
+        if isinstance(text, str):
+            versions = [(int(a), int(b)) for a, b in _CF_VERSION.findall(text)]
+            if versions:
+                return max(versions)
+        if not path:
+            return None
+        path = path.rpartition("/")[0]
+
+
 def check_units_metadata(ctx: CheckContext, node: Node) -> None:
     """Ensure ``units_metadata`` qualifies temperature units, with one of its three values.
 
@@ -416,13 +452,15 @@ def check_units_metadata(ctx: CheckContext, node: Node) -> None:
     a **`units_metadata`** attribute if it has no **`units`** attribute or if its **`units`** do
     not involve a temperature unit." "this standard strongly recommends that any variable
     whose **`units`** involve a temperature unit should also have a **`units_metadata`**
-    attribute".
+    attribute" -- a recommendation CF-1.11 introduced, so a store declaring an earlier CF
+    version is not warned for lacking it.
     """
     units, meta = _attr(node, "units"), _attr(node, "units_metadata")
     temperature = isinstance(units, str) and compatible(units, "K") is True
     pointer: tuple[str | int, ...] = ("attributes", "units_metadata")
     if meta is None:
-        if temperature:
+        declared = declared_cf_version(ctx, node)
+        if temperature and (declared is None or declared >= (1, 11)):
             ctx.add(
                 _W,
                 "geozarr.cf.units-metadata",
