@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -273,6 +274,12 @@ def raster_grid(node: Node, hierarchy: Hierarchy) -> Grid | None:
     return Grid(shape, transform, crs)
 
 
+@functools.lru_cache(maxsize=64)
+def _to_lonlat(crs: CRS) -> Transformer:
+    """One transformer per CRS: a store's rasters mostly share one, and making it is slow."""
+    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+
 def lonlat_bounds(grid: Grid) -> tuple[float, float, float, float] | None:
     """Return a grid's footprint as ``(west, south, east, north)`` in degrees.
 
@@ -291,8 +298,7 @@ def lonlat_bounds(grid: Grid) -> tuple[float, float, float, float] | None:
     if grid.crs is None or extent is None:
         return None
     try:
-        to_lonlat = Transformer.from_crs(grid.crs, "EPSG:4326", always_xy=True)
-        bounds = to_lonlat.transform_bounds(*extent, densify_pts=21)
+        bounds = _to_lonlat(grid.crs).transform_bounds(*extent, densify_pts=21)
     except (CRSError, ProjError):
         return None
     if not all(math.isfinite(v) for v in bounds):
