@@ -28,7 +28,7 @@ import copy
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -608,4 +608,4 @@ def _convert_in_place(
 
 
 def _as_version(text: str, default: SpecVersion) -> SpecVersion:
-    return cast(SpecVersion, text) if text in _ORDER else default
+    return text if text in _ORDER else default
