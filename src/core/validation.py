@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from ngff_geozarr.core.convert.journal import interrupted_issues
 from ngff_geozarr.core.errors import TargetError
 from ngff_geozarr.core.hierarchy import Discover, Hierarchy, read_hierarchy
 from ngff_geozarr.core.report import Report
@@ -80,4 +81,8 @@ def read_and_check(
         except TargetError as exc:
             return None, Report.unreadable(name, str(exc))
         report = check(hierarchy)
+        if hierarchy.source == "store":  # an in-place conversion interrupted part way
+            report = replace(
+                report, issues=(*interrupted_issues(name, storage_options), *report.issues)
+            )
     return hierarchy, replace(report, target=name, issues=(*hierarchy.issues, *report.issues))

@@ -314,20 +314,26 @@ def pyramid_command(
     name="convert",
     help="Copy SRC into DST in another Zarr format (--zarr-format 2 or 3): chunk bytes copied "
     "exactly, _ARRAY_DIMENSIONS <-> dimension_names, fill values (NaN included) and every "
-    "attribute carried over. Metadata is written last.",
+    "attribute carried over. Metadata is written last. With --in-place instead of DST, only "
+    "the metadata of SRC is rewritten, under a journal that a rerun uses to complete an "
+    "interrupted conversion.",
 )
 @click.argument("src")
-@click.argument("dst")
+@click.argument("dst", required=False)
 @click.option("--zarr-format", type=click.Choice(["2", "3"]), required=True)
-@click.option("--overwrite", is_flag=True, help="Write into an existing DST.")
+@click.option("--in-place", is_flag=True, help="Rewrite the metadata of SRC itself.")
+@click.option(
+    "--overwrite", is_flag=True, help="Replace an existing DST (swapped in when complete)."
+)
 @_CONSOLIDATED
 @resume_option
 @quiet_option
 @storage_option
 def convert_command(
     src: str,
-    dst: str,
+    dst: str | None,
     zarr_format: str,
+    in_place: bool,
     overwrite: bool,
     consolidated: bool,
     resume: bool,
@@ -335,6 +341,8 @@ def convert_command(
     storage_options: tuple[str, ...],
 ) -> None:
     """Convert between Zarr formats."""
+    if (dst is None) == (not in_place):
+        raise click.UsageError("give exactly one of DST or --in-place.")
     with progress_bar(f"convert {src}", unit="chunks", quiet=quiet) as update:
         result = convert(
             src,

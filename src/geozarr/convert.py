@@ -19,9 +19,13 @@ OME-Zarr's conversion); what is GeoZarr's is here:
 - every other attribute (CF, ``zarr_conventions``, ``proj:``, ``spatial:``,
   ``multiscales``) is kept as it is.
 
-Chunk bytes are copied exactly (renamed when the chunk key encoding differs), then the
-metadata is written, arrays first and the root last, so an interrupted conversion never
-looks complete; ``resume=True`` skips the chunks already copied.
+The conversion is planned and applied by the engine both conventions share
+(:mod:`ngff_geozarr.core.convert`). Into a new store, chunk bytes are copied exactly (renamed
+when the chunk key encoding differs), then the metadata is written, arrays first and the
+root last, so an interrupted conversion never looks complete; ``resume=True`` skips the
+chunks already copied. In place (``dst=None``), only documents change, under a journal: a
+run killed part way is completed by the next in-place conversion, and ``validate`` names the
+command that does it.
 
 Examples
 --------
@@ -35,29 +39,36 @@ True
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import warnings
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-import ngff_geozarr.core.groups as groups
 from geozarr.cf.variables import FILL_VALUE, decode_fill_value
 from geozarr.detection import discover
 from geozarr.write import encode_fill_value
 from geozarr.writing.cf_variables import json_fill
 from ngff_geozarr.core import errors
+from ngff_geozarr.core.convert import (
+    Plan,
+    apply_in_place,
+    check_destination,
+    complete,
+    copy_converted,
+    format_change,
+    refuse_interrupted,
+    replacing,
+)
+from ngff_geozarr.core.errors import NotZarrError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_to_convert
-from ngff_geozarr.core.store import StoreMode, ZarrFormat, join_key, open_store
+from ngff_geozarr.core.store import StoreHandle, StoreMode, ZarrFormat, open_store
 from ngff_geozarr.core.zarr_format import (
     ARRAY_DIMENSIONS,
     ZarrFormatError,
-    is_metadata_key,
-    v2_chunk_key,
     v2_to_v3_array,
     v3_to_v2_array,
 )
@@ -130,10 +141,6 @@ class ConvertResult:
     documents: int
 
 
-def _dump(doc: Any) -> bytes:
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
-
-
 def _is_nan(value: Any) -> bool:
     decoded = decode_fill_value(value)
     return isinstance(decoded, float) and math.isnan(decoded)
@@ -167,8 +174,8 @@ def _null_default(fill: Any, dtype: np.dtype[Any]) -> bool:
     return dtype.kind in "iu" and not isinstance(fill, bool) and fill == 0
 
 
-def _array_to_v2(node: Node) -> tuple[dict[str, Any], dict[str, Any], str | None]:
-    zarray, separator = v3_to_v2_array(node.path, node.metadata)
+def _array_to_v2(node: Node) -> tuple[dict[str, Any], dict[str, Any]]:
+    zarray, _ = v3_to_v2_array(node.path, node.metadata)
     attrs = dict(node.attributes)
     dtype = np.dtype(zarray["dtype"])
     if FILL_VALUE in attrs:
@@ -183,53 +190,24 @@ def _array_to_v2(node: Node) -> tuple[dict[str, Any], dict[str, Any], str | None
         names = []  # a 0-d array (a grid mapping) has no dimensions; xarray needs them said
     if isinstance(names, list):
         attrs[ARRAY_DIMENSIONS] = list(names)
-    encoding = node.metadata.get("chunk_key_encoding") or {}
-    rename = separator if encoding.get("name") != "v2" else None
-    return zarray, attrs, rename
+    return zarray, attrs
 
 
-def _documents(
-    hierarchy: Hierarchy, zarr_format: ZarrFormat
-) -> tuple[list[tuple[str, bytes]], dict[str, str]]:
+def _plan(hierarchy: Hierarchy, zarr_format: ZarrFormat) -> Plan:
     """Every new document (arrays, then groups deepest first, the root last) and renames."""
-    nodes = sorted(
-        hierarchy.values(),
-        key=lambda n: (n.node_type != "array", -n.path.count("/") - (n.path != "")),
+    attributes = {path: dict(node.attributes) for path, node in hierarchy.items()}
+    return format_change(
+        hierarchy,
+        zarr_format,
+        attributes=attributes,
+        array_to_v3=_array_to_v3,
+        array_to_v2=_array_to_v2,
     )
-    writes: list[tuple[str, bytes]] = []
-    renames: dict[str, str] = {}
-    for node in nodes:
-        if zarr_format == 3:
-            if node.node_type == "array":
-                doc = _array_to_v3(node)
-            else:
-                doc = {"zarr_format": 3, "node_type": "group", "attributes": dict(node.attributes)}
-            writes.append((join_key(node.path, "zarr.json"), _dump(doc)))
-            continue
-        if node.node_type == "array":
-            zarray, attrs, rename = _array_to_v2(node)
-            if rename is not None:
-                renames[node.path] = rename
-            writes.append((join_key(node.path, ".zarray"), _dump(zarray)))
-        else:
-            attrs = dict(node.attributes)
-            writes.append((join_key(node.path, ".zgroup"), _dump({"zarr_format": 2})))
-        writes.append((join_key(node.path, ".zattrs"), _dump(attrs)))
-    return writes, renames
-
-
-def _array_of(key: str, arrays: Mapping[str, str]) -> str | None:
-    parts = key.split("/")
-    for i in range(len(parts) - 1, -1, -1):
-        prefix = "/".join(parts[:i])
-        if prefix in arrays:
-            return prefix
-    return None
 
 
 def convert(
     src: _Target,
-    dst: _Target,
+    dst: _Target | None,
     *,
     zarr_format: ZarrFormat,
     overwrite: bool = False,
@@ -238,20 +216,25 @@ def convert(
     progress: Callable[[ConvertProgress], None] | None = None,
     storage_options: dict[str, Any] | None = None,
 ) -> ConvertResult:
-    """Copy a GeoZarr store into a new one of the other Zarr format.
+    """Convert a GeoZarr store to the other Zarr format: into a new store, or in place.
 
     Parameters
     ----------
     src
-        The source store (path, URL or mapping); it is only read.
+        The source store (path, URL or mapping); only read unless ``dst`` is ``None``.
     dst
-        The destination; it must not exist or be empty, unless ``overwrite`` or ``resume``.
+        The destination; it must not exist or be empty, unless ``overwrite`` or ``resume``,
+        and must not be, hold or lie inside ``src``. ``None`` converts ``src`` in place:
+        only metadata documents are written and removed, under a journal that any later
+        in-place conversion uses to complete an interrupted one (chunks stay as they are, so
+        a Zarr v3 array whose chunk keys Zarr v2 names differently is refused).
     zarr_format
         The destination's format, 2 or 3 (the other one than the source's).
     overwrite
-        Write into an existing destination.
+        Replace an existing destination: the new store is written beside it and swapped in
+        once complete (local targets; old and new content never mix).
     resume
-        Continue an interrupted conversion: chunks already in ``dst`` are kept.
+        Continue an interrupted copy: chunks already in ``dst`` are kept.
     consolidated
         Write consolidated metadata at the destination's root last (``.zmetadata`` in
         format 2, inside the root ``zarr.json`` in format 3).
@@ -269,45 +252,94 @@ def convert(
     ------
     ConversionError
         When the source's metadata cannot all be read, is already in that format, or holds
-        arrays the other format cannot express (sharding, filters, ...); nothing is written
-        then.
+        arrays the other format cannot express (sharding, filters, ...); when the destination
+        is refused; nothing is written then.
     """
     if zarr_format not in (2, 3):
         raise ConversionError(f"Expected zarr_format 2 or 3. Got {zarr_format!r}.")
+    if dst is None:
+        return _convert_in_place(src, zarr_format, consolidated, storage_options)
+    check_destination(src, dst, overwrite=overwrite, resume=resume)
     with open_store(src, "r", storage_options=storage_options) as source:
+        refuse_interrupted(source)
         hierarchy = hierarchy_to_convert(source, discover, source.target)
-        if source.zarr_format == zarr_format:
-            raise ConversionError(f"{source.target} is already Zarr v{zarr_format}; nothing to do.")
-        try:
-            writes, renames = _documents(hierarchy, zarr_format)
-        except ZarrFormatError as exc:
-            raise ConversionError(f"{exc} Nothing converted.") from exc
-        mode: StoreMode = "a" if (overwrite or resume) else "w-"
-        copied = skipped = 0
-        with open_store(dst, mode, storage_options=storage_options) as out:
-            existing = set(out.list_keys()) if resume else set()
-            chunks = [k for k in source.list_keys() if not is_metadata_key(k)]
-            for done, key in enumerate(chunks, start=1):
-                array = _array_of(key, renames)
-                new_key = v2_chunk_key(array, key, renames[array]) if array is not None else key
-                if new_key in existing:
-                    skipped += 1
-                else:
-                    value = source.run(source.read(key))
-                    if value is not None:
-                        out.write_bytes(new_key, value)
-                        copied += 1
-                if progress is not None:
-                    progress(ConvertProgress(done, len(chunks)))
-            for key, doc in writes:
-                out.write_bytes(key, doc)
-            groups.finish(out, consolidated=consolidated)
+        plan = _planned(source, hierarchy, zarr_format)
+        mode: StoreMode = "a" if resume else "w-"
+
+        def report(done: int, total: int) -> None:
+            if progress is not None:
+                progress(ConvertProgress(done, total))
+
+        with replacing(dst, overwrite=overwrite) as where:
+            try:
+                out = open_store(where, mode, storage_options=storage_options)
+            except NotZarrError as exc:
+                hint = (
+                    " --overwrite replaces local stores only (an object store has no rename "
+                    "to swap a new store in): delete it first, or write to a new prefix."
+                    if overwrite
+                    else " Pass --overwrite to replace it."
+                )
+                raise ConversionError(f"{exc}{hint}") from exc
+            with out:
+                applied = copy_converted(
+                    source, out, plan, consolidated=consolidated, resume=resume, progress=report
+                )
+        return ConvertResult(
+            source.target,
+            _name(dst, out.target),
+            source.zarr_format or 3,
+            zarr_format,
+            applied.copied,
+            applied.skipped,
+            applied.documents,
+        )
+
+
+def _name(dst: _Target, written: str) -> str:
+    return written if isinstance(dst, MutableMapping) else os.fspath(dst)
+
+
+def _planned(source: StoreHandle, hierarchy: Hierarchy, zarr_format: ZarrFormat) -> Plan:
+    if source.zarr_format == zarr_format:
+        raise ConversionError(f"{source.target} is already Zarr v{zarr_format}; nothing to do.")
+    try:
+        return _plan(hierarchy, zarr_format)
+    except ZarrFormatError as exc:
+        raise ConversionError(f"{exc} Nothing converted.") from exc
+
+
+def _convert_in_place(
+    src: _Target,
+    zarr_format: ZarrFormat,
+    consolidated: bool,
+    storage_options: dict[str, Any] | None,
+) -> ConvertResult:
+    with open_store(src, "r+", storage_options=storage_options) as handle:
+        finished = complete(handle)
+    with open_store(src, "r+", storage_options=storage_options) as handle:
+        name = handle.target
+        if finished is not None and handle.zarr_format == zarr_format:
+            fmt = 2 if finished.versions[0] == "2" else 3
             return ConvertResult(
-                source.target,
-                out.target,
-                source.zarr_format or 3,
-                zarr_format,
-                copied,
-                skipped,
-                len(writes),
+                name, name, cast(ZarrFormat, fmt), zarr_format, 0, 0, len(finished.plan.writes)
             )
+        hierarchy = hierarchy_to_convert(handle, discover, name)
+        plan = _planned(handle, hierarchy, zarr_format)
+        if plan.renames:
+            arrays = ", ".join(repr(a) for a in sorted(plan.renames))
+            raise ConversionError(
+                f"Arrays {arrays} use the default chunk key encoding; Zarr v2 names chunks "
+                "differently, and renaming them in place would delete the originals. Convert "
+                "into a new store (DST) instead."
+            )
+        source_format = handle.zarr_format or 3
+        applied = apply_in_place(
+            handle,
+            plan,
+            command=f"geozarr convert {name} --in-place --zarr-format {zarr_format}",
+            description=f"Zarr v{source_format} -> v{zarr_format}",
+            versions=(str(source_format), str(zarr_format)),
+            consolidated=consolidated,
+        )
+    return ConvertResult(name, name, source_format, zarr_format, 0, 0, applied.documents)

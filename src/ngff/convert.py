@@ -14,38 +14,45 @@ without the ``c/`` prefix, so they are renamed once and kept under the ``v2`` en
 
 Every new document is computed before anything is written, so a conversion that cannot be
 done (an order-F array, a codec Zarr v3 lacks, 0.6 transformations 0.5 cannot express)
-fails without touching the store. In place, the new documents are written first — arrays,
-then groups from the deepest up, the root last — and the old ones removed only after all were
-written: a failure half-way leaves the original metadata readable.
+fails without touching the store. The plan is applied by the engine both conventions share
+(:mod:`ngff_geozarr.core.convert`). In place, it is recorded in the store first (a journal);
+the new documents are written — arrays, then groups from the deepest up, the root last — and
+the old ones removed only after all were written; the journal goes last. A failure half-way
+is undone; a run killed half-way is completed by the next in-place conversion, and
+``validate`` names the command that does it.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import os
-import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-import ngff_geozarr.core.groups as groups
 from ngff.common.ome import SECTION_KEYS
 from ngff.detection import discover, ome_attributes
 from ngff.versions import WRITTEN_VERSION, SpecVersion, spec_version
 from ngff_geozarr.core import errors
+from ngff_geozarr.core.convert import (
+    Plan,
+    apply_in_place,
+    check_destination,
+    complete,
+    copy_converted,
+    format_change,
+    refuse_interrupted,
+    replacing,
+    same_format,
+)
 from ngff_geozarr.core.errors import NgffGeozarrError, TargetError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_to_convert
-from ngff_geozarr.core.store import StoreHandle, StoreMode, join_key, open_store
+from ngff_geozarr.core.store import join_key, open_store
 from ngff_geozarr.core.zarr_format import (
     ARRAY_DIMENSIONS,
-    V2_DOCUMENTS,
     ZarrFormatError,
-    is_metadata_key,
-    v2_chunk_key,
     v2_to_v3_array,
     v3_to_v2_array,
 )
@@ -68,7 +75,6 @@ left unchanged) -> the same node's attributes in the next or previous version (a
 keys the step does not know carried over)."""
 
 _VERSIONED = ("plate", "well", "image-label")
-_V2_DOCS = V2_DOCUMENTS
 _DEFAULT_SYSTEM = "physical"
 
 
@@ -92,6 +98,9 @@ class ConversionResult:
         Old metadata documents removed (in place only).
     copied
         Other keys (chunks) copied byte for byte (``--out`` only).
+    completed
+        Whether this run completed an interrupted in-place conversion (and had nothing else
+        to do).
     """
 
     source: str
@@ -101,6 +110,7 @@ class ConversionResult:
     documents: int = 0
     removed: int = 0
     copied: int = 0
+    completed: bool = False
 
     def summary(self) -> str:
         """Return one line describing the conversion.
@@ -110,8 +120,9 @@ class ConversionResult:
         str
             For example ``"converted a.zarr from 0.4 to 0.5 -> b.zarr: 7 documents ..."``.
         """
+        verb = "completed the interrupted conversion of" if self.completed else "converted"
         return (
-            f"converted {self.source} from {self.from_version} to {self.to_version} -> "
+            f"{verb} {self.source} from {self.from_version} to {self.to_version} -> "
             f"{self.destination}: {self.documents} metadata documents written, "
             f"{self.removed} removed, {self.copied} chunk keys copied unchanged."
         )
@@ -375,17 +386,6 @@ def convert_attributes(
 # the plan: every document to write, every key to remove or rename
 
 
-@dataclass
-class _Plan:
-    writes: list[tuple[str, bytes]] = field(default_factory=list)
-    removes: list[str] = field(default_factory=list)
-    renames: dict[str, tuple[str, str]] = field(default_factory=dict)  # array -> (old, new) enc
-
-
-def _dump(doc: Any) -> bytes:
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
-
-
 def _source_version(hierarchy: Hierarchy) -> SpecVersion:
     seen: set[SpecVersion] = set()
     for node in hierarchy.values():
@@ -425,14 +425,6 @@ def _dataset_axes(attributes: Mapping[str, Mapping[str, Any]]) -> dict[str, list
     return names
 
 
-def _depth_order(hierarchy: Hierarchy) -> list[Node]:
-    """Arrays first, then groups from the deepest up, the root last."""
-    nodes = list(hierarchy.values())
-    return sorted(
-        nodes, key=lambda n: (n.node_type != "array", -n.path.count("/") - (n.path != ""))
-    )
-
-
 def _default_fill(dtype_name: Any) -> Any:
     """Return what Zarr readers give a format 2 ``fill_value`` of ``null``: the dtype's zero."""
     try:
@@ -443,7 +435,7 @@ def _default_fill(dtype_name: Any) -> Any:
 
 
 def _array_to_v2(
-    node: Node, attrs: dict[str, Any], axes: list[str] | None
+    node: Node, attrs: Mapping[str, Any], axes: list[str] | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Build the ``.zarray`` and ``.zattrs`` of a format 3 array converted for OME-Zarr 0.4.
 
@@ -476,46 +468,32 @@ def _array_to_v2(
     ):
         zarray["fill_value"] = None
     names = node.metadata.get("dimension_names")
+    attrs = dict(attrs)
     if names is not None and list(names) != axes:
-        attrs = {**attrs, ARRAY_DIMENSIONS: list(names)}
+        attrs[ARRAY_DIMENSIONS] = list(names)
     return zarray, attrs
 
 
-def _plan(hierarchy: Hierarchy, source: SpecVersion, target: SpecVersion) -> _Plan:
-    plan = _Plan()
+def _plan(hierarchy: Hierarchy, source: SpecVersion, target: SpecVersion) -> Plan:
     converted = {
         node.path: convert_attributes(node.attributes, source, target)
         for node in hierarchy.values()
     }
+    if "0.4" not in (source, target):
+        return same_format(hierarchy, converted)
     v2_to_v3 = source == "0.4"
-    v3_to_v2 = target == "0.4"
     axes = _dataset_axes(
         {path: node.attributes for path, node in hierarchy.items()} if v2_to_v3 else converted
     )
-    for node in _depth_order(hierarchy):
-        attrs = converted[node.path]
-        if v2_to_v3:
-            if node.node_type == "array":
-                doc = v2_to_v3_array(node.path, node.metadata, attrs, axes.get(node.path))
-            else:
-                doc = {"zarr_format": 3, "node_type": "group", "attributes": attrs}
-            plan.writes.append((join_key(node.path, "zarr.json"), _dump(doc)))
-            plan.removes += [join_key(node.path, d) for d in _V2_DOCS]
-        elif v3_to_v2:
-            if node.node_type == "array":
-                zarray, attrs = _array_to_v2(node, attrs, axes.get(node.path))
-                encoding = node.metadata.get("chunk_key_encoding") or {}
-                if encoding.get("name") != "v2":
-                    plan.renames[node.path] = ("default", zarray["dimension_separator"])
-                plan.writes.append((join_key(node.path, ".zarray"), _dump(zarray)))
-            else:
-                plan.writes.append((join_key(node.path, ".zgroup"), _dump({"zarr_format": 2})))
-            plan.writes.append((join_key(node.path, ".zattrs"), _dump(attrs)))
-            plan.removes.append(join_key(node.path, "zarr.json"))
-        else:
-            doc = {**node.metadata, "attributes": attrs}
-            plan.writes.append((join_key(node.path, "zarr.json"), _dump(doc)))
-    return plan
+    return format_change(
+        hierarchy,
+        3 if v2_to_v3 else 2,
+        attributes=converted,
+        array_to_v3=lambda n: v2_to_v3_array(
+            n.path, n.metadata, converted[n.path], axes.get(n.path)
+        ),
+        array_to_v2=lambda n: _array_to_v2(n, converted[n.path], axes.get(n.path)),
+    )
 
 
 # ----------------------------------------------------------------------------------------
@@ -532,6 +510,9 @@ def convert(
 ) -> ConversionResult:
     """Convert a store's OME-Zarr metadata to version ``to``.
 
+    In place, the conversion is journaled (:mod:`ngff_geozarr.core.convert`): one that was
+    interrupted is completed first, by any later in-place conversion of the store.
+
     Parameters
     ----------
     src
@@ -542,7 +523,7 @@ def convert(
         Write the converted store here (chunks copied byte for byte) and leave ``src``
         untouched; ``None`` converts ``src`` in place.
     overwrite
-        Replace an existing ``out``.
+        Replace an existing ``out`` (written beside it and swapped in once complete).
     storage_options
         Options for remote stores.
 
@@ -560,95 +541,71 @@ def convert(
         When ``src`` (or ``out``) cannot be opened.
     """
     source_name = os.fspath(src)
+    if out is None:
+        return _convert_in_place(source_name, to, storage_options)
+    check_destination(source_name, out, overwrite=overwrite)
     with open_store(source_name, "r", storage_options=storage_options) as handle:
+        refuse_interrupted(handle)
         hierarchy = hierarchy_to_convert(handle, discover, source_name)
         source = _source_version(hierarchy)
-        if source == to:
-            raise ConversionError(f"{source_name} is already OME-Zarr {to}; nothing to do.")
-        try:
-            plan = _plan(hierarchy, source, to)
-        except ZarrFormatError as exc:
-            raise ConversionError(str(exc)) from exc
-        result = ConversionResult(source_name, source_name, source, to)
-        if out is not None:
-            result.destination = os.fspath(out)
-            _write_out(handle, plan, result, overwrite, storage_options)
-            return result
-    if plan.renames:
-        arrays = ", ".join(sorted(plan.renames))
-        raise ConversionError(
-            f"Arrays {arrays} use the default chunk key encoding; Zarr v2 names chunks "
-            "differently, and renaming them in place would delete the originals. Use --out."
-        )
-    _write_in_place(source_name, plan, result, storage_options)
+        plan = _planned(hierarchy, source, to, source_name)
+        result = ConversionResult(source_name, os.fspath(out), source, to)
+        with replacing(os.fspath(out), overwrite=overwrite) as where:
+            try:
+                dst = open_store(where, "w-", storage_options=storage_options)
+            except TargetError as exc:
+                raise ConversionError(f"{result.destination}: {exc}") from exc
+            with dst:
+                applied = copy_converted(handle, dst, plan)
+    result.documents, result.copied = applied.documents, applied.copied
     return result
 
 
-def _write_out(
-    src: StoreHandle,
-    plan: _Plan,
-    result: ConversionResult,
-    overwrite: bool,
-    storage_options: dict[str, Any] | None,
-) -> None:
-    dst_name = result.destination
-    local = "://" not in dst_name
-    if local:
-        dst_path, src_path = Path(dst_name).resolve(), Path(result.source).resolve()
-        if dst_path == src_path or src_path in dst_path.parents or dst_path in src_path.parents:
-            raise ConversionError("The destination must not be, hold or lie inside the source.")
-        if (
-            dst_path.exists() and any(dst_path.iterdir())
-            if dst_path.is_dir()
-            else dst_path.exists()
-        ):
-            if not overwrite:
-                raise ConversionError(f"{dst_name} exists; pass --overwrite to replace it.")
-            if dst_path.is_dir():
-                shutil.rmtree(dst_path)
-            else:
-                dst_path.unlink()
-    mode: StoreMode = "a" if overwrite and not local else "w-"
+def _planned(hierarchy: Hierarchy, source: SpecVersion, to: SpecVersion, name: str) -> Plan:
+    if source == to:
+        raise ConversionError(f"{name} is already OME-Zarr {to}; nothing to do.")
     try:
-        dst = open_store(dst_name, mode, storage_options=storage_options)
-    except TargetError as exc:
-        raise ConversionError(f"{dst_name}: {exc}") from exc
-    with dst:
-        for key in src.list_keys():
-            if is_metadata_key(key):
-                continue
-            value = src.run(src.read(key))
-            if value is None:
-                continue
-            new_key = key
-            for array, (_, separator) in plan.renames.items():
-                if key.startswith(array + "/" if array else ""):
-                    new_key = v2_chunk_key(array, key, separator)
-            dst.write_bytes(new_key, value)
-            result.copied += 1
-        for key, doc in plan.writes:
-            dst.write_bytes(key, doc)
-            result.documents += 1
-        groups.finish(dst)
+        return _plan(hierarchy, source, to)
+    except ZarrFormatError as exc:
+        raise ConversionError(str(exc)) from exc
 
 
-def _write_in_place(
-    name: str, plan: _Plan, result: ConversionResult, storage_options: dict[str, Any] | None
-) -> None:
+def _convert_in_place(
+    name: str, to: SpecVersion, storage_options: dict[str, Any] | None
+) -> ConversionResult:
     with open_store(name, "r+", storage_options=storage_options) as handle:
-        try:
-            for key, doc in plan.writes:
-                handle.write_bytes(key, doc)
-                result.documents += 1
-        except Exception as exc:
+        finished = complete(handle)
+    with open_store(name, "r+", storage_options=storage_options) as handle:
+        hierarchy = hierarchy_to_convert(handle, discover, name)
+        source = _source_version(hierarchy)
+        if finished is not None and source == to:
+            return ConversionResult(
+                name,
+                name,
+                _as_version(finished.versions[0], source),
+                to,
+                documents=len(finished.plan.writes),
+                removed=len(finished.plan.deletes),
+                completed=True,
+            )
+        plan = _planned(hierarchy, source, to, name)
+        if plan.renames:
+            arrays = ", ".join(sorted(plan.renames))
             raise ConversionError(
-                f"Writing the new metadata failed after {result.documents} of "
-                f"{len(plan.writes)} documents ({exc}); no old document was removed, and the "
-                "root still holds the original metadata."
-            ) from exc
-        existing = set(handle.list_keys())
-        for key in plan.removes:
-            if key in existing:
-                handle.delete(key)
-                result.removed += 1
-        groups.finish(handle)
+                f"Arrays {arrays} use the default chunk key encoding; Zarr v2 names chunks "
+                "differently, and renaming them in place would delete the originals. Use --out."
+            )
+        applied = apply_in_place(
+            handle,
+            plan,
+            command=f"ngff convert {name} --to {to} --in-place",
+            description=f"OME-Zarr {source} -> {to}",
+            versions=(source, to),
+        )
+    return ConversionResult(
+        name, name, source, to, documents=applied.documents, removed=applied.removed
+    )
+
+
+def _as_version(text: str, default: SpecVersion) -> SpecVersion:
+    return text if text in _ORDER else default

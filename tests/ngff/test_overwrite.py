@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 import ngff
-import ngff.create.target as target_module
+import ngff_geozarr.core.convert.swap as target_module
 from ngff.cli import cli
 from ngff_geozarr.core.pyramid import Progress
 from ngff_geozarr.core.store import open_store
@@ -126,7 +126,7 @@ KILLER = r"""
 import os, signal, sys
 import numpy as np
 import ngff
-import ngff.create.target as target_module
+import ngff_geozarr.core.convert.swap as target_module
 
 source, target, kill_at = sys.argv[1:4]
 

@@ -10,8 +10,9 @@ it is asked to:
   ``.zgroup`` or ``.zarray`` at its root, a ``.zip`` file, a non-empty mapping): a directory
   of other files is never deleted.
 
-:func:`replacing` does the replacement so that a complete store is always there: the new
-store is written next to the target, in the sibling ``.new-NAME``, and swapped in only once
+:func:`replacing` (shared with the converters: :mod:`ngff_geozarr.core.convert.swap`) does
+the replacement so that a complete store is always there: the new store is written next to
+the target, in the sibling ``.new-NAME``, and swapped in only once
 it is complete (metadata and consolidated metadata written):
 
 - a directory is exchanged with the new one in one atomic step where the system has it
@@ -31,41 +32,18 @@ one); on an empty one it writes as usual.
 
 from __future__ import annotations
 
-import ctypes
 import os
-import shutil
-import sys
-from collections.abc import Iterator, MutableMapping
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import MutableMapping
 from typing import Any
 
 from ngff.create.options import CreationError, Target
+from ngff_geozarr.core.convert.swap import is_empty, local_path, replacing
 from ngff_geozarr.core.errors import NotZarrError
 from ngff_geozarr.core.store import StoreHandle, open_store
 
 __all__ = ["check_target", "replacing"]
 
 _STORE_MARKERS = ("zarr.json", ".zgroup", ".zarray")
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
-
-
-def _local_path(target: Target) -> Path | None:
-    if isinstance(target, StoreHandle | MutableMapping):
-        return None
-    text = os.fspath(target)
-    if text.startswith("file://"):
-        return Path(text[len("file://") :])
-    return None if "://" in text else Path(text)
-
-
-def _is_empty(path: Path) -> bool:
-    if not path.exists():
-        return True
-    if path.is_dir():
-        return next(path.iterdir(), None) is None
-    return path.stat().st_size == 0
 
 
 def _refusal(name: str, resume_possible: bool) -> str:
@@ -110,9 +88,9 @@ def check_target(
         )
     if resume:
         return
-    path = _local_path(target)
+    path = local_path(target)
     if path is not None:
-        if _is_empty(path):
+        if is_empty(path):
             return
         if not overwrite:
             raise CreationError(_refusal(str(path), True))
@@ -144,90 +122,3 @@ def check_target(
                 "first, or write to a new prefix."
             ) from None
         raise CreationError(_refusal(os.fspath(target), True)) from None
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    """Swap two paths atomically (Linux ``renameat2``); ``False`` where it is unavailable."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        function = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    function.argtypes = [
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_uint,
-    ]
-    result = function(
-        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
-    )
-    return bool(result == 0)
-
-
-def _swap_in(new: Path, path: Path) -> None:
-    if path.is_file() or new.is_file():
-        if path.is_dir():
-            _remove(path)
-        os.replace(new, path)
-        return
-    if _exchange(new, path):
-        _remove(new)  # holds the old store now
-        return
-    old = path.with_name(f".old-{path.name}")
-    _remove(old)
-    os.rename(path, old)
-    os.rename(new, path)
-    _remove(old)
-
-
-@contextmanager
-def replacing(target: Target, *, overwrite: bool) -> Iterator[Target]:
-    """Yield where to write; with ``overwrite``, swap the new store in once it is complete.
-
-    Call :func:`check_target` first. Without ``overwrite``, or when the target is missing or
-    empty, this yields ``target`` itself.
-
-    Parameters
-    ----------
-    target
-        Where to write.
-    overwrite
-        Replace what is there (see the module for how).
-
-    Yields
-    ------
-    Target
-        Where the writer writes: ``target``, or the sibling ``.new-NAME`` (a new mapping
-        for a mapping target).
-    """
-    path = _local_path(target)
-    if not overwrite:
-        yield target
-        return
-    if isinstance(target, MutableMapping) and not isinstance(target, StoreHandle):
-        fresh: dict[str, Any] = {}
-        yield fresh
-        target.clear()
-        target.update(fresh)
-        return
-    if path is None or _is_empty(path):
-        yield target
-        return
-    new = path.with_name(f".new-{path.name}")
-    _remove(new)  # a killed run's leftover
-    try:
-        yield str(new)
-    except BaseException:
-        _remove(new)
-        raise
-    _swap_in(new, path)

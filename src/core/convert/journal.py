@@ -1,0 +1,208 @@
+"""The record an in-place conversion keeps in the store while it changes it.
+
+Before its first change, an in-place conversion writes :data:`JOURNAL_KEY` at the store's
+root: every document it will write and delete (the redo), the bytes each touched key held
+before (the undo), the command that completes it and what it converts. The record is removed
+last, once every change and the consolidated metadata are written. A run killed in between
+leaves the record, so:
+
+- any later in-place conversion of the store completes the recorded one first (every write
+  and delete again, in order: each is idempotent), then goes on; the result is the store an
+  uninterrupted conversion gives;
+- ``validate`` reports the record (``target.conversion-interrupted``) with the command that
+  completes it.
+
+A record that cannot be parsed was cut while it was written, before any change was made (the
+conversion starts changing the store only once the record is complete): it is discarded.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ngff_geozarr.core.convert.plan import Plan
+from ngff_geozarr.core.errors import NgffGeozarrError, TargetError
+from ngff_geozarr.core.report import Issue
+from ngff_geozarr.core.store import StoreHandle, open_store
+
+__all__ = [
+    "INTERRUPTED_RULE",
+    "JOURNAL_KEY",
+    "Journal",
+    "interrupted_issues",
+    "read_journal",
+]
+
+JOURNAL_KEY = ".ngff-geozarr-journal.json"
+"""Where an in-place conversion records its plan, at the store's root."""
+INTERRUPTED_RULE = "target.conversion-interrupted"
+"""The rule ``validate`` reports a journal under."""
+_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Journal:
+    """An in-place conversion as recorded in the store.
+
+    Parameters
+    ----------
+    plan
+        The documents to write and delete.
+    before
+        What each touched key held before the conversion (``None``: absent), for a rollback.
+    command
+        The command line that completes the conversion.
+    description
+        What is converted (``"OME-Zarr 0.4 -> 0.5"``).
+    versions
+        The versions (or Zarr formats) converted from and to, as text.
+    consolidated
+        Whether the conversion ends by writing consolidated metadata.
+    """
+
+    plan: Plan
+    before: Mapping[str, bytes | None]
+    command: str
+    description: str
+    versions: tuple[str, str] = ("", "")
+    consolidated: bool = True
+
+    def to_bytes(self) -> bytes:
+        """Serialise the record.
+
+        Returns
+        -------
+        bytes
+            A JSON document (values as text, or base64 when not UTF-8).
+        """
+        record = {
+            "ngff-geozarr-journal": _FORMAT,
+            "command": self.command,
+            "description": self.description,
+            "versions": list(self.versions),
+            "consolidated": self.consolidated,
+            "writes": [{"key": k, **_encode(v)} for k, v in self.plan.writes],
+            "deletes": list(self.plan.deletes),
+            "before": [{"key": k, **_encode(v)} for k, v in self.before.items()],
+        }
+        return (json.dumps(record, indent=1, ensure_ascii=False) + "\n").encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Journal:
+        """Parse a record written by :meth:`to_bytes`.
+
+        Parameters
+        ----------
+        raw
+            The record's bytes.
+
+        Returns
+        -------
+        Journal
+            The record.
+
+        Raises
+        ------
+        ValueError
+            When the bytes are not such a record (cut while written).
+        """
+        try:
+            record = json.loads(raw)
+            if record.get("ngff-geozarr-journal") != _FORMAT:
+                raise ValueError("not a journal of this format")
+            writes = tuple((str(w["key"]), _decoded(w)) for w in record["writes"])
+            plan = Plan(writes=writes, deletes=tuple(str(k) for k in record["deletes"]))
+            before = {str(b["key"]): _decoded_or_none(b) for b in record["before"]}
+            return cls(
+                plan,
+                before,
+                str(record["command"]),
+                str(record["description"]),
+                (str(record["versions"][0]), str(record["versions"][1])),
+                bool(record["consolidated"]),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            raise ValueError(f"unreadable journal: {exc}") from exc
+
+
+def _encode(value: bytes | None) -> dict[str, Any]:
+    if value is None:
+        return {"absent": True}
+    try:
+        return {"text": value.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"base64": base64.b64encode(value).decode("ascii")}
+
+
+def _decoded_or_none(entry: Mapping[str, Any]) -> bytes | None:
+    return None if entry.get("absent") else _decoded(entry)
+
+
+def _decoded(entry: Mapping[str, Any]) -> bytes:
+    if "text" in entry:
+        return str(entry["text"]).encode("utf-8")
+    return base64.b64decode(str(entry["base64"]), validate=True)
+
+
+def read_journal(handle: StoreHandle) -> Journal | None:
+    """Read the store's journal, if it holds one that parses.
+
+    Parameters
+    ----------
+    handle
+        The store.
+
+    Returns
+    -------
+    Journal or None
+        The interrupted conversion; ``None`` when there is none, or only a record cut while
+        it was written (nothing was changed then).
+    """
+    raw = handle.run(handle.read(JOURNAL_KEY))
+    if raw is None:
+        return None
+    try:
+        return Journal.from_bytes(raw)
+    except ValueError:
+        return None
+
+
+def interrupted_issues(
+    target: str | os.PathLike[str], storage_options: dict[str, Any] | None = None
+) -> list[Issue]:
+    """Report an interrupted in-place conversion of a store, with the command that completes it.
+
+    Parameters
+    ----------
+    target
+        The store, as validated.
+    storage_options
+        Options for remote stores.
+
+    Returns
+    -------
+    list of Issue
+        One warning (:data:`INTERRUPTED_RULE`) when the store holds a journal, else none
+        (also when the target is no store this can open: the validator says why).
+    """
+    try:
+        with open_store(os.fspath(target), "r", storage_options=storage_options) as handle:
+            journal = read_journal(handle)
+    except (TargetError, NgffGeozarrError):
+        return []
+    if journal is None:
+        return []
+    return [
+        Issue.warning(
+            INTERRUPTED_RULE,
+            "",
+            "",
+            f"An in-place conversion ({journal.description}) was interrupted part way: the "
+            f"store mixes old and new metadata. Run `{journal.command}` to complete it.",
+        )
+    ]
