@@ -67,7 +67,8 @@ def _all_series(hierarchy: Hierarchy) -> dict[str, list[Node]]:
         levels = layout_levels(hierarchy, group)
         if not levels:
             continue
-        per_level = [_rasters(hierarchy, hierarchy[p]) for p in levels]
+        # a layout of arrays names one variable's levels: its siblings have theirs beside them
+        per_level = [_rasters(hierarchy, _level_group(hierarchy, p)) for p in levels]
         in_layouts.update(n.path for variables in per_level for n in variables.values())
         for name in per_level[0]:
             series = [variables.get(name) for variables in per_level]
@@ -82,6 +83,15 @@ def _all_series(hierarchy: Hierarchy) -> dict[str, list[Node]]:
         ):
             found[node.path] = [node]
     return found
+
+
+def _level_group(hierarchy: Hierarchy, path: str) -> Node:
+    """Return the group a layout's level is: the level itself, or the group of its array."""
+    node = hierarchy[path]
+    parent = path.rpartition("/")[0]
+    if node.node_type == "array" and parent in hierarchy:
+        return hierarchy[parent]
+    return node
 
 
 def _rasters(hierarchy: Hierarchy, node: Node) -> dict[str, Node]:

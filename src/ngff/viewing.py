@@ -102,9 +102,8 @@ def _entries(node: Any) -> list[ImageEntry]:
             except ReadError:
                 continue  # a broken well: validation says why, the other wells are shown
             found += [
-                ImageEntry(path, _title(node, path, f"{ref}, field {field}"))
+                ImageEntry(node.source.child(well.path, field), f"{ref}, field {field}")
                 for field in well
-                for path in [node.source.child(well.path, field)]
             ]
         return found
     if isinstance(node, (WellNode, CollectionNode, LabelsNode)):

@@ -27,13 +27,15 @@ Every request's path is recorded (:attr:`Viewer.requests`, the latest
 from __future__ import annotations
 
 import contextlib
+import html
 import json
+import re
 import threading
 from collections import deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.report import Report
@@ -48,7 +50,7 @@ from ngff_geozarr.core.viewer.tiles import (
     TileError,
 )
 
-__all__ = ["HOST", "REQUEST_LOG", "Viewer"]
+__all__ = ["HOST", "REQUEST_LOG", "Viewer", "link_figures"]
 
 HOST = "127.0.0.1"
 """The only address the viewer listens on."""
@@ -56,8 +58,36 @@ REQUEST_LOG = 10_000
 """How many request paths :attr:`Viewer.requests` keeps."""
 
 
-_SHOW_VIEW_LINKS = "<style>.view-link{display:inline}</style></head>"
-"""What the served report adds: its pictures' links to the viewer are shown."""
+_FIGURE = re.compile(r'<figure data-image="([^"]*)">')
+"""A picture of the report, with the path of the array it shows."""
+
+
+def link_figures(report: str) -> str:
+    """Give each picture of a report a link to its image in the viewer.
+
+    Parameters
+    ----------
+    report
+        The HTML report (:func:`~ngff_geozarr.core.html.render_html`).
+
+    Returns
+    -------
+    str
+        The report, each ``<figure data-image="PATH">`` starting with a link to
+        ``./?image=PATH`` (the viewer serves the report at ``/report``).
+
+    Examples
+    --------
+    >>> print(link_figures('<figure data-image="a b">'))
+    <figure data-image="a b"><a class="view-link" href="./?image=a%20b">open in the viewer</a>
+    """
+
+    def link(found: re.Match[str]) -> str:
+        target = html.escape(quote(html.unescape(found.group(1)), safe="/"))
+        anchor = f'<a class="view-link" href="./?image={target}">open in the viewer</a>'
+        return found.group(0) + anchor
+
+    return _FIGURE.sub(link, report)
 
 
 class Viewer:
@@ -208,8 +238,7 @@ class Viewer:
         if self._report is None:
             raise TileError("this viewer has no report")
         if self._report_page is None:
-            page = self._report().replace("</head>", _SHOW_VIEW_LINKS, 1)
-            self._report_page = page.encode("utf-8")
+            self._report_page = link_figures(self._report()).encode("utf-8")
         return self._report_page
 
     # -- answering -----------------------------------------------------------------------
