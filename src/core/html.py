@@ -12,6 +12,7 @@ import base64
 import html
 import os
 import re
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -344,20 +345,23 @@ def _facts(facts: Sequence[NodeFacts], ids: dict[str, str]) -> str:
     return f'<h2>Metadata</h2><div id="metadata">{"".join(sections)}</div>'
 
 
-def _thumbnails(thumbnails: Sequence[Thumbnail], ids: dict[str, str]) -> str:
+def _thumbnails(thumbnails: Sequence[Thumbnail], ids: dict[str, str], view: str = "") -> str:
     if not thumbnails:
         return "<p>No multiscale levels to show.</p>"
+    # data-image: the viewer serves this page at /report with a link to each picture's image
+    hint = f'<p class="view-hint">Pan, zoom, read values: <code>{_esc(view)}</code></p>'
     figures = []
     for t in thumbnails:
         data = base64.b64encode(t.png).decode("ascii")
         link = _node_link(t.path, ids)
+
         lines = "".join(f"<br>{_esc(line)}" for line in t.caption)
         figures.append(
-            f'<figure><img class="thumbnail" alt="{_esc(t.title)}" '
+            f'<figure data-image="{_esc(t.path)}"><img class="thumbnail" alt="{_esc(t.title)}" '
             f'src="data:image/png;base64,{data}"><figcaption><b>{_esc(t.title)}</b>{link}'
             f"{lines}{_legend(t.legend)}</figcaption></figure>"
         )
-    return f'<div class="thumbs" id="levels">{"".join(figures)}</div>'
+    return f'{hint * bool(view)}<div class="thumbs" id="levels">{"".join(figures)}</div>'
 
 
 def render_html(
@@ -368,6 +372,7 @@ def render_html(
     detect: Detect,
     thumbnails: Sequence[Thumbnail] = (),
     facts: Sequence[NodeFacts] = (),
+    view: str = "",
 ) -> str:
     """Render the page.
 
@@ -385,6 +390,9 @@ def render_html(
         Pictures of the multiscale levels.
     facts
         What the convention's metadata means, node by node (a "Metadata" section).
+    view
+        The command that shows the target in the viewer (``"ngff view TARGET"``), said above
+        the pictures; ``""``: nothing said.
 
     Returns
     -------
@@ -408,7 +416,7 @@ def render_html(
         f"<p>{_verdict(report)} {_esc(what)} — {n_err} error{'s' * (n_err != 1)}, "
         f"{n_warn} warning{'s' * (n_warn != 1)}</p>"
         f"<h2>Issues</h2>{_issue_rows(report.issues, ids)}"
-        f"<h2>Levels</h2>{_thumbnails(thumbnails, ids)}"
+        f"<h2>Levels</h2>{_thumbnails(thumbnails, ids, view)}"
         f"{_facts(facts, ids)}"
         f"<h2>Tree</h2>{tree}"
         "</body></html>\n"
@@ -424,6 +432,7 @@ def report_page(
     thumbnails: MakeThumbnails,
     storage_options: dict[str, Any] | None = None,
     describe: Describe | None = None,
+    view: str = "",
 ) -> tuple[str, Report]:
     """Validate a target and render its page: what ``ngff report`` and ``geozarr report`` do.
 
@@ -443,6 +452,9 @@ def report_page(
         Options for remote stores.
     describe
         States what the convention's metadata means (the page's "Metadata" section).
+    view
+        The convention's view command (``"ngff view"``): the page says how to show the
+        target in the viewer.
 
     Returns
     -------
@@ -466,5 +478,6 @@ def report_page(
         detect=detect,
         thumbnails=pictures,
         facts=describe(hierarchy) if describe is not None and hierarchy is not None else (),
+        view=f"{view} {shlex.quote(os.fspath(target))}" if view else "",
     )
     return page, report

@@ -16,7 +16,7 @@ from geozarr.reproject.cli import reject_without_to_crs, run_webmap, webmap_opti
 from geozarr.rules import REGISTRY
 from geozarr.schemas import schema_documents
 from geozarr.validate import PROFILES, validate
-from geozarr.viewing import open_scene
+from geozarr.viewing import open_images
 from geozarr.write import write
 from geozarr.writing.netcdf import is_netcdf_file
 from ngff_geozarr.core.cli import (
@@ -76,7 +76,7 @@ CONVENTION = Convention(
 """The GeoZarr convention as the shared command-line scaffold sees it."""
 
 cli = make_cli(CONVENTION)
-add_view_command(cli, CONVENTION, open_scene)
+add_view_command(cli, CONVENTION, open_images)
 """The ``geozarr`` command group."""
 
 validate_command = cli.commands["validate"]

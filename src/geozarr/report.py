@@ -237,4 +237,5 @@ def build_report(
             thumbnails=raster_thumbnails,
             storage_options=storage_options,
             describe=describe_geo,
+            view="geozarr view",
         )

@@ -21,7 +21,7 @@ from ngff.rules import REGISTRY
 from ngff.schemas import generate
 from ngff.validate import validate
 from ngff.versions import SPEC_VERSIONS
-from ngff.viewing import open_scene
+from ngff.viewing import open_images
 from ngff_geozarr.core.cli import (
     compression_option,
     make_cli,
@@ -57,7 +57,7 @@ CONVENTION = Convention(
 """The OME-Zarr convention as the shared command-line scaffold sees it."""
 
 cli = make_cli(CONVENTION)
-add_view_command(cli, CONVENTION, open_scene)
+add_view_command(cli, CONVENTION, open_images)
 """The ``ngff`` command group."""
 
 

@@ -162,4 +162,5 @@ def build_report(
         thumbnails=image_thumbnails,
         storage_options=storage_options,
         describe=describe_ome,
+        view="ngff view",
     )

@@ -1,7 +1,9 @@
 """OME-Zarr as the viewer sees it: :func:`open_scene` for ``ngff view``.
 
-The target is opened with :func:`ngff.open`; a plate shows its first field of its first
-well, a collection its first image, a labels group its first label image. The scene has the
+The target is opened with :func:`ngff.open` and listed as the catalogue of its images
+(:func:`open_images`): an image, every field of a plate or a well, every series of a
+collection, every label image of a labels group; the first is shown first
+(:func:`open_scene` opens only that one). The scene has the
 image's axes (types and units), its levels with their scale and translation, its channels
 with the colours and windows of ``omero`` (``active`` says which are shown first), and its
 label images as layers.
@@ -14,9 +16,18 @@ from typing import Any
 from ngff.reading import CollectionNode, ImageNode, LabelsNode, PlateNode, ReadError, WellNode
 from ngff.reading import open as open_ome
 from ngff_geozarr.core.colour import parse_colour
-from ngff_geozarr.core.viewer import Channel, Layer, Scene, ViewAxis, ViewLevel
+from ngff_geozarr.core.viewer import (
+    Catalogue,
+    Channel,
+    ImageEntry,
+    Layer,
+    Scene,
+    ViewAxis,
+    ViewLevel,
+)
+from ngff_geozarr.core.viewer.catalogue import first_scene
 
-__all__ = ["open_scene"]
+__all__ = ["open_images", "open_scene"]
 
 _DEFAULT_COLOURS = (
     (255, 0, 0),
@@ -27,29 +38,6 @@ _DEFAULT_COLOURS = (
     (255, 255, 0),
 )
 _KINDS = {"x": "space", "y": "space", "z": "space", "t": "time", "c": "channel"}
-
-
-def _image(node: Any) -> ImageNode:
-    """Return the image a node shows first."""
-    if isinstance(node, ImageNode):
-        return node
-    if isinstance(node, PlateNode):
-        wells = [node[ref] for ref in node]
-        node = wells[0] if wells else None
-    if isinstance(node, WellNode):
-        fields = node.fields
-        return fields[0] if fields else _nothing(node)
-    if isinstance(node, CollectionNode):
-        images = node.images
-        return images[0] if images else _nothing(node)
-    if isinstance(node, LabelsNode):
-        names = list(node)
-        return node[names[0]] if names else _nothing(node)
-    return _nothing(node)
-
-
-def _nothing(node: Any) -> ImageNode:
-    raise ReadError(f"{getattr(node, 'target', '')}: there is no image to show.")
 
 
 def _axes(image: ImageNode) -> tuple[ViewAxis, ...]:
@@ -92,27 +80,42 @@ def _channels(image: ImageNode, axes: tuple[ViewAxis, ...]) -> tuple[Channel, ..
     return tuple(channels)
 
 
-def open_scene(target: str, storage_options: dict[str, Any]) -> Scene:
-    """Open an OME-Zarr target as the scene ``ngff view`` shows.
+def _title(node: Any, path: str, ref: str) -> str:
+    """Name an image for the picker: its reference, and its name when it has one."""
+    try:
+        multiscales = node.source.ome(path, "a multiscale image").get("multiscales")
+        name = multiscales[0].get("name") if isinstance(multiscales, list) else None
+    except (ReadError, AttributeError, IndexError, KeyError):
+        name = None
+    return f"{ref}: {name}" if isinstance(name, str) and name and name != ref else ref
 
-    Parameters
-    ----------
-    target
-        A store path or URL.
-    storage_options
-        Options for remote stores.
 
-    Returns
-    -------
-    Scene
-        The image, its channels and its label images.
+def _entries(node: Any) -> list[ImageEntry]:
+    """List the images a node holds: itself, or its fields, series or label images."""
+    if isinstance(node, ImageNode):
+        return [ImageEntry(node.path, node.name or node.target)]
+    if isinstance(node, PlateNode):
+        found = []
+        for ref in node:
+            try:
+                well = node[ref]
+            except ReadError:
+                continue  # a broken well: validation says why, the other wells are shown
+            found += [
+                ImageEntry(node.source.child(well.path, field), f"{ref}, field {field}")
+                for field in well
+            ]
+        return found
+    if isinstance(node, (WellNode, CollectionNode, LabelsNode)):
+        found = []
+        for ref in node:
+            path = node.source.child(node.path, ref)
+            found.append(ImageEntry(path, _title(node, path, ref)))
+        return found
+    return []
 
-    Raises
-    ------
-    ReadError
-        When the target holds no image to show, or its metadata cannot be read.
-    """
-    image = _image(open_ome(target, storage_options=storage_options))
+
+def _scene(target: str, image: ImageNode) -> Scene:
     axes = _axes(image)
     try:
         labels = []
@@ -130,5 +133,31 @@ def open_scene(target: str, storage_options: dict[str, Any]) -> Scene:
             labels=tuple(labels),
         )
     except ValueError as exc:
-        image.close()
         raise ReadError(f"{target}: {exc}.") from None
+
+
+def open_images(target: str, storage_options: dict[str, Any]) -> Catalogue:
+    """Open an OME-Zarr target as the catalogue of its images, for ``ngff view``.
+
+    An image is its one entry; a plate lists every field of every well (``"A/1, field
+    0"``), a well its fields, a bioformats2raw collection its series, a labels group its
+    label images. This is OME-Zarr's :data:`~ngff_geozarr.core.viewer.OpenCatalogue`,
+    which documents the arguments and the result.
+    """
+    node = open_ome(target, storage_options=storage_options)
+    try:
+        entries = _entries(node)
+        if not entries:
+            raise ReadError(f"{target}: there is no image to show.")
+    except BaseException:
+        node.close()
+        raise
+
+    def open_entry(path: str) -> Scene:
+        image = node if isinstance(node, ImageNode) else ImageNode(node.source, path)
+        return _scene(target, image)
+
+    return Catalogue(entries, open_entry, node.close)
+
+
+open_scene = first_scene(open_images, "OME-Zarr")

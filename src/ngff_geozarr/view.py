@@ -32,13 +32,13 @@ def main(argv: list[str] | None = None) -> None:
 
     if args[0] == "ngff":
         from ngff.cli import CONVENTION as OME
-        from ngff.viewing import open_scene as open_ome
+        from ngff.viewing import open_images as open_ome
 
         cli = make_cli(OME)
         add_view_command(cli, OME, open_ome)
     else:
         from geozarr.cli import CONVENTION as GEO
-        from geozarr.viewing import open_scene as open_geo
+        from geozarr.viewing import open_images as open_geo
 
         cli = make_cli(GEO)
         add_view_command(cli, GEO, open_geo)

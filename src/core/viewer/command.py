@@ -1,8 +1,10 @@
 """The ``view`` command both CLIs have: ``ngff view TARGET``, ``geozarr view TARGET``.
 
 :func:`add_view_command` adds it to a convention's group, given how the convention opens a
-target as a :class:`~ngff_geozarr.core.viewer.scene.Scene`. The command opens the target
-(one error line and exit code 2 when it cannot), serves it on 127.0.0.1
+target as a :class:`~ngff_geozarr.core.viewer.scene.Scene` or as the
+:class:`~ngff_geozarr.core.viewer.catalogue.Catalogue` of its images. The command opens the
+target (one error line and exit code 2 when it cannot, or when ``--image`` names no image
+of it), serves it on 127.0.0.1 with its report at ``/report``
 (:class:`~ngff_geozarr.core.viewer.server.Viewer`), prints the page's address, opens it in
 the browser unless ``--no-browser``, and stops cleanly on Ctrl-C or SIGTERM.
 """
@@ -13,12 +15,14 @@ import signal
 import sys
 import webbrowser
 from types import FrameType
+from urllib.parse import quote
 
 import click
 
 from ngff_geozarr.core.cli import fail, parse_storage_options, storage_option, strict_option
 from ngff_geozarr.core.convention import Convention
 from ngff_geozarr.core.report import Report
+from ngff_geozarr.core.viewer.catalogue import Catalogue, OpenCatalogue
 from ngff_geozarr.core.viewer.scene import OpenScene
 from ngff_geozarr.core.viewer.server import HOST, Viewer
 from ngff_geozarr.core.viewer.tiles import DEFAULT_CACHE_BYTES
@@ -30,7 +34,9 @@ class _Stop(Exception):
     """Raised by the SIGTERM handler to leave the serving loop."""
 
 
-def make_view_command(convention: Convention, open_scene: OpenScene) -> click.Command:
+def make_view_command(
+    convention: Convention, open_scene: OpenScene | OpenCatalogue
+) -> click.Command:
     """Build the ``view`` command of a convention's CLI.
 
     Parameters
@@ -38,12 +44,13 @@ def make_view_command(convention: Convention, open_scene: OpenScene) -> click.Co
     convention
         The convention: its command name (error lines) and validator (issues panel).
     open_scene
-        Opens a target as a scene: ``(target, storage_options) -> Scene``.
+        Opens a target as a scene, or as the catalogue of its images:
+        ``(target, storage_options) -> Scene | Catalogue``.
 
     Returns
     -------
     click.Command
-        ``view TARGET [--port N] [--no-browser] [--cache-mib N] [--strict]
+        ``view TARGET [--image PATH] [--port N] [--no-browser] [--cache-mib N] [--strict]
         [--storage-option KEY=VALUE ...]``.
     """
 
@@ -52,9 +59,17 @@ def make_view_command(convention: Convention, open_scene: OpenScene) -> click.Co
         help=f"Look at the {convention.title} image in TARGET in the browser: a local server "
         f"on {HOST} renders tiles from its chunks (pan, zoom, sliders for the other axes, "
         "channels, labels, the value under the cursor) and lists its validation issues. "
+        "A store of several images (a plate, a collection, several variables) gets a picker. "
         "The page needs no network. Stop with Ctrl-C.",
     )
     @click.argument("target")
+    @click.option(
+        "--image",
+        "image",
+        metavar="PATH",
+        default=None,
+        help="Show this image first: its node path in the store (or one of its arrays').",
+    )
     @click.option(
         "--port",
         type=click.IntRange(0, 65535),
@@ -74,6 +89,7 @@ def make_view_command(convention: Convention, open_scene: OpenScene) -> click.Co
     @storage_option
     def view(
         target: str,
+        image: str | None,
         port: int,
         no_browser: bool,
         cache_mib: int,
@@ -81,15 +97,31 @@ def make_view_command(convention: Convention, open_scene: OpenScene) -> click.Co
         storage_options: tuple[str, ...],
     ) -> None:
         options = parse_storage_options(storage_options)
-        scene = open_scene(target, options)
+        opened = open_scene(target, options)
+        catalogue = opened if isinstance(opened, Catalogue) else Catalogue.of(opened)
+        chosen = catalogue.resolve(image) if image is not None else catalogue.default
+        if chosen is None:
+            catalogue.close()
+            fail(convention.command, f"{target}: there is no image {image!r} to show.")
 
         def validate() -> Report:
             return convention.validate(target, strict=strict, storage_options=options)
 
+        def report() -> str:
+            return convention.build_report(target, strict=strict, storage_options=options)[0]
+
         try:
-            viewer = Viewer(scene, validate=validate, port=port, cache_bytes=cache_mib * 2**20)
+            viewer = Viewer(
+                catalogue,
+                validate=validate,
+                port=port,
+                cache_bytes=cache_mib * 2**20,
+                report=report,
+            )
         except OSError as exc:
+            catalogue.close()
             fail(convention.command, f"cannot listen on {HOST}:{port}: {exc.strerror or exc}.")
+        url = viewer.url if image is None else f"{viewer.url}?image={quote(chosen)}"
         # started before the address is shown: a Ctrl-C that follows it never lands in
         # the middle of starting a thread
         viewer.start_validation()
@@ -99,10 +131,10 @@ def make_view_command(convention: Convention, open_scene: OpenScene) -> click.Co
 
         previous = signal.signal(signal.SIGTERM, stop)
         try:
-            click.echo(f"Serving {target} at {viewer.url} (Ctrl-C to stop)")
+            click.echo(f"Serving {target} at {url} (Ctrl-C to stop)")
             sys.stdout.flush()
             if not no_browser:
-                webbrowser.open(viewer.url)
+                webbrowser.open(url)
             viewer.serve_forever()
         except (KeyboardInterrupt, _Stop):
             pass
@@ -115,7 +147,7 @@ def make_view_command(convention: Convention, open_scene: OpenScene) -> click.Co
 
 
 def add_view_command(
-    cli: click.Group, convention: Convention, open_scene: OpenScene
+    cli: click.Group, convention: Convention, open_scene: OpenScene | OpenCatalogue
 ) -> click.Command:
     """Add the ``view`` command to a convention's group.
 
@@ -126,7 +158,7 @@ def add_view_command(
     convention
         The convention.
     open_scene
-        Opens a target as a scene.
+        Opens a target as a scene, or as the catalogue of its images.
 
     Returns
     -------

@@ -6,7 +6,10 @@ zoom with the wheel (or the + and - buttons) around the cursor, the level chosen
 underneath while finer tiles arrive. The side panel has a slider for each non-spatial axis,
 a toggle for each channel and label image (with its opacity), what is under the cursor
 (position with units, values, label ids, map coordinates and longitude/latitude), a scale
-bar, and the validation issues. ``window.viewer`` exposes the state and a few helpers
+bar, and the validation issues. A target with several images gets a picker: choosing one
+loads ``?image=PATH``, the address that opens that image directly (the served report's
+pictures link to it); a link opens the target's report when the server has one.
+``window.viewer`` exposes the state and a few helpers
 (``toScreen``, ``zoomBy``) for tests.
 """
 
@@ -30,7 +33,8 @@ label{display:block;margin:2px 0}input[type=range]{width:100%}
 #scalebar div{height:4px;background:#fff;border:1px solid #000}
 #zoom{position:absolute;right:10px;top:10px}#zoom button{width:28px;height:28px;font-size:16px}
 input.window{width:64px;background:#333;color:#eee;border:1px solid #555}input.bad{border-color:#f55}
-#issues li{margin:3px 0}.error{color:#f77}.warning{color:#fc6}.here{font-weight:bold}
+#picker{width:100%;margin:0 0 6px;background:#333;color:#eee;border:1px solid #555}
+a{color:#8cf}#issues li{margin:3px 0}.error{color:#f77}.warning{color:#fc6}.here{font-weight:bold}
 dl{margin:0;display:grid;grid-template-columns:70px 1fr;gap:2px 6px}dt{color:#aaa}dd{margin:0;min-height:1em}
 """
 
@@ -38,13 +42,14 @@ _SCRIPT = r"""
 "use strict";
 const $ = (id) => document.getElementById(id);
 const V = {scene: null, level: 0, zoom: 1, cx: 0, cy: 0, indices: {}, channels: [], windows: [],
-  layers: {}, tiles: new Map(), requested: [], aspect: 1};
+  layers: {}, tiles: new Map(), requested: [], aspect: 1, image: null};
 window.viewer = V;
 const canvas = $("canvas"), ctx = canvas.getContext("2d");
 
 function shapeOf(level, spatial) { return [level.shape[spatial[0]], level.shape[spatial[1]]]; }
 function query(extra) {
   const q = new URLSearchParams();
+  if (V.image !== null) q.set("image", V.image);
   for (const [k, v] of Object.entries(V.indices)) q.set(k, v);
   for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
   return q.toString();
@@ -189,6 +194,13 @@ function controls() {
     const lab = el("label"); lab.append(box, layer.name + " opacity", op); $("labels").append(lab);
   });
   $("crs").textContent = s.crs || "";
+  if (s.images.length > 1) {
+    const pick = $("picker");
+    for (const im of s.images) pick.append(el("option", {value: im.path, selected: im.path === s.image}, im.title));
+    pick.addEventListener("change", () => { location.search = "?image=" + encodeURIComponent(pick.value); });
+    pick.hidden = false;
+  }
+  if (s.report) $("report-link").hidden = false;
 }
 async function issues() {
   const res = await fetch("issues"); const st = await res.json();
@@ -204,8 +216,13 @@ async function issues() {
   }
 }
 async function start() {
-  V.scene = await (await fetch("scene.json")).json();
+  const asked = new URLSearchParams(location.search).get("image");
+  const res = await fetch("scene.json" + (asked === null ? "" : "?image=" + encodeURIComponent(asked)));
+  const found = await res.json();
+  if (found.error) { $("issues").textContent = found.error; document.body.dataset.ready = "error"; return; }
+  V.scene = found;
   const s = V.scene, x = s.spatial[1], y = s.spatial[0];
+  if (s.images.length > 1) V.image = s.image;
   V.aspect = Math.abs(s.levels[0].scale[y] / s.levels[0].scale[x]) || 1;
   const base = shapeOf(s.levels[0], s.spatial), r = canvas.getBoundingClientRect();
   V.zoom = V.minZoom = Math.min(r.width / base[1], r.height / (base[0] * V.aspect));
@@ -244,11 +261,12 @@ def render_page(title: str) -> str:
 <body><div id="view"><canvas id="canvas"></canvas><div id="scalebar"></div>
 <div id="zoom"><button id="zoom-in" title="zoom in">+</button><button id="zoom-out" title="zoom out">-</button></div></div>
 <div id="panel"><h1>{name}</h1>
+<select id="picker" title="image" hidden></select>
 <dl><dt>level</dt><dd id="level"></dd><dt>CRS</dt><dd id="crs"></dd></dl>
 <h2>Axes</h2><div id="axes"></div><h2>Channels</h2><div id="channels"></div>
 <h2>Labels</h2><div id="labels"></div>
 <h2>Under the cursor</h2><dl id="readout"><dt>position</dt><dd id="position"></dd><dt>value</dt><dd id="value"></dd>
 <dt>label id</dt><dd id="label-ids"></dd><dt>map</dt><dd id="lonlat"></dd></dl>
-<h2>Issues <span id="verdict"></span></h2><ul id="issues"></ul></div>
+<h2>Issues <span id="verdict"></span> <a id="report-link" href="report" target="_blank" hidden>report</a></h2><ul id="issues"></ul></div>
 <script>{_SCRIPT}</script></body></html>
 """

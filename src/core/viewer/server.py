@@ -10,7 +10,13 @@ Endpoints (all ``GET``):
   middle when omitted); ``windows`` (optional) gives every channel's display window;
 - ``/labels/{name}/{level}/{row}/{col}?z=5``: a tile of a label image, PNG;
 - ``/value?x=..&y=..&z=5``: what is under a point given in pixels of level 0;
-- ``/issues``: the validation report of the target once it is ready.
+- ``/issues``: the validation report of the target once it is ready;
+- ``/report``: the target's HTML report, each picture linked to its image in the viewer.
+
+Every endpoint but ``/issues`` and ``/report`` takes ``image=PATH``: which image of the
+target (:class:`~ngff_geozarr.core.viewer.catalogue.Catalogue`) it is about, the first when
+omitted; the path of one of the image's arrays names the image too. The images' renderers
+share one tile cache, so the memory bound holds whatever the number of images looked at.
 
 It listens on 127.0.0.1 only. A request that names nothing of the scene gets 404 with a
 one-line JSON message; a chunk that cannot be decoded gets 500, the server keeps running.
@@ -21,21 +27,30 @@ Every request's path is recorded (:attr:`Viewer.requests`, the latest
 from __future__ import annotations
 
 import contextlib
+import html
 import json
+import re
 import threading
 from collections import deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.report import Report
+from ngff_geozarr.core.viewer.catalogue import Catalogue
 from ngff_geozarr.core.viewer.page import render_page
 from ngff_geozarr.core.viewer.scene import Scene
-from ngff_geozarr.core.viewer.tiles import DEFAULT_CACHE_BYTES, TILE, Renderer, TileError
+from ngff_geozarr.core.viewer.tiles import (
+    DEFAULT_CACHE_BYTES,
+    TILE,
+    ByteCache,
+    Renderer,
+    TileError,
+)
 
-__all__ = ["HOST", "REQUEST_LOG", "Viewer"]
+__all__ = ["HOST", "REQUEST_LOG", "Viewer", "link_figures"]
 
 HOST = "127.0.0.1"
 """The only address the viewer listens on."""
@@ -43,20 +58,54 @@ REQUEST_LOG = 10_000
 """How many request paths :attr:`Viewer.requests` keeps."""
 
 
+_FIGURE = re.compile(r'<figure data-image="([^"]*)">')
+"""A picture of the report, with the path of the array it shows."""
+
+
+def link_figures(report: str) -> str:
+    """Give each picture of a report a link to its image in the viewer.
+
+    Parameters
+    ----------
+    report
+        The HTML report (:func:`~ngff_geozarr.core.html.render_html`).
+
+    Returns
+    -------
+    str
+        The report, each ``<figure data-image="PATH">`` starting with a link to
+        ``./?image=PATH`` (the viewer serves the report at ``/report``).
+
+    Examples
+    --------
+    >>> print(link_figures('<figure data-image="a b">'))
+    <figure data-image="a b"><a class="view-link" href="./?image=a%20b">open in the viewer</a>
+    """
+
+    def link(found: re.Match[str]) -> str:
+        target = html.escape(quote(html.unescape(found.group(1)), safe="/"))
+        anchor = f'<a class="view-link" href="./?image={target}">open in the viewer</a>'
+        return found.group(0) + anchor
+
+    return _FIGURE.sub(link, report)
+
+
 class Viewer:
-    """A scene served over HTTP on 127.0.0.1.
+    """A scene, or every image of a target, served over HTTP on 127.0.0.1.
 
     Parameters
     ----------
     scene
-        The scene.
+        The scene, or the catalogue of the target's images (the page gets a picker).
     validate
         Runs the validator on the target (in a background thread, for the issues panel);
         ``None``: no panel.
     port
         The port; 0 picks a free one.
     cache_bytes
-        The bound of the tile cache.
+        The bound of the tile cache, shared by every image.
+    report
+        Renders the target's HTML report (``/report``); ``None``: no report.
 
     Raises
     ------
@@ -66,21 +115,26 @@ class Viewer:
 
     def __init__(
         self,
-        scene: Scene,
+        scene: Scene | Catalogue,
         *,
         validate: Callable[[], Report] | None = None,
         port: int = 0,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
+        report: Callable[[], str] | None = None,
     ) -> None:
-        self.scene = scene
-        self.renderer = Renderer(scene, cache_bytes)
+        self.catalogue = scene if isinstance(scene, Catalogue) else Catalogue.of(scene)
+        self.cache = ByteCache(cache_bytes)
+        self._renderers: dict[str, Renderer] = {}
+        self._scene_json: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+        self.renderer = self._renderer(self.catalogue.default)
+        self.scene = self.renderer.scene
         self.requests: deque[str] = deque(maxlen=REQUEST_LOG)
         self.issues: dict[str, Any] = {"status": "none" if validate is None else "pending"}
         self._validate = validate
-        self._page = render_page(scene.title).encode("utf-8")
-        self._scene_json = json.dumps(
-            {**scene.to_json(), "windows": [list(w) for w in self.renderer.windows], "tile": TILE}
-        ).encode("utf-8")
+        self._report = report
+        self._report_page: bytes | None = None
+        self._page = render_page(self.scene.title).encode("utf-8")
         self.httpd = ThreadingHTTPServer((HOST, port), _handler(self))
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -108,6 +162,7 @@ class Viewer:
             self._thread.join()
             self._thread = None
         self.httpd.server_close()
+        self.catalogue.close()
 
     def __enter__(self) -> Viewer:
         return self
@@ -132,6 +187,60 @@ class Viewer:
         self.issues["status"] = "running"
         threading.Thread(target=run, daemon=True).start()
 
+    # -- images --------------------------------------------------------------------------
+
+    def _renderer(self, path: str) -> Renderer:
+        """Return the renderer of an image of the catalogue, made on first use."""
+        with self._lock:
+            if path not in self._renderers:
+                self._renderers[path] = Renderer(self.catalogue.scene(path), cache=self.cache)
+            return self._renderers[path]
+
+    def image(self, path: str | None) -> Renderer:
+        """Return the renderer of the image a request names.
+
+        Parameters
+        ----------
+        path
+            An image's path, or the path of one of its arrays; ``None``: the first image.
+
+        Returns
+        -------
+        Renderer
+            The image's renderer.
+
+        Raises
+        ------
+        TileError
+            When no image of the target has the path.
+        """
+        found = self.catalogue.default if path is None else self.catalogue.resolve(path)
+        if found is None:
+            raise TileError(f"there is no image {path!r} in {self.scene.target}")
+        return self._renderer(found)
+
+    def _describe(self, renderer: Renderer) -> bytes:
+        scene = renderer.scene
+        if scene.path not in self._scene_json:
+            self._scene_json[scene.path] = json.dumps(
+                {
+                    **scene.to_json(),
+                    "windows": [list(w) for w in renderer.windows],
+                    "tile": TILE,
+                    "image": scene.path,
+                    "images": self.catalogue.to_json(),
+                    "report": self._report is not None,
+                }
+            ).encode("utf-8")
+        return self._scene_json[scene.path]
+
+    def _report_html(self) -> bytes:
+        if self._report is None:
+            raise TileError("this viewer has no report")
+        if self._report_page is None:
+            self._report_page = link_figures(self._report()).encode("utf-8")
+        return self._report_page
+
     # -- answering -----------------------------------------------------------------------
 
     def answer(self, target: str) -> tuple[int, str, bytes]:
@@ -154,23 +263,25 @@ class Viewer:
         try:
             if not path:
                 return 200, "text/html; charset=utf-8", self._page
-            if path == ["scene.json"]:
-                return 200, "application/json", self._scene_json
             if path == ["issues"]:
                 return 200, "application/json", json.dumps(self.issues).encode("utf-8")
+            if path == ["report"]:
+                return 200, "text/html; charset=utf-8", self._report_html()
+            renderer = self.image(query.get("image"))
+            indices = _indices(renderer.scene, query)
+            if path == ["scene.json"]:
+                return 200, "application/json", self._describe(renderer)
             if path[0] == "tile" and len(path) == 4:
                 level, row, col = (_int(p) for p in path[1:])
-                png = self.renderer.tile(
-                    level, row, col, self._indices(query), _channels(query), _windows(query)
-                )
+                png = renderer.tile(level, row, col, indices, _channels(query), _windows(query))
                 return 200, "image/png", png
             if path[0] == "labels" and len(path) == 5:
                 level, row, col = (_int(p) for p in path[2:])
-                png = self.renderer.label_tile(path[1], level, row, col, self._indices(query))
+                png = renderer.label_tile(path[1], level, row, col, indices)
                 return 200, "image/png", png
             if path == ["value"]:
                 x, y = _float(query.get("x")), _float(query.get("y"))
-                found = self.renderer.value(x, y, self._indices(query))
+                found = renderer.value(x, y, indices)
                 return 200, "application/json", json.dumps(found).encode("utf-8")
         except TileError as exc:
             return _error(404, str(exc))
@@ -178,14 +289,12 @@ class Viewer:
             return _error(500, f"cannot read {target}: {exc}")
         return _error(404, f"there is nothing at {parts.path}")
 
-    def _indices(self, query: dict[str, str]) -> dict[str, int]:
-        scene = self.scene
-        names = {
-            a.name
-            for i, a in enumerate(scene.axes)
-            if i not in scene.spatial and i != scene.channel_axis
-        }
-        return {k: _int(v) for k, v in query.items() if k in names}
+
+def _indices(scene: Scene, query: dict[str, str]) -> dict[str, int]:
+    """Return the index of each non-spatial, non-channel axis a query gives, by name."""
+    shown = (*scene.spatial, scene.channel_axis)
+    names = {a.name for i, a in enumerate(scene.axes) if i not in shown}
+    return {k: _int(v) for k, v in query.items() if k in names}
 
 
 def _int(text: str | None) -> int:

@@ -168,11 +168,20 @@ class Renderer:
         The scene.
     cache_bytes
         The bound of the tile cache.
+    cache
+        A cache shared with the renderers of other images (its own bound then applies);
+        ``None``: a cache of ``cache_bytes`` of its own.
     """
 
-    def __init__(self, scene: Scene, cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+    def __init__(
+        self,
+        scene: Scene,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+        *,
+        cache: ByteCache | None = None,
+    ) -> None:
         self.scene = scene
-        self.cache = ByteCache(cache_bytes)
+        self.cache = cache if cache is not None else ByteCache(cache_bytes)
         self._arrays: dict[str, RegionReader] = {}
         self._lock = threading.Lock()
         self.windows: tuple[tuple[float, float], ...] = self._windows()
@@ -324,7 +333,7 @@ class Renderer:
         view = scene.levels[level]
         shown = self._channels(channels)
         chosen = self._chosen_windows(windows)
-        key = ("image", level, row, col, tuple(sorted(indices.items())), shown, chosen)
+        key = ("image", scene.path, level, row, col, tuple(sorted(indices.items())), shown, chosen)
         cached = self.cache.get(key)
         if cached is not None:
             return cached
@@ -417,7 +426,7 @@ class Renderer:
         layer = self._layer(name)
         if not 0 <= level < len(layer.levels):
             raise TileError(f"label image {name!r} has no level {level}")
-        key = ("labels", name, level, row, col, tuple(sorted(indices.items())))
+        key = ("labels", self.scene.path, name, level, row, col, tuple(sorted(indices.items())))
         cached = self.cache.get(key)
         if cached is not None:
             return cached
