@@ -27,6 +27,7 @@ from geozarr.rules import REGISTRY as GEOZARR_RULES
 from ngff.common.rule_shapes import DECLARED
 from ngff.rules import REGISTRY as NGFF_RULES
 from ngff.versions import spec_version
+from ngff_geozarr.core.profiles import PROFILE_RULES
 from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.rules import READER_RULES, Level, RuleRegistry
 
@@ -34,9 +35,10 @@ ROOT = Path(__file__).parents[1]
 SRC = ROOT / "src"
 DATA = ROOT / "tests" / "data" / "conformance"
 BIN = Path(sys.executable).parent
-_ID = re.compile(r"^(ngff|geozarr|zarr|target)(\.[a-z0-9_:-]+)+$")
-_PATTERN = re.compile(r"^(ngff|geozarr|zarr|target|\{_RULE\})(\.[a-z0-9_:{}.-]+)+$")
-_PREFIX = {"ngff": NGFF_RULES, "geozarr": GEOZARR_RULES, "zarr": NGFF_RULES, "target": NGFF_RULES}
+_ID = re.compile(r"^(ngff|geozarr|zarr|target|reader)(\.[a-z0-9_:-]+)+$")
+_PATTERN = re.compile(r"^(ngff|geozarr|zarr|target|reader|\{_RULE\})(\.[a-z0-9_:{}.-]+)+$")
+_PREFIX = {"ngff": NGFF_RULES, "geozarr": GEOZARR_RULES, "zarr": NGFF_RULES, "target": NGFF_RULES,
+           "reader": RuleRegistry(PROFILE_RULES)}  # fmt: skip
 ALL_IDS = {r.id for r in NGFF_RULES} | {r.id for r in GEOZARR_RULES}
 
 

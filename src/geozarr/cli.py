@@ -10,6 +10,7 @@ import numpy as np
 from geozarr.convert import convert
 from geozarr.describe import describe_geo
 from geozarr.detection import detect, discover
+from geozarr.profiles import READERS
 from geozarr.pyramid import pyramid
 from geozarr.report import build_report
 from geozarr.reproject.cli import reject_without_to_crs, run_webmap, webmap_options
@@ -31,6 +32,7 @@ from ngff_geozarr.core.cli import (
     storage_option,
     write_options,
 )
+from ngff_geozarr.core.cli_readers import readers_option
 from ngff_geozarr.core.convention import Convention
 from ngff_geozarr.core.inputs import open_input
 from ngff_geozarr.core.pyramid import METHODS, Method
@@ -71,6 +73,7 @@ CONVENTION = Convention(
             show_default=True,
             help="Rules to run: auto detects them from what the store declares.",
         ),
+        readers_option(READERS),
     ),
 )
 """The GeoZarr convention as the shared command-line scaffold sees it."""

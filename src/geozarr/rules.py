@@ -11,6 +11,7 @@ the hierarchy reader's rules (``zarr.*``, ``target.unreadable``): it is everythi
 
 from __future__ import annotations
 
+from ngff_geozarr.core.profiles import rules_for
 from ngff_geozarr.core.rules import READER_RULES, Clause, Rule, RuleEntry, RuleRegistry, load_rules
 
 __all__ = ["CONVENTION", "REGISTRY", "RULES"]
@@ -61,5 +62,6 @@ def _rule(entry: RuleEntry) -> Rule:
 RULES: tuple[Rule, ...] = load_rules("geozarr", _rule)
 """The GeoZarr rules, in the table's order."""
 
-REGISTRY = RuleRegistry((*READER_RULES, *RULES))
-"""Everything ``geozarr validate`` can report: the reader's rules and :data:`RULES`."""
+REGISTRY = RuleRegistry((*READER_RULES, *RULES, *rules_for("gdal-3.12", "gdal-3.13", "xarray")))
+"""Everything ``geozarr validate`` can report: the reader's rules, :data:`RULES` and the rules
+of the readers ``validate --for`` takes (:mod:`geozarr.profiles`)."""

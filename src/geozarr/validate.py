@@ -25,7 +25,7 @@ and ``strict=True`` applies the strict profile there: SHOULD-level issues become
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, get_args
 
@@ -38,8 +38,10 @@ from geozarr.conventions.registry import REGISTRY
 from geozarr.coordinates import CoordinateReader
 from geozarr.detection import discover
 from geozarr.legacy import checks as v04
+from geozarr.profiles import READERS
 from geozarr.rules import REGISTRY as RULE_REGISTRY
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
+from ngff_geozarr.core.profiles.readers import select_readers, with_readers
 from ngff_geozarr.core.report import Issue, Report
 from ngff_geozarr.core.validation import validate_target
 
@@ -299,6 +301,7 @@ def validate(
     profile: Profile = "auto",
     strict: bool = False,
     storage_options: dict[str, Any] | None = None,
+    readers: Sequence[str] = (),
 ) -> Report:
     """Validate a GeoZarr store (or a JSON document describing one), all of it.
 
@@ -314,6 +317,9 @@ def validate(
         --strict``).
     storage_options
         Options for remote stores.
+    readers
+        Readers to check the store for (``gdal-3.12``, ``gdal-3.13``, ``xarray``: see
+        :mod:`geozarr.profiles`); their requirements are warnings.
 
     Returns
     -------
@@ -325,9 +331,11 @@ def validate(
     Raises
     ------
     ValueError
-        For an unknown profile (a programming error, not a user's).
+        For an unknown profile or reader (a programming error, not a user's).
     """
     if profile not in PROFILES:
         raise ValueError(f"Expected a profile among {PROFILES}. Got {profile!r}.")
+    chosen = select_readers(readers, READERS)
     with checking_values(target, storage_options, profile, strict=strict) as check:
+        check = with_readers(check, chosen, RULE_REGISTRY, strict)
         return validate_target(target, check, discover=discover, storage_options=storage_options)

@@ -16,6 +16,7 @@ from ngff.create.collection import write_series_collection
 from ngff.create.sources import open_source
 from ngff.describe import describe_ome
 from ngff.detection import detect, discover
+from ngff.profiles import READERS
 from ngff.report import build_report
 from ngff.rules import REGISTRY
 from ngff.schemas import generate
@@ -30,6 +31,7 @@ from ngff_geozarr.core.cli import (
     run_guarded,
     write_options,
 )
+from ngff_geozarr.core.cli_readers import readers_option
 from ngff_geozarr.core.convention import Convention
 from ngff_geozarr.core.inputs import Source, open_input
 from ngff_geozarr.core.pyramid import METHODS
@@ -53,6 +55,7 @@ CONVENTION = Convention(
     registry=REGISTRY,
     schema_documents=generate,
     describe=describe_ome,
+    validate_options=(readers_option(READERS),),
 )
 """The OME-Zarr convention as the shared command-line scaffold sees it."""
 

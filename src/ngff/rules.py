@@ -10,6 +10,7 @@ the severity of each issue.
 
 from __future__ import annotations
 
+from ngff_geozarr.core.profiles import rules_for
 from ngff_geozarr.core.rules import (
     READER_RULES,
     Clause,
@@ -57,5 +58,6 @@ ENTRIES: tuple[RuleEntry, ...] = read_rule_table(package_text("ngff", "rules.tom
 RULES: tuple[Rule, ...] = tuple(_rule(entry) for entry in ENTRIES)
 """The OME-Zarr rules, in the table's order."""
 
-REGISTRY = RuleRegistry((*READER_RULES, *RULES))
-"""Everything ``ngff validate`` can report: the reader's rules and :data:`RULES`."""
+REGISTRY = RuleRegistry((*READER_RULES, *RULES, *rules_for("napari", "ome-zarr-py", "xarray")))
+"""Everything ``ngff validate`` can report: the reader's rules, :data:`RULES` and the rules of
+the readers ``validate --for`` takes (:mod:`ngff.profiles`)."""

@@ -15,7 +15,7 @@ rule id is declared in :mod:`ngff.rules`.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -23,6 +23,7 @@ from ngff.common.context import Context
 from ngff.common.facts import NodeFacts
 from ngff.common.ome import SECTION_KEYS, VersionRules, check_ome
 from ngff.detection import discover, node_kind, ome_attributes
+from ngff.profiles import READERS
 from ngff.rules import REGISTRY
 from ngff.store_checks import CheckedNode, StoreChecks
 from ngff.v04.ome import RULES as RULES_04
@@ -30,6 +31,7 @@ from ngff.v05.ome import RULES as RULES_05
 from ngff.v06.ome import RULES as RULES_06
 from ngff.versions import SpecVersion, spec_version
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
+from ngff_geozarr.core.profiles.readers import select_readers, with_readers
 from ngff_geozarr.core.report import Issue, Report, json_pointer
 from ngff_geozarr.core.validation import validate_target
 
@@ -208,6 +210,7 @@ def validate(
     *,
     strict: bool = False,
     storage_options: dict[str, Any] | None = None,
+    readers: Sequence[str] = (),
 ) -> Report:
     """Validate an OME-Zarr store or JSON document.
 
@@ -221,15 +224,24 @@ def validate(
         Apply the strict profile: the spec's SHOULDs become errors.
     storage_options
         Options for remote stores (``endpoint_url``, ``anon``, ...).
+    readers
+        Readers to check the store for (``napari``, ``ome-zarr-py``, ``xarray``: see
+        :mod:`ngff.profiles`); their requirements are warnings.
 
     Returns
     -------
     Report
         Every issue found; ``exit_code`` is 0 valid, 1 invalid, 2 unreadable.
+
+    Raises
+    ------
+    ValueError
+        For a reader that is not supported.
     """
+    profiles = select_readers(readers, READERS)
     return validate_target(
         target,
-        partial(check_hierarchy, strict=strict),
+        with_readers(partial(check_hierarchy, strict=strict), profiles, REGISTRY, strict),
         discover=discover,
         storage_options=storage_options,
     )
