@@ -37,10 +37,10 @@ from typing import Any, TypeVar
 import numpy as np
 
 import ngff_geozarr.core.inputs as inputs
-from ngff.create.options import AxesLike, CreationError
+from ngff.create.options import AxesLike, CreationError, check_source
 from ngff.create.sources import source_in_ome_order
 
-__all__ = ["Arranged", "TransposedArray", "arrange", "as_source", "permute"]
+__all__ = ["Arranged", "TransposedArray", "arrange", "as_source", "from_input", "permute"]
 
 _T = TypeVar("_T")
 _TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
@@ -269,3 +269,70 @@ def permute(values: Sequence[_T] | None, order: Sequence[int]) -> list[_T] | Non
     if len(items) != len(order):
         return items
     return [items[i] for i in order]
+
+
+def from_input(
+    data: Any,
+    axes: AxesLike | None,
+    rgb: bool | None,
+    options: dict[str, Any],
+    default_name: str,
+) -> tuple[Any, list[Any] | None, bool, dict[str, Any]]:
+    """Open a file, an xarray object or a Source, in OME order, and fill what it records.
+
+    Per-axis options follow the caller's axes and are reordered with them; the input's
+    calibration (scale, units, origin as translation), channel names, colours, windows and
+    image name fill what is not given (``name`` when it is ``default_name``).
+
+    Parameters
+    ----------
+    data
+        What :func:`~ngff.create.write.write_image` was given.
+    axes
+        Its axes in its own order, or ``None``.
+    rgb
+        The RGB flag as given (``None``: the input's own).
+    options
+        :func:`~ngff.create.write.write_image`'s per-image options by name.
+    default_name
+        The ``name`` that means "not given".
+
+    Returns
+    -------
+    tuple
+        The data in OME order, its axes, the RGB flag, and the options filled.
+    """
+    source = as_source(data)
+    flag = bool(source.rgb if rgb is None and source is not None else rgb)
+    arranged = arrange(source if source is not None else check_source(data), axes, rgb=flag)
+    order = arranged.order
+    filled = dict(options)
+    for key in ("scale", "translation", "chunks", "shards"):
+        filled[key] = permute(filled[key], order)
+    units = filled["units"]
+    if units is not None and not isinstance(units, str | Mapping):
+        filled["units"] = permute(units, order)
+    levels = filled["levels"]
+    if levels is not None and not isinstance(levels, int):
+        filled["levels"] = [permute(step, order) for step in levels]
+    if source is None:
+        return arranged.data, arranged.axes, flag, filled
+    names = [str(a["name"]) if isinstance(a, Mapping) else str(a) for a in arranged.axes or []]
+    found = source.calibration.for_axes(names) if filled["scale"] is None and names else None
+    if found is not None and len(names) == len(arranged.data.shape):
+        filled["scale"] = found[0]
+        if filled["units"] is None:
+            filled["units"] = found[1] or None
+        if filled["translation"] is None:
+            filled["translation"] = source.calibration.origin_for_axes(names)
+    recorded = {
+        "channel_names": source.channel_names,
+        "channel_colors": source.channel_colors,
+        "channel_windows": source.channel_windows,
+    }
+    for key, value in recorded.items():
+        if filled[key] is None and value:
+            filled[key] = list(value)
+    if filled["name"] == default_name and source.name:
+        filled["name"] = source.name
+    return arranged.data, arranged.axes, flag, filled

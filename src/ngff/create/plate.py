@@ -19,9 +19,10 @@ import ngff.create.documents as documents
 import ngff.create.rendering as rendering
 from ngff.create.groups import write_group, zarr_format_of
 from ngff.create.options import CreationError, Target, check_source
-from ngff.create.target import check_target, replacing
+from ngff.create.target import check_target
 from ngff.create.write import image_request, write_multiscale
 from ngff.versions import SPEC_VERSIONS, spec_version
+from ngff_geozarr.core.convert.swap import replacing
 from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import Progress
 from ngff_geozarr.core.store import join_key

@@ -37,11 +37,11 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from ngff.create.options import CreationError, Target
-from ngff_geozarr.core.convert.swap import is_empty, local_path, replacing
+from ngff_geozarr.core.convert.swap import is_empty, local_path
 from ngff_geozarr.core.errors import NotZarrError
 from ngff_geozarr.core.store import StoreHandle, open_store
 
-__all__ = ["check_target", "replacing"]
+__all__ = ["check_target"]
 
 _STORE_MARKERS = ("zarr.json", ".zgroup", ".zarray")
 

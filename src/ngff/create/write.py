@@ -28,7 +28,7 @@ Metadata last
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,7 +37,7 @@ import pydantic
 
 import ngff.create.documents as documents
 import ngff.create.rendering as rendering
-from ngff.create.arrange import arrange, as_source, permute
+from ngff.create.arrange import from_input
 from ngff.create.channels import ChannelSettings, channel_settings
 from ngff.create.groups import dimension_names, write_group, zarr_format_of
 from ngff.create.image import Image, downsampling
@@ -57,8 +57,9 @@ from ngff.create.options import (
     resolve_method,
     sizes_per_axis,
 )
-from ngff.create.target import check_target, replacing
+from ngff.create.target import check_target
 from ngff.versions import SPEC_VERSIONS, SpecVersion, spec_version
+from ngff_geozarr.core.convert.swap import replacing
 from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import (
     AxisKind,
@@ -475,53 +476,6 @@ def _check_plan(request: Request, shape: tuple[int, ...], dtype: np.dtype[Any]) 
         raise CreationError(str(exc)) from None
 
 
-def _from_input(
-    data: Any,
-    axes: AxesLike | None,
-    rgb: bool | None,
-    options: dict[str, Any],
-) -> tuple[Any, list[Any] | None, bool, dict[str, Any]]:
-    """Open a file or a Source, put the data in OME order and fill the options it records.
-
-    Per-axis options follow the caller's axes and are reordered with them; a file's
-    calibration, channel names, colours, windows and image name fill what is not given.
-    """
-    source = as_source(data)
-    flag = bool(source.rgb if rgb is None and source is not None else rgb)
-    arranged = arrange(source if source is not None else check_source(data), axes, rgb=flag)
-    order = arranged.order
-    filled = dict(options)
-    for key in ("scale", "translation", "chunks", "shards"):
-        filled[key] = permute(filled[key], order)
-    units = filled["units"]
-    if units is not None and not isinstance(units, str | Mapping):
-        filled["units"] = permute(units, order)
-    levels = filled["levels"]
-    if levels is not None and not isinstance(levels, int):
-        filled["levels"] = [permute(step, order) for step in levels]
-    if source is None:
-        return arranged.data, arranged.axes, flag, filled
-    names = [str(a["name"]) if isinstance(a, Mapping) else str(a) for a in arranged.axes or []]
-    found = source.calibration.for_axes(names) if filled["scale"] is None and names else None
-    if found is not None and len(names) == len(arranged.data.shape):
-        filled["scale"] = found[0]
-        if filled["units"] is None:
-            filled["units"] = found[1] or None
-        if filled["translation"] is None:
-            filled["translation"] = source.calibration.origin_for_axes(names)
-    recorded = {
-        "channel_names": source.channel_names,
-        "channel_colors": source.channel_colors,
-        "channel_windows": source.channel_windows,
-    }
-    for key, value in recorded.items():
-        if filled[key] is None and value:
-            filled[key] = list(value)
-    if filled["name"] == _DEFAULT_NAME and source.name:
-        filled["name"] = source.name
-    return arranged.data, arranged.axes, flag, filled
-
-
 _DEFAULT_NAME = "image"
 
 
@@ -678,7 +632,7 @@ def write_image(
         "channel_colors": channel_colors,
         "channel_windows": channel_windows,
     }
-    arranged, ome_axes, is_rgb, filled = _from_input(data, axes, rgb, options)
+    arranged, ome_axes, is_rgb, filled = from_input(data, axes, rgb, options, _DEFAULT_NAME)
     source = check_source(arranged)
     request = image_request(
         source,
