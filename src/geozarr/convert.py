@@ -44,25 +44,16 @@ import os
 import warnings
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
+import ngff_geozarr.core.convert as engine
 from geozarr.cf.variables import FILL_VALUE, decode_fill_value
 from geozarr.detection import discover
 from geozarr.write import encode_fill_value
 from geozarr.writing.cf_variables import json_fill
 from ngff_geozarr.core import errors
-from ngff_geozarr.core.convert import (
-    Plan,
-    apply_in_place,
-    check_destination,
-    complete,
-    copy_converted,
-    format_change,
-    refuse_interrupted,
-    replacing,
-)
 from ngff_geozarr.core.errors import NotZarrError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_to_convert
 from ngff_geozarr.core.store import StoreHandle, StoreMode, ZarrFormat, open_store
@@ -193,10 +184,10 @@ def _array_to_v2(node: Node) -> tuple[dict[str, Any], dict[str, Any]]:
     return zarray, attrs
 
 
-def _plan(hierarchy: Hierarchy, zarr_format: ZarrFormat) -> Plan:
+def _plan(hierarchy: Hierarchy, zarr_format: ZarrFormat) -> engine.Plan:
     """Every new document (arrays, then groups deepest first, the root last) and renames."""
     attributes = {path: dict(node.attributes) for path, node in hierarchy.items()}
-    return format_change(
+    return engine.format_change(
         hierarchy,
         zarr_format,
         attributes=attributes,
@@ -259,9 +250,9 @@ def convert(
         raise ConversionError(f"Expected zarr_format 2 or 3. Got {zarr_format!r}.")
     if dst is None:
         return _convert_in_place(src, zarr_format, consolidated, storage_options)
-    check_destination(src, dst, overwrite=overwrite, resume=resume)
+    engine.check_destination(src, dst, overwrite=overwrite, resume=resume)
     with open_store(src, "r", storage_options=storage_options) as source:
-        refuse_interrupted(source)
+        engine.refuse_interrupted(source)
         hierarchy = hierarchy_to_convert(source, discover, source.target)
         plan = _planned(source, hierarchy, zarr_format)
         mode: StoreMode = "a" if resume else "w-"
@@ -270,7 +261,7 @@ def convert(
             if progress is not None:
                 progress(ConvertProgress(done, total))
 
-        with replacing(dst, overwrite=overwrite) as where:
+        with engine.replacing(dst, overwrite=overwrite) as where:
             try:
                 out = open_store(where, mode, storage_options=storage_options)
             except NotZarrError as exc:
@@ -282,7 +273,7 @@ def convert(
                 )
                 raise ConversionError(f"{exc}{hint}") from exc
             with out:
-                applied = copy_converted(
+                applied = engine.copy_converted(
                     source, out, plan, consolidated=consolidated, resume=resume, progress=report
                 )
         return ConvertResult(
@@ -300,7 +291,7 @@ def _name(dst: _Target, written: str) -> str:
     return written if isinstance(dst, MutableMapping) else os.fspath(dst)
 
 
-def _planned(source: StoreHandle, hierarchy: Hierarchy, zarr_format: ZarrFormat) -> Plan:
+def _planned(source: StoreHandle, hierarchy: Hierarchy, zarr_format: ZarrFormat) -> engine.Plan:
     if source.zarr_format == zarr_format:
         raise ConversionError(f"{source.target} is already Zarr v{zarr_format}; nothing to do.")
     try:
@@ -315,31 +306,19 @@ def _convert_in_place(
     consolidated: bool,
     storage_options: dict[str, Any] | None,
 ) -> ConvertResult:
-    with open_store(src, "r+", storage_options=storage_options) as handle:
-        finished = complete(handle)
-    with open_store(src, "r+", storage_options=storage_options) as handle:
-        name = handle.target
-        if finished is not None and handle.zarr_format == zarr_format:
-            fmt = 2 if finished.versions[0] == "2" else 3
-            return ConvertResult(
-                name, name, cast(ZarrFormat, fmt), zarr_format, 0, 0, len(finished.plan.writes)
-            )
+    with engine.converting_in_place(src, storage_options) as (handle, finished):
+        name, source_format = handle.target, handle.zarr_format or 3
+        if finished is not None and source_format == zarr_format:
+            fmt: ZarrFormat = 2 if finished.versions[0] == "2" else 3
+            return ConvertResult(name, name, fmt, zarr_format, 0, 0, len(finished.plan.writes))
         hierarchy = hierarchy_to_convert(handle, discover, name)
-        plan = _planned(handle, hierarchy, zarr_format)
-        if plan.renames:
-            arrays = ", ".join(repr(a) for a in sorted(plan.renames))
-            raise ConversionError(
-                f"Arrays {arrays} use the default chunk key encoding; Zarr v2 names chunks "
-                "differently, and renaming them in place would delete the originals. Convert "
-                "into a new store (DST) instead."
-            )
-        source_format = handle.zarr_format or 3
-        applied = apply_in_place(
+        applied = engine.apply_in_place(
             handle,
-            plan,
+            _planned(handle, hierarchy, zarr_format),
             command=f"geozarr convert {name} --in-place --zarr-format {zarr_format}",
             description=f"Zarr v{source_format} -> v{zarr_format}",
             versions=(str(source_format), str(zarr_format)),
             consolidated=consolidated,
+            instead="Convert into a new store (DST) instead.",
         )
     return ConvertResult(name, name, source_format, zarr_format, 0, 0, applied.documents)

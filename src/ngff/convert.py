@@ -32,21 +32,11 @@ from typing import Any
 
 import numpy as np
 
+import ngff_geozarr.core.convert as engine
 from ngff.common.ome import SECTION_KEYS
 from ngff.detection import discover, ome_attributes
 from ngff.versions import WRITTEN_VERSION, SpecVersion, spec_version
 from ngff_geozarr.core import errors
-from ngff_geozarr.core.convert import (
-    Plan,
-    apply_in_place,
-    check_destination,
-    complete,
-    copy_converted,
-    format_change,
-    refuse_interrupted,
-    replacing,
-    same_format,
-)
 from ngff_geozarr.core.errors import NgffGeozarrError, TargetError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_to_convert
 from ngff_geozarr.core.store import join_key, open_store
@@ -474,18 +464,18 @@ def _array_to_v2(
     return zarray, attrs
 
 
-def _plan(hierarchy: Hierarchy, source: SpecVersion, target: SpecVersion) -> Plan:
+def _plan(hierarchy: Hierarchy, source: SpecVersion, target: SpecVersion) -> engine.Plan:
     converted = {
         node.path: convert_attributes(node.attributes, source, target)
         for node in hierarchy.values()
     }
     if "0.4" not in (source, target):
-        return same_format(hierarchy, converted)
+        return engine.same_format(hierarchy, converted)
     v2_to_v3 = source == "0.4"
     axes = _dataset_axes(
         {path: node.attributes for path, node in hierarchy.items()} if v2_to_v3 else converted
     )
-    return format_change(
+    return engine.format_change(
         hierarchy,
         3 if v2_to_v3 else 2,
         attributes=converted,
@@ -543,25 +533,25 @@ def convert(
     source_name = os.fspath(src)
     if out is None:
         return _convert_in_place(source_name, to, storage_options)
-    check_destination(source_name, out, overwrite=overwrite)
+    engine.check_destination(source_name, out, overwrite=overwrite)
     with open_store(source_name, "r", storage_options=storage_options) as handle:
-        refuse_interrupted(handle)
+        engine.refuse_interrupted(handle)
         hierarchy = hierarchy_to_convert(handle, discover, source_name)
         source = _source_version(hierarchy)
         plan = _planned(hierarchy, source, to, source_name)
         result = ConversionResult(source_name, os.fspath(out), source, to)
-        with replacing(os.fspath(out), overwrite=overwrite) as where:
+        with engine.replacing(os.fspath(out), overwrite=overwrite) as where:
             try:
                 dst = open_store(where, "w-", storage_options=storage_options)
             except TargetError as exc:
                 raise ConversionError(f"{result.destination}: {exc}") from exc
             with dst:
-                applied = copy_converted(handle, dst, plan)
+                applied = engine.copy_converted(handle, dst, plan)
     result.documents, result.copied = applied.documents, applied.copied
     return result
 
 
-def _planned(hierarchy: Hierarchy, source: SpecVersion, to: SpecVersion, name: str) -> Plan:
+def _planned(hierarchy: Hierarchy, source: SpecVersion, to: SpecVersion, name: str) -> engine.Plan:
     if source == to:
         raise ConversionError(f"{name} is already OME-Zarr {to}; nothing to do.")
     try:
@@ -573,9 +563,7 @@ def _planned(hierarchy: Hierarchy, source: SpecVersion, to: SpecVersion, name: s
 def _convert_in_place(
     name: str, to: SpecVersion, storage_options: dict[str, Any] | None
 ) -> ConversionResult:
-    with open_store(name, "r+", storage_options=storage_options) as handle:
-        finished = complete(handle)
-    with open_store(name, "r+", storage_options=storage_options) as handle:
+    with engine.converting_in_place(name, storage_options) as (handle, finished):
         hierarchy = hierarchy_to_convert(handle, discover, name)
         source = _source_version(hierarchy)
         if finished is not None and source == to:
@@ -588,19 +576,13 @@ def _convert_in_place(
                 removed=len(finished.plan.deletes),
                 completed=True,
             )
-        plan = _planned(hierarchy, source, to, name)
-        if plan.renames:
-            arrays = ", ".join(sorted(plan.renames))
-            raise ConversionError(
-                f"Arrays {arrays} use the default chunk key encoding; Zarr v2 names chunks "
-                "differently, and renaming them in place would delete the originals. Use --out."
-            )
-        applied = apply_in_place(
+        applied = engine.apply_in_place(
             handle,
-            plan,
+            _planned(hierarchy, source, to, name),
             command=f"ngff convert {name} --to {to} --in-place",
             description=f"OME-Zarr {source} -> {to}",
             versions=(source, to),
+            instead="Use --out.",
         )
     return ConversionResult(
         name, name, source, to, documents=applied.documents, removed=applied.removed

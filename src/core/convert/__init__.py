@@ -14,6 +14,7 @@ from ngff_geozarr.core.convert.apply import (
     Applied,
     apply_in_place,
     complete,
+    converting_in_place,
     copy_converted,
     refuse_interrupted,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "apply_in_place",
     "check_destination",
     "complete",
+    "converting_in_place",
     "copy_converted",
     "depth_order",
     "dump",

@@ -23,17 +23,26 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import ngff_geozarr.core.groups as groups
 from ngff_geozarr.core.convert.journal import JOURNAL_KEY, Journal, read_journal
 from ngff_geozarr.core.convert.plan import Plan
 from ngff_geozarr.core.errors import ConversionError
-from ngff_geozarr.core.store import StoreHandle
+from ngff_geozarr.core.store import StoreHandle, open_store
 from ngff_geozarr.core.zarr_format import is_metadata_key
 
-__all__ = ["Applied", "apply_in_place", "complete", "copy_converted", "refuse_interrupted"]
+__all__ = [
+    "Applied",
+    "apply_in_place",
+    "complete",
+    "converting_in_place",
+    "copy_converted",
+    "refuse_interrupted",
+]
 
 _CONSOLIDATION_KEYS = ("zarr.json", ".zmetadata")
 
@@ -73,6 +82,7 @@ def apply_in_place(
     description: str,
     versions: tuple[str, str] = ("", ""),
     consolidated: bool = True,
+    instead: str = "Convert into a new store instead.",
 ) -> Applied:
     """Apply a plan to the store it was made from, under a journal.
 
@@ -90,6 +100,8 @@ def apply_in_place(
         What is converted from and to (recorded in the journal).
     consolidated
         Whether to write consolidated metadata at the end.
+    instead
+        What to do instead when the plan renames chunks (ends the refusal's message).
 
     Returns
     -------
@@ -103,7 +115,11 @@ def apply_in_place(
         was; when even that failed, the message says which command completes it).
     """
     if plan.renames:
-        raise ConversionError("A plan that renames chunks is not applied in place.")
+        arrays = ", ".join(sorted(plan.renames))
+        raise ConversionError(
+            f"Arrays {arrays} use the default chunk key encoding; Zarr v2 names chunks "
+            f"differently, and renaming them in place would delete the originals. {instead}"
+        )
     plan = _present_deletes(handle, plan)
     touched = dict.fromkeys(
         [k for k, _ in plan.writes] + list(plan.deletes) + list(_CONSOLIDATION_KEYS)
@@ -191,6 +207,31 @@ def complete(handle: StoreHandle) -> Journal | None:
             f"({journal.description}) failed ({exc}); the journal {JOURNAL_KEY} is kept."
         ) from exc
     return journal
+
+
+@contextmanager
+def converting_in_place(
+    target: Any, storage_options: dict[str, Any] | None = None
+) -> Iterator[tuple[StoreHandle, Journal | None]]:
+    """Open a store to convert in place, once an interrupted conversion of it is completed.
+
+    Parameters
+    ----------
+    target
+        The store (path, URL or mapping).
+    storage_options
+        Options for remote stores.
+
+    Yields
+    ------
+    tuple of (StoreHandle, Journal or None)
+        The store opened writable (afresh, so what it says of its root is current) and the
+        conversion completed first, if there was one.
+    """
+    with open_store(target, "r+", storage_options=storage_options) as handle:
+        finished = complete(handle)
+    with open_store(target, "r+", storage_options=storage_options) as handle:
+        yield handle, finished
 
 
 def refuse_interrupted(handle: StoreHandle) -> None:
