@@ -278,6 +278,58 @@ def test_gdal_312_reads_a_packed_level(tmp_path: Path) -> None:
     np.testing.assert_allclose(decoded, level, atol=1e-9)
 
 
+GDAL_LEVELS = r"""
+import json, sys, warnings, rasterio
+warnings.simplefilter("ignore")
+out = {"gdal": rasterio.__gdal_version__}
+for store, asset in json.loads(sys.argv[1]):
+    with rasterio.open(f'ZARR:"{store}":/{asset}') as ds:
+        out[f"{store}:{asset}"] = {
+            "epsg": ds.crs.to_epsg(), "transform": list(ds.transform)[:6],
+            "nodata": ds.nodata, "dtype": ds.dtypes[0], "scale": ds.scales[0],
+            "values": ds.read().astype(float).tolist(),
+        }
+print(json.dumps(out))
+"""
+
+
+def test_gdal_312_reads_every_level_of_xarray_stores(xarray_store: Path, tmp_path: Path) -> None:
+    """xarray's store, pyramided in place and converted to the other format: every level."""
+    if not GDAL_312.exists():
+        pytest.skip("no .venv-gdal (GDAL >= 3.12)")
+    in_place = tmp_path / xarray_store.name
+    shutil.copytree(xarray_store, in_place)
+    geozarr.pyramid(in_place, levels=3)
+    other = tmp_path / "converted.zarr"
+    geozarr.convert(in_place, other, zarr_format=3 if "v2" in in_place.name else 2)
+    wanted = [
+        (str(store), "analysed_sst" if k == 0 else f"{k}/analysed_sst")
+        for store in (in_place, other)
+        for k in range(3)
+    ]
+    done = subprocess.run(
+        [str(GDAL_312), "-c", GDAL_LEVELS, json.dumps(wanted)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert tuple(int(p) for p in seen["gdal"].split(".")[:2]) >= (3, 12)
+    for store, asset in wanted:
+        k = 0 if "/" not in asset else int(asset.split("/")[0])
+        found = seen[f"{store}:{asset}"]
+        assert found["epsg"] == 4326
+        assert found["transform"] == pytest.approx(
+            [0.25 * 2**k, 0.0, -20.0, 0.0, -0.25 * 2**k, 10.0]
+        )
+        assert (found["nodata"], found["dtype"]) == (FILL, "int16")  # the base too
+        assert found["scale"] == pytest.approx(SCALE)
+        raw = np.array(found["values"])
+        decoded = np.where(raw == FILL, np.nan, raw * SCALE + OFFSET)
+        level = geozarr.open(Path(store), level=k)["analysed_sst"].values
+        np.testing.assert_allclose(decoded, level, atol=1e-9)
+    assert strict_issues(other) == []
+
+
 def test_netcdf_file_through_create(tmp_path: Path) -> None:
     pytest.importorskip("h5netcdf")
     nc = tmp_path / "sst.nc"
