@@ -19,7 +19,7 @@ from geozarr.schemas import schema_documents
 from geozarr.validate import PROFILES, validate
 from geozarr.viewing import open_images
 from geozarr.write import write
-from geozarr.writing.netcdf import is_netcdf_file
+from geozarr.writing.netcdf import is_netcdf_file, zarr_variable
 from ngff_geozarr.core.cli import (
     compression_option,
     make_cli,
@@ -161,7 +161,8 @@ _CONSOLIDATED = click.option(
     "Zarr conventions (proj:, spatial:). INPUT is a GeoTIFF (needs the 'geo' extra), a "
     "NetCDF/HDF5 file (needs the 'netcdf' extra; every variable on its grid, CF encodings "
     "and coordinates kept), a .npy file (with --crs and --transform), or a Zarr array "
-    "STORE::PATH (with --crs and --transform). --levels auto also writes the pyramid in the "
+    "STORE::PATH (a CF/GeoZarr variable keeps its packing, attributes, CRS and transform; a bare "
+    "array needs --crs and --transform). --levels auto also writes the pyramid in the "
     "same pass.",
 )
 @click.argument("source", metavar="INPUT")
@@ -205,6 +206,10 @@ def create_command(
         data: Any = source
         crs_value, transform_value, nodata_value = crs, transform, nodata
         dim_names: tuple[str, ...] | None = None
+    elif (variable := zarr_variable(source, crs, transform)) is not None:
+        # a CF / GeoZarr variable: its encoding (packing), attributes, CRS and transform
+        data, crs_value, transform_value, nodata_value = variable, crs, transform, nodata
+        dim_names = None
     else:
         data, crs_value, transform_value, nodata_value = _read_input(source, crs, transform, nodata)
         dim_names = tuple(d.strip() for d in dims.split(","))

@@ -26,6 +26,10 @@
   ``flag_values``, ``flag_masks`` or ``flag_meanings``, or booleans); a method per variable
   overrides it. Packed variables (CF §8.1 ``scale_factor`` / ``add_offset``) are reduced in
   the decoded domain and packed again; integer results are rounded half to even;
+- the source arrays stay as they were, value for value; only a Zarr ``fill_value`` that
+  differs from the ``_FillValue`` (xarray writes v3 ``fill_value`` 0 or NaN whatever it is)
+  is set to it, after the chunks that read as the old one are written out
+  (:func:`geozarr.writing.fill.align_fill_value`), so never-written chunks mean missing;
 - the levels keep the base's chunks, shards and codecs (unsharded unless the base is
   sharded: GDAL before 3.13 reads no shards). Metadata is written last: an interrupted run
   has no ``multiscales``, and ``resume=True`` continues it.
@@ -60,6 +64,7 @@ from geozarr.detection import discover
 from geozarr.writing import documents as _documents
 from geozarr.writing import levels as _levels
 from geozarr.writing.cf_variables import GRID_MAPPING
+from geozarr.writing.fill import align_fill_value
 from geozarr.writing.grid import GeoWriteError, Grid, parse_transform
 from geozarr.writing.levels import (
     layout_variable,
@@ -356,14 +361,18 @@ def pyramid(
             and not k.startswith((PROJ.prefix, SPATIAL.prefix))
         }
         chosen = methods_by_variable(method, [n.path for n in nodes])
+        for var in nodes:
+            shape = var.metadata.get("shape") or []
+            if tuple(shape[-2:]) != (grid.height, grid.width):
+                raise GeoWriteError(
+                    f"{var.path}: expected the grid's shape {[grid.height, grid.width]} on "
+                    f"{list(spatial)}. Got {list(shape)}."
+                )
+        for var in nodes:  # before any level: never-written chunks keep their values
+            align_fill_value(store, var)
         results: dict[str, PyramidResult] = {}
         for var in nodes:
             base = store.open_array(var.path)
-            if tuple(base.shape[-2:]) != (grid.height, grid.width):
-                raise GeoWriteError(
-                    f"{var.path}: expected the grid's shape {[grid.height, grid.width]} on "
-                    f"{list(spatial)}. Got {list(base.shape)}."
-                )
             attributes = _level_attributes(var, carried)
             results[var.path] = write_variable(
                 store,

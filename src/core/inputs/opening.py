@@ -12,7 +12,9 @@ import numpy as np
 
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.inputs.formats import TIFF_SUFFIXES, InputError, supported_formats_text
+from ngff_geozarr.core.inputs.geotiff import GeoTiffReader
 from ngff_geozarr.core.inputs.metadata import Calibration
+from ngff_geozarr.core.inputs.regions import LazyArray
 from ngff_geozarr.core.inputs.tiff import read_tiff
 from ngff_geozarr.core.store import open_store
 
@@ -216,7 +218,7 @@ def _open_geotiff(path: str) -> Source:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", NotGeoreferencedWarning)
             with rasterio.open(path) as ds:
-                data = ds.read()
+                shape, dtype = (ds.count, ds.height, ds.width), np.dtype(ds.dtypes[0])
                 crs, transform, nodata = ds.crs, ds.transform, ds.nodata
     except RasterioError as exc:
         raise InputError(f"Could not read the GeoTIFF file {path}: {exc}") from exc
@@ -227,6 +229,7 @@ def _open_geotiff(path: str) -> Source:
             located = False
         else:
             warnings.warn(found.message, found.category, stacklevel=3)
+    data = LazyArray(GeoTiffReader(path, shape, dtype))  # read window by window
     one_band = data.shape[0] == 1
     return Source(
         data[0] if one_band else data,

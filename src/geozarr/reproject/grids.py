@@ -114,7 +114,9 @@ def footprint(grid: Grid, crs: CRS) -> tuple[float, float, float, float]:
     Raises
     ------
     GeoWriteError
-        When PROJ cannot transform the extent at all.
+        When PROJ cannot transform the extent at all, or the source crosses the target's
+        seam (the antimeridian of EPSG:3857 or EPSG:4326) without holding a pole: its
+        bounds would then span the whole world, or the wrong side of it.
     """
     transformer = Transformer.from_crs(grid.crs, crs, always_xy=True)
     cols = np.linspace(0, grid.width, 65)
@@ -127,12 +129,45 @@ def footprint(grid: Grid, crs: CRS) -> tuple[float, float, float, float]:
     ok = ~(np.isnan(xs) | np.isnan(ys))
     if not ok.any():
         raise GeoWriteError(f"PROJ cannot transform the source's extent to {crs.name}.")
+    if _crosses_seam(xs.reshape(4, 65), ok.reshape(4, 65)) and not _holds_a_pole(grid):
+        raise GeoWriteError(
+            f"The source crosses the antimeridian of {crs.name} (its edges jump from one side "
+            "of the world to the other): split it at 180 degrees, or reproject to a CRS "
+            "centred on it."
+        )
     return (
         float(xs[ok].min()),
         float(ys[ok].min()),
         float(xs[ok].max()),
         float(ys[ok].max()),
     )
+
+
+def _crosses_seam(xs: np.ndarray, ok: np.ndarray) -> bool:
+    """Tell whether a continuous source edge jumps across the target's x range somewhere."""
+    valid = xs[ok]
+    width = float(valid.max() - valid.min()) if valid.size else 0.0
+    for edge, good in zip(xs, ok, strict=True):
+        steps = np.abs(np.diff(edge[good]))
+        if steps.size and width > 0 and steps.max() > 0.5 * width:
+            return True
+    return False
+
+
+def _holds_a_pole(grid: Grid) -> bool:
+    """Tell whether a geographic pole lies within the source (its edges then go round it)."""
+    to_source = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True)
+    a, b, c, d, e, f = grid.transform
+    det = a * e - b * d
+    for lat in (90.0, -90.0):
+        x, y = to_source.transform(0.0, lat)
+        if not (math.isfinite(x) and math.isfinite(y)) or det == 0:
+            continue
+        col = (e * (x - c) - b * (y - f)) / det
+        row = (a * (y - f) - d * (x - c)) / det
+        if -1e-6 <= col <= grid.width + 1e-6 and -1e-6 <= row <= grid.height + 1e-6:
+            return True
+    return False
 
 
 def native_resolution(grid: Grid, crs: CRS) -> float:

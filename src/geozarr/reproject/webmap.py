@@ -46,9 +46,10 @@ import ngff_geozarr.core.groups as groups
 from geozarr.reproject.grids import TargetGrid, plan_target
 from geozarr.reproject.warp import RESAMPLING, Resampling, WarpedArray
 from geozarr.writing.cf_variables import variable_output
-from geozarr.writing.documents import multiscales_layout, write_level_metadata
+from geozarr.writing.documents import multiscales_layout, write_carried, write_level_metadata
 from geozarr.writing.grid import GeoWriteError, Grid, parse_crs_input, parse_transform
 from geozarr.writing.levels import plan_levels, write_variable
+from geozarr.writing.xarray_source import CarriedArray
 from ngff_geozarr.core.inputs import open_input
 from ngff_geozarr.core.pyramid import Method, Progress
 from ngff_geozarr.core.store import StoreHandle, ZarrFormat
@@ -84,6 +85,8 @@ class SourceRaster:
     store
         The store ``data`` is read from, when :func:`open_source` opened it (closed by
         :meth:`close`).
+    carried
+        The arrays off the grid (``time``, bounds) copied into every level, values and all.
     """
 
     data: Any
@@ -93,6 +96,7 @@ class SourceRaster:
     dims: tuple[str, ...] = ("y", "x")
     attributes: Mapping[str, Any] | None = None
     store: StoreHandle | None = None
+    carried: tuple[CarriedArray, ...] = ()
 
     def close(self) -> None:
         """Close the store the source was opened from, if :func:`open_source` opened one."""
@@ -104,7 +108,14 @@ def _from_geozarr(target: Any, variable: str | None) -> SourceRaster:
     # The reading of a GeoZarr root raster is geozarr.pyramid's (one place for it).
     from geozarr.cf.variables import FILL_VALUE
     from geozarr.detection import discover
-    from geozarr.pyramid import _grid_variables, _nodata, _root_grid, _spatial_dims
+    from geozarr.pyramid import (
+        _carried,
+        _grid_variables,
+        _mapping_names,
+        _nodata,
+        _root_grid,
+        _spatial_dims,
+    )
     from ngff_geozarr.core.hierarchy import hierarchy_from_store
     from ngff_geozarr.core.store import open_store
 
@@ -125,6 +136,8 @@ def _from_geozarr(target: Any, variable: str | None) -> SourceRaster:
         var = found[0]
         grid = _root_grid(store, hierarchy, root, var, spatial)
         data = store.open_array(var.path)
+        skip = {*(node.path for node in found), *spatial, *_mapping_names(hierarchy)}
+        carried = tuple(_carried(store, hierarchy, spatial, skip))
     except BaseException:
         if owned:
             store.close()
@@ -136,7 +149,8 @@ def _from_geozarr(target: Any, variable: str | None) -> SourceRaster:
     }
     names = tuple(str(n) for n in (var.dimension_names() or ()))
     dims = (*names[:-2], "y", "x") if len(names) == len(data.shape) else ("y", "x")
-    return SourceRaster(data, grid, _nodata(var), var.path, dims, keep, store if owned else None)
+    owner = store if owned else None
+    return SourceRaster(data, grid, _nodata(var), var.path, dims, keep, owner, carried)
 
 
 def open_source(
@@ -440,7 +454,9 @@ def _write(
             progress=progress,
             write_base=True,
             root_attributes={},
+            carried=raster.carried,
         )
+        write_carried(store, "", raster.carried, zarr_format)
         # The root's layout again, now with each level's tile matrix and zoom.
         write_level_metadata(store, "", plan.grid, zarr_format, multiscales=layout)
         groups.finish(store, consolidated=consolidated)

@@ -166,16 +166,11 @@ def xarray_crs(obj: Any) -> CRS | None:
     pyproj.CRS or None
         The CRS, when one is found.
     """
-    if "rioxarray" in sys.modules:
+    for module, accessor in (("rioxarray", "rio"), ("odc.geo", "odc")):
+        if module not in sys.modules:
+            continue
         try:
-            found = obj.rio.crs
-        except Exception:
-            found = None
-        if found is not None:
-            return CRS.from_user_input(found.to_wkt())
-    if "odc.geo" in sys.modules:
-        try:
-            found = obj.odc.crs
+            found = getattr(obj, accessor).crs
         except Exception:
             found = None
         if found is not None:
@@ -343,29 +338,23 @@ class CarriedArray:
 
 
 @dataclass
-class EncodedVariable:
+class EncodedVariable(CarriedArray):
     """A raster variable encoded as xarray encodes it for Zarr.
 
-    Parameters
-    ----------
-    name
-        Its name.
-    data
-        Its encoded values, spatial dimensions last (numpy or dask).
-    dims
-        Its dimension names.
-    attributes
-        Its encoded, JSON-safe attributes (``scale_factor``, ``add_offset``, ``units``, ...;
-        ``coordinates`` naming the carried coordinates it has).
-    nodata
-        Its encoded ``_FillValue``, or ``None``.
+    The fields are :class:`CarriedArray`'s: ``values`` has the spatial dimensions last
+    (numpy or dask), ``attributes`` has ``coordinates`` naming the carried coordinates it
+    has, and ``fill`` is its nodata. ``data`` and ``nodata`` name the same two fields.
     """
 
-    name: str
-    data: Any
-    dims: tuple[str, ...]
-    attributes: dict[str, Any]
-    nodata: float | int | None
+    @property
+    def data(self) -> Any:
+        """Its encoded values (``values``)."""
+        return self.values
+
+    @property
+    def nodata(self) -> float | int | None:
+        """Its encoded ``_FillValue`` (``fill``), or ``None``."""
+        return self.fill
 
 
 def _encode(var: Any, name: str) -> tuple[Any, dict[str, Any], float | int | None]:
