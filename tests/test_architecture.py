@@ -33,7 +33,15 @@ def imported_modules(path: Path) -> set[str]:
 # are what models may import, so they must stay free of zarr.
 ZARR_MODULES = {
     SRC / "core" / "store" / name
-    for name in ("arrays.py", "cache.py", "handle.py", "local.py", "opening.py", "remote.py")
+    for name in (
+        "arrays.py",
+        "cache.py",
+        "handle.py",
+        "local.py",
+        "opening.py",
+        "remote.py",
+        "retry_store.py",
+    )
 }
 
 

@@ -34,6 +34,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from ngff_geozarr.core import cli_policy
+from ngff_geozarr.core.cli_policy import guarded_report, unexpected
 from ngff_geozarr.core.convention import BuildReport, Convention
 from ngff_geozarr.core.errors import NgffGeozarrError, TargetError
 from ngff_geozarr.core.hierarchy import Discover, read_hierarchy
@@ -75,7 +77,10 @@ _SHARED_TARGETS = (
     "TARGET is a store (directory, .zip, file://, http(s)://, s3://) or a JSON metadata "
     "document (zarr.json, .zattrs, GroupSpec dump)."
 )
-_VALIDATE_EXIT_CODES = "Exit 0 valid (warnings allowed), 1 invalid, 2 unreadable."
+_VALIDATE_EXIT_CODES = (
+    "Exit 0 valid (warnings allowed), 1 invalid, 2 unreadable, 3 incomplete (some nodes "
+    "could not be read after --retries)."
+)
 
 
 class ConventionGroup(click.Group):
@@ -156,18 +161,8 @@ def parse_storage_options(values: tuple[str, ...]) -> dict[str, Any]:
     return options
 
 
-storage_option = click.option(
-    "--storage-option",
-    "storage_options",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Option for a remote store (e.g. endpoint_url=..., anon=false); repeatable.",
-)
-storage_option.__doc__ = (
-    "``--storage-option KEY=VALUE`` for a command that reads a target; the command "
-    "receives a tuple of strings as ``storage_options``, for :func:`parse_storage_options`."
-)
-
+storage_option = cli_policy.storage_option
+"""``--storage-option``, ``--timeout`` and ``--retries`` (see ``core.cli_policy``)."""
 
 strict_option = click.option(
     "--strict",
@@ -527,8 +522,10 @@ def make_validate_command(convention: Convention) -> click.Command:
         storage_options: tuple[str, ...],
         **extra: Any,
     ) -> None:
-        report = convention.validate(
-            target, strict=strict, storage_options=parse_storage_options(storage_options), **extra
+        options = parse_storage_options(storage_options)
+        report = guarded_report(
+            target,
+            lambda: convention.validate(target, strict=strict, storage_options=options, **extra),
         )
         emit_report(report, output_format)
 
@@ -669,9 +666,5 @@ def _guard(run: Callable[[], Any], name: str) -> NoReturn:
     except Exception as exc:
         if os.environ.get(_DEBUG_VARIABLE):
             raise
-        fail(
-            name,
-            f"unexpected {type(exc).__name__}: {exc} "
-            f"(set {_DEBUG_VARIABLE}=1 for the traceback, and please report it).",
-        )
+        fail(name, unexpected(exc))
     raise SystemExit(code if isinstance(code, int) else EXIT_VALID)

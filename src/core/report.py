@@ -8,6 +8,10 @@ collects the issues of one target. The JSON form is a contract other tools rely 
      "issues": [{"severity": "error" | "warning", "rule": str, "path": str,
                  "pointer": str, "message": str}]}
 
+Two keys are added only when they apply: ``"verdict": "incomplete"`` when some nodes could
+not be read (after the remote policy's retries; each is a ``zarr.store.unreadable`` issue), and
+``"retries": int`` when remote requests had to be tried again.
+
 ``path`` is the node's path inside the store (``""`` for the root). ``pointer`` is an RFC 6901
 JSON pointer into the node's document in the uniform form used throughout the toolkit: array
 metadata keys at the top level (``/shape``, ``/chunk_grid``; ``/dtype`` in Zarr v2) and the
@@ -15,7 +19,9 @@ user attributes under ``/attributes`` (``/attributes/ome/multiscales/0``), whate
 format stores them in (``zarr.json`` or ``.zarray`` + ``.zattrs``). ``""`` points at the whole
 node.
 
-Exit codes: 0 valid (warnings allowed), 1 invalid, 2 the target could not be read at all.
+Exit codes: 0 valid (warnings allowed), 1 invalid, 2 the target could not be read at all,
+3 incomplete (some nodes could not be read: the verdict is not final; never 0, and a defect
+is never derived from a node that was not read).
 """
 
 from __future__ import annotations
@@ -30,9 +36,11 @@ from rich.console import Console
 from rich.text import Text
 
 __all__ = [
+    "EXIT_INCOMPLETE",
     "EXIT_INVALID",
     "EXIT_UNREADABLE",
     "EXIT_VALID",
+    "UNREADABLE_NODE_RULE",
     "UNREADABLE_RULE",
     "Issue",
     "Report",
@@ -48,9 +56,13 @@ EXIT_INVALID = 1
 """Exit code of a target with at least one error."""
 EXIT_UNREADABLE = 2
 """Exit code of a target that could not be read at all."""
+EXIT_INCOMPLETE = 3
+"""Exit code of a target of which some nodes could not be read (after retries)."""
 
 UNREADABLE_RULE = "target.unreadable"
 """Rule id of the single issue in the report of a target that could not be read."""
+UNREADABLE_NODE_RULE = "zarr.store.unreadable"
+"""Rule id of a node that could not be read (after retries): the report is incomplete."""
 
 
 class Severity(StrEnum):
@@ -194,6 +206,8 @@ class Report:
     readable
         False when the target could not be read at all; the report then holds one issue
         saying why, and :attr:`exit_code` is 2.
+    retries
+        How many remote requests had to be tried again while the target was read.
     """
 
     target: str
@@ -202,6 +216,7 @@ class Report:
     version: str | None = None
     node_type: str | None = None
     readable: bool = True
+    retries: int = 0
 
     @classmethod
     def unreadable(cls, target: str, message: str) -> Report:
@@ -233,15 +248,36 @@ class Report:
         return tuple(i for i in self.issues if i.severity is Severity.WARNING)
 
     @property
+    def unread(self) -> tuple[str, ...]:
+        """The paths of the nodes that could not be read (``zarr.store.unreadable`` issues)."""
+        return tuple(dict.fromkeys(i.path for i in self.issues if i.rule == UNREADABLE_NODE_RULE))
+
+    @property
+    def incomplete(self) -> bool:
+        """True when the target was read but some of its nodes could not be."""
+        return self.readable and bool(self.unread)
+
+    @property
     def valid(self) -> bool:
-        """True when the target was read and no issue is an error."""
-        return self.readable and not self.errors
+        """True when the target was read whole and no issue is an error."""
+        return self.readable and not self.errors and not self.incomplete
+
+    @property
+    def verdict(self) -> str:
+        """``"valid"``, ``"invalid"``, ``"incomplete"`` or ``"unreadable"``."""
+        if not self.readable:
+            return "unreadable"
+        if self.incomplete:
+            return "incomplete"
+        return "valid" if self.valid else "invalid"
 
     @property
     def exit_code(self) -> int:
-        """0 valid, 1 invalid, 2 unreadable."""
+        """0 valid, 1 invalid, 2 unreadable, 3 incomplete."""
         if not self.readable:
             return EXIT_UNREADABLE
+        if self.incomplete:
+            return EXIT_INCOMPLETE
         return EXIT_VALID if self.valid else EXIT_INVALID
 
     def with_issues(self, issues: Iterable[Issue]) -> Report:
@@ -265,16 +301,23 @@ class Report:
         Returns
         -------
         dict
-            ``target``, ``valid``, ``convention``, ``version``, ``node_type`` and ``issues``.
+            ``target``, ``valid``, ``convention``, ``version``, ``node_type`` and ``issues``;
+            ``verdict`` (``"incomplete"``) when some nodes could not be read, ``retries``
+            when remote requests were tried again.
         """
-        return {
+        data: dict[str, Any] = {
             "target": self.target,
             "valid": self.valid,
             "convention": self.convention,
             "version": self.version,
             "node_type": self.node_type,
-            "issues": [i.to_dict() for i in self.issues],
         }
+        if self.incomplete:
+            data["verdict"] = self.verdict
+        if self.retries:
+            data["retries"] = self.retries
+        data["issues"] = [i.to_dict() for i in self.issues]
+        return data
 
     def to_json(self, indent: int | None = 2) -> str:
         """Serialise :meth:`to_dict` as JSON text.
@@ -304,6 +347,13 @@ class Report:
             for line in format_issue(issue):
                 console.print(line)
         console.print(_tally(self.issues))
+        if self.incomplete:
+            console.print(
+                f"incomplete: {len(self.unread)} node(s) could not be read; "
+                "the verdict is not final (exit code 3)."
+            )
+        if self.retries:
+            console.print(f"{self.retries} remote request(s) had to be tried again.")
 
 
 def format_issue(issue: Issue) -> Sequence[Text]:
@@ -334,6 +384,8 @@ def format_issue(issue: Issue) -> Sequence[Text]:
 def _verdict_line(report: Report) -> Text:
     if not report.readable:
         verdict, style = "UNREADABLE", "bold red"
+    elif report.incomplete:
+        verdict, style = "INCOMPLETE", "bold yellow"
     elif report.valid:
         verdict, style = "VALID", "bold green"
     else:

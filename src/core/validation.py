@@ -4,6 +4,11 @@ Each convention supplies a :data:`Check`: a function from a :class:`Hierarchy` t
 :class:`Report` holding its findings. :func:`validate_target` reads the hierarchy, runs the
 check and returns one report with the problems met while reading first; a target that cannot
 be read at all gives an unreadable report (exit code 2), never an exception.
+
+Remote requests follow the remote policy (:mod:`ngff_geozarr.core.store.policy`): the report
+counts the retries the run needed, and every request given up after its retries, by the
+reader or by a check that read chunks, becomes a ``zarr.store.unreadable`` issue on its node:
+the verdict is then "incomplete" (exit code 3), never valid.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ from typing import Any
 from ngff_geozarr.core.convert.journal import interrupted_issues
 from ngff_geozarr.core.errors import TargetError
 from ngff_geozarr.core.hierarchy import Discover, Hierarchy, read_hierarchy
-from ngff_geozarr.core.report import Report
-from ngff_geozarr.core.store import read_once
+from ngff_geozarr.core.report import UNREADABLE_NODE_RULE, Issue, Report
+from ngff_geozarr.core.store import METADATA_KEYS, read_once
+from ngff_geozarr.core.store.policy import FaultLog, unreadable_issue, watching
 
-__all__ = ["Check", "read_and_check", "validate_target"]
+__all__ = ["Check", "read_and_check", "unreported_faults", "validate_target"]
 
 Check = Callable[[Hierarchy], Report]
 """A convention's checks: the findings on a hierarchy, as a report."""
@@ -75,14 +81,59 @@ def read_and_check(
         The hierarchy (``None`` when the target could not be read) and the report.
     """
     name = os.fspath(target)
-    with read_once():  # a check that opens the store again gets the documents read here
+    # A check that opens the store again gets the documents read here; the faults of every
+    # store opened in the block are counted.
+    with read_once(), watching() as log:
         try:
             hierarchy = read_hierarchy(name, discover=discover, storage_options=storage_options)
         except TargetError as exc:
-            return None, Report.unreadable(name, str(exc))
+            return None, replace(Report.unreadable(name, str(exc)), retries=log.retries)
         report = check(hierarchy)
         if hierarchy.source == "store":  # an in-place conversion interrupted part way
             report = replace(
                 report, issues=(*interrupted_issues(name, storage_options), *report.issues)
             )
-    return hierarchy, replace(report, target=name, issues=(*hierarchy.issues, *report.issues))
+    faults = unreported_faults(log, hierarchy, (*hierarchy.issues, *report.issues))
+    issues = (*hierarchy.issues, *faults, *report.issues)
+    return hierarchy, replace(report, target=name, issues=issues, retries=log.retries)
+
+
+def unreported_faults(
+    log: FaultLog, hierarchy: Hierarchy, issues: tuple[Issue, ...]
+) -> list[Issue]:
+    """Turn the requests a run gave up into ``zarr.store.unreadable`` issues, one per node.
+
+    A node already reported unreadable (by the reader) gets no second issue.
+
+    Parameters
+    ----------
+    log
+        The run's faults.
+    hierarchy
+        The nodes read (a chunk key is reported on the array that holds it).
+    issues
+        The issues of the run so far.
+
+    Returns
+    -------
+    list of Issue
+        The new issues, in the order the requests failed.
+    """
+    known = {i.path for i in issues if i.rule == UNREADABLE_NODE_RULE}
+    found: dict[str, list[str]] = {}
+    for key, cause in log.failures:
+        path = _node_of(key, hierarchy)
+        if path not in known:
+            found.setdefault(path, []).append(f"{key!r}: {cause}")
+    return [unreadable_issue(path, "; ".join(dict.fromkeys(c))) for path, c in found.items()]
+
+
+def _node_of(key: str, hierarchy: Hierarchy) -> str:
+    """Return the node a key belongs to: a document's node, a chunk's array, a listed group."""
+    parent, _, last = key.strip("/").rpartition("/")
+    if last in METADATA_KEYS:
+        return parent
+    path = key.strip("/")
+    while path and path not in hierarchy.nodes:
+        path = path.rpartition("/")[0]
+    return path

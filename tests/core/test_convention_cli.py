@@ -65,7 +65,7 @@ def test_shared_help_ends_the_same_way() -> None:
         for command, group in CLIS.items()
     }
     assert tails["ngff"] == tails["geozarr"]
-    assert "Exit 0 valid (warnings allowed), 1 invalid, 2 unreadable." in tails["ngff"]
+    assert "Exit 0 valid (warnings allowed), 1 invalid, 2 unreadable, 3 incomplete" in tails["ngff"]
 
 
 @pytest.mark.parametrize(

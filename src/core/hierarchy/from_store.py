@@ -42,6 +42,7 @@ from ngff_geozarr.core.store import (
     join_key,
     open_store,
 )
+from ngff_geozarr.core.store.policy import RemoteFaultError, unreadable_issue
 
 __all__ = ["hierarchy_from_store", "hierarchy_to_convert", "read_hierarchy"]
 
@@ -338,6 +339,8 @@ async def _fetch_node(
         return None, [unsafe_issue(path.rpartition("/")[0], "", "Path", path)]
     try:
         raws = await handle.read_many(keys, DOCUMENT_LIMIT)
+    except RemoteFaultError as exc:  # a network fault, not a defect: the node is not known
+        return None, [unreadable_issue(path, exc)]
     except StoreAccessError as exc:
         return None, [Issue.error(f"{_RULE}.store.read-failed", path, "", str(exc))]
     issues: list[Issue] = []

@@ -234,6 +234,8 @@ def unwrapped(store: Store) -> Store:
     Returns
     -------
     zarr.abc.store.Store
-        The store that does the I/O.
+        The store that does the I/O (under every wrapper that has a ``wrapped`` store).
     """
-    return store.wrapped if isinstance(store, _CachingStore) else store
+    while isinstance(getattr(store, "wrapped", None), Store):
+        store = store.wrapped  # type: ignore[attr-defined]
+    return store

@@ -34,6 +34,7 @@ from ngff_geozarr.core.store.arrays import ArrayIO
 from ngff_geozarr.core.store.cache import unwrapped
 from ngff_geozarr.core.store.compression import Compression, compressors_for
 from ngff_geozarr.core.store.keys import MAX_CONCURRENCY, StoreKind, ZarrFormat, check_key
+from ngff_geozarr.core.store.retry_store import guarded
 
 __all__ = ["StoreHandle"]
 
@@ -243,7 +244,7 @@ class StoreHandle:
         store = unwrapped(self.store)
         assert isinstance(store, FsspecStore)
         base = f"{store.path}/{prefix}".rstrip("/") + "/"
-        urls = await store.fs._ls(base, detail=False)
+        urls = await guarded(self.store, prefix, lambda: store.fs._ls(base, detail=False))
         return [u[len(base) :] for u in urls if isinstance(u, str) and u.startswith(base)]
 
     # -- writing ------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from ngff_geozarr.core.store.keys import (
 )
 from ngff_geozarr.core.store.local import local_store
 from ngff_geozarr.core.store.remote import fsspec_store, http_options, s3_options
+from ngff_geozarr.core.store.retry_store import retrying_store
 
 __all__ = ["open_store", "opened"]
 
@@ -151,10 +152,10 @@ def _make_store(
     if scheme in ("http", "https"):
         if not read_only:
             raise ReadOnlyError(f"{text}: http(s) targets are read-only.")
-        store = fsspec_store(text, http_options(storage_options), read_only=True)
+        store = retrying_store(fsspec_store(text, http_options(storage_options), read_only=True))
         return text, "http", cached_store(store, text, storage_options)
     if scheme == "s3":
-        store = fsspec_store(text, s3_options(storage_options), read_only)
+        store = retrying_store(fsspec_store(text, s3_options(storage_options), read_only))
         # Each metadata document is fetched once (per read_once block) when only read.
         return text, "s3", cached_store(store, text, storage_options) if read_only else store
     if scheme:

@@ -1,0 +1,151 @@
+"""The command line's remote options and its answer to an internal error under ``--format json``.
+
+:func:`storage_option` gives a command that reads a target ``--storage-option KEY=VALUE``
+(repeatable) together with the remote policy's ``--timeout SECONDS`` and ``--retries N``
+(defaults from ``NGFF_GEOZARR_TIMEOUT`` / ``NGFF_GEOZARR_RETRIES``, else 30 s and 3): one
+decorator, so every such command has all three. :func:`guarded_report` keeps the JSON
+contract when a validator fails unexpectedly: the report of an unreadable target, exit code 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from ngff_geozarr.core.errors import NgffGeozarrError
+from ngff_geozarr.core.report import Report
+from ngff_geozarr.core.store.policy import (
+    RETRIES_VARIABLE,
+    TIMEOUT_VARIABLE,
+    PolicyError,
+    remote_policy,
+    set_remote_policy,
+)
+
+__all__ = ["DEBUG_VARIABLE", "guarded_report", "storage_option", "unexpected"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+DEBUG_VARIABLE = "NGFF_GEOZARR_DEBUG"
+"""Set it (to anything) to see the traceback of an unexpected error."""
+
+
+def unexpected(exc: Exception) -> str:
+    """Say what an unexpected error was, and how to see its traceback, in one line.
+
+    Parameters
+    ----------
+    exc
+        The error.
+
+    Returns
+    -------
+    str
+        The message.
+    """
+    text = " ".join(str(exc).split())[:300]
+    return (
+        f"unexpected {type(exc).__name__}: {text} "
+        f"(set {DEBUG_VARIABLE}=1 for the traceback, and please report it)."
+    )
+
+
+def _policy_callback(field: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """Set one field of the remote policy for the time of the command."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is None:
+            return value
+        try:
+            policy = dataclasses.replace(remote_policy(), **{field: value})
+        except PolicyError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+        set_remote_policy(policy)
+        ctx.call_on_close(lambda: set_remote_policy(None))
+        return value
+
+    return callback
+
+
+_storage = click.option(
+    "--storage-option",
+    "storage_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Option for a remote store (e.g. endpoint_url=..., anon=false); repeatable.",
+)
+_timeout = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True, max=86400),
+    default=None,
+    expose_value=False,
+    callback=_policy_callback("timeout"),
+    metavar="SECONDS",
+    help=f"Remote requests: seconds to connect and between reads (default: ${TIMEOUT_VARIABLE} "
+    "or 30).",
+)
+_retries = click.option(
+    "--retries",
+    type=click.IntRange(min=0, max=100),
+    default=None,
+    expose_value=False,
+    callback=_policy_callback("retries"),
+    metavar="N",
+    help="Remote requests: retries of 5xx, 429, resets, truncated bodies and timeouts, with "
+    f"backoff (default: ${RETRIES_VARIABLE} or 3).",
+)
+
+
+def storage_option(command: _F) -> _F:
+    """Add ``--storage-option KEY=VALUE``, ``--timeout`` and ``--retries`` to a command.
+
+    The command receives a tuple of strings as ``storage_options`` (for
+    ``parse_storage_options``); ``--timeout`` and ``--retries`` set the remote policy of
+    the stores the command opens, and are not passed on.
+
+    Parameters
+    ----------
+    command
+        The command function.
+
+    Returns
+    -------
+    callable
+        The command with the three options.
+    """
+    return _storage(_timeout(_retries(command)))
+
+
+def guarded_report(target: str, validate: Callable[[], Report]) -> Report:
+    """Run a validator; an unexpected failure becomes the report of an unreadable target.
+
+    Parameters
+    ----------
+    target
+        The target as the user named it.
+    validate
+        Runs the validation.
+
+    Returns
+    -------
+    Report
+        The validator's report, or (when it raised something other than the toolkit's own
+        errors) an unreadable report naming the failure, so that ``--format json`` still
+        prints the contract.
+
+    Raises
+    ------
+    Exception
+        The failure itself when ``NGFF_GEOZARR_DEBUG`` is set, to see its traceback.
+    """
+    try:
+        return validate()
+    except NgffGeozarrError:
+        raise
+    except Exception as exc:
+        if os.environ.get(DEBUG_VARIABLE):
+            raise
+        return Report.unreadable(target, unexpected(exc))
