@@ -32,6 +32,7 @@ from ngff_geozarr.core.cli import (
     write_options,
 )
 from ngff_geozarr.core.convention import Convention
+from ngff_geozarr.core.deep import DEEP_OPTIONS
 from ngff_geozarr.core.inputs import open_input
 from ngff_geozarr.core.pyramid import METHODS, Method
 from ngff_geozarr.core.store import ZarrFormat
@@ -71,6 +72,7 @@ CONVENTION = Convention(
             show_default=True,
             help="Rules to run: auto detects them from what the store declares.",
         ),
+        *DEEP_OPTIONS,
     ),
 )
 """The GeoZarr convention as the shared command-line scaffold sees it."""

@@ -31,6 +31,7 @@ from ngff_geozarr.core.cli import (
     write_options,
 )
 from ngff_geozarr.core.convention import Convention
+from ngff_geozarr.core.deep import DEEP_OPTIONS
 from ngff_geozarr.core.inputs import Source, open_input
 from ngff_geozarr.core.pyramid import METHODS
 from ngff_geozarr.core.report import EXIT_VALID
@@ -53,6 +54,7 @@ CONVENTION = Convention(
     registry=REGISTRY,
     schema_documents=generate,
     describe=describe_ome,
+    validate_options=DEEP_OPTIONS,
 )
 """The OME-Zarr convention as the shared command-line scaffold sees it."""
 

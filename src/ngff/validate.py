@@ -22,6 +22,7 @@ from typing import Any
 from ngff.common.context import Context
 from ngff.common.facts import NodeFacts
 from ngff.common.ome import SECTION_KEYS, VersionRules, check_ome
+from ngff.deep import pyramids
 from ngff.detection import discover, node_kind, ome_attributes
 from ngff.rules import REGISTRY
 from ngff.store_checks import CheckedNode, StoreChecks
@@ -29,9 +30,10 @@ from ngff.v04.ome import RULES as RULES_04
 from ngff.v05.ome import RULES as RULES_05
 from ngff.v06.ome import RULES as RULES_06
 from ngff.versions import SpecVersion, spec_version
+from ngff_geozarr.core.deep import Budget, budget_of, with_deep
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.report import Issue, Report, json_pointer
-from ngff_geozarr.core.validation import validate_target
+from ngff_geozarr.core.validation import Check, validate_target
 
 __all__ = ["CONVENTION", "RULES", "check_hierarchy", "validate"]
 
@@ -208,6 +210,10 @@ def validate(
     *,
     strict: bool = False,
     storage_options: dict[str, Any] | None = None,
+    deep: bool | Budget = False,
+    sample: int | None = None,
+    max_requests: int | None = None,
+    max_bytes: int | None = None,
 ) -> Report:
     """Validate an OME-Zarr store or JSON document.
 
@@ -221,15 +227,22 @@ def validate(
         Apply the strict profile: the spec's SHOULDs become errors.
     storage_options
         Options for remote stores (``endpoint_url``, ``anon``, ...).
+    deep, sample, max_requests, max_bytes
+        Also read chunk data within a budget (``validate --deep``; see
+        :func:`ngff_geozarr.core.deep.budget_of` and :mod:`ngff.deep`).
 
     Returns
     -------
     Report
         Every issue found; ``exit_code`` is 0 valid, 1 invalid, 2 unreadable.
     """
+    check: Check = partial(check_hierarchy, strict=strict)
+    budget = budget_of(deep, sample, max_requests, max_bytes)
+    if budget is not None:
+        check = with_deep(check, pyramids, budget, strict=strict, storage_options=storage_options)
     return validate_target(
         target,
-        partial(check_hierarchy, strict=strict),
+        check,
         discover=discover,
         storage_options=storage_options,
     )
