@@ -23,7 +23,6 @@ from ngff_geozarr.core.deep.budget import Budget, Spending
 from ngff_geozarr.core.deep.chunks import BudgetReached, list_blocks, shard_problem
 from ngff_geozarr.core.deep.compare import BlockPair, compare, factors_between
 from ngff_geozarr.core.deep.levels import Layout, LevelSet, grid_indices, layout_of, spread
-from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Hierarchy
 from ngff_geozarr.core.report import Issue
 from ngff_geozarr.core.rules import READER_RULES, RuleRegistry
@@ -37,11 +36,24 @@ THREADS = 32
 _RULES = RuleRegistry(READER_RULES)
 
 
+_OPEN_REQUESTS = 3  # zarr reads an array's document and probes for the other format's
+
+
 @dataclass
 class _Level:
     layout: Layout
-    io: ArrayIO
+    handle: StoreHandle
+    spending: Spending
     present: frozenset[tuple[int, ...]] | None = None
+    _io: ArrayIO | None = None
+
+    def read(self, region: tuple[slice, ...]) -> npt.NDArray[Any]:
+        """Read a region, opening the array on first use (paid for)."""
+        if self._io is None:
+            if not self.spending.pay(_OPEN_REQUESTS):
+                raise BudgetReached
+            self._io = self.handle.open_array(self.layout.path)
+        return self._io.read(region)
 
 
 @dataclass
@@ -59,20 +71,16 @@ def _span(region: Sequence[slice]) -> str:
     return "[" + ", ".join(f"{r.start}:{r.stop}" for r in region) + "]"
 
 
-def _open(handle: StoreHandle, hierarchy: Hierarchy, spec: LevelSet) -> _Pyramid:
+def _open(
+    handle: StoreHandle, hierarchy: Hierarchy, spec: LevelSet, spending: Spending
+) -> _Pyramid:
     pyramid = _Pyramid(spec)
     for path in spec.levels:
         node = hierarchy.get(path)
-        if node is None or node.node_type != "array" or node.array is None:
-            return _Pyramid(spec)  # the metadata checks report missing levels
-        try:
-            io = handle.open_array(path)
-        except NgffGeozarrError:
-            return _Pyramid(spec)
-        if not io.shape or 0 in io.shape:
-            return _Pyramid(spec)
-        layout = layout_of(node, io.shape, io.chunks, io.shards, io.dtype)
-        pyramid.levels.append(_Level(layout, io))
+        layout = None if node is None or node.node_type != "array" else layout_of(node)
+        if layout is None:
+            return _Pyramid(spec)  # the metadata checks report missing or odd levels
+        pyramid.levels.append(_Level(layout, handle, spending))
     return pyramid
 
 
@@ -180,7 +188,9 @@ def _read(
     if not spending.pay(requests, nbytes):
         raise BudgetReached
     try:
-        return level.io.read(region)
+        return level.read(region)
+    except BudgetReached:
+        raise
     except Exception as exc:
         pyramid.add(
             "zarr.data.chunk-unreadable",
@@ -330,7 +340,7 @@ def deep_issues(
         open_store(hierarchy.target, "r", storage_options=storage_options) as handle,
         ThreadPoolExecutor(THREADS) as pool,
     ):
-        opened = [p for p in pool.map(lambda s: _open(handle, hierarchy, s), specs) if p.levels]
+        opened = [p for s in specs if (p := _open(handle, hierarchy, s, spending)).levels]
         for p in opened:
             _drift(p)
 

@@ -218,28 +218,50 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def layout_of(
-    node: Node,
-    shape: Sequence[int],
-    chunks: Sequence[int],
-    shards: Sequence[int] | None,
-    dtype: np.dtype[Any],
-) -> Layout:
+def _grid(meta: Mapping[str, Any], zarr_format: int | None) -> tuple[Any, ...] | None:
+    """Return the shape, chunk shape, shard shape (or ``None``) and dtype of array metadata."""
+    shape = meta.get("shape")
+    if zarr_format == 2:
+        chunks, shards, dtype = meta.get("chunks"), None, meta.get("dtype")
+    else:
+        grid = meta.get("chunk_grid") or {}
+        config = grid.get("configuration") or {} if isinstance(grid, Mapping) else {}
+        chunks, shards, dtype = config.get("chunk_shape"), None, meta.get("data_type")
+        codecs = meta.get("codecs") or []
+        first = codecs[0] if codecs and isinstance(codecs[0], Mapping) else {}
+        if first.get("name") == "sharding_indexed":
+            shards, chunks = chunks, (first.get("configuration") or {}).get("chunk_shape")
+    try:
+        values: list[Any] = [shape, chunks, shards or chunks]
+        numbers = [tuple(int(n) for n in v) for v in values]
+        return numbers[0], numbers[1], numbers[2] if shards else None, np.dtype(str(dtype))
+    except (TypeError, ValueError):
+        return None
+
+
+def layout_of(node: Node) -> Layout | None:
     """Read an array's chunk layout from its node metadata.
 
     Parameters
     ----------
     node
         The array's node.
-    shape, chunks, shards, dtype
-        What the opened array reports (chunks inside shards; ``shards`` ``None`` when not
-        sharded).
 
     Returns
     -------
-    Layout
-        The layout.
+    Layout or None
+        The layout; ``None`` when the metadata does not give a regular chunk grid of a
+        numeric data type with at least one sample (the metadata checks report it), or
+        for an array of no dimension.
     """
+    found = _grid(node.metadata, node.zarr_format)
+    if found is None:
+        return None
+    shape, chunks, shards, dtype = found
+    if not shape or len(chunks) != len(shape) or 0 in shape or 0 in chunks:
+        return None
+    if dtype.kind not in "biuf" or (shards is not None and len(shards) != len(shape)):
+        return None
     meta = node.metadata
     block = tuple(shards) if shards is not None else tuple(chunks)
     at_end, checksum = True, True

@@ -20,10 +20,19 @@ Pyramids = Callable[[Hierarchy], Iterable[LevelSet]]
 
 _POSITIVE = click.IntRange(min=1)
 
+
+def _needs_deep(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    """Refuse a budget option given without ``--deep`` (a usage error, exit code 2)."""
+    if value is not None and not ctx.params.get("deep"):
+        raise click.UsageError(f"--{str(param.name).replace('_', '-')} needs --deep.", ctx)
+    return value
+
+
 DEEP_OPTIONS: tuple[Callable[[Callable[..., Any]], Callable[..., Any]], ...] = (
     click.option(
         "--deep",
         is_flag=True,
+        is_eager=True,  # known when the budget options are checked
         help="Also read chunk data: coverage of every pyramid level, shard indexes, sampled "
         "blocks of each level against the reduction of the level above (zarr.data.* rules).",
     ),
@@ -31,18 +40,21 @@ DEEP_OPTIONS: tuple[Callable[[Callable[..., Any]], Callable[..., Any]], ...] = (
         "--sample",
         type=_POSITIVE,
         default=None,
+        callback=_needs_deep,
         help=f"With --deep: blocks sampled per level [default: {DEFAULT_BUDGET.sample}].",
     ),
     click.option(
         "--max-requests",
         type=_POSITIVE,
         default=None,
+        callback=_needs_deep,
         help=f"With --deep: most store requests [default: {DEFAULT_BUDGET.max_requests}].",
     ),
     click.option(
         "--max-bytes",
         type=_POSITIVE,
         default=None,
+        callback=_needs_deep,
         help=f"With --deep: most bytes of chunk data read, counted decoded "
         f"[default: {DEFAULT_BUDGET.max_bytes}].",
     ),
