@@ -34,6 +34,7 @@ from ngff_geozarr.core.cli import (
 )
 from ngff_geozarr.core.cli_readers import readers_option
 from ngff_geozarr.core.convention import Convention
+from ngff_geozarr.core.deep import DEEP_OPTIONS
 from ngff_geozarr.core.inputs import open_input
 from ngff_geozarr.core.pyramid import METHODS, Method
 from ngff_geozarr.core.store import ZarrFormat
@@ -74,6 +75,7 @@ CONVENTION = Convention(
             help="Rules to run: auto detects them from what the store declares.",
         ),
         readers_option(READERS),
+        *DEEP_OPTIONS,
     ),
 )
 """The GeoZarr convention as the shared command-line scaffold sees it."""

@@ -36,10 +36,12 @@ from geozarr.context import CheckContext
 from geozarr.conventions import checks as conv
 from geozarr.conventions.registry import REGISTRY
 from geozarr.coordinates import CoordinateReader
+from geozarr.deep import pyramids
 from geozarr.detection import discover
 from geozarr.legacy import checks as v04
 from geozarr.profiles import READERS
 from geozarr.rules import REGISTRY as RULE_REGISTRY
+from ngff_geozarr.core.deep import Budget, budget_of, with_deep
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.profiles.readers import select_readers, with_readers
 from ngff_geozarr.core.report import Issue, Report
@@ -302,6 +304,10 @@ def validate(
     strict: bool = False,
     storage_options: dict[str, Any] | None = None,
     readers: Sequence[str] = (),
+    deep: bool | Budget = False,
+    sample: int | None = None,
+    max_requests: int | None = None,
+    max_bytes: int | None = None,
 ) -> Report:
     """Validate a GeoZarr store (or a JSON document describing one), all of it.
 
@@ -320,6 +326,9 @@ def validate(
     readers
         Readers to check the store for (``gdal-3.12``, ``gdal-3.13``, ``xarray``: see
         :mod:`geozarr.profiles`); their requirements are warnings.
+    deep, sample, max_requests, max_bytes
+        Also read chunk data within a budget (``validate --deep``; see
+        :func:`ngff_geozarr.core.deep.budget_of` and :mod:`geozarr.deep`).
 
     Returns
     -------
@@ -336,6 +345,10 @@ def validate(
     if profile not in PROFILES:
         raise ValueError(f"Expected a profile among {PROFILES}. Got {profile!r}.")
     chosen = select_readers(readers, READERS)
-    with checking_values(target, storage_options, profile, strict=strict) as check:
+    budget = budget_of(deep, sample, max_requests, max_bytes)
+    options = storage_options
+    with checking_values(target, options, profile, strict=strict) as check:
         check = with_readers(check, chosen, RULE_REGISTRY, strict)
+        if budget is not None:
+            check = with_deep(check, pyramids, budget, strict=strict, storage_options=options)
         return validate_target(target, check, discover=discover, storage_options=storage_options)

@@ -33,6 +33,7 @@ from ngff_geozarr.core.cli import (
 )
 from ngff_geozarr.core.cli_readers import readers_option
 from ngff_geozarr.core.convention import Convention
+from ngff_geozarr.core.deep import DEEP_OPTIONS
 from ngff_geozarr.core.inputs import Source, open_input
 from ngff_geozarr.core.pyramid import METHODS
 from ngff_geozarr.core.report import EXIT_VALID
@@ -55,7 +56,7 @@ CONVENTION = Convention(
     registry=REGISTRY,
     schema_documents=generate,
     describe=describe_ome,
-    validate_options=(readers_option(READERS),),
+    validate_options=(readers_option(READERS), *DEEP_OPTIONS),
 )
 """The OME-Zarr convention as the shared command-line scaffold sees it."""
 

@@ -22,6 +22,7 @@ from typing import Any
 from ngff.common.context import Context
 from ngff.common.facts import NodeFacts
 from ngff.common.ome import SECTION_KEYS, VersionRules, check_ome
+from ngff.deep import pyramids
 from ngff.detection import discover, node_kind, ome_attributes
 from ngff.profiles import READERS
 from ngff.rules import REGISTRY
@@ -30,10 +31,11 @@ from ngff.v04.ome import RULES as RULES_04
 from ngff.v05.ome import RULES as RULES_05
 from ngff.v06.ome import RULES as RULES_06
 from ngff.versions import SpecVersion, spec_version
+from ngff_geozarr.core.deep import Budget, budget_of, with_deep
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.profiles.readers import select_readers, with_readers
 from ngff_geozarr.core.report import Issue, Report, json_pointer
-from ngff_geozarr.core.validation import validate_target
+from ngff_geozarr.core.validation import Check, validate_target
 
 __all__ = ["CONVENTION", "RULES", "check_hierarchy", "validate"]
 
@@ -211,6 +213,10 @@ def validate(
     strict: bool = False,
     storage_options: dict[str, Any] | None = None,
     readers: Sequence[str] = (),
+    deep: bool | Budget = False,
+    sample: int | None = None,
+    max_requests: int | None = None,
+    max_bytes: int | None = None,
 ) -> Report:
     """Validate an OME-Zarr store or JSON document.
 
@@ -227,6 +233,9 @@ def validate(
     readers
         Readers to check the store for (``napari``, ``ome-zarr-py``, ``xarray``: see
         :mod:`ngff.profiles`); their requirements are warnings.
+    deep, sample, max_requests, max_bytes
+        Also read chunk data within a budget (``validate --deep``; see
+        :func:`ngff_geozarr.core.deep.budget_of` and :mod:`ngff.deep`).
 
     Returns
     -------
@@ -239,9 +248,13 @@ def validate(
         For a reader that is not supported.
     """
     profiles = select_readers(readers, READERS)
+    check: Check = with_readers(partial(check_hierarchy, strict=strict), profiles, REGISTRY, strict)
+    budget = budget_of(deep, sample, max_requests, max_bytes)
+    if budget is not None:
+        check = with_deep(check, pyramids, budget, strict=strict, storage_options=storage_options)
     return validate_target(
         target,
-        with_readers(partial(check_hierarchy, strict=strict), profiles, REGISTRY, strict),
+        check,
         discover=discover,
         storage_options=storage_options,
     )
