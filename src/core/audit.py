@@ -86,7 +86,7 @@ def _filesystem(prefix: str, storage_options: dict[str, Any]) -> tuple[Any, str]
     from ngff_geozarr.core.store.remote import s3_options
 
     options = s3_options(storage_options) if prefix.startswith("s3://") else storage_options
-    fs, path = fsspec.url_to_fs(prefix, **options)
+    fs, path = fsspec.url_to_fs(prefix, skip_instance_cache=True, **options)  # fresh listings
     return fs, path
 
 
