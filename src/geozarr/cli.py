@@ -32,6 +32,7 @@ from ngff_geozarr.core.cli import (
     storage_option,
     write_options,
 )
+from ngff_geozarr.core.cli_audit import make_audit_command
 from ngff_geozarr.core.cli_readers import readers_option
 from ngff_geozarr.core.convention import Convention
 from ngff_geozarr.core.deep import DEEP_OPTIONS
@@ -81,6 +82,7 @@ CONVENTION = Convention(
 """The GeoZarr convention as the shared command-line scaffold sees it."""
 
 cli = make_cli(CONVENTION)
+cli.add_command(make_audit_command(CONVENTION, tuple(READERS)))
 add_view_command(cli, CONVENTION, open_images)
 """The ``geozarr`` command group."""
 

@@ -31,6 +31,7 @@ from ngff_geozarr.core.cli import (
     run_guarded,
     write_options,
 )
+from ngff_geozarr.core.cli_audit import make_audit_command
 from ngff_geozarr.core.cli_readers import readers_option
 from ngff_geozarr.core.convention import Convention
 from ngff_geozarr.core.deep import DEEP_OPTIONS
@@ -61,6 +62,7 @@ CONVENTION = Convention(
 """The OME-Zarr convention as the shared command-line scaffold sees it."""
 
 cli = make_cli(CONVENTION)
+cli.add_command(make_audit_command(CONVENTION, tuple(READERS)))
 add_view_command(cli, CONVENTION, open_images)
 """The ``ngff`` command group."""
 
