@@ -14,6 +14,7 @@ tifffile-recognised pyramids) are opened the same way, one array per level.
 
 from __future__ import annotations
 
+import os
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,10 +219,18 @@ def _close(tif: Any, handles: list[Any]) -> None:
 
 @dataclass(frozen=True, eq=False)
 class _LevelReader:
-    """One level's region reads, holding the open file they need."""
+    """One level's region reads, holding the open file they need.
+
+    Pickled (sent to a worker process), it is its file's path, series and level, and the
+    receiving process opens the file again.
+    """
 
     array: Any
     owner: _OpenFile
+    origin: tuple[str, int, int]
+
+    def __reduce__(self) -> tuple[Any, tuple[str, int, int]]:
+        return _reopen, self.origin
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -235,22 +244,28 @@ class _LevelReader:
         return self.array.read(region)
 
 
-def _lazy(series: Any, level: int, owner: _OpenFile) -> LazyArray:
-    """Open the level as a LazyArray over tifffile's Zarr store (read tile by tile)."""
+def _reader(series: Any, level: int, owner: _OpenFile, origin: tuple[str, int, int]) -> Any:
+    """Open the level's region reads over tifffile's Zarr store (read tile by tile)."""
     handle = open_store(series.aszarr(level=level), "r")
     owner.handles.append(handle)
     try:
         array = handle.open_array("")
     except NgffGeozarrError as exc:
         raise ValueError(f"tifffile's Zarr view of the series is not an array ({exc})") from exc
-    return LazyArray(_LevelReader(array, owner))
+    return _LevelReader(array, owner, origin)
+
+
+def _reopen(path: str, series: int, level: int) -> Any:
+    """Open a level's reader again, in a process a reader was sent to."""
+    tif = _tifffile().TiffFile(path)
+    return _reader(tif.series[series], level, _OpenFile(tif), (path, series, level))
 
 
 def _level(path: str, tifffile: Any, series: Any, index: int, level: int, owner: _OpenFile) -> Any:
     try:
         return tifffile.memmap(path, mode="r", series=index, level=level)
     except ValueError:  # compressed, tiled or scattered: not memory-mappable
-        return _lazy(series, level, owner)
+        return LazyArray(_reader(series, level, owner, (os.path.abspath(path), index, level)))
 
 
 def read_tiff(path: str, series: int | None) -> TiffContent:

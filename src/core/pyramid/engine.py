@@ -10,16 +10,20 @@ How it works
     grown where needed to a multiple of the next level's factors so that no block of the
     kernel straddles two tiles. A task reads one base tile from the source, writes it, and
     reduces it (:mod:`~ngff_geozarr.core.pyramid.kernels`) into a piece of the next level.
-    The coordinating thread copies pieces into the tile they belong to; when a tile of level
-    ``k`` is complete, a task writes it and reduces it into level ``k + 1``, and so on up the
-    pyramid. Base tiles are taken in depth-first order of the pyramid (all the base tiles
-    under one tile of the coarsest level, recursively), ``workers + 1`` in flight at most, so
-    at any time each level holds at most a few tiles: peak memory is bounded by the tile
-    size, the number of workers and the number of levels, never by the volume.
+    The coordinating thread tracks which pieces cover which tile (shapes only); when the
+    pieces of a tile of level ``k`` are all made, a task assembles them
+    (:mod:`~ngff_geozarr.core.pyramid.tasks`), writes the tile and reduces it into level
+    ``k + 1``, and so on up the pyramid. Base tiles are taken in depth-first order of the
+    pyramid (all the base tiles under one tile of the coarsest level, recursively),
+    ``workers + 1`` in flight at most, so at any time each level holds at most a few tiles:
+    peak memory is bounded by the tile size, the number of workers and the number of
+    levels, never by the volume.
 
     Every chunk is written exactly once, as a whole block, so concurrent writes never touch
     the same object. Results do not depend on the executor: threads (the default) and a
-    ``dask.distributed.Client`` produce byte-identical stores.
+    ``dask.distributed.Client`` produce byte-identical stores. On a cluster the workers read
+    their own input and pass pieces among themselves
+    (:mod:`~ngff_geozarr.core.pyramid.distributed`).
 
 Metadata last, and resume
     ``write_metadata`` is called once every array is complete, and only then; an
@@ -55,11 +59,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 import numpy as np
-import numpy.typing as npt
 
 from ngff_geozarr.core.errors import PyramidError
-from ngff_geozarr.core.pyramid.kernels import METHODS, Method, downsample
+from ngff_geozarr.core.pyramid.distributed import DaskExecutor
+from ngff_geozarr.core.pyramid.kernels import METHODS, Method
 from ngff_geozarr.core.pyramid.plan import Level
+from ngff_geozarr.core.pyramid.tasks import Array, Task, piece_region, read, run_task
 from ngff_geozarr.core.store import ArrayIO, Compression, StoreHandle, ZarrFormat, join_key
 
 __all__ = [
@@ -71,10 +76,8 @@ __all__ = [
     "write_pyramid",
 ]
 
-_Array = npt.NDArray[Any]
 _Region = tuple[slice, ...]
 _Index = tuple[int, ...]
-_SLAB_BYTES = 2 * 2**20  # input bytes reduced at once within a tile
 
 
 class SourceArray(Protocol):
@@ -172,87 +175,40 @@ class PyramidResult:
     tiles_skipped: int
 
 
-@dataclass(frozen=True)
-class _Piece:
-    """A reduced tile, ready to be placed into the next level."""
-
-    level: int
-    start: _Index
-    data: _Array
-
-
-@dataclass(frozen=True)
-class _Task:
-    """One unit of work: obtain a tile's data, maybe write it, maybe reduce it."""
-
-    level: int
-    region: _Region
-    data: _Array | None
-    source: Any
-    target: ArrayIO | None
-    factors: tuple[int, ...] | None
-    method: Method
-
-
-def _run_task(task: _Task) -> _Piece | None:
-    """Run a task (in a worker thread or on a dask worker)."""
-    data = task.data if task.data is not None else _read(task.source, task.region)
-    if task.target is not None:
-        task.target.write(task.region, data)
-    if task.factors is None:
-        return None
-    start = tuple(s.start // f for s, f in zip(task.region, task.factors, strict=True))
-    return _Piece(level=task.level + 1, start=start, data=_reduce(data, task.factors, task.method))
-
-
-def _reduce(data: _Array, factors: tuple[int, ...], method: Method) -> _Array:
-    """Reduce a tile slab by slab along its first axis, so kernel temporaries stay small.
-
-    Blocks are independent, so the result is the same as one call on the whole tile; the
-    Gaussian blur is not block-local and always takes the whole tile.
-    """
-    step = factors[0] if data.ndim else 1
-    plane = data[0].nbytes if data.ndim and data.shape[0] else 0
-    rows = max(1, _SLAB_BYTES // max(1, plane * step)) * step
-    if method == "gaussian" or data.ndim == 0 or rows >= data.shape[0]:
-        return downsample(data, factors, method)
-    out_shape = tuple(-(-n // f) for n, f in zip(data.shape, factors, strict=True))
-    out = np.empty(out_shape, dtype=data.dtype)
-    for first in range(0, data.shape[0], rows):
-        piece = downsample(data[first : first + rows], factors, method)
-        out[first // step : first // step + piece.shape[0]] = piece
-    return out
-
-
 class _Executor(Protocol):
-    def submit(self, task: _Task) -> Any: ...
+    """Where tasks run: threads of this process, or a dask cluster."""
+
+    def portable(self, reader: Any) -> Any | None: ...
+
+    def submit(self, task: Task, data: Array | None, pieces: list[Any]) -> Any: ...
 
     def wait_any(self, pending: set[Any]) -> set[Any]: ...
 
-    def result(self, future: Any) -> _Piece | None: ...
+    def check(self, future: Any) -> None: ...
 
     def cancel(self, pending: set[Any]) -> None: ...
 
-    @property
-    def reads_in_coordinator(self) -> bool: ...
+    def close(self) -> None: ...
 
 
 class _ThreadExecutor:
-    reads_in_coordinator = False
+    """Tasks on a pool of threads; the pieces a task assembles are the results of futures."""
 
     def __init__(self, workers: int) -> None:
         self.pool = concurrent.futures.ThreadPoolExecutor(workers, "pyramid")
 
-    def submit(self, task: _Task) -> Any:
-        return self.pool.submit(_run_task, task)
+    def portable(self, reader: Any) -> Any | None:
+        return reader
+
+    def submit(self, task: Task, data: Array | None, pieces: list[Any]) -> Any:
+        return self.pool.submit(run_task, task, data, [p.result() for p in pieces])
 
     def wait_any(self, pending: set[Any]) -> set[Any]:
         done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
         return set(done)
 
-    def result(self, future: Any) -> _Piece | None:
-        value: _Piece | None = future.result()
-        return value
+    def check(self, future: Any) -> None:
+        future.result()
 
     def cancel(self, pending: set[Any]) -> None:
         for future in pending:
@@ -261,32 +217,6 @@ class _ThreadExecutor:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
-
-
-class _DaskExecutor:
-    reads_in_coordinator = True
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-
-    def submit(self, task: _Task) -> Any:
-        return self.client.submit(_run_task, task, pure=False)
-
-    def wait_any(self, pending: set[Any]) -> set[Any]:
-        from distributed import wait
-
-        done, _ = wait(list(pending), return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
-        return set(done)
-
-    def result(self, future: Any) -> _Piece | None:
-        value: _Piece | None = future.result()
-        return value
-
-    def cancel(self, pending: set[Any]) -> None:
-        self.client.cancel(list(pending))
-
-    def close(self) -> None:
-        """Nothing to release: the client belongs to the caller."""
 
 
 @dataclass
@@ -406,12 +336,6 @@ def _prepare_arrays(
     return arrays
 
 
-@dataclass
-class _Buffer:
-    data: _Array
-    missing: int
-
-
 def default_workers() -> int:
     """Return the number of threads a pyramid is written with by default: the CPUs, plus one.
 
@@ -465,9 +389,11 @@ def write_pyramid(
     workers
         Threads to run tasks on (when no ``client``); :func:`default_workers` when omitted.
     client
-        A ``dask.distributed.Client`` to run tasks on instead of threads; the source is read
-        by the calling process and tiles are sent to the workers, which must be able to
-        reach ``store``.
+        A ``dask.distributed.Client`` to run tasks on instead of threads. The workers read
+        the source themselves when they can reach it (a Zarr array, a TIFF or memory-mapped
+        file at the same path, a dask array; see
+        :mod:`~ngff_geozarr.core.pyramid.distributed`); an in-memory array is read here and
+        scattered. The workers must be able to reach ``store``.
     resume
         Keep existing arrays and skip the tiles already written (see the module notes).
     write_base
@@ -551,32 +477,37 @@ def write_pyramid(
     total = len(leaves) + to_finish
     skipped = sum(len(d) for d in done[1:]) + (len(done[0]) if write_base else 0)
 
-    executor: _ThreadExecutor | _DaskExecutor
+    executor: _Executor
     if client is not None:
-        executor = _DaskExecutor(client)
+        executor = DaskExecutor(client)
         window = 2 * max(1, sum(client.nthreads().values()))
     else:
         threads = workers or default_workers()
         executor = _ThreadExecutor(threads)
         window = threads + 1
 
-    def make_task(level: int, index: _Index, data: _Array | None, write: bool) -> _Task:
-        region = grids[level].region(index)
-        reader: Any = source if level == 0 else arrays[level]
-        if data is None and executor.reads_in_coordinator:
-            data = _read(reader, region)
-        return _Task(
+    def make_task(level: int, index: _Index, write: bool) -> Task:
+        reader = source if level == 0 else arrays[level]
+        return Task(
             level=level,
-            region=region,
-            data=data,
-            source=reader if data is None else None,
+            region=grids[level].region(index),
+            reader=executor.portable(reader),
             target=arrays[level] if write else None,
             factors=level_list[level + 1].factors if level < top else None,
             method=method,
         )
 
-    buffers: dict[tuple[int, _Index], _Buffer] = {}
-    in_flight: dict[Any, tuple[int, bool]] = {}
+    def submit_leaf(level: int, index: _Index, write: bool) -> tuple[Any, Task]:
+        task = make_task(level, index, write)
+        data = None
+        if task.reader is None:  # only this process can read it (an in-memory array)
+            data = read(source if level == 0 else arrays[level], task.region)
+        return executor.submit(task, data, []), task
+
+    # The tiles above the base waiting for pieces: the futures that make them, and how many
+    # of their samples are still missing. The coordinator tracks shapes only, never data.
+    waiting: dict[tuple[int, _Index], tuple[list[Any], int]] = {}
+    in_flight: dict[Any, tuple[Task, bool]] = {}
     finished = 0
     leaf_iter = iter(leaves)
     leaves_in_flight = 0
@@ -586,30 +517,31 @@ def write_pyramid(
                 leaf = next(leaf_iter, None)
                 if leaf is None:
                     break
-                k, index, write = leaf
-                in_flight[executor.submit(make_task(k, index, None, write))] = (k, True)
+                future, task = submit_leaf(*leaf)
+                in_flight[future] = (task, True)
                 leaves_in_flight += 1
             if not in_flight:
                 break
             for future in executor.wait_any(set(in_flight)):
-                level, is_leaf = in_flight.pop(future)
+                task, is_leaf = in_flight.pop(future)
                 leaves_in_flight -= is_leaf
-                piece = executor.result(future)
+                executor.check(future)
                 finished += 1
                 if progress is not None:
-                    progress(Progress(done=finished, total=total, level=level))
-                if piece is None:
+                    progress(Progress(done=finished, total=total, level=task.level))
+                if task.factors is None:
                     continue
-                for index, data in _place(piece, grids[piece.level], buffers):
-                    task = make_task(piece.level, index, data, True)
-                    in_flight[executor.submit(task)] = (piece.level, False)
+                for index in _completed(task, future, grids[task.level + 1], waiting):
+                    pieces, _ = waiting.pop((task.level + 1, index))
+                    parent = make_task(task.level + 1, index, True)
+                    in_flight[executor.submit(parent, None, pieces)] = (parent, False)
     except BaseException:
         executor.cancel(set(in_flight))
         raise
     finally:
         executor.close()
-    if buffers:  # pragma: no cover - a bug, not a user error
-        raise RuntimeError(f"Pyramid tiles left incomplete: {sorted(buffers)}.")
+    if waiting:  # pragma: no cover - a bug, not a user error
+        raise RuntimeError(f"Pyramid tiles left incomplete: {sorted(waiting)}.")
     result = PyramidResult(
         levels=level_list,
         paths=level_paths,
@@ -622,37 +554,24 @@ def write_pyramid(
     return result
 
 
-def _read(reader: Any, region: _Region) -> _Array:
-    """Read a region from the source or from a level array, as a contiguous array."""
-    values = reader.read(region) if isinstance(reader, ArrayIO) else reader[region]
-    return np.ascontiguousarray(np.asarray(values))
-
-
-def _place(
-    piece: _Piece, grid: _Grid, buffers: dict[tuple[int, _Index], _Buffer]
-) -> Iterator[tuple[_Index, _Array]]:
-    """Copy a piece into the tiles it covers; yield the tiles it completes."""
-    region = tuple(slice(s, s + n) for s, n in zip(piece.start, piece.data.shape, strict=True))
+def _completed(
+    task: Task,
+    future: Any,
+    grid: _Grid,
+    waiting: dict[tuple[int, _Index], tuple[list[Any], int]],
+) -> Iterator[_Index]:
+    """Record a finished task's piece with the tiles it covers; yield those it completes."""
+    assert task.factors is not None
+    region = piece_region(task.region, task.factors)
+    level = task.level + 1
     for index in grid.covering(region):
         tile = grid.region(index)
-        overlap = tuple(
-            slice(max(a.start, b.start), min(a.stop, b.stop))
-            for a, b in zip(region, tile, strict=True)
+        overlap = math.prod(
+            min(a.stop, b.stop) - max(a.start, b.start) for a, b in zip(region, tile, strict=True)
         )
-        key = (piece.level, index)
-        buffer = buffers.get(key)
-        if buffer is None:
-            shape = tuple(s.stop - s.start for s in tile)
-            buffer = _Buffer(np.empty(shape, dtype=piece.data.dtype), math.prod(shape))
-            buffers[key] = buffer
-        into = tuple(
-            slice(o.start - t.start, o.stop - t.start) for o, t in zip(overlap, tile, strict=True)
-        )
-        out_of = tuple(
-            slice(o.start - r.start, o.stop - r.start) for o, r in zip(overlap, region, strict=True)
-        )
-        buffer.data[into] = piece.data[out_of]
-        buffer.missing -= math.prod(o.stop - o.start for o in overlap)
-        if buffer.missing == 0:
-            del buffers[key]
-            yield index, buffer.data
+        size = math.prod(s.stop - s.start for s in tile)
+        pieces, missing = waiting.get((level, index), ([], size))
+        pieces.append(future)
+        waiting[(level, index)] = (pieces, missing - overlap)
+        if missing == overlap:
+            yield index

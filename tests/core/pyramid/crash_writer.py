@@ -1,7 +1,8 @@
 """Write a small pyramid; optionally SIGKILL this process after N finished tiles.
 
 Run as a script by test_engine.py (never imported):
-``python crash_writer.py TARGET KILL_AFTER RESUME`` prints the result as JSON when it finishes.
+``python crash_writer.py TARGET KILL_AFTER RESUME [STORAGE_OPTIONS_JSON]`` prints the result as
+JSON when it finishes; TARGET may be a URL (``s3://...``) opened with the storage options.
 The metadata callback writes ``complete.json`` at the store root: the marker that must not
 exist until a run has finished.
 """
@@ -29,7 +30,8 @@ def source() -> np.ndarray:
 
 def main() -> None:
     target, kill_after, resume = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "resume"
-    store = open_store(target, "a")
+    options = json.loads(sys.argv[4]) if len(sys.argv) > 4 else None
+    store = open_store(target, "a", storage_options=options)
 
     def progress(p: Progress) -> None:
         if p.done == kill_after:

@@ -1,0 +1,165 @@
+"""Choose chunks and shards for the reader a pyramid is for (pure, no I/O).
+
+:func:`choose_layout` picks the base chunk and shard shapes from the data's shape, data type,
+axis kinds and the reader the pyramid targets; :func:`unshard_small_levels` drops sharding
+from the levels too small to fill more than one shard. With the engine's tiles being whole
+shards (:mod:`~ngff_geozarr.core.pyramid.engine`), every shard of every level is then
+produced by exactly one task in one write, and a resumed run skips whole shards.
+
+Targets
+    ``viewer``
+        Small chunks (about :data:`TARGETS` ``["viewer"].chunk_bytes``), so that a viewer
+        fetches little more than it shows; shards of about 64 MiB keep the object count down.
+    ``archive``
+        Larger chunks and shards (object stores favour few, large objects).
+    ``gdal``
+        2-D chunks of 512 x 512 and no sharding: GDAL 3.12 reads no sharded array.
+
+Non-spatial axes (time, channel, other) get chunks and shards of 1; the spatial axes share
+the budget equally (cubes in 3-D, squares in 2-D), as powers of two, clipped to the data.
+The byte figures are defaults chosen from the common practice of the viewers and object
+stores named; they are not yet backed by a measured cost model (see ``benchmarks/``).
+
+Examples
+--------
+>>> choose_layout((40, 4000, 4000), "uint16", ("space", "space", "space"), "viewer")
+((40, 64, 64), (40, 256, 256))
+>>> choose_layout((3, 4000, 4000), "uint8", ("channel", "space", "space"), "gdal")
+((1, 512, 512), None)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import numpy as np
+
+from ngff_geozarr.core.errors import PyramidError
+from ngff_geozarr.core.pyramid.plan import AxisKind, Level
+
+__all__ = ["TARGETS", "LayoutTarget", "TargetBudget", "choose_layout", "unshard_small_levels"]
+
+LayoutTarget = Literal["viewer", "archive", "gdal"]
+"""The reader a pyramid's layout is chosen for."""
+
+
+@dataclass(frozen=True)
+class TargetBudget:
+    """The sizes a target wants.
+
+    Parameters
+    ----------
+    chunk_bytes
+        The largest chunk, in bytes (uncompressed).
+    shard_bytes
+        The largest shard, in bytes (uncompressed), or ``None`` for no sharding.
+    """
+
+    chunk_bytes: int
+    shard_bytes: int | None
+
+
+TARGETS: dict[str, TargetBudget] = {
+    "viewer": TargetBudget(chunk_bytes=2**19, shard_bytes=2**26),
+    "archive": TargetBudget(chunk_bytes=2**22, shard_bytes=2**29),
+    "gdal": TargetBudget(chunk_bytes=2**19, shard_bytes=None),
+}
+"""The budget of each target."""
+
+_MIN_EDGE = 16
+
+
+def _power(items: int, axes: int, smallest: int) -> int:
+    """Return the largest power of two whose ``axes``-th power is at most ``items``."""
+    edge = smallest
+    while (edge * 2) ** axes <= items:
+        edge *= 2
+    return edge
+
+
+def choose_layout(
+    shape: Sequence[int],
+    dtype: Any,
+    kinds: Sequence[AxisKind],
+    target: LayoutTarget = "viewer",
+) -> tuple[tuple[int, ...], tuple[int, ...] | None]:
+    """Choose the base chunk and shard shapes for a target reader.
+
+    Parameters
+    ----------
+    shape
+        The base's shape.
+    dtype
+        Its data type.
+    kinds
+        The kind of each axis.
+    target
+        ``"viewer"``, ``"archive"`` or ``"gdal"`` (see the module notes).
+
+    Returns
+    -------
+    tuple
+        The chunk shape and the shard shape (a multiple of the chunks), or ``None`` when
+        unsharded: for ``gdal``, and when a shard would hold one chunk only.
+
+    Raises
+    ------
+    PyramidError
+        When the target is unknown or the kinds do not match the shape.
+    """
+    if target not in TARGETS:
+        raise PyramidError(f"Expected a target among {', '.join(TARGETS)}. Got {target!r}.")
+    dims = tuple(int(n) for n in shape)
+    if len(kinds) != len(dims):
+        raise PyramidError(f"Expected {len(dims)} axis kinds. Got {list(kinds)}.")
+    budget = TARGETS[target]
+    itemsize = np.dtype(dtype).itemsize
+    spatial = [i for i, k in enumerate(kinds) if k == "space"]
+    if target == "gdal":
+        spatial = spatial[-2:]
+    chunks = [1] * len(dims)
+    if spatial:
+        edge = _power(budget.chunk_bytes // itemsize, len(spatial), _MIN_EDGE)
+        if target == "gdal":
+            edge = 512
+        for i in spatial:
+            chunks[i] = max(1, min(edge, dims[i]))
+    if budget.shard_bytes is None or all(c >= n for c, n in zip(chunks, dims, strict=True)):
+        return tuple(chunks), None
+    shards = list(chunks)
+    chunk_bytes = math.prod(chunks) * itemsize
+    per_axis = _power(budget.shard_bytes // chunk_bytes, len(spatial), 1)
+    for i in spatial:  # no more chunks per shard along an axis than the axis needs
+        needed = -(-dims[i] // chunks[i])
+        shards[i] = chunks[i] * min(per_axis, needed)
+    if shards == chunks:  # one chunk per shard: a shard index for nothing
+        return tuple(chunks), None
+    return tuple(chunks), tuple(shards)
+
+
+def unshard_small_levels(levels: Sequence[Level]) -> tuple[Level, ...]:
+    """Drop sharding from every level that one shard would hold whole.
+
+    Such a level gains nothing from a shard index (it is one object either way as a single
+    chunk grid of at most one shard), and readers without sharding support read it.
+
+    Parameters
+    ----------
+    levels
+        The planned levels.
+
+    Returns
+    -------
+    tuple of Level
+        The levels, those that fit in one shard unsharded (their chunks unchanged).
+    """
+    return tuple(
+        replace(level, shards=None)
+        if level.shards is not None
+        and all(s >= n for s, n in zip(level.shards, level.shape, strict=True))
+        else level
+        for level in levels
+    )
