@@ -1,21 +1,22 @@
-"""Benchmark: the viewer on a large OME-Zarr store -- open time, pan render time, memory.
+"""Benchmark: the viewer on large OME-Zarr and GeoZarr stores -- open, pan, memory.
 
-Builds (once, kept in ``--store`` for later runs) a 2-channel ``uint16`` image of about
-``--gib`` GiB (random values, which compress least: the worst case for reading), written
-with :func:`ngff.write_image` (zstd, 256 x 256 chunks, levels down to one chunk). Then
-starts ``python -m ngff_geozarr.view ngff STORE --no-browser`` as a separate process and
-measures:
+Builds (once, kept in ``benchmarks/data/``, git-ignored) a 2-channel ``uint16`` OME-Zarr
+image (:func:`ngff.write_image`) and a one-band ``uint16`` GeoZarr raster
+(:func:`geozarr.write`) of about ``--gib`` GiB each at level 0 (incompressible 12-bit noise:
+the worst case for reading; zstd level 1, 256 x 256 chunks, levels down to one chunk).
+Then, for each, starts ``python -m ngff_geozarr.view ngff|geozarr STORE --no-browser`` as a
+separate process and measures:
 
-- **open**: from starting the process to the page's ``/scene.json`` answered (Python
-  start-up, imports, reading the metadata and the display windows from the coarsest level);
+- **open**: in process (the first image's metadata and display windows), and from starting
+  the process to the page's ``/scene.json`` answered (start-up and imports included);
 - **pan at the finest level**: a viewport of 5 x 4 tiles of level 0 moves one tile column
   to the right per step; the new column's 4 tiles are requested at once, as a browser does
   (6 connections), each step timed from the first request to the last tile received;
 - **server memory**: the process' peak resident set (``VmHWM``) after the pans.
 
-Run it from the repository root::
+It prints one table row per store. Run it from the repository root::
 
-    .venv/bin/python benchmarks/bench_viewer.py [--gib 1.0] [--steps 60] [--store PATH]
+    .venv/bin/python benchmarks/bench_viewer.py [--gib 10] [--steps 60] [--kind ome|geo|both]
 
 It measures only; nothing is asserted about the figures.
 """
