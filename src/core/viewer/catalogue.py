@@ -58,8 +58,8 @@ class Catalogue:
     >>> catalogue = Catalogue([ImageEntry("a", "A"), ImageEntry("b", "B")], lambda p: p)
     >>> catalogue.paths, catalogue.default
     (('a', 'b'), 'a')
-    >>> catalogue.resolve("b/0"), catalogue.resolve("c")
-    ('b', None)
+    >>> catalogue.resolve("b/0")
+    'b'
     """
 
     def __init__(
