@@ -217,3 +217,85 @@ def test_a_geo_pixel_shows_its_value_and_lon_lat(browser: Any, elevation: Path) 
         wait(lambda: text(browser, "verdict") in ("valid", "invalid"))
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "viewer-geo.png"))
+
+
+@pytest.fixture(scope="module")
+def plate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two wells of two fields each, every field its own level of grey."""
+    path = tmp_path_factory.mktemp("plate") / "plate.ome.zarr"
+    wells = {
+        w: [np.full((300, 400), 40 + 50 * i + 20 * f, dtype=np.uint8) for f in range(2)]
+        for i, w in enumerate(("A/1", "B/2"))
+    }
+    ngff.write_plate(path, wells, axes="yx", chunks=(128, 128), levels=2, compression="zstd")
+    return path
+
+
+def ready_at(browser: Any, image: str) -> None:
+    """Wait until the page shows ``image`` (after the picker or a link reloaded it)."""
+    wait(
+        lambda: browser.execute_script(
+            "return document.body.dataset.ready === '1' && viewer.scene.path === arguments[0];",
+            image,
+        )
+    )
+
+
+def test_the_picker_and_the_report_open_every_field_of_a_plate(browser: Any, plate: Path) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    from ngff.report import build_report
+    from ngff.viewing import open_images
+
+    report = lambda: build_report(str(plate))[0]  # noqa: E731
+    with Viewer(open_images(str(plate), {}), report=report) as viewer:
+        open_page(browser, viewer)
+        picker = Select(browser.find_element("id", "picker"))
+        assert [o.text for o in picker.options] == [
+            "A/1, field 0",
+            "A/1, field 1",
+            "B/2, field 0",
+            "B/2, field 1",
+        ]
+        assert picker.first_selected_option.text == "A/1, field 0"
+        before = len(viewer.requests)
+        picker.select_by_visible_text("B/2, field 1")
+        ready_at(browser, "B/2/1")
+        settle(viewer)
+        assert "image=B%2F2%2F1" in browser.current_url
+        shown = tiles(viewer, before)
+        assert shown
+        assert all("image=B%2F2%2F1" in t for t in shown), shown
+        hover(browser, 200, 150)
+        wait(lambda: text(browser, "value") == str(40 + 50 + 20))
+        # the report, as the viewer serves it: each picture links to its image
+        assert browser.find_element("id", "report-link").is_displayed()
+        browser.get(viewer.url + "report")
+        link = browser.find_element("css selector", 'figure[data-image="A/1/1/0"] a.view-link')
+        link.click()
+        ready_at(browser, "A/1/1")
+        hover(browser, 200, 150)
+        wait(lambda: text(browser, "value") == str(40 + 20))
+
+
+def test_the_picker_lists_every_geo_variable(browser: Any, tmp_path: Path) -> None:
+    import xarray as xr
+    from selenium.webdriver.support.ui import Select
+
+    import geozarr
+    from geozarr.viewing import open_images
+
+    y, x = np.indices((300, 400), dtype=np.float32)
+    ds = xr.Dataset({"a": (("y", "x"), x + y), "b": (("y", "x"), 1000 - x)})
+    path = tmp_path / "two.zarr"
+    transform = (30.0, 0.0, 500000.0, 0.0, -30.0, 5200000.0)
+    geozarr.write(ds, path, crs="EPSG:32633", transform=transform, chunks=(100, 100), levels=2)
+    with Viewer(open_images(str(path), {})) as viewer:
+        open_page(browser, viewer)
+        picker = Select(browser.find_element("id", "picker"))
+        assert [o.text for o in picker.options] == ["a", "b"]
+        picker.select_by_visible_text("b")
+        ready_at(browser, "b")
+        hover(browser, 123.5, 45.5)
+        wait(lambda: "lon" in text(browser, "lonlat"))
+        assert float(text(browser, "value")) == 1000 - 123
