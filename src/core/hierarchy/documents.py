@@ -16,6 +16,7 @@ from pydantic_zarr.v2 import ArraySpec as ArraySpecV2
 from pydantic_zarr.v3 import ArraySpec as ArraySpecV3
 
 from ngff_geozarr.core.errors import UnsafePathError
+from ngff_geozarr.core.hierarchy.array_checks import array_document_issues
 from ngff_geozarr.core.hierarchy.tree import (
     MAX_DEPTH,
     ArraySpec,
@@ -222,7 +223,7 @@ def node_v3(path: str, doc: dict[str, Any], key: str) -> tuple[Node | None, list
     spec = None
     if node_type == "array":
         spec, more = _parse_array_spec(3, metadata, path, key)
-        issues += more + _shape_issues(spec, path)
+        issues += more + _shape_issues(spec, path) + array_document_issues(3, metadata, path, key)
     return Node(path, node_type, 3, attributes, metadata, spec), issues
 
 
@@ -272,6 +273,7 @@ def node_v2(
             )
         spec, more = _parse_array_spec(2, zarray, path, prefix + ".zarray")
         issues += more + _shape_issues(spec, path)
+        issues += array_document_issues(2, zarray, path, prefix + ".zarray")
         return Node(path, "array", 2, attributes, zarray, spec), issues
     assert zgroup is not None
     return Node(path, "group", 2, attributes, zgroup), issues
