@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from tests.core.faults import TRANSIENT, FaultKind, FaultServer
 
@@ -508,3 +509,28 @@ def test_a_hang_at_the_root_ends_within_the_timeout_in_one_line(
     assert lines[0].startswith("geozarr: error: "), result.stderr
     assert served["elevation"] in lines[0]
     assert 1.0 <= wall < 1.0 + 30
+
+
+@pytest.mark.parametrize("times", [2, None], ids=["transient", "persistent"])
+def test_deep_validation_of_a_sharded_level_under_faults(
+    fault_server: FaultServer, policy: RemotePolicy, tmp_path: Path, times: int | None
+) -> None:
+    """A shard read whole (its index checked) and in ranges (sampled chunks) that fails:
+    healed, the clean report; given up, the level named unreadable and nothing else."""
+    data = np.add.outer(np.arange(128), np.arange(128)).astype(np.uint16)
+    store = tmp_path / "sharded.ome.zarr"
+    ngff.write_image(data, store, axes="yx", chunks=(32, 32), shards=(64, 64), levels=2)
+    _unconsolidate(store)
+    url = fault_server.put(store)
+    clean = ome_validate(url, deep=True, sample=8)
+    assert clean.exit_code == 0, clean.issues
+    shard = "sharded.ome.zarr/0/c/0/0"
+    assert fault_server.hits(shard) >= 2  # the index check, then the sampled chunks
+    fault_server.inject(shard, "500", times=times)
+    report = ome_validate(url, deep=True, sample=8)
+    assert fault_server.met()
+    if times is None:
+        assert (report.verdict, unreadable(report)) == ("incomplete", {"0"})
+        assert [i.rule for i in report.errors] == [UNREADABLE_NODE_RULE], report.issues
+    else:
+        assert contract(report) == contract(clean)
