@@ -18,8 +18,11 @@ path matches a scheduled fault with that fault instead:
 A schedule is :meth:`FaultServer.inject` ``(pattern, fault, times=N)``: the next ``N``
 requests whose path matches the ``fnmatch`` pattern (relative to the folder) meet the fault,
 the later ones are served normally (a transient fault); ``times=None`` makes it persistent.
-Faults injected for the same path are met in the order they were scheduled. Every request
-and every fault injected is recorded, so that a test can check that a fault was met.
+Faults injected for the same path are met in the order they were scheduled. Patterns are
+``fnmatch``'s: ``*`` crosses ``/``, and the listing of a directory is a request for its path
+with a trailing ``/`` (``"img.zarr/0/c/*"`` matches the chunks and the listings below).
+Every request and every fault injected is recorded, so that a test can check that a fault
+was met.
 
 The pytest fixture ``fault_server`` (``tests/conftest.py``) runs one per test.
 """
