@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.core.faults import FaultServer, serve_faults
 
 from ngff_geozarr.core.testing import moto_s3_server, serve_directory
 from ngff_geozarr.demo import build_samples
@@ -82,6 +83,14 @@ def http_root(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """A folder served over HTTP with listings: ``(folder, base URL)``."""
     with serve_directory(tmp_path) as (url, _):
         yield tmp_path, url
+
+
+@pytest.fixture
+def fault_server(tmp_path: Path) -> Iterator[FaultServer]:
+    """A fault-injecting HTTP server (``tests/core/faults.py``) on an empty folder of the test's;
+    ``put`` copies a store into it."""
+    with serve_faults(tmp_path / "served") as server:
+        yield server
 
 
 @pytest.fixture

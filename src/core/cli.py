@@ -38,11 +38,12 @@ from ngff_geozarr.core import cli_policy
 from ngff_geozarr.core.cli_policy import guarded_report, unexpected
 from ngff_geozarr.core.convention import BuildReport, Convention
 from ngff_geozarr.core.errors import NgffGeozarrError, TargetError
-from ngff_geozarr.core.hierarchy import Discover, read_hierarchy
+from ngff_geozarr.core.hierarchy import Discover
 from ngff_geozarr.core.info import Describe, Detect, info_dict, render_info_text
 from ngff_geozarr.core.report import EXIT_UNREADABLE, EXIT_VALID, Report
 from ngff_geozarr.core.rules import RuleRegistry
 from ngff_geozarr.core.store import COMPRESSIONS, compressors_for, read_once
+from ngff_geozarr.core.validation import read_watched
 
 __all__ = [
     "ConventionGroup",
@@ -420,14 +421,15 @@ def make_info_command(
         name="info",
         help=f"Show the tree of groups and arrays in TARGET, with the {convention} metadata "
         f"recognised on each node. {_SHARED_TARGETS} Exit 0 when read without error, 1 when "
-        "some metadata could not be read, 2 when the target could not be read at all.",
+        "some metadata could not be read, 2 when the target could not be read at all, 3 when "
+        "some nodes could not be read after --retries.",
     )
     @click.argument("target")
     @format_option
     @storage_option
     def info(target: str, output_format: str, storage_options: tuple[str, ...]) -> None:
         try:
-            hierarchy = read_hierarchy(
+            hierarchy = read_watched(
                 target, discover=discover, storage_options=parse_storage_options(storage_options)
             )
         except TargetError as exc:

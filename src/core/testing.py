@@ -3,8 +3,10 @@
 :func:`serve_directory` runs a threaded :mod:`http.server` on 127.0.0.1 that serves a folder
 the way object stores behind HTTP do: ``Range`` requests are honoured, and directory
 listings can be refused (HTTP 403). It counts requests and can add latency to each, so
-benchmarks can measure round trips. :func:`moto_s3_server` starts moto's S3 server (the
-``test`` extra) on a free local port.
+benchmarks can measure round trips. An ``intercept`` function sees every GET and HEAD
+before it is answered and decides how it is answered (the tests' fault-injecting server
+builds on it). :func:`moto_s3_server` starts moto's S3 server (the ``test`` extra) on a free
+local port.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RequestLog", "free_port", "moto_s3_server", "serve_directory"]
+__all__ = ["Intercept", "RequestLog", "free_port", "moto_s3_server", "serve_directory"]
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+
+Intercept = Callable[[http.server.SimpleHTTPRequestHandler, Callable[[], None]], None]
+"""Answers one GET or HEAD request: called with the request's handler and a function that
+gives the server's normal answer (written to ``handler.wfile``), which it may call or not."""
 
 
 @dataclass
@@ -112,7 +118,7 @@ def free_port() -> int:
 
 
 def _handler(
-    root: Path, listing: bool, latency: float, log: RequestLog
+    root: Path, listing: bool, latency: float, log: RequestLog, intercept: Intercept | None
 ) -> type[http.server.SimpleHTTPRequestHandler]:
     class Handler(http.server.SimpleHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -137,7 +143,16 @@ def _handler(
 
         def do_GET(self) -> None:
             with log.handling():
-                self._get()
+                if intercept is None:
+                    self._get()
+                else:
+                    intercept(self, self._get)
+
+        def do_HEAD(self) -> None:
+            if intercept is None:
+                super().do_HEAD()
+            else:
+                intercept(self, super().do_HEAD)
 
         def _get(self) -> None:
             if latency:
@@ -185,7 +200,11 @@ class _Server(http.server.ThreadingHTTPServer):
 
 @contextlib.contextmanager
 def serve_directory(
-    root: str | os.PathLike[str], *, listing: bool = True, latency: float = 0.0
+    root: str | os.PathLike[str],
+    *,
+    listing: bool = True,
+    latency: float = 0.0,
+    intercept: Intercept | None = None,
 ) -> Iterator[tuple[str, RequestLog]]:
     """Serve a folder over HTTP on 127.0.0.1 for the duration of a ``with`` block.
 
@@ -198,6 +217,9 @@ def serve_directory(
         with 403 (as object stores behind HTTP do).
     latency
         Seconds to wait before answering each GET, to simulate a remote server.
+    intercept
+        Answers every GET and HEAD in place of the server (see :data:`Intercept`); the
+        server's normal answer when omitted.
 
     Yields
     ------
@@ -205,7 +227,7 @@ def serve_directory(
         The base URL (``http://127.0.0.1:PORT``) and the log of requests received.
     """
     log = RequestLog()
-    server = _Server(("127.0.0.1", 0), _handler(Path(root), listing, latency, log))
+    server = _Server(("127.0.0.1", 0), _handler(Path(root), listing, latency, log, intercept))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -25,7 +25,7 @@ from ngff_geozarr.core.report import UNREADABLE_NODE_RULE, Issue, Report
 from ngff_geozarr.core.store import METADATA_KEYS, read_once
 from ngff_geozarr.core.store.policy import FaultLog, unreadable_issue, watching
 
-__all__ = ["Check", "read_and_check", "unreported_faults", "validate_target"]
+__all__ = ["Check", "read_and_check", "read_watched", "unreported_faults", "validate_target"]
 
 Check = Callable[[Hierarchy], Report]
 """A convention's checks: the findings on a hierarchy, as a report."""
@@ -96,6 +96,39 @@ def read_and_check(
     faults = unreported_faults(log, hierarchy, (*hierarchy.issues, *report.issues))
     issues = (*hierarchy.issues, *faults, *report.issues)
     return hierarchy, replace(report, target=name, issues=issues, retries=log.retries)
+
+
+def read_watched(
+    target: str | os.PathLike[str],
+    *,
+    discover: Discover | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> Hierarchy:
+    """Read a target's hierarchy with the requests given up reported on their nodes.
+
+    What ``info`` shows: a listing or a document the store failed after the retries is a
+    ``zarr.store.unreadable`` issue (as in :func:`read_and_check`), not a group with fewer
+    children.
+
+    Parameters
+    ----------
+    target, discover, storage_options
+        As for :func:`~ngff_geozarr.core.hierarchy.read_hierarchy`.
+
+    Returns
+    -------
+    Hierarchy
+        The hierarchy, its issues followed by one per node not read.
+
+    Raises
+    ------
+    TargetError
+        When the target cannot be read at all.
+    """
+    with read_once(), watching() as log:
+        hierarchy = read_hierarchy(target, discover=discover, storage_options=storage_options)
+    faults = unreported_faults(log, hierarchy, hierarchy.issues)
+    return replace(hierarchy, issues=(*hierarchy.issues, *faults)) if faults else hierarchy
 
 
 def unreported_faults(

@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
+from collections.abc import Coroutine
+from typing import Any
 
 import numpy as np
 
 from ngff_geozarr.core.deep.budget import Spending
 from ngff_geozarr.core.deep.levels import Layout
 from ngff_geozarr.core.store import StoreHandle, join_key
+from ngff_geozarr.core.store.policy import RemoteFaultError
 
 __all__ = ["BudgetReached", "list_blocks", "shard_problem"]
 
@@ -31,16 +34,26 @@ class BudgetReached(Exception):
 async def _walk(handle: StoreHandle, base: str, depth: int, spending: Spending) -> list[str]:
     if not spending.pay(1):
         raise BudgetReached
-    names = await handle.list_dir(base)
+    # A listing given up after the retries is not an empty directory: it raises.
+    names = await handle.list_dir(base, faults=True)
     if names is None:
         return []
     if depth == 1:
         return names
     below = [n for n in names if n.isdigit() or n == "c"]
-    found = await asyncio.gather(
-        *(_walk(handle, join_key(base, n), depth - 1, spending) for n in below)
+    found = await _gather_all(
+        [_walk(handle, join_key(base, n), depth - 1, spending) for n in below]
     )
     return [f"{n}/{k}" for n, keys in zip(below, found, strict=True) for k in keys]
+
+
+async def _gather_all(walks: list[Coroutine[Any, Any, list[str]]]) -> list[list[str]]:
+    """Run walks concurrently; raise the first failure once every walk has ended."""
+    results = await asyncio.gather(*walks, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [r for r in results if not isinstance(r, BaseException)]
 
 
 async def _list_http(handle: StoreHandle, layout: Layout, spending: Spending) -> list[str] | None:
@@ -53,9 +66,14 @@ async def _list_http(handle: StoreHandle, layout: Layout, spending: Spending) ->
         return top
     depth = len(layout.shape) + (1 if layout.prefix else 0)
     below = [n for n in top if n.isdigit() or n == "c"]
-    found = await asyncio.gather(
-        *(_walk(handle, join_key(layout.path, n), depth - 1, spending) for n in below)
-    )
+    try:
+        found = await _gather_all(
+            [_walk(handle, join_key(layout.path, n), depth - 1, spending) for n in below]
+        )
+    except RemoteFaultError:
+        # A directory below could not be listed: which blocks are stored is not known (the
+        # run reports the level unreadable), and must not be taken as "none".
+        return None
     return [f"{n}/{k}" for n, keys in zip(below, found, strict=True) for k in keys]
 
 

@@ -27,6 +27,7 @@ from ngff_geozarr.core.hierarchy import Hierarchy
 from ngff_geozarr.core.report import Issue
 from ngff_geozarr.core.rules import READER_RULES, RuleRegistry
 from ngff_geozarr.core.store import ArrayIO, StoreHandle, join_key, open_store
+from ngff_geozarr.core.store.policy import RemoteFaultError
 
 __all__ = ["THREADS", "deep_issues"]
 
@@ -192,6 +193,8 @@ def _read(
     except BudgetReached:
         raise
     except Exception as exc:
+        if _remote_fault(exc):
+            return None  # not read after the retries: the run reports the array unreadable
         pyramid.add(
             "zarr.data.chunk-unreadable",
             level.layout.path,
@@ -199,6 +202,18 @@ def _read(
             f"(chunk {_keys(level.layout, region)!r}).",
         )
         return None
+
+
+def _remote_fault(exc: BaseException) -> bool:
+    """Tell whether a failure is (or was caused by) a request the remote policy gave up."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, RemoteFaultError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _check_shard(
@@ -213,7 +228,10 @@ def _check_shard(
     bound = math.prod(layout.block) * layout.dtype.itemsize + 16 * math.prod(layout.grid)
     if not spending.pay(1, bound):
         raise BudgetReached
-    data = handle.run(handle.read(key))
+    try:
+        data = handle.run(handle.read(key))
+    except RemoteFaultError:
+        return  # not read after the retries: the run reports the array unreadable
     problem = None if data is None else shard_problem(data, layout)
     if problem is not None:
         pyramid.add(

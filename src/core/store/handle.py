@@ -34,6 +34,7 @@ from ngff_geozarr.core.store.arrays import ArrayIO
 from ngff_geozarr.core.store.cache import unwrapped
 from ngff_geozarr.core.store.compression import Compression, compressors_for
 from ngff_geozarr.core.store.keys import MAX_CONCURRENCY, StoreKind, ZarrFormat, check_key
+from ngff_geozarr.core.store.policy import RemoteFaultError
 from ngff_geozarr.core.store.retry_store import guarded
 
 __all__ = ["StoreHandle"]
@@ -206,13 +207,17 @@ class StoreHandle:
                 raise error
         return [task.result() for task in tasks]
 
-    async def list_dir(self, prefix: str) -> list[str] | None:
+    async def list_dir(self, prefix: str, *, faults: bool = False) -> list[str] | None:
         """List the names directly below a node path.
 
         Parameters
         ----------
         prefix
             A node path (``""`` for the root); checked with :func:`check_key` first.
+        faults
+            Raise the failure of a listing the remote policy gave up (after its retries)
+            instead of answering ``None``: for callers that must not take a listing that
+            could not be read for an empty one.
 
         Returns
         -------
@@ -220,6 +225,11 @@ class StoreHandle:
             The names (documents and sub-directories alike), sorted; ``None`` when the store
             cannot list (it does not support listing, refused the request, or returned an
             empty listing for a prefix that holds a node, which every listable store shows).
+
+        Raises
+        ------
+        RemoteFaultError
+            With ``faults``, when the listing still failed after the retries.
         """
         check_key(prefix)
         if not self.store.supports_listing:
@@ -230,6 +240,10 @@ class StoreHandle:
                     raw = await self._list_http(prefix)
                 else:
                     raw = [name async for name in self.store.list_dir(prefix)]
+            except RemoteFaultError:
+                if faults:
+                    raise
+                return None
             except Exception:
                 return None
         names = {urllib.parse.unquote(n) if self.kind == "http" else n for n in raw}
