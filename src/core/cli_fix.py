@@ -44,7 +44,15 @@ def make_fix_command(convention: Convention, fixers: Mapping[str, Fixer]) -> cli
     -------
     click.Command
         ``fix TARGET [--apply] [--format text|json] [--storage-option KEY=VALUE ...]``.
+
+    Raises
+    ------
+    ValueError
+        When a repair is keyed by a rule the convention's registry does not declare.
     """
+    undeclared = [rule for rule in fixers if rule not in convention.registry]
+    if undeclared:
+        raise ValueError(f"repairs of undeclared rules: {', '.join(undeclared)}")
     rules = ", ".join(["zarr.consolidated.stale", *fixers])
 
     @click.command(
