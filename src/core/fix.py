@@ -27,12 +27,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ngff_geozarr.core.convention import Validate
 from ngff_geozarr.core.convert.apply import apply_in_place, converting_in_place
 from ngff_geozarr.core.convert.journal import Journal, read_journal
 from ngff_geozarr.core.convert.plan import Plan, dump
 from ngff_geozarr.core.errors import ConversionError
 from ngff_geozarr.core.hierarchy import Discover, Hierarchy, Node, hierarchy_to_convert
-from ngff_geozarr.core.report import Issue, Report
+from ngff_geozarr.core.report import Issue
 from ngff_geozarr.core.store import StoreHandle, join_key, open_store
 
 __all__ = [
@@ -252,9 +253,6 @@ def _shown(raw: bytes | None) -> str:
     if isinstance(document, dict):
         document.pop("consolidated_metadata", None)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-Validate = Callable[..., Report]
 
 
 def _fix_stale(ctx: FixContext, issue: Issue) -> str | None:
