@@ -49,11 +49,12 @@ from ngff_geozarr.core.zarr_format import ARRAY_DIMENSIONS
 
 __all__ = ["FIXERS"]
 
-_BY_KEY: dict[str, tuple[KnownConvention, Any]] = {
-    "proj": (PROJ, ProjAttributes),
-    "spatial": (SPATIAL, SpatialAttributes),
-    "multiscales": (MULTISCALES, Multiscales),
+_BY_KEY: dict[str, tuple[KnownConvention, Any, str]] = {
+    "proj": (PROJ, ProjAttributes, "geozarr.proj.schema"),
+    "spatial": (SPATIAL, SpatialAttributes, "geozarr.spatial.schema"),
+    "multiscales": (MULTISCALES, Multiscales, "geozarr.multiscales.schema"),
 }
+_SCHEMA = "geozarr.conventions.schema"
 
 
 def _pointer(issue: Issue) -> list[str]:
@@ -73,7 +74,7 @@ def _canonical_declaration(ctx: FixContext, issue: Issue) -> str | None:
     index = int(parts[2])
     if not isinstance(entries, list) or index >= len(entries):
         return None
-    cmo, problems = parse_model(ConventionMetadata, entries[index], path="", rule="fix")
+    cmo, problems = parse_model(ConventionMetadata, entries[index], path="", rule=_SCHEMA)
     known = identify(cmo) if cmo is not None and not problems else None
     if known is None:
         return None
@@ -86,7 +87,7 @@ def _canonical_declaration(ctx: FixContext, issue: Issue) -> str | None:
 def _declared_keys(entries: list[Any]) -> set[str]:
     keys: set[str] = set()
     for entry in entries:
-        cmo, problems = parse_model(ConventionMetadata, entry, path="", rule="fix")
+        cmo, problems = parse_model(ConventionMetadata, entry, path="", rule=_SCHEMA)
         known = identify(cmo) if cmo is not None and not problems else None
         if known is not None:
             keys.add(known.key)
@@ -124,8 +125,8 @@ def _declare(ctx: FixContext, issue: Issue) -> str | None:
     for key, properties in _used(attrs).items():
         if key in declared:
             continue
-        known, model = _BY_KEY[key]
-        _, problems = parse_model(model, properties, path="", rule="fix")
+        known, model, rule = _BY_KEY[key]
+        _, problems = parse_model(model, properties, path="", rule=rule)
         if problems:
             continue  # another scheme in the same namespace (STAC's proj:epsg): not ours
         entries.append(known.canonical())
