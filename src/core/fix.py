@@ -20,6 +20,7 @@ The scaffold repairs one rule itself, whatever the convention: stale consolidate
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import json
 import os
@@ -314,7 +315,9 @@ def _plan(
     journal = read_journal(handle)
     if journal is not None:
         return FixPlan(name, interrupted=journal)
-    hierarchy = hierarchy_to_convert(handle, discover, name)
+    # the nodes' own documents, never a consolidated copy (they are what is rewritten)
+    own = dataclasses.replace(handle, consolidated=False)
+    hierarchy = hierarchy_to_convert(own, discover, name)
     report = validate(name, strict=True, storage_options=storage_options)
     every = {STALE_CONSOLIDATED_RULE: _fix_stale, **fixers}
     ctx = FixContext(hierarchy)

@@ -379,3 +379,39 @@ def test_s3_apply_through_the_journal(
         url, strict=True, storage_options={**s3_options, "key": "testing", "secret": "testing"}
     )
     assert not report.issues, report.issues
+
+
+def test_s3_documents_are_read_not_the_consolidated_copy(
+    tmp_path: Path, s3_upload: Callable[..., str], s3_options: dict[str, Any]
+) -> None:
+    """Remote, the consolidated copy is trusted by readers; fix reads the documents, so a
+    stale copy never overwrites what a document says."""
+    store = build_store(tmp_path / "store.zarr")
+    edit_json(store / "spatial_ref" / "zarr.json", _drop("latitude_of_projection_origin"))
+    consolidate(store)
+    # edited after consolidation: the copy is stale, the document says more
+    edit_json(
+        store / "spatial_ref" / "zarr.json",
+        lambda d: d["attributes"].__setitem__("comment", "edited later"),
+    )
+    url = s3_upload(store, "fix-stale", public=False)
+    credentials = {**s3_options, "key": "testing", "secret": "testing"}
+    options = [f"--storage-option={k}={v}" for k, v in credentials.items()]
+    done = subprocess.run(
+        [GEOZARR, "fix", url, "--apply", *options], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    import s3fs
+
+    fs = s3fs.S3FileSystem(
+        client_kwargs={"endpoint_url": s3_options["endpoint_url"]},
+        key="testing",
+        secret="testing",
+        skip_instance_cache=True,
+    )
+    document = json.loads(fs.cat(f"{url}/spatial_ref/zarr.json"))["attributes"]
+    assert document["latitude_of_projection_origin"] == 0.0  # repaired
+    assert document["comment"] == "edited later"  # the document's own content, kept
+    root = json.loads(fs.cat(f"{url}/zarr.json"))
+    copy = root["consolidated_metadata"]["metadata"]["spatial_ref"]["attributes"]
+    assert copy == document  # and the copy written again from it
