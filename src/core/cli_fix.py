@@ -87,17 +87,21 @@ def make_fix_command(convention: Convention, fixers: Mapping[str, Fixer]) -> cli
             command=f"{convention.command} fix {target} --apply",
             **common,  # type: ignore[arg-type]
         )
-        if finished is not None and output_format == "text":
-            click.echo(f"completed the interrupted change of {target} ({finished.description}).")
-        _print(plan, output_format, applied=True, command=convention.command)
+        completed = None if finished is None else finished.description
+        if completed is not None and output_format == "text":
+            click.echo(f"completed the interrupted change of {target} ({completed}).")
+        _print(plan, output_format, applied=True, command=convention.command, completed=completed)
         sys.exit(0)
 
     return command
 
 
-def _print(plan: FixPlan, output_format: str, *, applied: bool, command: str) -> None:
+def _print(
+    plan: FixPlan, output_format: str, *, applied: bool, command: str, completed: str | None = None
+) -> None:
     if output_format == "json":
-        click.echo(json.dumps({**plan.to_dict(), "applied": applied}, indent=2))
+        document = {**plan.to_dict(), "applied": applied, "completed": completed}
+        click.echo(json.dumps(document, indent=2))
         return
     console = console_for_output()
     if plan.interrupted is not None:

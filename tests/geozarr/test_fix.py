@@ -313,6 +313,13 @@ def test_validate_names_the_fix_command_of_an_interrupted_apply(
     dry = invoke("fix", str(store))
     assert dry.exit_code == 1
     assert "interrupted" in dry.output
+    applied = invoke("fix", str(store), "--apply", "--format", "json")
+    assert applied.exit_code == 0, applied.output
+    result = json.loads(applied.output)
+    assert result["completed"] == "metadata repairs"
+    assert result["applied"] is True
+    assert result["repairs"] == []  # the interrupted apply made them all
+    assert not geozarr.validate(store, strict=True).issues
 
 
 @pytest.mark.parametrize(

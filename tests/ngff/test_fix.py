@@ -192,6 +192,7 @@ def test_a_sigkill_at_each_change_leaves_old_or_new_and_a_rerun_completes(
             check=False,
         )
         assert rerun.returncode == 0, (n, rerun.stderr)
+        assert ("completed the interrupted change" in rerun.stdout) == (n > 0), n
         assert snapshot(store) == new, n
         shutil.rmtree(store)
 
