@@ -18,9 +18,11 @@ the fix:
   dimensions, where it is declared (the array, its group, or a multiscales layout entry);
 - ``geozarr.cf.fill-value``: an integer array's Zarr ``fill_value`` set to its
   ``_FillValue`` (CF §2.5.1: the value returned for what was never written);
-- ``geozarr.cf.grid-mapping``: grid-mapping parameters CF requires and the variable's own
+- ``geozarr.cf.grid-mapping`` (a required parameter missing) and
+  ``geozarr.cf.grid-mapping-parameters`` (neither of a pair such as ``standard_parallel`` /
+  ``scale_factor_at_projection_origin``): the grid-mapping parameters the variable's own
   ``crs_wkt`` (or ``spatial_ref``) defines are added (``latitude_of_projection_origin``...),
-  computed by pyproj; present ones are never changed.
+  computed by pyproj (CF Appendix F); present ones are never changed.
 
 The order of :data:`FIXERS` is the order repairs are made in (a shape before what depends on
 it).
@@ -294,13 +296,18 @@ def _fill_value(ctx: FixContext, issue: Issue) -> str | None:
 
 
 def _grid_mapping(ctx: FixContext, issue: Issue) -> str | None:
+    if "missing" not in issue.message:
+        return None  # a value of the wrong type or range: not a key the WKT completes
+    return _grid_mapping_parameters(ctx, issue)
+
+
+def _grid_mapping_parameters(ctx: FixContext, issue: Issue) -> str | None:
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 
     from geozarr.writing.grid_mapping import cf_grid_mapping
 
-    node = ctx.node(issue.path)
-    if node is None or "missing" not in issue.message:
+    if ctx.node(issue.path) is None:
         return None
     attrs = ctx.attributes(issue.path)
     wkt = attrs.get("crs_wkt", attrs.get("spatial_ref"))
@@ -327,5 +334,6 @@ FIXERS: dict[str, Fixer] = {
     "geozarr.spatial.shape": _spatial_shape,
     "geozarr.cf.fill-value": _fill_value,
     "geozarr.cf.grid-mapping": _grid_mapping,
+    "geozarr.cf.grid-mapping-parameters": _grid_mapping_parameters,
 }
 """GeoZarr's repairs by the rule id they repair, in the order they are made."""

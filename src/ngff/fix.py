@@ -11,6 +11,8 @@ the fix:
 - ``ngff.multiscales.dimension-names``: a level array's ``dimension_names`` set to the
   multiscale's axis names (0.5: the array's ``dimension_names`` "MUST" be the axes' names;
   the axes carry the types and units, so they are the ones kept);
+- ``ngff.labels.unlisted``: the label images below a labels group that its ``labels`` list
+  leaves out are added to it (0.5: "All label images SHOULD be listed"), by their path;
 - ``ngff.multiscales.type``: ``type`` set to the method that ``metadata.method`` names, when
   that is one of this toolkit's kernels or a scikit-image function the spec's examples use
   ("SHOULD contain the field 'type'"); without ``metadata`` no type is guessed.
@@ -137,8 +139,37 @@ def _type(ctx: FixContext, issue: Issue) -> str | None:
     return f"set type {kind!r} (the method metadata.method names: {method})"
 
 
+def _is_label_image(attributes: Any) -> bool:
+    ome = attributes.get("ome") if isinstance(attributes, dict) else None
+    holder = ome if isinstance(ome, dict) else attributes
+    return isinstance(holder, dict) and "image-label" in holder and "multiscales" in holder
+
+
+def _unlisted(ctx: FixContext, issue: Issue) -> str | None:
+    node = ctx.node(issue.path)
+    if node is None or node.node_type != "group":
+        return None
+    attrs = ctx.attributes(issue.path)
+    ome = attrs.get("ome")
+    listed = (ome if isinstance(ome, dict) else attrs).get("labels")
+    if not isinstance(listed, list):
+        return None
+    prefix = f"{issue.path}/" if issue.path else ""
+    below = sorted(
+        path[len(prefix) :]
+        for path, other in ctx.hierarchy.items()
+        if path.startswith(prefix) and path != issue.path and _is_label_image(other.attributes)
+    )
+    added = [path for path in below if path not in listed]
+    if not added:
+        return ""
+    listed.extend(added)
+    return f"list {', '.join(repr(a) for a in added)} in labels (label images of this group)"
+
+
 FIXERS: dict[str, Fixer] = {
     "ngff.version.missing": _version,
+    "ngff.labels.unlisted": _unlisted,
     "ngff.multiscales.dimension-names": _dimension_names,
     "ngff.multiscales.type": _type,
 }

@@ -81,6 +81,22 @@ def consolidate(store: Path) -> None:
         finish(handle, consolidated=True)
 
 
+def _polar_without_parallel(store: Path) -> None:
+    from pyproj import CRS
+
+    from geozarr.writing.grid_mapping import cf_grid_mapping
+
+    mapping = cf_grid_mapping(CRS.from_epsg(3413))
+    mapping.pop("standard_parallel")
+
+    def replace(doc: dict[str, Any]) -> None:
+        kept = {"GeoTransform": doc["attributes"]["GeoTransform"]}
+        doc["attributes"] = {**mapping, "spatial_ref": mapping["crs_wkt"], **kept}
+
+    edit_json(store / "spatial_ref" / "zarr.json", replace)
+    edit_json(store / "zarr.json", lambda d: d["attributes"].__setitem__("proj:code", "EPSG:3413"))
+
+
 def _stale(store: Path) -> None:
     # a document edited after consolidation: the consolidated copy says otherwise
     consolidate(store)
@@ -101,6 +117,7 @@ CASES: dict[str, tuple[Callable[..., Path], int, str, Any]] = {
         "spatial_ref/zarr.json",
         _drop("latitude_of_projection_origin", "scale_factor_at_central_meridian"),
     ),
+    "geozarr.cf.grid-mapping-parameters": (build_store, 3, "", _polar_without_parallel),
     "zarr.consolidated.stale": (build_store, 3, "", _stale),
 }
 EXTRA = {

@@ -53,6 +53,10 @@ def _dimension_names(doc: dict[str, Any]) -> None:
     doc["dimension_names"] = ["a", "b"]
 
 
+def _unlisted(doc: dict[str, Any]) -> None:
+    doc["attributes"]["ome"]["labels"].remove("cells")
+
+
 def _no_type(doc: dict[str, Any]) -> None:
     _ms(doc).pop("type")
 
@@ -63,6 +67,7 @@ CASES: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], None]]] = {
     "version 0.5 labels": ("ngff.version.missing", "0.5", "labels/zarr.json", _no_version_v05),
     "dimension_names": ("ngff.multiscales.dimension-names", "0.5", "1/zarr.json", _dimension_names),
     "type": ("ngff.multiscales.type", "0.5", "zarr.json", _no_type),
+    "labels unlisted": ("ngff.labels.unlisted", "0.5", "labels/zarr.json", _unlisted),
     "stale consolidated (0.4)": ("zarr.consolidated.stale", "0.4", "0/.zattrs", lambda d: None),
 }
 
@@ -72,6 +77,7 @@ def make_defect(tmp_path: Path, case: tuple[str, str, str, Any]) -> Path:
     store = image(tmp_path / "img.zarr", version)
     if document.startswith("labels/"):
         write_labels((DATA % 3).astype(np.uint8), store, "seg")
+        write_labels((DATA % 4).astype(np.uint8), store, "cells")
     if document == "0/.zattrs":  # a stale copy: a level's shape edited in the copy only
         edit_json(
             store / ".zmetadata",
