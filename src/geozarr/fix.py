@@ -70,7 +70,7 @@ def _conventions(attrs: dict[str, Any]) -> list[Any] | None:
 
 def _canonical_declaration(ctx: FixContext, issue: Issue) -> str | None:
     parts = _pointer(issue)
-    if len(parts) != 3 or parts[:2] != ["attributes", "zarr_conventions"]:
+    if len(parts) != 3 or parts[:2] != ["attributes", "zarr_conventions"] or not parts[2].isdigit():
         return None
     entries = ctx.attributes(issue.path).get("zarr_conventions")
     index = int(parts[2])
@@ -248,6 +248,8 @@ def _others_disagree(ctx: FixContext, group: str, node: Node, size: list[int]) -
 
 def _layout_shape(ctx: FixContext, issue: Issue, parts: list[str]) -> str | None:
     if len(parts) != 5 or parts[2] != "layout" or parts[4] != "spatial:shape":
+        return None
+    if not parts[3].isdigit():
         return None
     attrs = ctx.attributes(issue.path)
     layout = attrs.get("multiscales", {}).get("layout")
