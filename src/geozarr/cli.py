@@ -10,6 +10,7 @@ import numpy as np
 from geozarr.convert import convert
 from geozarr.describe import describe_geo
 from geozarr.detection import detect, discover
+from geozarr.fix import FIXERS
 from geozarr.profiles import READERS
 from geozarr.pyramid import pyramid
 from geozarr.report import build_report
@@ -33,6 +34,7 @@ from ngff_geozarr.core.cli import (
     write_options,
 )
 from ngff_geozarr.core.cli_audit import make_audit_command
+from ngff_geozarr.core.cli_fix import make_fix_command
 from ngff_geozarr.core.cli_readers import readers_option
 from ngff_geozarr.core.convention import Convention
 from ngff_geozarr.core.deep import DEEP_OPTIONS
@@ -83,6 +85,7 @@ CONVENTION = Convention(
 
 cli = make_cli(CONVENTION)
 cli.add_command(make_audit_command(CONVENTION, tuple(READERS)))
+cli.add_command(make_fix_command(CONVENTION, FIXERS))
 add_view_command(cli, CONVENTION, open_images)
 """The ``geozarr`` command group."""
 

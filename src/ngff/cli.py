@@ -16,6 +16,7 @@ from ngff.create.collection import write_series_collection
 from ngff.create.sources import open_source
 from ngff.describe import describe_ome
 from ngff.detection import detect, discover
+from ngff.fix import FIXERS
 from ngff.profiles import READERS
 from ngff.report import build_report
 from ngff.rules import REGISTRY
@@ -34,6 +35,7 @@ from ngff_geozarr.core.cli import (
     write_options,
 )
 from ngff_geozarr.core.cli_audit import make_audit_command
+from ngff_geozarr.core.cli_fix import make_fix_command
 from ngff_geozarr.core.cli_readers import readers_option
 from ngff_geozarr.core.convention import Convention
 from ngff_geozarr.core.deep import DEEP_OPTIONS
@@ -65,6 +67,7 @@ CONVENTION = Convention(
 
 cli = make_cli(CONVENTION)
 cli.add_command(make_audit_command(CONVENTION, tuple(READERS)))
+cli.add_command(make_fix_command(CONVENTION, FIXERS))
 add_view_command(cli, CONVENTION, open_images)
 """The ``ngff`` command group."""
 
