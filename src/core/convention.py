@@ -17,12 +17,15 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ngff_geozarr.core.hierarchy import Discover
 from ngff_geozarr.core.info import Describe, Detect
 from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.rules import RuleRegistry
+
+if TYPE_CHECKING:
+    from ngff_geozarr.core.deep.budget import Budget
 
 __all__ = ["BuildReport", "Convention", "OptionDecorator", "Validate", "write_schema_documents"]
 
@@ -30,11 +33,57 @@ OptionDecorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 """A click option decorator (``click.option(...)``), as a convention adds to a command."""
 
 
-Validate = Callable[..., Report]
-"""Validates a target: ``(target, *, strict, storage_options, **extra) -> Report``.
+class Validate(Protocol):
+    """Validates a target, all of it: ``(target, *, strict, storage_options, ...) -> Report``.
 
-``extra`` holds the values of the convention's own ``validate`` options
-(:attr:`Convention.validate_options`), by parameter name."""
+    Each convention's ``validate`` (:func:`ngff.validate`, :func:`geozarr.validate`) takes
+    these arguments; it may take more, the values of the convention's own ``validate``
+    options (:attr:`Convention.validate_options`, GeoZarr's ``profile``), by parameter name.
+    """
+
+    def __call__(
+        self,
+        target: str | os.PathLike[str],
+        *,
+        strict: bool = ...,
+        storage_options: dict[str, Any] | None = ...,
+        readers: Sequence[str] = ...,
+        deep: bool | Budget = ...,
+        sample: int | None = ...,
+        max_requests: int | None = ...,
+        max_bytes: int | None = ...,
+    ) -> Report:
+        """Return the report of ``target``.
+
+        Parameters
+        ----------
+        target
+            A store path or URL (directory, ``.zip``, ``file://``, ``http(s)://``,
+            ``s3://``), or a JSON file: a node document (``zarr.json``, ``.zattrs``), bare
+            attributes, or a pydantic-zarr GroupSpec dump.
+        strict
+            Apply the strict profile: the spec's SHOULDs become errors.
+        storage_options
+            Options for remote stores (``endpoint_url``, ``anon``, ...).
+        readers
+            Readers to check the store for (the convention's reader profiles); their
+            requirements are warnings.
+        deep, sample, max_requests, max_bytes
+            Also read chunk data within a budget (``validate --deep``; see
+            :func:`ngff_geozarr.core.deep.budget_of`).
+
+        Returns
+        -------
+        Report
+            Every issue found; ``exit_code`` is 0 valid, 1 invalid, 2 unreadable. A target
+            that cannot be read gives an unreadable report, never an exception.
+
+        Raises
+        ------
+        ValueError
+            For a reader the convention does not know (a programming error, not a user's).
+        """
+        ...
 
 
 class BuildReport(Protocol):

@@ -287,9 +287,21 @@ def pyramid_command(
     **webmap: Any,
 ) -> None:
     """Write a pyramid in place, or reproject TARGET into a new store (--to-crs)."""
+    if to_crs is None:
+        reject_without_to_crs(**webmap)
+    elif len(variables) > 1 or len(methods) > 1 or any("=" in m for m in methods):
+        raise click.UsageError("--to-crs takes one --variable and one --method KERNEL.")
+    # what both ways of writing a pyramid take
+    shared: dict[str, Any] = {
+        "levels": _levels(levels),
+        "factors": factors,
+        "min_extent": min_extent,
+        "resume": resume,
+        "consolidated": consolidated,
+        "workers": workers,
+        "storage_options": parse_storage_options(storage_options),
+    }
     if to_crs is not None:
-        if len(variables) > 1 or len(methods) > 1 or any("=" in m for m in methods):
-            raise click.UsageError("--to-crs takes one --variable and one --method KERNEL.")
         with progress_bar(f"pyramid {target}", quiet=quiet) as update:
             line = run_webmap(
                 target,
@@ -297,31 +309,18 @@ def pyramid_command(
                 **webmap,
                 variable=variables[0] if variables else None,
                 method=methods[0] if methods else None,
-                levels=_levels(levels),
-                factors=factors,
-                min_extent=min_extent,
-                resume=resume,
-                consolidated=consolidated,
-                workers=workers,
                 progress=update,
-                storage_options=parse_storage_options(storage_options),
+                **shared,
             )
         click.echo(line)
         return
-    reject_without_to_crs(**webmap)
     with progress_bar(f"pyramid {target}", quiet=quiet) as update:
         result = pyramid(
             target,
             variable=list(variables) or None,
             method=_methods(methods),
-            levels=_levels(levels),
-            factors=factors,
-            min_extent=min_extent,
-            consolidated=consolidated,
-            resume=resume,
-            workers=workers,
             progress=update,
-            storage_options=parse_storage_options(storage_options),
+            **shared,
         )
     shapes = ", ".join("x".join(map(str, s)) for s in result.shapes)
     names = ", ".join(f"{k} ({v})" for k, v in result.methods.items())

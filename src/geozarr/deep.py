@@ -64,15 +64,8 @@ def _variables(hierarchy: Hierarchy, groups: tuple[str, ...]) -> list[tuple[str,
 def pyramids(hierarchy: Hierarchy) -> list[LevelSet]:
     """Return every multiscales pyramid of a GeoZarr hierarchy, one per variable.
 
-    Parameters
-    ----------
-    hierarchy
-        The hierarchy.
-
-    Returns
-    -------
-    list of LevelSet
-        The pyramids, levels finest first, nodata-aware.
+    This is GeoZarr's :class:`~ngff_geozarr.core.deep.Pyramids`, which documents the
+    argument and the result; every pyramid is nodata-aware.
 
     Examples
     --------

@@ -36,15 +36,8 @@ _PROJ_KEYS = ("proj:code", "proj:wkt2", "proj:projjson")
 def check_gdal_crs(hierarchy: Hierarchy) -> Iterator[Finding]:
     """GDAL 3.12: data arrays georeferenced by ``proj:`` only (no ``_CRS``, no grid mapping).
 
-    Parameters
-    ----------
-    hierarchy
-        The hierarchy.
-
-    Yields
-    ------
-    Finding
-        ``reader.gdal-3.12.crs`` per such array.
+    A :class:`~ngff_geozarr.core.profiles.readers.ReaderCheck`: one ``reader.gdal-3.12.crs`` finding
+    per such array.
     """
     for node in hierarchy.values():
         shape = array_shape(node)
@@ -113,16 +106,8 @@ def _layout(node: Node) -> list[Mapping[str, Any]] | None:
 def check_gdal_overviews(hierarchy: Hierarchy) -> Iterator[Finding]:
     """GDAL 3.13: what keeps the levels of a multiscales layout from being overviews.
 
-    Parameters
-    ----------
-    hierarchy
-        The hierarchy.
-
-    Yields
-    ------
-    Finding
-        ``reader.gdal-3.13.overview-*`` per multiscales group and level GDAL 3.13 will not
-        list as an overview.
+    A :class:`~ngff_geozarr.core.profiles.readers.ReaderCheck`: one ``reader.gdal-3.13.overview-*``
+    finding per multiscales group and level GDAL 3.13 will not list as an overview.
     """
     for group in hierarchy.values():
         layout = _layout(group) if group.node_type == "group" else None

@@ -311,31 +311,16 @@ def validate(
 ) -> Report:
     """Validate a GeoZarr store (or a JSON document describing one), all of it.
 
+    This is GeoZarr's :class:`~ngff_geozarr.core.convention.Validate`, which documents the
+    arguments, the result and the errors; ``profile`` is GeoZarr's own. Its ``readers`` are
+    ``gdal-3.12``, ``gdal-3.13`` and ``xarray`` (:mod:`geozarr.profiles`); ``deep`` reads
+    the pyramids :mod:`geozarr.deep` finds. The report's ``convention`` is ``"geozarr"``,
+    its ``version`` the profiles run, its ``node_type`` the kind of the root.
+
     Parameters
     ----------
-    target
-        A store path or URL (directory, ``.zip``, ``file://``, ``http(s)://``, ``s3://``), or
-        a JSON file: one node document, bare attributes, or a GroupSpec dump.
     profile
         ``"auto"`` (detect from the metadata), ``"cf"``, ``"conventions"`` or ``"v0.4"``.
-    strict
-        Apply the strict profile: SHOULD-level issues become errors (as ``ngff validate
-        --strict``).
-    storage_options
-        Options for remote stores.
-    readers
-        Readers to check the store for (``gdal-3.12``, ``gdal-3.13``, ``xarray``: see
-        :mod:`geozarr.profiles`); their requirements are warnings.
-    deep, sample, max_requests, max_bytes
-        Also read chunk data within a budget (``validate --deep``; see
-        :func:`ngff_geozarr.core.deep.budget_of` and :mod:`geozarr.deep`).
-
-    Returns
-    -------
-    Report
-        Every issue found; ``convention`` is ``"geozarr"``, ``version`` the profiles run,
-        ``node_type`` the kind of the root. A target that cannot be read gives an unreadable
-        report (exit code 2), never an exception.
 
     Raises
     ------

@@ -36,6 +36,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -307,6 +308,10 @@ def write(
     if transform_value is None:
         raise GeoWriteError("Expected an affine transform (transform=...); the input has none.")
     root_attributes.update(attributes or {})
+    try:  # the group document is strict JSON (core.groups): refuse NaN before any write
+        json.dumps(root_attributes, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise GeoWriteError(f"Cannot write the group's attributes as JSON: {exc}.") from None
     first = variables[0]
     shape = tuple(int(n) for n in first.data.shape)
     spatial = (first.dims[-2], first.dims[-1])

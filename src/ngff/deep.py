@@ -34,15 +34,8 @@ def _declared(multiscale: Mapping[str, Any]) -> str | None:
 def pyramids(hierarchy: Hierarchy) -> list[LevelSet]:
     """Return every OME-Zarr multiscale image of a hierarchy as a pyramid.
 
-    Parameters
-    ----------
-    hierarchy
-        The hierarchy.
-
-    Returns
-    -------
-    list of LevelSet
-        One pyramid per multiscale of every image and label image, levels finest first.
+    This is OME-Zarr's :class:`~ngff_geozarr.core.deep.Pyramids`, which documents the
+    argument and the result: one pyramid per multiscale of every image and label image.
 
     Examples
     --------

@@ -78,15 +78,8 @@ def _images(hierarchy: Hierarchy) -> Iterator[tuple[Node, str, list[Node]]]:
 def check_level_order(hierarchy: Hierarchy) -> Iterator[Finding]:
     """napari: levels from larger to smaller, in every dimension.
 
-    Parameters
-    ----------
-    hierarchy
-        The hierarchy.
-
-    Yields
-    ------
-    Finding
-        ``reader.napari.level-order`` per level larger than the one before it.
+    A :class:`~ngff_geozarr.core.profiles.readers.ReaderCheck`: one ``reader.napari.level-order``
+    finding per level larger than the one before it.
     """
     for node, pointer, levels in _images(hierarchy):
         for before, level in itertools.pairwise(levels):
@@ -107,15 +100,8 @@ def check_level_order(hierarchy: Hierarchy) -> Iterator[Finding]:
 def check_level_dtype(hierarchy: Hierarchy) -> Iterator[Finding]:
     """napari: every level of the first level's data type.
 
-    Parameters
-    ----------
-    hierarchy
-        The hierarchy.
-
-    Yields
-    ------
-    Finding
-        ``reader.napari.level-dtype`` per level of another type.
+    A :class:`~ngff_geozarr.core.profiles.readers.ReaderCheck`: one ``reader.napari.level-dtype``
+    finding per level of another type.
     """
     for node, pointer, levels in _images(hierarchy):
         first = array_dtype(levels[0]) if levels else None
@@ -134,15 +120,8 @@ def check_level_dtype(hierarchy: Hierarchy) -> Iterator[Finding]:
 def check_version(hierarchy: Hierarchy) -> Iterator[Finding]:
     """ome-zarr-py: OME-Zarr versions it does not know (newer than 0.5).
 
-    Parameters
-    ----------
-    hierarchy
-        The hierarchy.
-
-    Yields
-    ------
-    Finding
-        ``reader.ome-zarr-py.version`` per node declaring such a version.
+    A :class:`~ngff_geozarr.core.profiles.readers.ReaderCheck`: one ``reader.ome-zarr-py.version``
+    finding per node declaring such a version.
     """
     for node in hierarchy.values():
         _, version = ome_attributes(node.attributes)
@@ -176,15 +155,8 @@ def _axes_problem(types: Sequence[Any]) -> str | None:
 def check_axes(hierarchy: Hierarchy) -> Iterator[Finding]:
     """ome-zarr-py: axes it raises ``ValueError`` on (it checks them for 0.3 and later).
 
-    Parameters
-    ----------
-    hierarchy
-        The hierarchy.
-
-    Yields
-    ------
-    Finding
-        ``reader.ome-zarr-py.axes`` per multiscale whose axes it refuses.
+    A :class:`~ngff_geozarr.core.profiles.readers.ReaderCheck`: one ``reader.ome-zarr-py.axes``
+    finding per multiscale whose axes it refuses.
     """
     for node in hierarchy.values():
         entries, pointer = _multiscales(node)
@@ -218,15 +190,8 @@ def _field_facts(levels: Sequence[Node]) -> tuple[int, tuple[int, ...] | None, s
 def check_well_fields(hierarchy: Hierarchy) -> Iterator[Finding]:
     """ome-zarr-py: fields of a well unlike its first field.
 
-    Parameters
-    ----------
-    hierarchy
-        The hierarchy.
-
-    Yields
-    ------
-    Finding
-        ``reader.ome-zarr-py.well-fields`` per field that differs from the first.
+    A :class:`~ngff_geozarr.core.profiles.readers.ReaderCheck`: one
+    ``reader.ome-zarr-py.well-fields`` finding per field that differs from the first.
     """
     for node in hierarchy.values():
         ome, _ = ome_attributes(node.attributes)

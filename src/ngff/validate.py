@@ -220,32 +220,10 @@ def validate(
 ) -> Report:
     """Validate an OME-Zarr store or JSON document.
 
-    Parameters
-    ----------
-    target
-        A store path or URL (directory, ``.zip``, ``file://``, ``http(s)://``, ``s3://``), or
-        a JSON file: a node document (``zarr.json``, ``.zattrs``), bare attributes, or a
-        pydantic-zarr GroupSpec dump.
-    strict
-        Apply the strict profile: the spec's SHOULDs become errors.
-    storage_options
-        Options for remote stores (``endpoint_url``, ``anon``, ...).
-    readers
-        Readers to check the store for (``napari``, ``ome-zarr-py``, ``xarray``: see
-        :mod:`ngff.profiles`); their requirements are warnings.
-    deep, sample, max_requests, max_bytes
-        Also read chunk data within a budget (``validate --deep``; see
-        :func:`ngff_geozarr.core.deep.budget_of` and :mod:`ngff.deep`).
-
-    Returns
-    -------
-    Report
-        Every issue found; ``exit_code`` is 0 valid, 1 invalid, 2 unreadable.
-
-    Raises
-    ------
-    ValueError
-        For a reader that is not supported.
+    This is OME-Zarr's :class:`~ngff_geozarr.core.convention.Validate`, which documents the
+    arguments, the result and the errors. Its ``readers`` are ``napari``, ``ome-zarr-py``
+    and ``xarray`` (:mod:`ngff.profiles`); ``deep`` reads the pyramids :mod:`ngff.deep`
+    finds.
     """
     profiles = select_readers(readers, READERS)
     check: Check = with_readers(partial(check_hierarchy, strict=strict), profiles, REGISTRY, strict)

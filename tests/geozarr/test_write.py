@@ -205,6 +205,10 @@ def test_dataset_of_several_variables_on_one_grid(tmp_path: Path) -> None:
             {"crs": "EPSG:32632", "transform": TRANSFORM, "variable_attributes": {"units": 5}},
             "Cannot write the variable's attributes: units: Input should be a valid string",
         ),
+        (
+            {"crs": "EPSG:32632", "transform": TRANSFORM, "attributes": {"x": float("nan")}},
+            "Cannot write the group's attributes as JSON: Out of range float",
+        ),
     ],
     ids=[
         "no-crs",
@@ -215,6 +219,7 @@ def test_dataset_of_several_variables_on_one_grid(tmp_path: Path) -> None:
         "bad-name",
         "bad-codec",
         "non-cf-attribute",
+        "nan-group-attribute",
     ],
 )
 def test_user_mistakes_are_one_line_errors(

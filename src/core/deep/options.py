@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 import click
 
@@ -15,8 +15,25 @@ from ngff_geozarr.core.report import Report
 
 __all__ = ["DEEP_OPTIONS", "Pyramids", "with_deep"]
 
-Pyramids = Callable[[Hierarchy], Iterable[LevelSet]]
-"""A convention's pyramids in a hierarchy."""
+
+class Pyramids(Protocol):
+    """Finds a convention's pyramids in a hierarchy (:func:`ngff.deep.pyramids`, ...)."""
+
+    def __call__(self, hierarchy: Hierarchy, /) -> Iterable[LevelSet]:
+        """Return the pyramids of ``hierarchy``.
+
+        Parameters
+        ----------
+        hierarchy
+            The hierarchy.
+
+        Returns
+        -------
+        iterable of LevelSet
+            One pyramid per multiscale image or variable, levels finest first.
+        """
+        ...
+
 
 _POSITIVE = click.IntRange(min=1)
 

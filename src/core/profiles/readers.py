@@ -5,9 +5,9 @@ See :mod:`ngff_geozarr.core.profiles`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.report import Issue, Report
@@ -52,8 +52,27 @@ class Finding:
     message: str
 
 
-ReaderCheck = Callable[[Hierarchy], Iterable[Finding]]
-"""One requirement of a reader, checked over a whole hierarchy."""
+class ReaderCheck(Protocol):
+    """One requirement of a reader, checked over a whole hierarchy.
+
+    Each check of a :class:`ReaderProfile` (``check_sharding``, :mod:`ngff.profiles`,
+    :mod:`geozarr.profiles`, ...) is one; its docstring names the rule it finds.
+    """
+
+    def __call__(self, hierarchy: Hierarchy, /) -> Iterable[Finding]:
+        """Return what the reader will not read as written.
+
+        Parameters
+        ----------
+        hierarchy
+            The hierarchy.
+
+        Yields
+        ------
+        Finding
+            One per place the requirement is not met, in the order of the hierarchy.
+        """
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,15 +271,8 @@ def _codec_names(codecs: Any) -> Iterator[str]:
 def check_sharding(hierarchy: Hierarchy) -> Iterator[Finding]:
     """GDAL 3.12: every Zarr v3 array with the ``sharding_indexed`` codec.
 
-    Parameters
-    ----------
-    hierarchy
-        The hierarchy.
-
-    Yields
-    ------
-    Finding
-        ``reader.gdal-3.12.sharding`` per sharded array.
+    A :class:`~ngff_geozarr.core.profiles.readers.ReaderCheck`: one ``reader.gdal-3.12.sharding``
+    finding per sharded array.
     """
     for node in hierarchy.values():
         if node.node_type != "array" or node.zarr_format != 3:
@@ -279,15 +291,8 @@ def check_sharding(hierarchy: Hierarchy) -> Iterator[Finding]:
 def check_dimension_names(hierarchy: Hierarchy) -> Iterator[Finding]:
     """xarray: every array without one dimension name per dimension.
 
-    Parameters
-    ----------
-    hierarchy
-        The hierarchy.
-
-    Yields
-    ------
-    Finding
-        ``reader.xarray.dimension-names`` per array xarray cannot name the dimensions of.
+    A :class:`~ngff_geozarr.core.profiles.readers.ReaderCheck`: one
+    ``reader.xarray.dimension-names`` finding per array xarray cannot name the dimensions of.
     """
     for node in hierarchy.values():
         shape = array_shape(node)
@@ -315,15 +320,8 @@ def check_dimension_names(hierarchy: Hierarchy) -> Iterator[Finding]:
 def check_dimension_sizes(hierarchy: Hierarchy) -> Iterator[Finding]:
     """xarray: arrays of one group that give one dimension name two lengths.
 
-    Parameters
-    ----------
-    hierarchy
-        The hierarchy.
-
-    Yields
-    ------
-    Finding
-        ``reader.xarray.dimension-sizes`` per array that contradicts an earlier sibling.
+    A :class:`~ngff_geozarr.core.profiles.readers.ReaderCheck`: one
+    ``reader.xarray.dimension-sizes`` finding per array that contradicts an earlier sibling.
     """
     for group in hierarchy.values():
         if group.node_type != "group":

@@ -31,7 +31,14 @@ from zarr.storage import WrapperStore
 
 from ngff_geozarr.core.zarr_format import is_metadata_key
 
-__all__ = ["DocumentCache", "cached_store", "is_document_key", "read_once", "unwrapped"]
+__all__ = [
+    "DocumentCache",
+    "SeeThroughStore",
+    "cached_store",
+    "is_document_key",
+    "read_once",
+    "unwrapped",
+]
 
 
 class DocumentCache:
@@ -107,15 +114,18 @@ def _whole(byte_range: ByteRequest | None, received: int) -> bool:
     )
 
 
-class _CachingStore(WrapperStore[Store]):
-    """A read-only store that answers metadata documents it has read from its cache."""
+class SeeThroughStore(WrapperStore[Store]):
+    """A wrapper of a store that names itself as the store it wraps and exposes it.
 
-    def __init__(self, store: Store, cache: DocumentCache | None = None) -> None:
-        super().__init__(store)
-        self._cache = cache if cache is not None else DocumentCache()
+    The wrappers of this package (the document cache, the retrying store) derive from it:
+    messages show the user's store, not the wrapper, and :func:`unwrapped` finds the store
+    that does the I/O through any stack of them.
 
-    def _with_store(self, store: Store) -> _CachingStore:
-        return type(self)(store, self._cache)
+    Parameters
+    ----------
+    store
+        The store wrapped.
+    """
 
     def __repr__(self) -> str:
         return repr(self._store)
@@ -125,8 +135,19 @@ class _CachingStore(WrapperStore[Store]):
 
     @property
     def wrapped(self) -> Store:
-        """The store whose documents are kept."""
+        """The store this one wraps."""
         return self._store
+
+
+class _CachingStore(SeeThroughStore):
+    """A read-only store that answers metadata documents it has read from its cache."""
+
+    def __init__(self, store: Store, cache: DocumentCache | None = None) -> None:
+        super().__init__(store)
+        self._cache = cache if cache is not None else DocumentCache()
+
+    def _with_store(self, store: Store) -> _CachingStore:
+        return type(self)(store, self._cache)
 
     async def get(
         self, key: str, prototype: BufferPrototype, byte_range: ByteRequest | None = None

@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 
 from zarr.abc.store import ByteRequest, Store
 from zarr.core.buffer import Buffer, BufferPrototype
-from zarr.storage import WrapperStore
 
+from ngff_geozarr.core.store.cache import SeeThroughStore
 from ngff_geozarr.core.store.policy import (
     FaultLog,
     RemotePolicy,
@@ -28,7 +28,7 @@ __all__ = ["guarded", "retrying_store"]
 _T = TypeVar("_T")
 
 
-class _RetryingStore(WrapperStore[Store]):
+class _RetryingStore(SeeThroughStore):
     """A store whose requests are retried under a policy and counted in a log."""
 
     def __init__(self, store: Store, policy: RemotePolicy, log: FaultLog) -> None:
@@ -38,17 +38,6 @@ class _RetryingStore(WrapperStore[Store]):
 
     def _with_store(self, store: Store) -> _RetryingStore:
         return type(self)(store, self.policy, self.log)
-
-    def __repr__(self) -> str:
-        return repr(self._store)
-
-    def __str__(self) -> str:
-        return str(self._store)
-
-    @property
-    def wrapped(self) -> Store:
-        """The store that does the I/O."""
-        return self._store
 
     async def call(self, key: str, attempt: Callable[[], Awaitable[_T]]) -> _T:
         """Run one request for ``key`` under this store's policy.

@@ -40,6 +40,7 @@ from geozarr.writing.cf_variables import (
 )
 from geozarr.writing.grid import Grid
 from geozarr.writing.xarray_source import CarriedArray
+from ngff_geozarr.core.groups import write_group
 from ngff_geozarr.core.pyramid import Level
 from ngff_geozarr.core.store import StoreHandle, ZarrFormat
 
@@ -216,16 +217,6 @@ def multiscales_layout(
     )
 
 
-def _group_document(zarr_format: ZarrFormat, attributes: _Doc) -> list[tuple[str, bytes]]:
-    if zarr_format == 3:
-        doc = {"zarr_format": 3, "node_type": "group", "attributes": attributes}
-        return [("zarr.json", json.dumps(doc, indent=2).encode())]
-    return [
-        (".zgroup", json.dumps({"zarr_format": 2}).encode()),
-        (".zattrs", json.dumps(attributes, indent=2).encode()),
-    ]
-
-
 def write_carried(
     store: StoreHandle, group: str, carried: Sequence[CarriedArray], zarr_format: ZarrFormat
 ) -> None:
@@ -333,5 +324,4 @@ def write_level_metadata(
     if isinstance(multiscales, Mapping):
         layout = multiscales
     attributes = {**group_attributes(grid, multiscales=layout), **rest}
-    for name, value in _group_document(zarr_format, attributes):
-        store.write_bytes(prefix + name, value)
+    write_group(store, group, attributes, zarr_format)
