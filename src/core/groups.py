@@ -118,11 +118,12 @@ def writing(
 
     The arguments are those of :func:`~ngff_geozarr.core.store.opening.opened`. When this
     opened the store itself and the block ended without an error, :func:`finish` writes
-    consolidated metadata at the root (the policy both conventions share) before the store
-    is closed.
+    consolidated metadata at the root (the policy both conventions share) and commits the
+    store (an ``.ozx`` file is written only then) before it is closed.
     """
     owned = not isinstance(target, StoreHandle)
     with opened(target, mode, storage_options) as store:
         yield store
         if owned and mode != "r":
             finish(store)
+            store.commit()

@@ -24,6 +24,7 @@ from ngff.common.facts import NodeFacts
 from ngff.common.ome import SECTION_KEYS, VersionRules, check_ome
 from ngff.deep import pyramids
 from ngff.detection import discover, node_kind, ome_attributes
+from ngff.ozx_checks import is_ozx, with_archive_checks
 from ngff.profiles import READERS
 from ngff.rules import REGISTRY
 from ngff.store_checks import CheckedNode, StoreChecks
@@ -223,9 +224,10 @@ def validate(
     Parameters
     ----------
     target
-        A store path or URL (directory, ``.zip``, ``file://``, ``http(s)://``, ``s3://``), or
-        a JSON file: a node document (``zarr.json``, ``.zattrs``), bare attributes, or a
-        pydantic-zarr GroupSpec dump.
+        A store path or URL (directory, ``.zip``, ``.ozx``, ``file://``, ``http(s)://``,
+        ``s3://``), or a JSON file: a node document (``zarr.json``, ``.zattrs``), bare
+        attributes, or a pydantic-zarr GroupSpec dump. An ``.ozx`` file also gets the RFC-9
+        archive checks (:mod:`ngff.ozx_checks`).
     strict
         Apply the strict profile: the spec's SHOULDs become errors.
     storage_options
@@ -252,6 +254,8 @@ def validate(
     budget = budget_of(deep, sample, max_requests, max_bytes)
     if budget is not None:
         check = with_deep(check, pyramids, budget, strict=strict, storage_options=storage_options)
+    if is_ozx(target):
+        check = with_archive_checks(check, os.fspath(target), storage_options, strict=strict)
     return validate_target(
         target,
         check,
