@@ -1,6 +1,7 @@
 """Local directories, ``.zip`` and ``.ozx`` files as zarr stores, confined to their root (zarr).
 
-An ``.ozx`` file (RFC-9 single-file OME-Zarr) is read as a zip file; written, it is a new
+An ``.ozx`` file (RFC-9 single-file OME-Zarr) is read by the reader the HTTP one uses
+(:func:`~ngff_geozarr.core.store.ozx_read.local_zip_store`); written, it is a new
 :class:`~ngff_geozarr.core.store.ozx_write.OzxWriteStore`, which becomes the file only when
 the write is committed.
 """
@@ -20,6 +21,7 @@ from zarr.storage import LocalStore, ZipStore
 
 from ngff_geozarr.core.errors import NotZarrError, TargetNotFoundError
 from ngff_geozarr.core.store.keys import StoreKind, StoreMode
+from ngff_geozarr.core.store.ozx_read import local_zip_store
 from ngff_geozarr.core.store.ozx_write import OzxWriteStore
 
 __all__ = ["local_store"]
@@ -173,7 +175,12 @@ def local_store(path: Path, mode: StoreMode, read_only: bool) -> tuple[StoreKind
                 "or resumed in place (write a new one, or --overwrite to replace it)."
             )
         return "zip", OzxWriteStore(path)
-    if suffix in (".zip", ".ozx") and (path.is_file() or not exists):
+    if suffix == ".ozx" and path.is_file():
+        try:
+            return "zip", local_zip_store(str(path))
+        except Exception as exc:
+            raise NotZarrError(f"{path}: not a readable zip file ({exc}).") from exc
+    if suffix == ".zip" and (path.is_file() or not exists):
         zip_mode: Literal["r", "a", "w"] = "r" if read_only else ("a" if exists else "w")
         try:
             return "zip", sync(

@@ -40,7 +40,7 @@ from ngff_geozarr.core.store.ziparchive import (
     tail_length,
 )
 
-__all__ = ["RangedZipStore", "archive_layout", "http_zip_store"]
+__all__ = ["RangedZipStore", "Reader", "archive_layout", "http_zip_store", "local_zip_store"]
 
 Reader = Callable[[int, int], Awaitable[bytes]]
 """``read(start, end)``: the file's bytes ``[start, end)``."""
@@ -69,9 +69,16 @@ class RangedZipStore(Store):
     supports_partial_writes = False
     supports_listing = True
 
-    def __init__(self, read: Reader, layout: ZipLayout, name: str) -> None:
+    def __init__(
+        self,
+        read: Reader,
+        layout: ZipLayout,
+        name: str,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(read_only=True)
         self._read = read
+        self._on_close = on_close
         self.layout = layout
         self.name = name
         self._entries: dict[str, ZipEntry] = {}
@@ -80,8 +87,21 @@ class RangedZipStore(Store):
                 self._entries.setdefault(entry.name, entry)
         self._data_start: dict[str, int] = {}
 
+    def close(self) -> None:
+        """Release the archive (closes a local file)."""
+        if self._on_close is not None:
+            self._on_close()
+            self._on_close = None
+        super().close()
+
     @classmethod
-    async def open_archive(cls, read: Reader, size: int, name: str) -> RangedZipStore:
+    async def open_archive(
+        cls,
+        read: Reader,
+        size: int,
+        name: str,
+        on_close: Callable[[], None] | None = None,
+    ) -> RangedZipStore:
         """Read an archive's tail and central directory (two reads) and open it.
 
         Parameters
@@ -92,6 +112,8 @@ class RangedZipStore(Store):
             The archive's size.
         name
             What the store is called.
+        on_close
+            Called once when the store is closed.
 
         Returns
         -------
@@ -111,7 +133,8 @@ class RangedZipStore(Store):
         if tail.cd_size:
             directory = await read(tail.cd_offset, tail.cd_offset + tail.cd_size)
         entries = parse_central_directory(directory)
-        return cls(read, ZipLayout(size, entries, tail.comment, tail.zip64, tail.split), name)
+        layout = ZipLayout(size, entries, tail.comment, tail.zip64, tail.split)
+        return cls(read, layout, name, on_close)
 
     def __repr__(self) -> str:
         return f"RangedZipStore({self.name!r})"
@@ -119,20 +142,24 @@ class RangedZipStore(Store):
     def __eq__(self, value: object) -> bool:
         return isinstance(value, RangedZipStore) and value.name == self.name
 
-    async def _start_and_head(self, entry: ZipEntry) -> tuple[int, bytes]:
-        """Return where the entry's data starts, and any data bytes read on the way."""
+    async def _start_and_head(self, entry: ZipEntry, whole: bool) -> tuple[int, bytes]:
+        """Return where the entry's data starts, and any data bytes read on the way.
+
+        The first read of an entry fetches its local header, and with ``whole`` its data in
+        the same request; a partial read fetches the header alone.
+        """
         known = self._data_start.get(entry.name)
         if known is not None:
             return known, b""
         guess = _HEADER_ROOM + len(entry.name.encode("utf-8"))
-        upto = min(entry.offset + guess + entry.compressed_size, self.layout.size)
+        upto = min(entry.offset + guess + (entry.compressed_size if whole else 0), self.layout.size)
         raw = await self._read(entry.offset, upto)
         length = local_header_length(raw)
         self._data_start[entry.name] = entry.offset + length
         return entry.offset + length, raw[length:]
 
     async def _whole(self, entry: ZipEntry) -> bytes:
-        start, head = await self._start_and_head(entry)
+        start, head = await self._start_and_head(entry, whole=True)
         if len(head) < entry.compressed_size:
             rest = await self._read(start + len(head), start + entry.compressed_size)
             head += rest
@@ -178,7 +205,7 @@ class RangedZipStore(Store):
         start, end = _bounds(byte_range, size)
         if end <= start:
             return prototype.buffer.from_bytes(b"")
-        begin, _ = await self._start_and_head(entry)
+        begin, _ = await self._start_and_head(entry, whole=False)
         return prototype.buffer.from_bytes(await self._read(begin + start, begin + end))
 
     async def get_partial_values(
@@ -374,3 +401,40 @@ def archive_layout(target: str, storage_options: dict[str, Any] | None = None) -
             return fh.read(end - start)
 
         return read_layout(read, size)
+
+
+def local_zip_store(path: str) -> RangedZipStore:
+    """Open a local zip archive (``.ozx``) as a read-only store of its entries.
+
+    The same reader as over HTTP, on positioned reads of the file: the archive is checked
+    for nothing but its records (a split or odd archive is still read, for the validator to
+    say what is wrong with it).
+
+    Parameters
+    ----------
+    path
+        The archive.
+
+    Returns
+    -------
+    RangedZipStore
+        The store; closing it closes the file.
+
+    Raises
+    ------
+    ZipFormatError
+        When the file is not a zip archive.
+    """
+    from zarr.core.sync import sync
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+
+        async def read(start: int, end: int) -> bytes:
+            return os.pread(fd, max(0, end - start), start)
+
+        return sync(RangedZipStore.open_archive(read, size, path, lambda: os.close(fd)))
+    except BaseException:
+        os.close(fd)
+        raise
