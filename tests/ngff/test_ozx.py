@@ -14,6 +14,7 @@ import struct
 import subprocess
 import sys
 import time
+import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -391,3 +392,22 @@ def test_ome_zarr_py(tmp_path: Path) -> None:
     level1 = ngff.open(str(target)).level(1).data.compute()
     assert found["shape"] == [300, 400]
     assert found["value"] == int(level1[5, 7])
+
+
+def test_viewer_serves_tiles_of_an_ozx_over_http(tmp_path: Path) -> None:
+    from ngff.viewing import open_scene
+    from ngff_geozarr.core.viewer import Viewer
+
+    ngff.write_image(image((600, 700)), tmp_path / "x.ozx", chunks=(64, 64))
+    with serve_directory(tmp_path) as (url, log):
+        with Viewer(open_scene(f"{url}/x.ozx", {})) as viewer:
+            viewer.start()
+            with urllib.request.urlopen(viewer.url + "scene.json", timeout=30) as response:
+                scene = json.loads(response.read())
+            with urllib.request.urlopen(viewer.url + "tile/0/1/1", timeout=30) as response:
+                png = response.read()
+        assert scene["levels"][0]["shape"] == [600, 700]
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        gets = [e for e in log.entries if e[0] == "GET"]
+        assert gets
+        assert all(status == 206 for _, _, status in gets)
