@@ -411,3 +411,21 @@ def test_viewer_serves_tiles_of_an_ozx_over_http(tmp_path: Path) -> None:
         gets = [e for e in log.entries if e[0] == "GET"]
         assert gets
         assert all(status == 206 for _, _, status in gets)
+
+
+def test_writers_that_cannot_commit_an_ozx_refuse_it(tmp_path: Path) -> None:
+    # a converter writes documents through a store it closes itself: it would close an
+    # .ozx store without writing the archive, so it is refused before the first byte
+    source = tmp_path / "x.ozx"
+    ngff.write_image(image(), source, chunks=(64, 64))
+    before = source.read_bytes()
+    runner = CliRunner()
+    for args in (
+        ["convert", str(source), "--to", "0.6", "--out", str(tmp_path / "y.ozx")],
+        ["convert", str(source), "--to", "0.6", "--in-place"],
+    ):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2, result.output
+        assert "an .ozx file is written only by" in result.output
+    assert source.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.ozx"]

@@ -19,10 +19,10 @@ from zarr.core.buffer import Buffer
 from zarr.core.sync import sync
 from zarr.storage import LocalStore, ZipStore
 
-from ngff_geozarr.core.errors import NotZarrError, TargetNotFoundError
+from ngff_geozarr.core.errors import NotZarrError, TargetNotFoundError, UnsupportedTargetError
 from ngff_geozarr.core.store.keys import StoreKind, StoreMode
 from ngff_geozarr.core.store.ozx_read import local_zip_store
-from ngff_geozarr.core.store.ozx_write import OzxWriteStore
+from ngff_geozarr.core.store.ozx_write import OzxWriteStore, writes_allowed
 
 __all__ = ["local_store"]
 
@@ -163,12 +163,20 @@ def local_store(path: Path, mode: StoreMode, read_only: bool) -> tuple[StoreKind
     NotZarrError
         When the path is a file other than a readable zip file; when an existing, non-empty
         ``.ozx`` file is opened for writing.
+    UnsupportedTargetError
+        When an ``.ozx`` file is opened for writing outside
+        :func:`~ngff_geozarr.core.store.ozx_write.single_file_writes`.
     """
     exists = path.exists()
     if not exists and mode in ("r", "r+"):
         raise TargetNotFoundError(f"{path}: no such file or directory.")
     suffix = path.suffix.lower()
     if suffix == ".ozx" and not read_only and not (exists and path.is_dir()):
+        if not writes_allowed():
+            raise UnsupportedTargetError(
+                f"{path}: an .ozx file is written only by the OME-Zarr image and plate "
+                "writers (ngff create, ngff.write_image); write a directory store here."
+            )
         if exists and path.stat().st_size > 0:
             raise NotZarrError(
                 f"{path}: an .ozx file is written once, in one pass; it cannot be changed "

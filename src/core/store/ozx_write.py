@@ -31,6 +31,8 @@ import os
 import threading
 import zlib
 from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +42,48 @@ from zarr.storage import MemoryStore
 from ngff_geozarr.core.store.keys import METADATA_KEYS
 from ngff_geozarr.core.store.ziparchive import central_record, end_records, local_header
 
-__all__ = ["OzxWriteStore", "archive_comment", "metadata_order"]
+__all__ = [
+    "OzxWriteStore",
+    "archive_comment",
+    "metadata_order",
+    "single_file_writes",
+    "writes_allowed",
+]
 
 _COPY_PIECE = 4 * 2**20
+_ALLOWED: ContextVar[bool] = ContextVar("ozx_writes_allowed", default=False)
+
+
+@contextmanager
+def single_file_writes() -> Iterator[None]:
+    """Allow ``.ozx`` targets to be opened for writing within a ``with`` block.
+
+    Only a writer that commits the store when it succeeds
+    (:func:`ngff_geozarr.core.groups.writing`) opens one: any other writer would close it
+    uncommitted, and no file would appear. Elsewhere an ``.ozx`` target is refused for
+    writing before anything is written.
+
+    Yields
+    ------
+    None
+        Nothing; ``.ozx`` targets may be opened for writing until the block ends.
+    """
+    token = _ALLOWED.set(True)
+    try:
+        yield
+    finally:
+        _ALLOWED.reset(token)
+
+
+def writes_allowed() -> bool:
+    """Tell whether an ``.ozx`` target may be opened for writing here.
+
+    Returns
+    -------
+    bool
+        Whether the caller is inside :func:`single_file_writes`.
+    """
+    return _ALLOWED.get()
 
 
 def metadata_order(key: str) -> tuple[int, str]:
