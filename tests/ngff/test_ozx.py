@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -429,3 +430,15 @@ def test_writers_that_cannot_commit_an_ozx_refuse_it(tmp_path: Path) -> None:
         assert "an .ozx file is written only by" in result.output
     assert source.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.ozx"]
+
+
+@pytest.mark.skipif(shutil.which("unzip") is None, reason="Info-ZIP unzip is not installed")
+def test_info_zip_reads_the_archive(tmp_path: Path) -> None:
+    # another implementation than Python's: its ZIP64 reading and CRC checks agree
+    target = tmp_path / "x.ozx"
+    ngff.write_image(image(), target, chunks=(64, 64))
+    result = subprocess.run(
+        ["unzip", "-t", str(target)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No errors detected" in result.stdout
