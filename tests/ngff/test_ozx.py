@@ -442,3 +442,15 @@ def test_info_zip_reads_the_archive(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No errors detected" in result.stdout
+
+
+def test_plate_in_one_file(tmp_path: Path) -> None:
+    target = tmp_path / "plate.ozx"
+    fields = {"A/1": [image()], "B/2": [image(seed=1), image(seed=2)]}
+    ngff.write_plate(target, fields, name="screen", chunks=(64, 64))
+    assert ngff.validate(str(target), strict=True).issues == ()
+    with zipfile.ZipFile(target) as zf:
+        names = [i.filename for i in zf.infolist()]
+    jsons = [n for n in names if n.endswith("zarr.json")]
+    assert names[: len(jsons)] == sorted(jsons, key=lambda n: (n.count("/"), n))
+    assert names[:3] == ["zarr.json", "A/zarr.json", "B/zarr.json"]
