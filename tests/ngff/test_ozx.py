@@ -454,3 +454,15 @@ def test_plate_in_one_file(tmp_path: Path) -> None:
     jsons = [n for n in names if n.endswith("zarr.json")]
     assert names[: len(jsons)] == sorted(jsons, key=lambda n: (n.count("/"), n))
     assert names[:3] == ["zarr.json", "A/zarr.json", "B/zarr.json"]
+
+
+def test_read_from_s3(tmp_path: Path, s3_upload: Any, s3_options: dict[str, Any]) -> None:
+    folder = tmp_path / "up"
+    folder.mkdir()
+    data = image()
+    ngff.write_image(data, folder / "x.ozx", chunks=(64, 64))
+    url = s3_upload(folder, "single") + "/x.ozx"
+    report = ngff.validate(url, strict=True, storage_options=s3_options)
+    assert report.issues == ()
+    opened = ngff.open(url, storage_options=s3_options)
+    assert np.array_equal(opened.level(0).data.compute(), data)

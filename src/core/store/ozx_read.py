@@ -1,4 +1,4 @@
-"""Reading a zip archive (``.ozx``) over HTTP with range requests, never the whole file.
+"""Reading a zip archive (``.ozx``) by byte ranges (HTTP, S3, local), never the whole file.
 
 :class:`RangedZipStore` is a read-only zarr store over any ``read(start, end)`` coroutine.
 Opening it costs three requests: the file's size (``HEAD``), its tail (the end records and
@@ -40,7 +40,13 @@ from ngff_geozarr.core.store.ziparchive import (
     tail_length,
 )
 
-__all__ = ["RangedZipStore", "Reader", "archive_layout", "http_zip_store", "local_zip_store"]
+__all__ = [
+    "RangedZipStore",
+    "Reader",
+    "archive_layout",
+    "local_zip_store",
+    "remote_zip_store",
+]
 
 Reader = Callable[[int, int], Awaitable[bytes]]
 """``read(start, end)``: the file's bytes ``[start, end)``."""
@@ -325,10 +331,10 @@ def _bounds(byte_range: ByteRequest, size: int) -> tuple[int, int]:
     raise TypeError(f"unexpected byte range {byte_range!r}")
 
 
-async def _open_http(url: str, options: dict[str, Any]) -> RangedZipStore:
+async def _open_remote(url: str, protocol: str, options: dict[str, Any]) -> RangedZipStore:
     import fsspec
 
-    fs = fsspec.filesystem("http", asynchronous=True, **options)
+    fs = fsspec.filesystem(protocol, asynchronous=True, **options)
     await fs.set_session()
     info = await fs._info(url)
     size = info.get("size")
@@ -342,16 +348,17 @@ async def _open_http(url: str, options: dict[str, Any]) -> RangedZipStore:
     return await RangedZipStore.open_archive(read, size, url)
 
 
-def http_zip_store(url: str, options: dict[str, Any]) -> Store:
-    """Open an ``http(s)://`` zip archive (``.ozx``) as a read-only store of its entries.
+def remote_zip_store(url: str, options: dict[str, Any]) -> Store:
+    """Open an ``http(s)://`` or ``s3://`` zip archive (``.ozx``) as a read-only store.
 
     Parameters
     ----------
     url
         The archive's URL.
     options
-        The HTTP file system's options (see
-        :func:`~ngff_geozarr.core.store.remote.http_options`).
+        The file system's options (see
+        :func:`~ngff_geozarr.core.store.remote.http_options`,
+        :func:`~ngff_geozarr.core.store.remote.s3_options`).
 
     Returns
     -------
@@ -360,18 +367,19 @@ def http_zip_store(url: str, options: dict[str, Any]) -> Store:
     """
     from zarr.core.sync import sync
 
-    return sync(_open_http(url, options))
+    protocol = "s3" if url.startswith("s3://") else "http"
+    return sync(_open_remote(url, protocol, options))
 
 
 def archive_layout(target: str, storage_options: dict[str, Any] | None = None) -> ZipLayout:
-    """Read the layout of a local or ``http(s)://`` zip archive (tail and central directory).
+    """Read the layout of a local, ``http(s)://`` or ``s3://`` zip archive (tail, directory).
 
     Parameters
     ----------
     target
-        A path, ``file://`` or ``http(s)://`` URL of a zip archive.
+        A path, ``file://``, ``http(s)://`` or ``s3://`` URL of a zip archive.
     storage_options
-        Options for the HTTP file system.
+        Options for the remote file system.
 
     Returns
     -------
@@ -385,12 +393,13 @@ def archive_layout(target: str, storage_options: dict[str, Any] | None = None) -
     OSError
         When it cannot be read.
     """
-    if target.startswith(("http://", "https://")):
-        from zarr.core.sync import sync
+    if target.startswith(("http://", "https://", "s3://")):
+        from ngff_geozarr.core.store.remote import http_options, s3_options
 
-        from ngff_geozarr.core.store.remote import http_options
-
-        store = sync(_open_http(target, http_options(storage_options or {})))
+        options = storage_options or {}
+        is_s3 = target.startswith("s3://")
+        store = remote_zip_store(target, s3_options(options) if is_s3 else http_options(options))
+        assert isinstance(store, RangedZipStore)
         return store.layout
     path = target.removeprefix("file://")
     with open(path, "rb") as fh:
