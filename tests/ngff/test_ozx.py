@@ -146,7 +146,7 @@ class Slow:
         self.data = np.ones((512, 512), np.uint16)
         self.shape, self.dtype, self.ndim = self.data.shape, self.data.dtype, 2
     def __getitem__(self, key):
-        time.sleep(0.2)
+        time.sleep(0.5)
         return self.data[key]
 
 ngff.write_image(Slow(), sys.argv[1], chunks=(32, 32), workers=1)

@@ -88,9 +88,9 @@ class RangedZipStore(Store):
         self.layout = layout
         self.name = name
         self._entries: dict[str, ZipEntry] = {}
-        for entry in layout.entries:
+        for entry in layout.entries:  # a name listed twice: the last record wins (as zipfile)
             if not entry.name.endswith("/"):
-                self._entries.setdefault(entry.name, entry)
+                self._entries[entry.name] = entry
         self._data_start: dict[str, int] = {}
 
     def close(self) -> None:
