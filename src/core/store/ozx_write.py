@@ -19,7 +19,8 @@ in pieces of at most 4 MiB (bounded memory); then the central directory in the s
 the ZIP64 end records and the archive comment (``{"ome": {"version": V, "zipFile":
 {"centralDirectory": {"jsonFirst": true}}}}`` when the root declares ``ome.version``).
 Only then is the part file renamed over the target (:func:`os.replace`, atomic), and the
-spool removed. The chunk bytes are thus written twice (spool, then archive), sequentially;
+spool removed. The chunk bytes are thus written twice (spool, then archive), sequentially,
+and while committing the folder holds both (about twice the archive's size free is needed);
 a failed or killed write leaves at most the spool and part files, never a complete-looking
 target. :meth:`OzxWriteStore.close` without a commit removes both.
 """
