@@ -39,6 +39,8 @@ ZARR_MODULES = {
         "handle.py",
         "local.py",
         "opening.py",
+        "ozx_read.py",
+        "ozx_write.py",
         "remote.py",
         "retry_store.py",
     )

@@ -75,7 +75,7 @@ _N = TypeVar("_N", int, float)
 _DEBUG_VARIABLE = "NGFF_GEOZARR_DEBUG"
 _PIPE_WIDTH = 1000
 _SHARED_TARGETS = (
-    "TARGET is a store (directory, .zip, file://, http(s)://, s3://) or a JSON metadata "
+    "TARGET is a store (directory, .zip, .ozx, file://, http(s)://, s3://) or a JSON metadata "
     "document (zarr.json, .zattrs, GroupSpec dump)."
 )
 _VALIDATE_EXIT_CODES = (

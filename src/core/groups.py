@@ -27,6 +27,7 @@ from typing import Any
 from ngff_geozarr.core.store import StoreHandle, ZarrFormat, join_key
 from ngff_geozarr.core.store.keys import StoreMode
 from ngff_geozarr.core.store.opening import opened
+from ngff_geozarr.core.store.ozx_write import single_file_writes
 
 __all__ = ["CONSOLIDATED", "finish", "root_group_format", "write_group", "writing"]
 
@@ -118,11 +119,12 @@ def writing(
 
     The arguments are those of :func:`~ngff_geozarr.core.store.opening.opened`. When this
     opened the store itself and the block ended without an error, :func:`finish` writes
-    consolidated metadata at the root (the policy both conventions share) before the store
-    is closed.
+    consolidated metadata at the root (the policy both conventions share) and commits the
+    store (an ``.ozx`` file is written only then) before it is closed.
     """
     owned = not isinstance(target, StoreHandle)
-    with opened(target, mode, storage_options) as store:
+    with single_file_writes(), opened(target, mode, storage_options) as store:
         yield store
         if owned and mode != "r":
             finish(store)
+            store.commit()

@@ -164,7 +164,9 @@ def _summary(target: str, image: Image) -> str:
     help="Create the OME-Zarr image OUT from INPUT (.tif/.tiff with the file's axes, .npy, or a "
     "Zarr array STORE or STORE::PATH): level 0 and every downsampled level, in one pass and "
     "bounded memory, the metadata written last. Per-axis lists are comma-separated and in OME "
-    "axis order (t, c, z, y, x). Exit 0 on success, 2 on any error.",
+    "axis order (t, c, z, y, x). An OUT ending in .ozx is written as an RFC-9 single-file "
+    "OME-Zarr (0.5/0.6, sharded by default), which appears only once complete. Exit 0 on "
+    "success, 2 on any error.",
 )
 @click.argument("input_path", metavar="INPUT")
 @click.argument("out", metavar="OUT.ome.zarr")
@@ -245,7 +247,7 @@ def _summary(target: str, image: Image) -> str:
     "--overwrite",
     is_flag=True,
     help="Replace an existing OUT: the new store is written beside it and swapped in once "
-    "complete (local directories and .zip files).",
+    "complete (local directories, .zip and .ozx files).",
 )
 @click.option(
     "--labels",

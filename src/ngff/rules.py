@@ -44,9 +44,14 @@ _ANCHORS = {
 
 
 def _rule(entry: RuleEntry) -> Rule:
-    """Make a table row a rule: the clause names the versions, the link the spec section."""
+    """Make a table row a rule: the clause names the versions, the link the spec section.
+
+    A row with its own ``url`` (an RFC's page, for the RFC-9 ``.ozx`` rules) links there.
+    """
     versions = entry.versions
-    url = f"https://ngff.openmicroscopy.org/{versions[0]}/#{_ANCHORS.get(entry.section, '')}"
+    url = entry.url or (
+        f"https://ngff.openmicroscopy.org/{versions[0]}/#{_ANCHORS.get(entry.section, '')}"
+    )
     clause = Clause(f"OME-Zarr {', '.join(versions)} §{entry.section}", entry.quote, url)
     return entry.to_rule(CONVENTION, clause)
 

@@ -24,6 +24,7 @@ from ngff.common.facts import NodeFacts
 from ngff.common.ome import SECTION_KEYS, VersionRules, check_ome
 from ngff.deep import pyramids
 from ngff.detection import discover, node_kind, ome_attributes
+from ngff.ozx_checks import is_ozx, with_archive_checks
 from ngff.profiles import READERS
 from ngff.rules import REGISTRY
 from ngff.store_checks import CheckedNode, StoreChecks
@@ -223,13 +224,15 @@ def validate(
     This is OME-Zarr's :class:`~ngff_geozarr.core.convention.Validate`, which documents the
     arguments, the result and the errors. Its ``readers`` are ``napari``, ``ome-zarr-py``
     and ``xarray`` (:mod:`ngff.profiles`); ``deep`` reads the pyramids :mod:`ngff.deep`
-    finds.
+    finds. An ``.ozx`` target also gets the RFC-9 archive checks (:mod:`ngff.ozx_checks`).
     """
     profiles = select_readers(readers, READERS)
     check: Check = with_readers(partial(check_hierarchy, strict=strict), profiles, REGISTRY, strict)
     budget = budget_of(deep, sample, max_requests, max_bytes)
     if budget is not None:
         check = with_deep(check, pyramids, budget, strict=strict, storage_options=storage_options)
+    if is_ozx(target):
+        check = with_archive_checks(check, os.fspath(target), storage_options, strict=strict)
     return validate_target(
         target,
         check,

@@ -191,13 +191,13 @@ def is_json_target(target: str | os.PathLike[str]) -> bool:
     -------
     bool
         True for an existing local file whose name ends in one of :data:`JSON_SUFFIXES`
-        (``zarr.json`` included), or that is a regular file other than a ``.zip``.
+        (``zarr.json`` included), or that is a regular file other than a ``.zip`` or ``.ozx``.
     """
     text = os.fspath(target)
     if "://" in text and not text.startswith("file://"):
         return False
     path = Path(text.removeprefix("file://"))
-    return path.is_file() and path.suffix.lower() != ".zip"
+    return path.is_file() and path.suffix.lower() not in (".zip", ".ozx")
 
 
 def read_json_file(path: Path, target: str) -> Hierarchy:

@@ -21,7 +21,7 @@ from ngff_geozarr.core.store import open_store
 __all__ = ["Source", "open_input"]
 
 # Files a Zarr store may be (a zip archive); any other file that is no format above is refused.
-_ZARR_FILE_SUFFIXES = (".zip",)
+_ZARR_FILE_SUFFIXES = (".zip", ".ozx")
 
 
 @dataclass(frozen=True)

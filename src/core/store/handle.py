@@ -538,6 +538,18 @@ class StoreHandle:
 
     # -- lifetime -----------------------------------------------------------------------
 
+    def commit(self) -> None:
+        """Make a completed write durable where the store needs it: an ``.ozx`` file.
+
+        An :class:`~ngff_geozarr.core.store.ozx_write.OzxWriteStore` writes its archive and
+        renames it over the target here; every other store already holds what was written
+        (a no-op). A store closed without a commit writes no ``.ozx`` file.
+        """
+        from ngff_geozarr.core.store.ozx_write import OzxWriteStore
+
+        if isinstance(self.store, OzxWriteStore):
+            self.store.commit()
+
     def close(self) -> None:
         """Release the store (closes a zip file; a no-op for most kinds)."""
         self.store.close()

@@ -1,4 +1,10 @@
-"""Local directories and ``.zip`` files as zarr stores, confined to their root (uses zarr)."""
+"""Local directories, ``.zip`` and ``.ozx`` files as zarr stores, confined to their root (zarr).
+
+An ``.ozx`` file (RFC-9 single-file OME-Zarr) is read by the reader the HTTP one uses
+(:func:`~ngff_geozarr.core.store.ozx_read.local_zip_store`); written, it is a new
+:class:`~ngff_geozarr.core.store.ozx_write.OzxWriteStore`, which becomes the file only when
+the write is committed.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +19,10 @@ from zarr.core.buffer import Buffer
 from zarr.core.sync import sync
 from zarr.storage import LocalStore, ZipStore
 
-from ngff_geozarr.core.errors import NotZarrError, TargetNotFoundError
+from ngff_geozarr.core.errors import NotZarrError, TargetNotFoundError, UnsupportedTargetError
 from ngff_geozarr.core.store.keys import StoreKind, StoreMode
+from ngff_geozarr.core.store.ozx_read import local_zip_store
+from ngff_geozarr.core.store.ozx_write import OzxWriteStore, writes_allowed
 
 __all__ = ["local_store"]
 
@@ -131,7 +139,7 @@ class _ZipStoreWithoutDirectories(ZipStore):
 
 
 def local_store(path: Path, mode: StoreMode, read_only: bool) -> tuple[StoreKind, Store]:
-    """Open a local directory or ``.zip`` file as a store.
+    """Open a local directory, ``.zip`` or ``.ozx`` file as a store.
 
     Parameters
     ----------
@@ -153,12 +161,34 @@ def local_store(path: Path, mode: StoreMode, read_only: bool) -> tuple[StoreKind
     TargetNotFoundError
         When the path does not exist in modes ``"r"`` and ``"r+"``.
     NotZarrError
-        When the path is a file other than a readable zip file.
+        When the path is a file other than a readable zip file; when an existing, non-empty
+        ``.ozx`` file is opened for writing.
+    UnsupportedTargetError
+        When an ``.ozx`` file is opened for writing outside
+        :func:`~ngff_geozarr.core.store.ozx_write.single_file_writes`.
     """
     exists = path.exists()
     if not exists and mode in ("r", "r+"):
         raise TargetNotFoundError(f"{path}: no such file or directory.")
-    if path.suffix.lower() == ".zip" and (path.is_file() or not exists):
+    suffix = path.suffix.lower()
+    if suffix == ".ozx" and not read_only and not (exists and path.is_dir()):
+        if not writes_allowed():
+            raise UnsupportedTargetError(
+                f"{path}: an .ozx file is written only by the OME-Zarr image and plate "
+                "writers (ngff create, ngff.write_image); write a directory store here."
+            )
+        if exists and path.stat().st_size > 0:
+            raise NotZarrError(
+                f"{path}: an .ozx file is written once, in one pass; it cannot be changed "
+                "or resumed in place (write a new one, or --overwrite to replace it)."
+            )
+        return "zip", OzxWriteStore(path)
+    if suffix == ".ozx" and path.is_file():
+        try:
+            return "zip", local_zip_store(str(path))
+        except Exception as exc:
+            raise NotZarrError(f"{path}: not a readable zip file ({exc}).") from exc
+    if suffix == ".zip" and (path.is_file() or not exists):
         zip_mode: Literal["r", "a", "w"] = "r" if read_only else ("a" if exists else "w")
         try:
             return "zip", sync(

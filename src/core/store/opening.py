@@ -1,9 +1,11 @@
 """Open a target as a store: parse the target, build the store, detect what its root holds.
 
-A target is a local directory, a ``.zip`` file, a ``file://``, ``http(s)://`` or ``s3://``
-URL, a mutable mapping (held in memory) or a zarr store. Opening reads the root's metadata
-documents at once (one round trip for a remote store) and records the Zarr format and
-whether the root holds consolidated metadata (uses zarr).
+A target is a local directory, a ``.zip`` or ``.ozx`` file (an ``.ozx`` URL, ``http(s)://``
+or ``s3://``, is read by range requests: :mod:`~ngff_geozarr.core.store.ozx_read`), a
+``file://``, ``http(s)://`` or ``s3://`` URL, a mutable mapping (held in memory) or a zarr
+store. Opening reads the root's metadata documents at once (one round trip for a remote
+store) and records the Zarr format and whether the root holds consolidated metadata (uses
+zarr).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ngff_geozarr.core.errors import (
     ReadOnlyError,
     StoreAccessError,
     TargetError,
+    TargetNotFoundError,
     UnsupportedTargetError,
 )
 from ngff_geozarr.core.store.cache import cached_store
@@ -152,8 +155,14 @@ def _make_store(
     if scheme in ("http", "https"):
         if not read_only:
             raise ReadOnlyError(f"{text}: http(s) targets are read-only.")
+        if urllib.parse.urlsplit(text).path.lower().endswith(".ozx"):
+            store = retrying_store(_remote_ozx(text, http_options(storage_options)))
+            return text, "http", cached_store(store, text, storage_options)
         store = retrying_store(fsspec_store(text, http_options(storage_options), read_only=True))
         return text, "http", cached_store(store, text, storage_options)
+    if scheme == "s3" and read_only and text.lower().endswith(".ozx"):
+        store = retrying_store(_remote_ozx(text, s3_options(storage_options)))
+        return text, "s3", cached_store(store, text, storage_options)
     if scheme == "s3":
         store = retrying_store(fsspec_store(text, s3_options(storage_options), read_only))
         # Each metadata document is fetched once (per read_once block) when only read.
@@ -163,6 +172,27 @@ def _make_store(
             f"{text}: unsupported scheme {scheme!r}; expected a path, file://, http(s):// or s3://."
         )
     return text, *local_store(Path(text), mode, read_only)
+
+
+def _remote_ozx(url: str, options: dict[str, Any]) -> Store:
+    """Open a remote ``.ozx`` file by range requests (tail, central directory, entries)."""
+    try:
+        import fsspec  # noqa: F401
+    except ImportError as exc:
+        raise UnsupportedTargetError(
+            f"{url}: install the 'remote' extra: pip install 'ngff-geozarr[remote]'."
+        ) from exc
+    from ngff_geozarr.core.store.ozx_read import remote_zip_store
+    from ngff_geozarr.core.store.ziparchive import ZipFormatError
+
+    try:
+        return remote_zip_store(url, options)
+    except ZipFormatError as exc:
+        raise NotZarrError(f"{url}: not a readable zip file ({exc}).") from exc
+    except FileNotFoundError as exc:
+        raise TargetNotFoundError(f"{url}: not found.") from exc
+    except Exception as exc:
+        raise StoreAccessError(f"{url}: cannot be read ({exc}).") from exc
 
 
 def _probe_root(handle: StoreHandle, *, must_exist: bool, must_be_new: bool) -> None:

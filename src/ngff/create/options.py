@@ -31,6 +31,7 @@ __all__ = [
     "make_axes",
     "per_axis",
     "resolve_method",
+    "single_file_shards",
     "sizes_per_axis",
 ]
 
@@ -229,6 +230,41 @@ def default_chunks(shape: Sequence[int], axes: Sequence[Mapping[str, Any]]) -> t
     for rank, i in enumerate(reversed(spatial)):
         chunks[i] = 256 if rank < 2 else 64
     return tuple(max(1, min(c, n)) for c, n in zip(chunks, shape, strict=True))
+
+
+_SHARD_CHUNKS = 4
+"""Chunks per shard along y and x in an ``.ozx`` file's default shards."""
+
+
+def single_file_shards(
+    shape: Sequence[int], chunks: Sequence[int], axes: Sequence[dict[str, Any]]
+) -> tuple[int, ...]:
+    """Return the default shard shape of an ``.ozx`` image: 4 x 4 chunks in y and x.
+
+    RFC-9 recommends the sharding codec in a single file ("to reduce the number of entries
+    within the ZIP archive"); a shard of 4 x 4 chunks (1024 x 1024 samples with the default
+    chunks) divides the entries by 16 and stays small enough for viewers' range reads.
+    Along other axes a shard is one chunk; no shard is larger than the array needs.
+
+    Parameters
+    ----------
+    shape, chunks
+        The base level's shape and chunk shape.
+    axes
+        Its axis objects.
+
+    Returns
+    -------
+    tuple of int
+        The shard shape, a multiple of ``chunks``.
+    """
+    spatial = [i for i, a in enumerate(axes) if a.get("type") == "space"][-2:]
+    shards = []
+    for i, (n, c) in enumerate(zip(shape, chunks, strict=True)):
+        c = max(1, min(int(c), int(n)))
+        factor = min(_SHARD_CHUNKS, -(-int(n) // c)) if i in spatial else 1
+        shards.append(c * factor)
+    return tuple(shards)
 
 
 @dataclass(frozen=True)

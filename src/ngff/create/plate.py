@@ -21,6 +21,7 @@ from ngff.create.groups import write_group, zarr_format_of
 from ngff.create.options import CreationError, Target, check_source
 from ngff.create.target import check_target
 from ngff.create.write import image_request, write_multiscale
+from ngff.ozx_checks import is_ozx
 from ngff.versions import SPEC_VERSIONS, spec_version
 from ngff_geozarr.core.convert.swap import replacing
 from ngff_geozarr.core.groups import writing
@@ -171,9 +172,12 @@ def write_plate(
                 channel_colors=image_options.get("channel_colors"),
                 channel_windows=image_options.get("channel_windows"),
                 rgb=bool(image_options.get("rgb", False)),
+                single_file=is_ozx(target),
             )
             requests.append((source, request))
         planned.append((row, column, well, requests))
+    if client is not None and is_ozx(target):
+        raise CreationError("Expected no client for an .ozx file: it is written on threads.")
     check_target(target, resume=resume, overwrite=overwrite, storage_options=storage_options)
     with (
         replacing(target, overwrite=overwrite) as where,

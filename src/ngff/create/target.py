@@ -7,8 +7,8 @@ it is asked to:
 - an existing, non-empty one is refused unless ``resume`` (finish an interrupted write in
   place) or ``overwrite`` (replace it); the error says which to pass;
 - ``overwrite`` replaces only what holds a Zarr store (a directory with ``zarr.json``,
-  ``.zgroup`` or ``.zarray`` at its root, a ``.zip`` file, a non-empty mapping): a directory
-  of other files is never deleted.
+  ``.zgroup`` or ``.zarray`` at its root, a ``.zip`` or ``.ozx`` file, a non-empty
+  mapping): a directory of other files is never deleted.
 
 :func:`ngff_geozarr.core.convert.swap.replacing` (shared with the converters) does
 the replacement so that a complete store is always there: the new store is written next to
@@ -19,7 +19,7 @@ it is complete (metadata and consolidated metadata written):
   (Linux ``renameat2`` with ``RENAME_EXCHANGE``), otherwise the old one is renamed aside to
   ``.old-NAME``, the new one renamed in, and the old one removed: a run killed between the
   two renames leaves the complete old store in ``.old-NAME``, never neither;
-- a ``.zip`` file is replaced by one atomic :func:`os.replace`;
+- a ``.zip`` or ``.ozx`` file is replaced by one atomic :func:`os.replace`;
 - a mapping (memory) is cleared and refilled once the new store is complete;
 - a failed write removes ``.new-NAME`` and leaves the target untouched; a killed one leaves
   ``.new-NAME`` behind, which the next ``overwrite`` removes first.
@@ -92,9 +92,10 @@ def check_target(
     if path is not None:
         if is_empty(path):
             return
+        single_file = path.suffix.lower() == ".ozx"  # written once: nothing to resume
         if not overwrite:
-            raise CreationError(_refusal(str(path), True))
-        is_zip = path.is_file() and path.suffix.lower() == ".zip"
+            raise CreationError(_refusal(str(path), not single_file))
+        is_zip = path.is_file() and path.suffix.lower() in (".zip", ".ozx")
         if not is_zip and not any((path / m).is_file() for m in _STORE_MARKERS):
             raise CreationError(
                 f"{path}: exists and holds no Zarr store (no zarr.json, .zgroup or .zarray "

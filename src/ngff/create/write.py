@@ -17,7 +17,10 @@ Output formats
     0.4 is written as Zarr v2 (nested ``/`` chunk keys, as 0.4 requires), 0.5 and 0.6 as
     Zarr v3 with ``dimension_names`` equal to the axis names (optionally sharded). 0.6
     metadata gives each image one coordinate system, ``"physical"``, and each level one
-    transformation into it (see :func:`ngff.convert.v05_to_v06`).
+    transformation into it (see :func:`ngff.convert.v05_to_v06`). A target named
+    ``*.ozx`` is written as an RFC-9 single-file OME-Zarr (0.5/0.6, sharded by default:
+    :func:`~ngff.create.options.single_file_shards`; the chunks are spooled to one file and
+    the archive written in RFC-9 order at the end: :mod:`ngff_geozarr.core.store.ozx_write`).
 
 Metadata last
     The OME metadata of a group is written only after every array below it is complete, so
@@ -55,9 +58,11 @@ from ngff.create.options import (
     make_axes,
     per_axis,
     resolve_method,
+    single_file_shards,
     sizes_per_axis,
 )
 from ngff.create.target import check_target
+from ngff.ozx_checks import is_ozx
 from ngff.versions import SPEC_VERSIONS, SpecVersion, spec_version
 from ngff_geozarr.core.convert.swap import replacing
 from ngff_geozarr.core.groups import writing
@@ -371,6 +376,7 @@ def image_request(
     channel_colors: Sequence[str] | None = None,
     channel_windows: Sequence[Sequence[float]] | None = None,
     rgb: bool = False,
+    single_file: bool = False,
 ) -> Request:
     """Check the options of one image (see :func:`write_image`) and return its request.
 
@@ -389,6 +395,9 @@ def image_request(
         As for :func:`write_image` (per-axis values in OME order).
     compression, omero, channel_names, channel_colors, channel_windows, rgb
         As for :func:`write_image`.
+    single_file
+        The image is written as an RFC-9 ``.ozx`` file: OME-Zarr 0.5 or 0.6 only, and
+        sharded by default (:func:`single_file_shards`).
 
     Returns
     -------
@@ -405,6 +414,11 @@ def image_request(
     if spec_ver is None:
         raise CreationError(
             f"Expected a version among {', '.join(SPEC_VERSIONS)}. Got {version!r}."
+        )
+    if single_file and spec_ver == "0.4":
+        raise CreationError(
+            "Expected version 0.5 or 0.6 for an .ozx file (RFC-9 single-file OME-Zarr holds "
+            "a Zarr v3 hierarchy). Got 0.4."
         )
     if shards is not None and spec_ver == "0.4":
         raise CreationError("Expected no shards for OME-Zarr 0.4 (Zarr v2 has no sharding).")
@@ -434,7 +448,13 @@ def image_request(
         method=resolve_method(method),
         levels=levels,
         chunks=tuple(max(1, min(int(c), n)) for c, n in zip(chunk_shape, data.shape, strict=True)),
-        shards=None if shards is None else sizes_per_axis("shards", shards, ndim),
+        shards=(
+            sizes_per_axis("shards", shards, ndim)
+            if shards is not None
+            else single_file_shards(data.shape, chunk_shape, axis_list)
+            if single_file
+            else None
+        ),
         version=spec_ver,
         compression=compression,
         omero=omero,
@@ -524,7 +544,8 @@ def write_image(
         arguments below).
     target
         Where to write (see :data:`Target`): a new or empty store; an existing one only
-        with ``overwrite`` or ``resume``.
+        with ``overwrite`` or ``resume``. A path ending in ``.ozx`` writes an RFC-9
+        single-file OME-Zarr (not resumable; it appears only once complete).
     axes
         The axes of ``data`` in its own order (see :func:`make_axes`), transposed into OME
         order (time, channel or custom, then space; ``z``, ``y``, ``x`` as ``zyx``) by a
@@ -632,6 +653,12 @@ def write_image(
         "channel_colors": channel_colors,
         "channel_windows": channel_windows,
     }
+    single_file = is_ozx(target)
+    if single_file and client is not None:
+        raise CreationError(
+            "Expected no client for an .ozx file: it is written on this machine's threads "
+            "(its chunks are spooled to one local file); write a directory store on a cluster."
+        )
     arranged, ome_axes, is_rgb, filled = from_input(data, axes, rgb, options, _DEFAULT_NAME)
     source = check_source(arranged)
     request = image_request(
@@ -643,6 +670,7 @@ def write_image(
         compression=compression,
         omero=omero,
         rgb=is_rgb,
+        single_file=single_file,
         **filled,
     )
     check_target(target, resume=resume, overwrite=overwrite, storage_options=storage_options)
