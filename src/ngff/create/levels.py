@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -20,6 +21,8 @@ from ngff.create.write import plan_levels, pyramid_image, write_levels
 from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import OutputOptions, Progress, PyramidResult
 from ngff_geozarr.core.store import join_key
+from ngff_geozarr.core.store.writelock import held_lock
+from ngff_geozarr.core.store.writerecord import array_fingerprint
 
 __all__ = ["add_levels"]
 
@@ -74,7 +77,15 @@ def add_levels(
     CreationError
         When the target holds no image, or one with more than one level.
     """
-    with writing(target, "r+", storage_options) as store:
+    where = target if isinstance(target, str | os.PathLike) else "TARGET"
+    with writing(
+        target,
+        "r+",
+        storage_options,
+        operation="ngff pyramid",
+        command=f"`ngff pyramid {os.fspath(where)} --resume` (add_levels(..., resume=True))",
+        resume=resume,
+    ) as store:
         image = read_image(store, image_path)
         ms = image.multiscale
         datasets = ms["datasets"]
@@ -84,6 +95,9 @@ def add_levels(
             )
         base_path = join_key(image_path, datasets[0]["path"])
         base = store.open_array(base_path)
+        lock = held_lock(store)
+        if lock is not None:  # a resumed run must find the base it started from
+            lock.set_source(array_fingerprint({base_path: base}))
         scale, translation = scale_translation(datasets[0])
         axes = list(ms["axes"])
         if len(scale) != len(base.shape) or len(axes) != len(base.shape):
