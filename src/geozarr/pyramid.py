@@ -347,7 +347,7 @@ def pyramid(
             raise GeoWriteError(f"{store.target}: expected a group at the root.")
         if "multiscales" in root.attributes and not resume:
             raise GeoWriteError(
-                f"{store.target}: already has a multiscales layout; pass resume=True to "
+                f"{store.target}: already has a multiscales layout; pass resume=True (--resume) to "
                 "continue an interrupted run."
             )
         spatial = _spatial_dims(hierarchy, root)

@@ -75,7 +75,8 @@ def add_levels(
     Raises
     ------
     CreationError
-        When the target holds no image, or one with more than one level.
+        When the target holds no image, or one with more than one level (unless ``resume``
+        and they are the levels planned: a run interrupted after its metadata was written).
     """
     where = target if isinstance(target, str | os.PathLike) else "TARGET"
     with writing(
@@ -89,7 +90,7 @@ def add_levels(
         image = read_image(store, image_path)
         ms = image.multiscale
         datasets = ms["datasets"]
-        if len(datasets) != 1:
+        if len(datasets) != 1 and not resume:
             raise CreationError(
                 f"Expected an image holding only level 0. Got {len(datasets)} levels."
             )
@@ -109,6 +110,12 @@ def add_levels(
         kind = resolve_method(chosen)
         planned = plan_levels(base.shape, base.chunks, scale, axis_kinds(axes), base.shards, levels)
         names = _next_paths(datasets[0]["path"], len(planned))
+        if len(datasets) != 1 and [d["path"] for d in datasets] != names:
+            # resumed after the metadata was written: only the same levels can be completed
+            raise CreationError(
+                f"Expected an image holding only level 0, or the levels {names} to resume. "
+                f"Got {[d['path'] for d in datasets]}."
+            )
         compressors, separator = compressors_of(store, base_path, image.zarr_format)
         output = OutputOptions(
             zarr_format=image.zarr_format,
