@@ -23,10 +23,11 @@ root metadata and the consolidated metadata; so:
 A write that fails before it has changed anything (a refused option, an image with levels
 already) leaves the store as it found it: its record is withdrawn (the previous one put back).
 
-Limitation: remote stores (``s3://``, ``http(s)://``) and zip files get the record (so an
-interrupted write is visible, and ``--resume`` checks its source) but no mutual exclusion:
-those stores offer no lock a killed process cannot leave held, so two writers started at
-once on the same remote target are not told apart. In-memory stores get neither.
+Limitation: remote stores (``s3://``, ``http(s)://``) get the record (so an interrupted
+write is visible, and ``--resume`` checks its source) but no mutual exclusion: they offer no
+lock that a killed process cannot leave held, so two writers started at once on the same
+remote target are not told apart. Zip files (whose keys cannot be deleted) and in-memory
+stores get neither.
 """
 
 from __future__ import annotations
@@ -350,7 +351,7 @@ def write_lock(
         partial=tuple(partial),
         process_start=process_start(os.getpid()),
     )
-    if handle.kind == "memory":
+    if handle.kind in ("memory", "zip"):  # no other process; a zip cannot delete a key
         yield WriteLock(handle, record, _nested=True)
         return
     lock = _acquire(handle, record, resume=resume, interrupted_ok=interrupted_ok)
