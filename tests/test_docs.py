@@ -71,6 +71,7 @@ def test_web_map_tutorial_writes_a_valid_pyramid(tmp_path: Path) -> None:
     out = run_tutorial("geozarr-pyramid.md", tmp_path).splitlines()
     assert "1/temperature temperature [2.0, 2.0]" in out
     assert "2 EPSG:3857 [256, 384] 1000.0" in out
+    assert "crs True" in out  # in place, the levels keep the source's grid mapping name
     assert out[-1] == "True []"
 
 

@@ -8,9 +8,12 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
+import pytest
 from PIL import Image
 
-DOCS = Path(__file__).parents[1] / "docs"
+ROOT = Path(__file__).parents[1]
+DOCS = ROOT / "docs"
 CODE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -60,3 +63,44 @@ def test_reports_tutorial_shows_every_screenshot() -> None:
         with Image.open(DOCS / "images" / name) as image:
             assert image.format == "PNG"
             assert image.size[0] >= 800
+
+
+PNGS = sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.png"))
+
+
+def test_the_reports_screenshots_are_committed() -> None:
+    assert {f"images/{name}" for name in SHOTS} <= set(PNGS)
+
+
+@pytest.mark.parametrize("name", PNGS)
+def test_a_committed_screenshot_is_a_picture_not_a_blank_page(name: str) -> None:
+    """A screenshot taken before the page drew (one flat colour), of a page whose pictures
+    failed (text only: greys), or of an empty canvas shows nothing; each must show pictures."""
+    with Image.open(DOCS / name) as image:
+        pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
+    colours, counts = np.unique(pixels, axis=0, return_counts=True)
+    assert len(colours) > 256, f"{name}: {len(colours)} distinct colours"
+    assert counts.max() / counts.sum() < 0.97, f"{name}: one colour covers nearly all of it"
+    # the pictures: coloured pixels (text and page chrome are grey), in many colours
+    spread = pixels.max(axis=1).astype(int) - pixels.min(axis=1)
+    coloured = pixels[spread > 40]
+    assert len(coloured) / len(pixels) > 0.02, f"{name}: almost no coloured pixel"
+    assert len(np.unique(coloured, axis=0)) > 100, f"{name}: a few flat colours only"
+
+
+@pytest.mark.parametrize("name", PNGS)
+def test_a_committed_screenshot_is_shown_by_a_page(name: str) -> None:
+    shown = {
+        (page.parent / target).resolve()
+        for page in DOCS.rglob("*.md")
+        for target in re.findall(r"!\[[^\]]+\]\(([^)\s]+\.png)\)", page.read_text())
+    }
+    assert (DOCS / name).resolve() in shown
+
+
+@pytest.mark.parametrize(
+    "page", sorted(p.relative_to(DOCS).as_posix() for p in (DOCS / "tutorials").glob("*.md"))
+)
+def test_every_tutorial_is_in_the_site_navigation(page: str) -> None:
+    """A page left out of the nav is built but linked from nowhere: its screenshots unseen."""
+    assert f": {page}" in (ROOT / "mkdocs.yml").read_text()

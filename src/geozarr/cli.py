@@ -185,6 +185,7 @@ _CONSOLIDATED = click.option(
 @compression_option
 @_CONSOLIDATED
 @write_options
+@storage_option
 def create_command(
     source: str,
     out: str,
@@ -203,6 +204,7 @@ def create_command(
     resume: bool,
     workers: int | None,
     quiet: bool,
+    storage_options: tuple[str, ...],
 ) -> None:
     """Create a GeoZarr raster."""
     kernels = _methods(methods)
@@ -239,6 +241,7 @@ def create_command(
             resume=resume,
             workers=workers,
             progress=update,
+            storage_options=parse_storage_options(storage_options),
         )
     click.echo(f"Wrote {', '.join(result.variables)} to {result.target}.")
 

@@ -232,7 +232,9 @@ def _root_grid(
     shape = var.metadata.get("shape")
     if not isinstance(shape, list) or len(shape) < 2:
         raise GeoWriteError(f"{var.path}: expected named dimensions and a shape of 2 or more.")
-    return Grid(crs, parse_transform(transform), int(shape[-2]), int(shape[-1]), spatial)
+    # The levels name their grid mapping as the source does (rioxarray's "crs", say).
+    height, width = int(shape[-2]), int(shape[-1])
+    return Grid(crs, parse_transform(transform), height, width, spatial, name or GRID_MAPPING)
 
 
 def _carried(

@@ -42,7 +42,7 @@ from ngff_geozarr.core.viewer import (
     ViewAxis,
     ViewLevel,
 )
-from ngff_geozarr.core.viewer.catalogue import first_scene
+from ngff_geozarr.core.viewer.catalogue import closed_on_failure, first_scene
 
 __all__ = ["open_images", "open_scene"]
 
@@ -154,14 +154,11 @@ def open_images(target: str, storage_options: dict[str, Any]) -> Catalogue:
     and the result.
     """
     handle = open_store(target, "r", storage_options=storage_options)
-    try:
+    with closed_on_failure(handle.close):
         hierarchy = hierarchy_from_store(handle, discover)
         found = _all_series(hierarchy)
         if not found:
             raise _NoRaster(f"{target}: there is no raster to show.")
-    except BaseException:
-        handle.close()
-        raise
     entries = [ImageEntry(path, path) for path in found]
     return Catalogue(
         entries, lambda path: _scene(target, handle, hierarchy, found[path]), handle.close

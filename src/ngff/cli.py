@@ -27,8 +27,10 @@ from ngff_geozarr.core.cli import (
     compression_option,
     make_cli,
     parse_numbers,
+    parse_storage_options,
     progress_bar,
     run_guarded,
+    storage_option,
     write_options,
 )
 from ngff_geozarr.core.cli_audit import make_audit_command
@@ -81,13 +83,25 @@ add_view_command(cli, CONVENTION, open_images)
 @click.option("--out", "out", default=None, metavar="DST", help="Write the result to DST.")
 @click.option("--in-place", is_flag=True, help="Rewrite the metadata of SRC itself.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing DST.")
+@storage_option
 def _convert_command(
-    src: str, to_version: str, out: str | None, in_place: bool, overwrite: bool
+    src: str,
+    to_version: str,
+    out: str | None,
+    in_place: bool,
+    overwrite: bool,
+    storage_options: tuple[str, ...],
 ) -> None:
     """Convert a store's metadata to another version."""
     if (out is None) == (not in_place):
         raise click.UsageError("give exactly one of --out DST or --in-place.")
-    result = convert(src, to_version, out=out, overwrite=overwrite)  # type: ignore[arg-type]
+    result = convert(
+        src,
+        to_version,  # type: ignore[arg-type]
+        out=out,
+        overwrite=overwrite,
+        storage_options=parse_storage_options(storage_options),
+    )
     click.echo(result.summary())
     sys.exit(EXIT_VALID)
 
@@ -251,6 +265,7 @@ def _summary(target: str, image: Image) -> str:
     "every series as one collection (bioformats2raw layout: OUT/0, OUT/1, ... and OUT/OME).",
 )
 @write_options
+@storage_option
 def _create_command(
     input_path: str,
     out: str,
@@ -278,8 +293,10 @@ def _create_command(
     resume: bool,
     workers: int | None,
     quiet: bool,
+    storage_options: tuple[str, ...],
 ) -> None:
     """Create an OME-Zarr image (and optionally its labels) from a file."""
+    options = parse_storage_options(storage_options)
     if series == "all":
         _write_collection(input_path, out, version, locals())
         sys.exit(EXIT_VALID)
@@ -319,13 +336,20 @@ def _create_command(
             resume=resume,
             workers=workers,
             progress=progress,
+            storage_options=options,
         )
     click.echo(_summary(out, image))
     if label_data is not None and labels_path is not None:
         label_name = labels_name or Path(labels_path.rstrip("/")).name.split(".")[0]
         with progress_bar(f"labels/{label_name}", quiet=quiet) as progress:
             write_labels(
-                label_data, out, label_name, resume=resume, workers=workers, progress=progress
+                label_data,
+                out,
+                label_name,
+                resume=resume,
+                workers=workers,
+                progress=progress,
+                storage_options=options,
             )
         click.echo(f"wrote {out}/labels/{label_name}: {len(image.arrays)} levels (mode)")
     sys.exit(EXIT_VALID)
@@ -380,6 +404,7 @@ def _write_collection(input_path: str, out: str, version: str, given: dict[str, 
     help="Number of levels, base included (default: automatic).",
 )
 @write_options
+@storage_option
 def _pyramid_command(
     target: str,
     method: str | None,
@@ -387,6 +412,7 @@ def _pyramid_command(
     resume: bool,
     workers: int | None,
     quiet: bool,
+    storage_options: tuple[str, ...],
 ) -> None:
     """Add levels to an image holding only level 0."""
     with progress_bar("levels", quiet=quiet) as progress:
@@ -397,6 +423,7 @@ def _pyramid_command(
             resume=resume,
             workers=workers,
             progress=progress,
+            storage_options=parse_storage_options(storage_options),
         )
     click.echo(_summary(target, image))
     sys.exit(EXIT_VALID)

@@ -25,7 +25,7 @@ from ngff_geozarr.core.viewer import (
     ViewAxis,
     ViewLevel,
 )
-from ngff_geozarr.core.viewer.catalogue import first_scene
+from ngff_geozarr.core.viewer.catalogue import closed_on_failure, first_scene
 
 __all__ = ["open_images", "open_scene"]
 
@@ -145,13 +145,10 @@ def open_images(target: str, storage_options: dict[str, Any]) -> Catalogue:
     which documents the arguments and the result.
     """
     node = open_ome(target, storage_options=storage_options)
-    try:
+    with closed_on_failure(node.close):
         entries = _entries(node)
         if not entries:
             raise ReadError(f"{target}: there is no image to show.")
-    except BaseException:
-        node.close()
-        raise
 
     def open_entry(path: str) -> Scene:
         image = node if isinstance(node, ImageNode) else ImageNode(node.source, path)

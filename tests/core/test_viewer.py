@@ -3,12 +3,15 @@ values under a point, the byte-bounded cache, and the ``view`` command's life cy
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -340,13 +343,19 @@ def run_view(*args: str) -> subprocess.Popen[str]:
     )
 
 
+def printed_url(process: subprocess.Popen[str], pattern: str = r"http://127\.0\.0\.1:\d+/") -> Any:
+    """Read the line ``view`` prints first and return the match of ``pattern`` in it."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    found = re.search(pattern, line)
+    assert found, line
+    return found
+
+
 def test_view_prints_its_url_serves_and_stops_on_sigterm_without_traceback(cells: Path) -> None:
     process = run_view("ngff", str(cells), "--no-browser")
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        assert url, line
+        url = printed_url(process)
         with urllib.request.urlopen(url.group(0) + "scene.json", timeout=30) as response:
             assert json.loads(response.read())["levels"][0]["shape"] == list(SHAPE)
     finally:
@@ -356,6 +365,43 @@ def test_view_prints_its_url_serves_and_stops_on_sigterm_without_traceback(cells
     assert "Traceback" not in err
     assert err == ""
     assert out.strip() == "stopped"
+
+
+def test_sigterm_during_a_burst_of_requests_still_stops_the_viewer(cells: Path) -> None:
+    """A SIGTERM that lands while the serving loop hands a request to its thread ends the
+    process like any other: the loop must not take it for a failed request and serve on."""
+    for _ in range(3):
+        process = run_view("ngff", str(cells), "--no-browser")
+        try:
+            base = printed_url(process).group(0)
+            stop = threading.Event()
+
+            def hammer(base: str = base, stop: threading.Event = stop) -> None:
+                while not stop.is_set():
+                    try:
+                        with urllib.request.urlopen(base + "scene.json", timeout=5) as response:
+                            response.read()
+                    except (OSError, http.client.HTTPException):
+                        return
+
+            threads = [threading.Thread(target=hammer) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            time.sleep(0.5)
+            process.send_signal(signal.SIGTERM)
+            try:
+                out, err = process.communicate(timeout=30)
+            finally:
+                stop.set()
+                for thread in threads:
+                    thread.join()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+        assert process.returncode == 0, err
+        assert err == "", err
+        assert out.strip() == "stopped"
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import subprocess
-import sys
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +19,7 @@ import numpy.typing as npt
 import pytest
 import tifffile
 import xarray as xr
+from tests.core.test_viewer import get, printed_url, run_view
 
 import geozarr
 import ngff
@@ -65,14 +63,6 @@ def served(plate: Path) -> Iterator[Viewer]:
     with Viewer(open_images(str(plate), {})) as viewer:
         viewer.start()
         yield viewer
-
-
-def get(viewer: Viewer, path: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(viewer.url + path, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
 
 
 def grey_tile(plane: npt.NDArray[np.uint8], window: tuple[float, float]) -> bytes:
@@ -222,22 +212,10 @@ def test_the_static_report_says_how_to_view_each_image(plate: Path) -> None:
 # -- the command ----------------------------------------------------------------------------
 
 
-def run_view(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "ngff_geozarr.view", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def test_view_image_opens_that_image_first(plate: Path) -> None:
     process = run_view("ngff", str(plate), "--no-browser", "--image", "B/1/1")
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        url = re.search(r"(http://127\.0\.0\.1:\d+/)\?image=B/1/1", line)
-        assert url, line
+        url = printed_url(process, r"(http://127\.0\.0\.1:\d+/)\?image=B/1/1")
         with urllib.request.urlopen(url.group(1) + "scene.json?image=B/1/1", timeout=30) as r:
             assert json.loads(r.read())["path"] == "B/1/1"
     finally:

@@ -55,30 +55,22 @@ def test_our_pyramids_raise_nothing(
     assert deep_rules(out) == set()
 
 
-def test_a_level_of_other_data_is_found(tmp_path: Path) -> None:
-    out = tmp_path / "raster.zarr"
-    geozarr.write(
-        smooth((64, 64)).astype(np.float32),
-        out,
-        crs="EPSG:32633",
-        transform=TRANSFORM,
-        chunks=(16, 16),
-    )
+def two_levels(folder: Path) -> Path:
+    out = folder / "raster.zarr"
+    data = smooth((64, 64)).astype(np.float32)
+    geozarr.write(data, out, crs="EPSG:32633", transform=TRANSFORM, chunks=(16, 16))
     geozarr.pyramid(out, levels=2)
+    return out
+
+
+def test_a_level_of_other_data_is_found(tmp_path: Path) -> None:
+    out = two_levels(tmp_path)
     rewrite(out, "1/data", read(out, "1/data")[::-1, ::-1])
     assert "zarr.data.level-not-derived" in deep_rules(out)
 
 
 def test_the_command(tmp_path: Path) -> None:
-    out = tmp_path / "raster.zarr"
-    geozarr.write(
-        smooth((64, 64)).astype(np.float32),
-        out,
-        crs="EPSG:32633",
-        transform=TRANSFORM,
-        chunks=(16, 16),
-    )
-    geozarr.pyramid(out, levels=2)
+    out = two_levels(tmp_path)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

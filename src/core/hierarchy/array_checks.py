@@ -21,9 +21,10 @@ import numpy as np
 
 from ngff_geozarr.core.report import Issue, json_pointer, short_json
 
-__all__ = ["V2_CODEC_IDS", "V3_CODECS", "V3_DATA_TYPES", "array_document_issues"]
+__all__ = ["V2_CODEC_IDS", "V3_CODECS", "V3_DATA_TYPES", "CodecKind", "array_document_issues"]
 
 CodecKind = Literal["array-array", "array-bytes", "bytes-bytes"]
+"""Where a Zarr v3 codec sits in the chain: array to array, array to bytes, bytes to bytes."""
 
 _NUMCODECS_V3: dict[str, CodecKind] = {
     **dict.fromkeys(("astype", "bitround", "delta", "fixedscaleoffset"), "array-array"),

@@ -10,14 +10,15 @@ when there is more than one, and ``/?image=PATH`` opens any of them directly.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ngff_geozarr.core.viewer.scene import OpenScene, Scene
 
-__all__ = ["Catalogue", "ImageEntry", "OpenCatalogue", "first_scene"]
+__all__ = ["Catalogue", "ImageEntry", "OpenCatalogue", "closed_on_failure", "first_scene"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ class Catalogue:
         Parameters
         ----------
         path
-            A node path.
+            The path of an image's node, or of a node below it, in the store.
 
         Returns
         -------
@@ -180,6 +181,27 @@ OpenCatalogue = Callable[[str, dict[str, Any]], "Scene | Catalogue"]
 :class:`~ngff_geozarr.core.errors.NgffGeozarrError` (one line) when it cannot."""
 
 
+@contextlib.contextmanager
+def closed_on_failure(close: Callable[[], None]) -> Iterator[None]:
+    """Call ``close`` when the block fails (then re-raise); leave things open when it succeeds.
+
+    Parameters
+    ----------
+    close
+        Releases what the block was given (a store, an opened node).
+
+    Yields
+    ------
+    None
+        Once, around the block.
+    """
+    try:
+        yield
+    except BaseException:
+        close()
+        raise
+
+
 def first_scene(open_images: Callable[[str, dict[str, Any]], Catalogue], what: str) -> OpenScene:
     """Return the function opening a target as the scene of its first image.
 
@@ -198,11 +220,8 @@ def first_scene(open_images: Callable[[str, dict[str, Any]], Catalogue], what: s
 
     def open_scene(target: str, storage_options: dict[str, Any]) -> Scene:
         catalogue = open_images(target, storage_options)
-        try:
+        with closed_on_failure(catalogue.close):
             return catalogue.scene(catalogue.default)
-        except BaseException:
-            catalogue.close()
-            raise
 
     open_scene.__doc__ = f"""Open the first image of a target ({what}) as a scene.
 

@@ -11,6 +11,7 @@ the browser unless ``--no-browser``, and stops cleanly on Ctrl-C or SIGTERM.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import webbrowser
@@ -30,8 +31,12 @@ from ngff_geozarr.core.viewer.tiles import DEFAULT_CACHE_BYTES
 __all__ = ["add_view_command", "make_view_command"]
 
 
-class _Stop(Exception):
-    """Raised by the SIGTERM handler to leave the serving loop."""
+class _Stop(BaseException):
+    """Raised by the SIGTERM handler to leave the serving loop.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: the server's loop reports an ``Exception``
+    raised while it hands a request over and goes on serving, which would ignore the signal.
+    """
 
 
 def make_view_command(
@@ -142,6 +147,13 @@ def make_view_command(
             signal.signal(signal.SIGTERM, previous)
             viewer.close()
         click.echo("stopped")
+        if viewer.validating:
+            # The issues panel's validation is still reading the store in its thread; the
+            # interpreter's teardown would cut its pending reads off mid-call and print
+            # warnings about them. Nothing is written by a viewer: end the process here.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
 
     return view
 

@@ -27,9 +27,11 @@ Every request's path is recorded (:attr:`Viewer.requests`, the latest
 from __future__ import annotations
 
 import contextlib
+import errno
 import html
 import json
 import re
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -54,6 +56,28 @@ __all__ = ["HOST", "REQUEST_LOG", "Viewer", "link_figures"]
 
 HOST = "127.0.0.1"
 """The only address the viewer listens on."""
+
+
+class _Server(ThreadingHTTPServer):
+    """The HTTP server, quiet about browsers that go away mid-answer.
+
+    A browser drops the connections of tiles it no longer needs (a pan, a zoom, a closed
+    tab); the standard server prints a traceback for each. A connection error is the
+    client's doing and is ignored, as is a socket closed under its thread while the server
+    stops (``EBADF``); anything else is one line on stderr, never a traceback.
+    """
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            return
+        if isinstance(error, OSError) and error.errno == errno.EBADF:
+            return
+        sys.stderr.write(f"view: a request from {client_address[0]} failed: {error!r}\n")
+
+
 REQUEST_LOG = 10_000
 """How many request paths :attr:`Viewer.requests` keeps."""
 
@@ -135,9 +159,14 @@ class Viewer:
         self._report = report
         self._report_page: bytes | None = None
         self._page = render_page(self.scene.title).encode("utf-8")
-        self.httpd = ThreadingHTTPServer((HOST, port), _handler(self))
-        self.httpd.daemon_threads = True
+        self.httpd = _Server((HOST, port), _handler(self))
         self._thread: threading.Thread | None = None
+        self._validation: threading.Thread | None = None
+
+    @property
+    def validating(self) -> bool:
+        """Whether the issues panel's validation is still running in its thread."""
+        return self._validation is not None and self._validation.is_alive()
 
     @property
     def url(self) -> str:
@@ -185,7 +214,8 @@ class Viewer:
             self.issues = {"status": "done", "report": json.loads(report.to_json())}
 
         self.issues["status"] = "running"
-        threading.Thread(target=run, daemon=True).start()
+        self._validation = threading.Thread(target=run, daemon=True)
+        self._validation.start()
 
     # -- images --------------------------------------------------------------------------
 

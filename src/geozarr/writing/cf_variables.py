@@ -36,8 +36,9 @@ __all__ = [
     "variable_output",
 ]
 
-GRID_MAPPING = "spatial_ref"
-"""The name of the grid mapping variable (as GDAL and rioxarray name it)."""
+GRID_MAPPING = Grid.grid_mapping
+"""The default name of the grid mapping variable, ``spatial_ref`` (as GDAL and rioxarray name
+it); :attr:`Grid.grid_mapping` keeps a source's own name."""
 
 _Doc = dict[str, Any]
 
@@ -222,6 +223,7 @@ def variable_output(
     dtype: np.dtype[Any],
     zarr_format: ZarrFormat,
     compression: Compression,
+    grid_mapping: str = GRID_MAPPING,
 ) -> OutputOptions:
     """Return how the engine writes a data variable: its CF attributes and fill value.
 
@@ -245,6 +247,8 @@ def variable_output(
         The Zarr format.
     compression
         The codec preset.
+    grid_mapping
+        The name of the grid mapping variable (:attr:`Grid.grid_mapping`).
 
     Returns
     -------
@@ -257,9 +261,9 @@ def variable_output(
         When an attribute has a type CF does not allow (``units`` a number, say).
     """
     attrs = dict(attributes)
-    attrs["grid_mapping"] = GRID_MAPPING
+    attrs["grid_mapping"] = grid_mapping
     others = attrs.get("coordinates")
-    names = [GRID_MAPPING, *(others.split() if isinstance(others, str) else ())]
+    names = [grid_mapping, *(others.split() if isinstance(others, str) else ())]
     attrs["coordinates"] = " ".join(dict.fromkeys(names))
     if nodata is None and dtype.kind == "f":
         nodata = math.nan

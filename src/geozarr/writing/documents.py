@@ -33,7 +33,6 @@ from geozarr.conventions.registry import (
 from geozarr.conventions.spatial import SpatialAttributes
 from geozarr.writing.build import build_model, dump_model
 from geozarr.writing.cf_variables import (
-    GRID_MAPPING,
     coordinate_attributes,
     dims_attribute,
     encode_fill_value,
@@ -283,10 +282,11 @@ def write_level_metadata(
 ) -> None:
     """Make ``group`` a self-describing GeoZarr group: its CF variables and its attributes.
 
-    Writes the ``x`` and ``y`` coordinates (when the transform has no rotation), the
-    ``spatial_ref`` grid mapping variable and the group's attributes (CF ``Conventions``,
-    ``zarr_conventions``, ``proj:`` and ``spatial:``). The group document is written as a
-    document, never by re-creating the group, so the arrays below it are kept.
+    Writes the ``x`` and ``y`` coordinates (when the transform has no rotation), the grid
+    mapping variable (named :attr:`Grid.grid_mapping`, ``spatial_ref`` by default) and the
+    group's attributes (CF ``Conventions``, ``zarr_conventions``, ``proj:`` and ``spatial:``).
+    The group document is written as a document, never by re-creating the group, so the
+    arrays below it are kept.
 
     Parameters
     ----------
@@ -322,7 +322,7 @@ def write_level_metadata(
                 zarr_format=zarr_format,
             )
     store.create_array(
-        prefix + GRID_MAPPING,
+        prefix + grid.grid_mapping,
         np.array(0, dtype=np.int64),
         attributes=grid_mapping_attributes(grid, zarr_format),
         dimension_names=() if zarr_format == 3 else None,

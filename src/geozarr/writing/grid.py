@@ -110,6 +110,10 @@ class Grid:
         The raster's size in pixels.
     dims
         The names of the (row, column) dimensions.
+    grid_mapping
+        The name of the CF grid mapping variable that carries the CRS (CF §5.6): what the
+        data variables' ``grid_mapping`` attribute names; a source's own name is kept
+        (rioxarray may name it ``crs``).
     """
 
     crs: CRS
@@ -117,6 +121,7 @@ class Grid:
     height: int
     width: int
     dims: tuple[str, str] = ("y", "x")
+    grid_mapping: str = "spatial_ref"
 
     @property
     def rectilinear(self) -> bool:
@@ -193,4 +198,5 @@ class Grid:
             -(-self.height // fy),
             -(-self.width // fx),
             self.dims,
+            self.grid_mapping,
         )

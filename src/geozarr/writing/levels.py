@@ -497,7 +497,9 @@ def write_variable(
     planned = plan_levels(shape, chunks, shards, levels, factors, min_extent)
     pyramid_wanted = levels != 1
     paths = (name, *(f"{k}/{name}" for k in range(1, len(planned))))
-    output = variable_output(dims, attributes, nodata, stored, zarr_format, compression)
+    output = variable_output(
+        dims, attributes, nodata, stored, zarr_format, compression, grid.grid_mapping
+    )
     if compressors is not None:
         output = dataclasses.replace(output, compressors=compressors)
     target: StoreHandle = store

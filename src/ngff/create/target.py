@@ -10,7 +10,7 @@ it is asked to:
   ``.zgroup`` or ``.zarray`` at its root, a ``.zip`` file, a non-empty mapping): a directory
   of other files is never deleted.
 
-:func:`replacing` (shared with the converters: :mod:`ngff_geozarr.core.convert.swap`) does
+:func:`ngff_geozarr.core.convert.swap.replacing` (shared with the converters) does
 the replacement so that a complete store is always there: the new store is written next to
 the target, in the sibling ``.new-NAME``, and swapped in only once
 it is complete (metadata and consolidated metadata written):
@@ -34,10 +34,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import MutableMapping
-from contextlib import AbstractContextManager
 from typing import Any
 
-import ngff_geozarr.core.convert.swap as swap
 from ngff.create.options import CreationError, Target
 from ngff_geozarr.core.convert.swap import is_empty, local_path
 from ngff_geozarr.core.errors import NotZarrError
@@ -124,25 +122,3 @@ def check_target(
                 "first, or write to a new prefix."
             ) from None
         raise CreationError(_refusal(os.fspath(target), True)) from None
-
-
-def replacing(target: Target, *, overwrite: bool) -> AbstractContextManager[Target]:
-    """Yield where to write; with ``overwrite``, swap the new store in once it is complete.
-
-    Call :func:`check_target` first. The replacement is the one every writer shares
-    (:func:`ngff_geozarr.core.convert.swap.replacing`).
-
-    Parameters
-    ----------
-    target
-        Where to write.
-    overwrite
-        Replace what is there (see the module for how).
-
-    Returns
-    -------
-    contextlib.AbstractContextManager
-        Yields where the writer writes: ``target``, or the sibling ``.new-NAME`` (a new
-        mapping for a mapping target).
-    """
-    return swap.replacing(target, overwrite=overwrite)
