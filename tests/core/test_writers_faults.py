@@ -176,6 +176,21 @@ def test_a_write_refused_before_any_change_leaves_no_record(
     assert validate("ngff", target)[1]["valid"] is True
 
 
+def test_a_record_cut_while_written_is_no_interrupted_write(
+    tmp_path: Path, bases: dict[str, Path]
+) -> None:
+    """The record is written before the first change: a cut one means nothing was changed."""
+    target = copy_of(bases["ngff"], tmp_path)
+    (target / LOCK_KEY).write_text('{"ngff-geozarr-write": 1, "operation": "ngff pyr')
+    issues = validate("ngff", target)[1]["issues"]
+    assert isinstance(issues, list)
+    assert INTERRUPTED_WRITE_RULE not in {i["rule"] for i in issues}
+    code, _, err = command("ngff", "pyramid", str(target), "--quiet")
+    assert code == 0, err
+    got, want = files(target), files(bases["ngff-clean"])
+    assert [k for k in want if got.get(k) != want[k]] == []
+
+
 # -- two writers at once ------------------------------------------------------------------
 
 
