@@ -276,18 +276,23 @@ def test_the_lock_refuses_a_writer_its_record_cannot_vouch_for(
     assert not (target / LOCK_KEY).exists()
 
 
+@pytest.mark.parametrize("tool", ["ngff", "geozarr"])
 def test_a_second_creation_is_refused(
-    tmp_path: Path, volume: Path, paused: list[subprocess.Popen[str]]
+    tmp_path: Path, volume: Path, raster: Path, paused: list[subprocess.Popen[str]], tool: str
 ) -> None:
-    target = tmp_path / "out.ome.zarr"
-    first = pause(paused, "ngff-create", target, "3", volume)
+    target = tmp_path / "out.zarr"
+    source = volume if tool == "ngff" else raster
+    first = pause(paused, f"{tool}-create", target, "3", source)
     during = files(target)
-    code, _, err = command("ngff", "create", str(volume), str(target), *NGFF_CLI, "--resume")
+    options = NGFF_CLI if tool == "ngff" else [*GEO_CLI, "--levels", "auto"]
+    code, _, err = command(tool, "create", str(source), str(target), *options, "--resume")
     refused(code, err, "another writer", f"process {first.pid}")
     assert files(target) == during
     first.send_signal(signal.SIGCONT)
     _, err = first.communicate(timeout=180)
     assert first.returncode == 0, err
+    code, report = validate(tool, target)
+    assert (code, report["valid"]) == (0, True), report
 
 
 def test_a_record_of_a_live_writer_without_its_lock_is_respected(
