@@ -407,3 +407,25 @@ def test_a_full_disk_stops_with_one_line_and_resumes_once_space_is_freed(
     code, report = validate(tool, target)
     assert (code, report["valid"]) == (0, True), report
     assert not (target / LOCK_KEY).exists()
+
+
+def test_a_failed_labels_write_is_reported_and_resumes(
+    tmp_path: Path, bases: dict[str, Path]
+) -> None:
+    import ngff
+
+    target = copy_of(bases["ngff-clean"], tmp_path)
+    labels = (np.arange(10 * 80 * 72).reshape(10, 80, 72) % 7).astype(np.uint8)
+
+    def fail(progress: object) -> None:
+        raise RuntimeError("the writer failed")
+
+    with pytest.raises(RuntimeError, match="the writer failed"):
+        ngff.write_labels(labels, target, "cells", progress=fail)
+    message = interrupted_issue(validate("ngff", target)[1])
+    assert "labels/cells/0" in message
+    with pytest.raises(WriteLockError, match="interrupted"):
+        ngff.write_labels(labels, target, "cells")
+    ngff.write_labels(labels, target, "cells", resume=True)
+    code, report = validate("ngff", target)
+    assert (code, report["valid"]) == (0, True), report
