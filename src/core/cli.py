@@ -35,7 +35,7 @@ from rich.progress import (
 from rich.text import Text
 
 from ngff_geozarr.core import cli_policy
-from ngff_geozarr.core.cli_policy import guarded_report, unexpected
+from ngff_geozarr.core.cli_policy import guarded_report, out_of_space, unexpected
 from ngff_geozarr.core.convention import BuildReport, Convention
 from ngff_geozarr.core.errors import NgffGeozarrError, TargetError
 from ngff_geozarr.core.hierarchy import Discover
@@ -666,6 +666,8 @@ def _guard(run: Callable[[], Any], name: str) -> NoReturn:
     except KeyboardInterrupt:
         fail(name, "interrupted.")
     except Exception as exc:
+        if (full := out_of_space(exc)) is not None:
+            fail(name, full)
         if os.environ.get(_DEBUG_VARIABLE):
             raise
         fail(name, unexpected(exc))

@@ -10,6 +10,7 @@ contract when a validator fails unexpectedly: the report of an unreadable target
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -26,11 +27,45 @@ from ngff_geozarr.core.store.policy import (
     set_remote_policy,
 )
 
-__all__ = ["DEBUG_VARIABLE", "guarded_report", "storage_option", "unexpected"]
+__all__ = ["DEBUG_VARIABLE", "guarded_report", "out_of_space", "storage_option", "unexpected"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 DEBUG_VARIABLE = "NGFF_GEOZARR_DEBUG"
 """Set it (to anything) to see the traceback of an unexpected error."""
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def out_of_space(exc: BaseException) -> str | None:
+    """Say in one line that a write ran out of space, when that is what ``exc`` is.
+
+    The error may come wrapped (a worker thread's, a store's): its causes are followed.
+
+    Parameters
+    ----------
+    exc
+        The error.
+
+    Returns
+    -------
+    str or None
+        The message (the cause, the file, and that ``--resume`` completes the write once
+        space is freed); ``None`` when no out-of-space error is in the chain.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _NO_SPACE:
+            where = f" writing {current.filename}" if current.filename else ""
+            cause = current.strerror or os.strerror(current.errno or errno.ENOSPC)
+            return (
+                f"{cause}{where}: the output is incomplete (marked so in the store); free "
+                "space, then run the same command with --resume to complete it."
+            )
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def unexpected(exc: Exception) -> str:

@@ -13,7 +13,9 @@ The hierarchy::
     │   ├── TargetNotFoundError     no such file, directory, bucket or URL
     │   ├── NotZarrError            the target exists but holds no Zarr hierarchy
     │   ├── UnsupportedTargetError  a scheme or file kind this toolkit does not open
-    │   └── StoreAccessError        the store refused or failed a request (network, permission)
+    │   ├── StoreAccessError        the store refused or failed a request (network, permission)
+    │   └── WriteLockError          another writer holds the target, or an interrupted write
+    │                               is in the way (finish it with ``--resume``)
     ├── UnsafePathError             a key or path would leave the store root
     ├── ReadOnlyError               a write was asked of a store opened read-only
     ├── PyramidError                a pyramid cannot be planned or written as asked
@@ -37,6 +39,7 @@ __all__ = [
     "TargetNotFoundError",
     "UnsafePathError",
     "UnsupportedTargetError",
+    "WriteLockError",
 ]
 
 
@@ -62,6 +65,14 @@ class UnsupportedTargetError(TargetError):
 
 class StoreAccessError(TargetError):
     """The store refused or failed a request (network error, permission denied)."""
+
+
+class WriteLockError(TargetError):
+    """The target cannot be written now (nothing was written).
+
+    Another writer is at work on it, an interrupted write must be completed first
+    (``--resume``), or ``--resume`` names another source than the interrupted run's.
+    """
 
 
 class UnsafePathError(NgffGeozarrError):

@@ -28,6 +28,7 @@ from ngff_geozarr.core.store import StoreHandle, ZarrFormat, join_key
 from ngff_geozarr.core.store.keys import StoreMode
 from ngff_geozarr.core.store.opening import opened
 from ngff_geozarr.core.store.ozx_write import single_file_writes
+from ngff_geozarr.core.store.writelock import write_lock
 
 __all__ = ["CONSOLIDATED", "finish", "root_group_format", "write_group", "writing"]
 
@@ -114,17 +115,53 @@ def writing(
     target: str | os.PathLike[str] | MutableMapping[str, Any] | StoreHandle,
     mode: StoreMode,
     storage_options: dict[str, Any] | None = None,
+    *,
+    operation: str | None = None,
+    command: str = "",
+    resume: bool = False,
+    source: Mapping[str, Any] | None = None,
 ) -> Iterator[StoreHandle]:
     """Write in a target for a ``with`` block, and finish the write.
 
-    The arguments are those of :func:`~ngff_geozarr.core.store.opening.opened`. When this
-    opened the store itself and the block ended without an error, :func:`finish` writes
-    consolidated metadata at the root (the policy both conventions share) and commits the
-    store (an ``.ozx`` file is written only then) before it is closed.
+    The first three arguments are those of
+    :func:`~ngff_geozarr.core.store.opening.opened`. When this opened the store itself and
+    the block ended without an error, :func:`finish` writes consolidated metadata at the root
+    (the policy both conventions share) and commits the store (an ``.ozx`` file is written
+    only then) before it is closed.
+
+    With ``operation``, the write holds the store's write lock
+    (:func:`~ngff_geozarr.core.store.writelock.write_lock`) from before the block to after
+    the commit: a second writer is refused, and a write interrupted at any point leaves its
+    record (the store marked incomplete, ``command`` completing it).
+
+    Parameters
+    ----------
+    target, mode, storage_options
+        What to open, and how.
+    operation
+        What writes (``"ngff create"``); ``None``: no write lock.
+    command
+        How to complete the write when it is interrupted (``--resume``), as a phrase.
+    resume
+        Whether this write completes an interrupted one (takes its record over).
+    source
+        The fingerprint of the source, checked against the interrupted run's on resume.
+
+    Yields
+    ------
+    StoreHandle
+        The store.
     """
     owned = not isinstance(target, StoreHandle)
     with single_file_writes(), opened(target, mode, storage_options) as store:
-        yield store
-        if owned and mode != "r":
-            finish(store)
-            store.commit()
+        if operation is None or mode == "r":
+            yield store
+            if owned and mode != "r":
+                finish(store)
+                store.commit()
+            return
+        with write_lock(store, operation, command, resume=resume, source=source):
+            yield store
+            if owned:
+                finish(store)
+                store.commit()

@@ -24,6 +24,7 @@ from ngff_geozarr.core.hierarchy import Discover, Hierarchy, read_hierarchy
 from ngff_geozarr.core.report import UNREADABLE_NODE_RULE, Issue, Report
 from ngff_geozarr.core.store import METADATA_KEYS, read_once
 from ngff_geozarr.core.store.policy import FaultLog, unreadable_issue, watching
+from ngff_geozarr.core.store.writelock import interrupted_write_issues
 
 __all__ = ["Check", "read_and_check", "read_watched", "unreported_faults", "validate_target"]
 
@@ -89,10 +90,12 @@ def read_and_check(
         except TargetError as exc:
             return None, replace(Report.unreadable(name, str(exc)), retries=log.retries)
         report = check(hierarchy)
-        if hierarchy.source == "store":  # an in-place conversion interrupted part way
-            report = replace(
-                report, issues=(*interrupted_issues(name, storage_options), *report.issues)
-            )
+        if hierarchy.source == "store":  # a write or in-place conversion interrupted part way
+            left = [
+                *interrupted_write_issues(name, storage_options),
+                *interrupted_issues(name, storage_options),
+            ]
+            report = replace(report, issues=(*left, *report.issues))
     faults = unreported_faults(log, hierarchy, (*hierarchy.issues, *report.issues))
     issues = (*hierarchy.issues, *faults, *report.issues)
     return hierarchy, replace(report, target=name, issues=issues, retries=log.retries)

@@ -41,6 +41,7 @@ from ngff_geozarr.core.deep import DEEP_OPTIONS
 from ngff_geozarr.core.inputs import open_input
 from ngff_geozarr.core.pyramid import METHODS, Method
 from ngff_geozarr.core.store import ZarrFormat
+from ngff_geozarr.core.store.writerecord import declared_source
 from ngff_geozarr.core.viewer import add_view_command
 
 __all__ = [
@@ -224,7 +225,7 @@ def create_command(
         dim_names = tuple(d.strip() for d in dims.split(","))
         if len(dim_names) == 2 and np.ndim(data) == 3:
             dim_names = ("band", *dim_names)
-    with progress_bar(f"create {out}", quiet=quiet) as update:
+    with progress_bar(f"create {out}", quiet=quiet) as update, declared_source(source):
         result = write(
             data,
             out,

@@ -77,6 +77,8 @@ from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
 from ngff_geozarr.core.pyramid import Method, Progress, PyramidResult
 from ngff_geozarr.core.store import StoreHandle
 from ngff_geozarr.core.store.opening import opened
+from ngff_geozarr.core.store.writelock import write_lock
+from ngff_geozarr.core.store.writerecord import array_fingerprint
 from ngff_geozarr.core.zarr_format import ARRAY_DIMENSIONS, array_compressors
 
 __all__ = ["RESAMPLING_NAMES", "GeoPyramid", "default_method", "pyramid"]
@@ -347,7 +349,7 @@ def pyramid(
             raise GeoWriteError(f"{store.target}: expected a group at the root.")
         if "multiscales" in root.attributes and not resume:
             raise GeoWriteError(
-                f"{store.target}: already has a multiscales layout; pass resume=True to "
+                f"{store.target}: already has a multiscales layout; pass resume=True (--resume) to "
                 "continue an interrupted run."
             )
         spatial = _spatial_dims(hierarchy, root)
@@ -370,47 +372,56 @@ def pyramid(
                     f"{var.path}: expected the grid's shape {[grid.height, grid.width]} on "
                     f"{list(spatial)}. Got {list(shape)}."
                 )
-        for var in nodes:  # before any level: never-written chunks keep their values
-            align_fill_value(store, var)
-        results: dict[str, PyramidResult] = {}
-        for var in nodes:
-            base = store.open_array(var.path)
-            attributes = _level_attributes(var, carried)
-            results[var.path] = write_variable(
-                store,
-                base,
-                name=var.path,
-                dims=list(_names(var)),
-                grid=grid,
-                attributes=attributes,
-                nodata=_nodata(var),
-                zarr_format=base.zarr_format,
-                chunks=base.chunks,
-                shards=base.shards,
-                compression="blosc-zstd",
-                compressors=array_compressors(var.metadata, var.zarr_format or 3),
-                levels=levels,
-                method=chosen.get(var.path),
-                factors=factors,
-                min_extent=min_extent,
-                workers=workers,
-                resume=resume,
-                progress=progress,
-                write_base=False,
-                root_attributes=root_attrs,
-                metadata=False,
-            )
-        first = nodes[layout_variable([n.attributes for n in nodes])]
-        primary = results[first.path]
-        write_pyramid_metadata(
+        bases = {var.path: store.open_array(var.path) for var in nodes}
+        shown = os.fspath(target) if isinstance(target, str | os.PathLike) else "TARGET"
+        with write_lock(  # from the first write to the last (the root, consolidated)
             store,
-            primary,
-            grid,
-            first.zarr_format or 3,
-            root_attributes=root_attrs,
-            carried=carried,
-        )
-        groups.finish(store, consolidated=consolidated)
+            "geozarr pyramid",
+            f"`geozarr pyramid {shown} --resume` (pyramid(..., resume=True))",
+            resume=resume,
+            source=array_fingerprint(bases),
+        ):
+            for var in nodes:  # before any level: never-written chunks keep their values
+                align_fill_value(store, var)
+            results: dict[str, PyramidResult] = {}
+            for var in nodes:
+                base = store.open_array(var.path)
+                attributes = _level_attributes(var, carried)
+                results[var.path] = write_variable(
+                    store,
+                    base,
+                    name=var.path,
+                    dims=list(_names(var)),
+                    grid=grid,
+                    attributes=attributes,
+                    nodata=_nodata(var),
+                    zarr_format=base.zarr_format,
+                    chunks=base.chunks,
+                    shards=base.shards,
+                    compression="blosc-zstd",
+                    compressors=array_compressors(var.metadata, var.zarr_format or 3),
+                    levels=levels,
+                    method=chosen.get(var.path),
+                    factors=factors,
+                    min_extent=min_extent,
+                    workers=workers,
+                    resume=resume,
+                    progress=progress,
+                    write_base=False,
+                    root_attributes=root_attrs,
+                    metadata=False,
+                )
+            first = nodes[layout_variable([n.attributes for n in nodes])]
+            primary = results[first.path]
+            write_pyramid_metadata(
+                store,
+                primary,
+                grid,
+                first.zarr_format or 3,
+                root_attributes=root_attrs,
+                carried=carried,
+            )
+            groups.finish(store, consolidated=consolidated)
     return GeoPyramid(
         first.path,
         primary.paths,

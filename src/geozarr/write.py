@@ -71,6 +71,8 @@ from ngff_geozarr.core.store import (
     compressors_for,
 )
 from ngff_geozarr.core.store.opening import opened
+from ngff_geozarr.core.store.writelock import write_lock
+from ngff_geozarr.core.store.writerecord import fingerprint_of
 
 __all__ = [
     "CF_VERSION",
@@ -338,7 +340,17 @@ def write(
         _check_name(array.name)
     mode: StoreMode = "a" if (overwrite or resume) else "w-"
     written: dict[str, tuple[str, ...]] = {}
-    with opened(target, mode, storage_options) as store:
+    with (
+        opened(target, mode, storage_options) as store,
+        write_lock(
+            store,
+            "geozarr create",
+            "the same `geozarr create` with --resume (write(..., resume=True))",
+            resume=resume,
+            source=fingerprint_of(data),
+            interrupted_ok=overwrite,
+        ),
+    ):
         results: list[PyramidResult] = []
         for var in variables:
             block, outer = _chunking(tuple(var.data.shape), chunks, shards)

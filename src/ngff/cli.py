@@ -42,6 +42,7 @@ from ngff_geozarr.core.deep import DEEP_OPTIONS
 from ngff_geozarr.core.inputs import Source, open_input
 from ngff_geozarr.core.pyramid import METHODS
 from ngff_geozarr.core.report import EXIT_VALID
+from ngff_geozarr.core.store.writerecord import declared_source
 from ngff_geozarr.core.viewer import add_view_command
 
 __all__ = ["CONVENTION", "cli", "main"]
@@ -316,7 +317,7 @@ def _create_command(
         label_data, _ = open_source(labels_path, labels_axes or axes)
         _check_labels(label_data, tuple(int(n) for n in arranged.data.shape))
     stem = Path(input_path.rstrip("/")).name.split(".")[0] or "image"
-    with progress_bar("image", quiet=quiet) as progress:
+    with progress_bar("image", quiet=quiet) as progress, declared_source(input_path):
         image = write_image(
             source,
             out,

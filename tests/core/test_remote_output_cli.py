@@ -164,7 +164,19 @@ def test_killed_s3_creation_resumed_by_the_command_equals_a_clean_run(
     code, output = run(ngff.cli.cli, "validate", target, "--format", "json", *options)
     assert code != 0
     assert json.loads(output).get("valid") is not True
+    # the write's record, left on S3, names the interrupted write and its --resume
+    (left,) = [i for i in json.loads(output)["issues"] if i["rule"] == "target.write-interrupted"]
+    assert "--resume" in left["message"]
     assert objects(s3, "outputs/killed.ome.zarr/")  # some chunks were written
+    other = volume.with_name("other.npy")
+    np.save(other, np.zeros(np.load(volume, mmap_mode="r").shape, np.uint16))
+    written = objects(s3, "outputs/killed.ome.zarr/")
+    code, output = run(
+        ngff.cli.cli, "create", str(other), target, *CREATE_OPTIONS, "--resume", *options
+    )
+    assert code == 2, output  # another source than the interrupted run's: nothing written
+    assert "--resume expects the source" in output
+    assert objects(s3, "outputs/killed.ome.zarr/") == written
     code, output = run(
         ngff.cli.cli,
         "create",

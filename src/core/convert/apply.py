@@ -33,6 +33,7 @@ from ngff_geozarr.core.convert.journal import JOURNAL_KEY, Journal, read_journal
 from ngff_geozarr.core.convert.plan import Plan
 from ngff_geozarr.core.errors import ConversionError
 from ngff_geozarr.core.store import StoreHandle, open_store
+from ngff_geozarr.core.store.writelock import LOCK_KEY, write_lock
 from ngff_geozarr.core.zarr_format import is_metadata_key
 
 __all__ = [
@@ -215,6 +216,8 @@ def converting_in_place(
 ) -> Iterator[tuple[StoreHandle, Journal | None]]:
     """Open a store to convert in place, once an interrupted conversion of it is completed.
 
+    The store's write lock is held for the whole conversion: a second writer is refused.
+
     Parameters
     ----------
     target
@@ -228,10 +231,19 @@ def converting_in_place(
         The store opened writable (afresh, so what it says of its root is current) and the
         conversion completed first, if there was one.
     """
-    with open_store(target, "r+", storage_options=storage_options) as handle:
-        finished = complete(handle)
-    with open_store(target, "r+", storage_options=storage_options) as handle:
-        yield handle, finished
+    with (
+        open_store(target, "r+", storage_options=storage_options) as first,
+        write_lock(  # one writer at a time; the journal, not this record, says what to redo
+            first,
+            "convert --in-place",
+            "the same in-place conversion again (it completes the recorded one first)",
+            resume=False,
+            interrupted_ok=True,
+        ),
+    ):
+        finished = complete(first)
+        with open_store(target, "r+", storage_options=storage_options) as handle:
+            yield handle, finished
 
 
 def refuse_interrupted(handle: StoreHandle) -> None:
@@ -293,7 +305,8 @@ def copy_converted(
     """
     refuse_interrupted(source)
     existing = set(destination.list_keys()) if resume else set()
-    chunks = [k for k in source.list_keys() if not is_metadata_key(k) and k != JOURNAL_KEY]
+    records = (JOURNAL_KEY, LOCK_KEY)
+    chunks = [k for k in source.list_keys() if not is_metadata_key(k) and k not in records]
     copied = skipped = 0
     for done, key in enumerate(chunks, start=1):
         new_key = plan.chunk_key(key)

@@ -66,6 +66,7 @@ from ngff_geozarr.core.pyramid.kernels import METHODS, Method
 from ngff_geozarr.core.pyramid.plan import Level
 from ngff_geozarr.core.pyramid.tasks import Array, Task, piece_region, read, run_task
 from ngff_geozarr.core.store import ArrayIO, Compression, StoreHandle, ZarrFormat, join_key
+from ngff_geozarr.core.store.writelock import note_partial
 
 __all__ = [
     "OutputOptions",
@@ -431,6 +432,8 @@ def write_pyramid(
     for path in level_paths:
         join_key(path)
     options = output or OutputOptions()
+    # Named in the store's write record (when the write holds one) before the first array.
+    note_partial(store, [p for k, p in enumerate(level_paths) if write_base or k > 0])
     arrays = _prepare_arrays(store, level_list, level_paths, dtype, options, resume, write_base)
     grids = _grids(level_list)
     top = len(level_list) - 1

@@ -66,6 +66,9 @@ class StoreHandle:
     root_documents
         The root's metadata documents read while opening, by key (absent keys omitted), so
         that readers need not fetch them again.
+    writes
+        How many metadata writes and deletes (documents, groups, arrays created) went
+        through this handle: a write that failed before changing anything shows none.
     """
 
     target: str
@@ -75,6 +78,7 @@ class StoreHandle:
     zarr_format: ZarrFormat | None = None
     consolidated: bool = False
     root_documents: dict[str, bytes] = field(default_factory=dict)
+    writes: int = 0
     _semaphore: asyncio.Semaphore | None = field(default=None, repr=False)
 
     # -- running coroutines -------------------------------------------------------------
@@ -266,6 +270,7 @@ class StoreHandle:
     def _writable(self) -> None:
         if self.read_only:
             raise ReadOnlyError(f"{self.target} was opened read-only.")
+        self.writes += 1
 
     def write_bytes(self, key: str, value: bytes) -> None:
         """Write one value (a metadata document, usually).
@@ -360,6 +365,8 @@ class StoreHandle:
         with warnings.catch_warnings():
             # zarr-python notes that format 3 has no consolidated metadata in its spec yet.
             warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")
+            # The toolkit's own records at the root (a write's, a conversion's journal).
+            warnings.filterwarnings("ignore", message=r".*\.ngff-geozarr-.*not recognized.*")
             zarr.consolidate_metadata(self.store, path=path or None, zarr_format=zarr_format)
 
     def create_array(

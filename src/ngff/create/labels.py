@@ -43,6 +43,7 @@ from ngff.versions import spec_version
 from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import Progress
 from ngff_geozarr.core.store import COMPRESSIONS, StoreHandle, join_key
+from ngff_geozarr.core.store.writerecord import fingerprint_of
 
 __all__ = ["write_labels"]
 
@@ -145,7 +146,15 @@ def write_labels(
             "Expected resume or overwrite, not both: resume finishes the label image there, "
             "overwrite replaces it."
         )
-    with writing(image_target, "r+", storage_options) as store:
+    with writing(
+        image_target,
+        "r+",
+        storage_options,
+        operation="ngff labels",
+        command="the same labels write with --resume (write_labels(..., resume=True))",
+        resume=resume,
+        source=fingerprint_of(labels),
+    ) as store:
         image = read_image(store, image_path)
         ms = image.multiscale
         datasets = ms["datasets"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -20,6 +21,8 @@ from ngff.create.write import plan_levels, pyramid_image, write_levels
 from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import OutputOptions, Progress, PyramidResult
 from ngff_geozarr.core.store import join_key
+from ngff_geozarr.core.store.writelock import held_lock
+from ngff_geozarr.core.store.writerecord import array_fingerprint
 
 __all__ = ["add_levels"]
 
@@ -72,18 +75,30 @@ def add_levels(
     Raises
     ------
     CreationError
-        When the target holds no image, or one with more than one level.
+        When the target holds no image, or one with more than one level (unless ``resume``
+        and they are the levels planned: a run interrupted after its metadata was written).
     """
-    with writing(target, "r+", storage_options) as store:
+    where = target if isinstance(target, str | os.PathLike) else "TARGET"
+    with writing(
+        target,
+        "r+",
+        storage_options,
+        operation="ngff pyramid",
+        command=f"`ngff pyramid {os.fspath(where)} --resume` (add_levels(..., resume=True))",
+        resume=resume,
+    ) as store:
         image = read_image(store, image_path)
         ms = image.multiscale
         datasets = ms["datasets"]
-        if len(datasets) != 1:
+        if len(datasets) != 1 and not resume:
             raise CreationError(
                 f"Expected an image holding only level 0. Got {len(datasets)} levels."
             )
         base_path = join_key(image_path, datasets[0]["path"])
         base = store.open_array(base_path)
+        lock = held_lock(store)
+        if lock is not None:  # a resumed run must find the base it started from
+            lock.set_source(array_fingerprint({base_path: base}))
         scale, translation = scale_translation(datasets[0])
         axes = list(ms["axes"])
         if len(scale) != len(base.shape) or len(axes) != len(base.shape):
@@ -95,6 +110,12 @@ def add_levels(
         kind = resolve_method(chosen)
         planned = plan_levels(base.shape, base.chunks, scale, axis_kinds(axes), base.shards, levels)
         names = _next_paths(datasets[0]["path"], len(planned))
+        if len(datasets) != 1 and [d["path"] for d in datasets] != names:
+            # resumed after the metadata was written: only the same levels can be completed
+            raise CreationError(
+                f"Expected an image holding only level 0, or the levels {names} to resume. "
+                f"Got {[d['path'] for d in datasets]}."
+            )
         compressors, separator = compressors_of(store, base_path, image.zarr_format)
         output = OutputOptions(
             zarr_format=image.zarr_format,

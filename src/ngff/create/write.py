@@ -79,6 +79,7 @@ from ngff_geozarr.core.pyramid import (
     write_pyramid,
 )
 from ngff_geozarr.core.store import Compression, StoreHandle, compressors_for, join_key
+from ngff_geozarr.core.store.writerecord import fingerprint_of
 
 __all__ = [
     "Request",
@@ -676,7 +677,15 @@ def write_image(
     check_target(target, resume=resume, overwrite=overwrite, storage_options=storage_options)
     with (
         replacing(target, overwrite=overwrite) as where,
-        writing(where, "a" if resume else "w-", storage_options) as store,
+        writing(
+            where,
+            "a" if resume else "w-",
+            storage_options,
+            operation="ngff create",
+            command="the same `ngff create` with --resume (write_image(..., resume=True))",
+            resume=resume,
+            source=fingerprint_of(data),
+        ) as store,
     ):
         return write_multiscale(
             store, source, request, resume=resume, client=client, workers=workers, progress=progress
