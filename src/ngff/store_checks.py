@@ -135,6 +135,20 @@ class StoreChecks:
         """Record an issue about another node (an array, a label image, a well)."""
         self.ctx.issues.append(self.ctx.issue(rule, node.path, pointer, message, section))
 
+    def _image_at(self, key: str | None) -> CheckedNode | None:
+        """Return the checked node at ``key`` when it is a multiscale image, else ``None``."""
+        node = self.checked.get(key) if key is not None else None
+        return node if node is not None and node.facts.images else None
+
+    def _found_at(self, key: str | None, lacking: str, kind: str = "group") -> str:
+        """Say what a reference that is not what it should be resolves to, for a message."""
+        return "nothing" if key not in self.h.nodes else f"a {kind} without {lacking}"
+
+    def _path_error(self, rule: str, section: str, i: int, message: str) -> None:
+        """Report the ``path`` of entry ``i`` of a plate's wells or a well's images."""
+        entries = "wells" if section == "plate" else "images"
+        self.ctx.error(rule, [section, entries, i, "path"], message, section)
+
     # -- images -----------------------------------------------------------------------
 
     def check_image(self, image: ImageFacts) -> None:
@@ -193,9 +207,8 @@ class StoreChecks:
         key = self._relative(self.item.node.path, ref)
         if key is None:
             return
-        image = self.checked.get(key)
-        if image is None or not image.facts.images:
-            what = "nothing" if key not in self.h.nodes else "a node without multiscales"
+        if self._image_at(key) is None:
+            what = self._found_at(key, "multiscales", "node")
             self.ctx.error(
                 "ngff.image-label.source",
                 ["image-label", "source", "image"],
@@ -245,7 +258,7 @@ class StoreChecks:
                     "labels",
                 )
             if label is None or not label.facts.images:
-                what = "nothing" if key not in self.h.nodes else "a node without multiscales"
+                what = self._found_at(key, "multiscales", "node")
                 self.ctx.error(
                     "ngff.labels.label-missing",
                     ["labels", i],
@@ -344,22 +357,13 @@ class StoreChecks:
         for i, ref in plate.wells:
             key = self._resolve(self.item.node.path, ref)
             if key is None:
-                self.ctx.error(
-                    "ngff.plate.well-path",
-                    ["plate", "wells", i, "path"],
-                    f"Well path {ref!r} would leave the store; not followed.",
-                    "plate",
-                )
+                message = f"Well path {ref!r} would leave the store; not followed."
+                self._path_error("ngff.plate.well-path", "plate", i, message)
                 continue
             well = self.checked.get(key)
             if well is None or well.facts.well is None:
-                what = "nothing" if key not in self.h.nodes else "a group without well metadata"
-                self.ctx.error(
-                    "ngff.plate.well-missing",
-                    ["plate", "wells", i, "path"],
-                    f"Well {ref!r} resolves to {what}.",
-                    "plate",
-                )
+                message = f"Well {ref!r} resolves to {self._found_at(key, 'well metadata')}."
+                self._path_error("ngff.plate.well-missing", "plate", i, message)
                 continue
             if len(plate.acquisitions) > 1:
                 for j, path, acq in well.facts.well.images:
@@ -423,15 +427,9 @@ class StoreChecks:
         assert well is not None
         for i, ref, _ in well.images:
             key = self._resolve(self.item.node.path, ref)
-            image = self.checked.get(key) if key is not None else None
-            if image is None or not image.facts.images:
-                what = "nothing" if key not in self.h.nodes else "a group without multiscales"
-                self.ctx.error(
-                    "ngff.well.image-missing",
-                    ["well", "images", i, "path"],
-                    f"Field of view {ref!r} resolves to {what}.",
-                    "well",
-                )
+            if self._image_at(key) is None:
+                message = f"Field of view {ref!r} resolves to {self._found_at(key, 'multiscales')}."
+                self._path_error("ngff.well.image-missing", "well", i, message)
 
     def check_bioformats2raw_series(self) -> None:
         """Ensure the images of a bioformats2raw collection exist.
@@ -448,9 +446,7 @@ class StoreChecks:
         else:
             refs = [(self.item, None, "0")]
         for owner, i, ref in refs:
-            key = self._resolve(self.item.node.path, ref)
-            image = self.checked.get(key) if key is not None else None
-            if image is None or not image.facts.images:
+            if self._image_at(self._resolve(self.item.node.path, ref)) is None:
                 self.ctx.issues.append(
                     self.ctx.issue(
                         "ngff.bioformats2raw.series-missing",
