@@ -46,6 +46,7 @@ __all__ = [
     "Repair",
     "apply_fixes",
     "plan_fixes",
+    "set_value",
 ]
 
 STALE_CONSOLIDATED_RULE = "zarr.consolidated.stale"
@@ -140,6 +141,44 @@ Fixer = Callable[[FixContext, Issue], "str | None"]
 """A rule's repair: edits the draft for one reported issue and says what it did (one line),
 ``""`` when an earlier repair already made it, or ``None`` when the store does not determine
 the fix (the issue stays)."""
+
+
+def set_value(document: dict[str, Any], key: str, value: Any, what: str, why: str) -> str:
+    """Set one key of a draft document, as a repair does, and say what changed.
+
+    Parameters
+    ----------
+    document
+        The draft (from :meth:`FixContext.attributes` or :meth:`FixContext.metadata`, or an
+        object inside one).
+    key
+        The key to set.
+    value
+        Its repaired value.
+    what
+        What the key is, for the account (``"dimension_names"``).
+    why
+        Where the value comes from, for the account (``"the multiscale's axis names"``).
+
+    Returns
+    -------
+    str
+        ``""`` when the key held ``value`` already (nothing to repair), else the account:
+        ``"set WHAT OLD -> VALUE (WHY)"``.
+
+    Examples
+    --------
+    >>> doc = {"fill_value": 0}
+    >>> set_value(doc, "fill_value", -9999, "the Zarr fill_value", "its _FillValue")
+    'set the Zarr fill_value 0 -> -9999 (its _FillValue)'
+    >>> doc, set_value(doc, "fill_value", -9999, "the Zarr fill_value", "its _FillValue")
+    ({'fill_value': -9999}, '')
+    """
+    old = document.get(key)
+    if old == value:
+        return ""
+    document[key] = value
+    return f"set {what} {old} -> {value} ({why})"
 
 
 @dataclass(frozen=True)

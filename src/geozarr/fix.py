@@ -43,7 +43,7 @@ from geozarr.conventions.registry import (
     identify,
 )
 from geozarr.conventions.spatial import SpatialAttributes
-from ngff_geozarr.core.fix import FixContext, Fixer
+from ngff_geozarr.core.fix import FixContext, Fixer, set_value
 from ngff_geozarr.core.hierarchy import Node
 from ngff_geozarr.core.models import parse_model
 from ngff_geozarr.core.report import Issue
@@ -227,10 +227,9 @@ def _spatial_shape(ctx: FixContext, issue: Issue) -> str | None:
         and _others_disagree(ctx, where, node, size)
     ):
         return None
-    old = attrs.get("spatial:shape")
-    attrs["spatial:shape"] = size
     shown = "its own" if where == node.path else f"its group's ({where or '/'})"
-    return f"set {shown} spatial:shape {old} -> {size} (the array's shape on {dims})"
+    why = f"the array's shape on {dims}"
+    return set_value(attrs, "spatial:shape", size, f"{shown} spatial:shape", why)
 
 
 def _others_disagree(ctx: FixContext, group: str, node: Node, size: list[int]) -> bool:
@@ -272,12 +271,8 @@ def _layout_shape(ctx: FixContext, issue: Issue, parts: list[str]) -> str | None
     sizes = {tuple(s) for a in arrays if (s := _spatial_size(ctx, a, dims)) is not None}
     if len(sizes) != 1:
         return None
-    size = list(sizes.pop())
-    if entry.get("spatial:shape") == size:
-        return ""
-    old = entry.get("spatial:shape")
-    entry["spatial:shape"] = size
-    return f"set layout[{index}] ({asset!r}) spatial:shape {old} -> {size} (its arrays' shape)"
+    what = f"layout[{index}] ({asset!r}) spatial:shape"
+    return set_value(entry, "spatial:shape", list(sizes.pop()), what, "its arrays' shape")
 
 
 def _fill_value(ctx: FixContext, issue: Issue) -> str | None:
@@ -290,11 +285,7 @@ def _fill_value(ctx: FixContext, issue: Issue) -> str | None:
     if not isinstance(fill, int) or isinstance(fill, bool):
         return None
     meta = ctx.metadata(issue.path)
-    if meta.get("fill_value") == fill:
-        return ""
-    old = meta.get("fill_value")
-    meta["fill_value"] = fill
-    return f"set the Zarr fill_value {old} -> {fill} (its _FillValue)"
+    return set_value(meta, "fill_value", fill, "the Zarr fill_value", "its _FillValue")
 
 
 def _grid_mapping(ctx: FixContext, issue: Issue) -> str | None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from ngff.common.ome import SECTION_KEYS
-from ngff_geozarr.core.fix import FixContext, Fixer
+from ngff_geozarr.core.fix import FixContext, Fixer, set_value
 from ngff_geozarr.core.pyramid import METHODS
 from ngff_geozarr.core.report import Issue
 
@@ -114,11 +114,8 @@ def _dimension_names(ctx: FixContext, issue: Issue) -> str | None:
     shape = meta.get("shape")
     if not isinstance(shape, list) or len(shape) != len(names[0]):
         return None
-    if meta.get("dimension_names") == names[0]:
-        return ""
-    old = meta.get("dimension_names")
-    meta["dimension_names"] = names[0]
-    return f"set dimension_names {old} -> {names[0]} (the multiscale's axis names)"
+    why = "the multiscale's axis names"
+    return set_value(meta, "dimension_names", names[0], "dimension_names", why)
 
 
 def _type(ctx: FixContext, issue: Issue) -> str | None:
