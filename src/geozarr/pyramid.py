@@ -67,6 +67,7 @@ from geozarr.writing.cf_variables import GRID_MAPPING
 from geozarr.writing.fill import align_fill_value
 from geozarr.writing.grid import GeoWriteError, Grid, parse_transform
 from geozarr.writing.levels import (
+    LevelRun,
     layout_variable,
     methods_by_variable,
     write_pyramid_metadata,
@@ -384,6 +385,7 @@ def pyramid(
             for var in nodes:  # before any level: never-written chunks keep their values
                 align_fill_value(store, var)
             results: dict[str, PyramidResult] = {}
+            run = LevelRun(levels, factors, min_extent, workers, resume, progress)
             for var in nodes:
                 base = store.open_array(var.path)
                 attributes = _level_attributes(var, carried)
@@ -400,13 +402,8 @@ def pyramid(
                     shards=base.shards,
                     compression="blosc-zstd",
                     compressors=array_compressors(var.metadata, var.zarr_format or 3),
-                    levels=levels,
                     method=chosen.get(var.path),
-                    factors=factors,
-                    min_extent=min_extent,
-                    workers=workers,
-                    resume=resume,
-                    progress=progress,
+                    run=run,
                     write_base=False,
                     root_attributes=root_attrs,
                     metadata=False,

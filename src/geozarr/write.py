@@ -54,6 +54,7 @@ from geozarr.writing.documents import write_carried
 from geozarr.writing.grid import parse_crs_input
 from geozarr.writing.inputs import read_variables, read_xarray
 from geozarr.writing.levels import (
+    LevelRun,
     layout_variable,
     methods_by_variable,
     write_pyramid_metadata,
@@ -352,6 +353,7 @@ def write(
         ),
     ):
         results: list[PyramidResult] = []
+        run = LevelRun(levels, factors, min_extent, workers, resume, progress)
         for var in variables:
             block, outer = _chunking(tuple(var.data.shape), chunks, shards)
             result = write_variable(
@@ -366,13 +368,8 @@ def write(
                 chunks=block,
                 shards=outer,
                 compression=compression,
-                levels=levels,
                 method=methods.get(var.name),
-                factors=factors,
-                min_extent=min_extent,
-                workers=workers,
-                resume=resume,
-                progress=progress,
+                run=run,
                 write_base=True,
                 root_attributes=root_attributes,
                 metadata=False,

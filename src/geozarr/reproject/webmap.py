@@ -48,7 +48,7 @@ from geozarr.reproject.warp import RESAMPLING, Resampling, WarpedArray
 from geozarr.writing.cf_variables import variable_output
 from geozarr.writing.documents import multiscales_layout, write_carried, write_level_metadata
 from geozarr.writing.grid import GeoWriteError, Grid, parse_crs_input, parse_transform
-from geozarr.writing.levels import plan_levels, write_variable
+from geozarr.writing.levels import LevelRun, plan_levels, write_variable
 from geozarr.writing.xarray_source import CarriedArray
 from ngff_geozarr.core.inputs import open_input
 from ngff_geozarr.core.pyramid import Method, Progress
@@ -445,13 +445,8 @@ def _write(
             chunks=chunks,
             shards=None,
             compression="blosc-zstd",
-            levels=plan.levels,
             method=kernel,
-            factors=2,
-            min_extent=None,
-            workers=workers,
-            resume=False,
-            progress=progress,
+            run=LevelRun(plan.levels, workers=workers, progress=progress),
             write_base=True,
             root_attributes={},
             carried=raster.carried,

@@ -28,6 +28,7 @@ from ngff_geozarr.core.store import ArrayIO, Compression, StoreHandle, ZarrForma
 
 __all__ = [
     "Codec",
+    "LevelRun",
     "codec_of",
     "default_method",
     "is_classified",
@@ -422,6 +423,33 @@ def plan_levels(
     return plan(shape, chunks, shards=shards, factors=steps)
 
 
+@dataclass(frozen=True)
+class LevelRun:
+    """The overview levels to plan and how the engine writes them.
+
+    What every writer of GeoZarr variables (:func:`geozarr.write`, :func:`geozarr.pyramid`,
+    the web-map pyramid) passes to :func:`write_variable` for each of its variables alike.
+
+    Parameters
+    ----------
+    levels, factors, min_extent
+        The pyramid, as :func:`plan_levels` takes them (``levels=1``: the base alone).
+    workers
+        Engine threads (``None``: the engine's default).
+    resume
+        Keep the tiles a previous run finished.
+    progress
+        Called after every finished tile.
+    """
+
+    levels: int | Literal["auto"] = 1
+    factors: int = 2
+    min_extent: int | None = None
+    workers: int | None = None
+    resume: bool = False
+    progress: Callable[[Progress], None] | None = None
+
+
 def write_variable(
     store: StoreHandle,
     source: Any,
@@ -435,20 +463,15 @@ def write_variable(
     chunks: tuple[int, ...],
     shards: tuple[int, ...] | None,
     compression: Compression,
-    levels: int | Literal["auto"],
     method: Method | None,
-    factors: int,
-    min_extent: int | None,
-    workers: int | None,
-    resume: bool,
-    progress: Callable[[Progress], None] | None,
+    run: LevelRun,
     write_base: bool,
     root_attributes: Mapping[str, Any],
     compressors: tuple[dict[str, Any], ...] | None = None,
     carried: Sequence[CarriedArray] = (),
     metadata: bool = True,
 ) -> PyramidResult:
-    """Write one variable (and its pyramid when ``levels`` is not 1) through the engine.
+    """Write one variable (and its pyramid when ``run.levels`` is not 1) through the engine.
 
     Level ``k`` is the array ``"k/<name>"`` in a self-describing GeoZarr group ``"k"``; the
     root gains the ``multiscales`` layout. The metadata is written after the last tile, so
@@ -464,11 +487,10 @@ def write_variable(
         The variable: name, dimension names, base grid, attributes, nodata value.
     zarr_format, chunks, shards, compression, compressors
         How the arrays are stored (``compressors`` overrides the preset: the base's codecs).
-    levels, method, factors, min_extent
-        The pyramid (see :func:`plan_levels`); ``method`` by :func:`default_method` when
-        omitted.
-    workers, resume, progress
-        Engine threads, keep finished tiles, called per tile.
+    method
+        The kernel; by :func:`default_method` when omitted.
+    run
+        The levels to plan and how the engine writes them.
     write_base
         Write the base array too (false when it is already stored).
     root_attributes
@@ -494,8 +516,8 @@ def write_variable(
     if kernel not in METHODS:
         raise GeoWriteError(f"Expected a method among {', '.join(METHODS)}. Got {kernel!r}.")
     shape = tuple(int(n) for n in source.shape)
-    planned = plan_levels(shape, chunks, shards, levels, factors, min_extent)
-    pyramid_wanted = levels != 1
+    planned = plan_levels(shape, chunks, shards, run.levels, run.factors, run.min_extent)
+    pyramid_wanted = run.levels != 1
     paths = (name, *(f"{k}/{name}" for k in range(1, len(planned))))
     output = variable_output(
         dims, attributes, nodata, stored, zarr_format, compression, grid.grid_mapping
@@ -529,9 +551,9 @@ def write_variable(
         paths=paths,
         method=kernel,
         output=output,
-        workers=workers,
-        resume=resume,
+        workers=run.workers,
+        resume=run.resume,
         write_base=write_base,
-        progress=progress,
+        progress=run.progress,
         write_metadata=write_metadata if pyramid_wanted and metadata else None,
     )
