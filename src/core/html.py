@@ -35,6 +35,7 @@ __all__ = [
     "Legend",
     "MakeThumbnails",
     "Picture",
+    "ReportParts",
     "Thumbnail",
     "level_cards",
     "level_line",
@@ -461,23 +462,63 @@ def report_page(
     tuple of (str, Report)
         The page, and the report it shows.
     """
-    hierarchy, report = read_and_check(
-        target, check, discover=discover, storage_options=storage_options
-    )
-    pictures: Sequence[Thumbnail] = ()
-    if hierarchy is not None and hierarchy.source == "store":
-        try:
-            with open_store(os.fspath(target), storage_options=storage_options) as store:
-                pictures = thumbnails(hierarchy, store)
-        except NgffGeozarrError:
-            pictures = ()
-    page = render_html(
-        title=os.fspath(target),
-        hierarchy=hierarchy,
-        report=report,
-        detect=detect,
-        thumbnails=pictures,
-        facts=describe(hierarchy) if describe is not None and hierarchy is not None else (),
-        view=f"{view} {shlex.quote(os.fspath(target))}" if view else "",
-    )
-    return page, report
+    parts = ReportParts(discover, detect, thumbnails, describe, view)
+    return parts.page(target, check, storage_options)
+
+
+@dataclass(frozen=True)
+class ReportParts:
+    """What a convention puts on its report page besides the checks, declared once.
+
+    Parameters
+    ----------
+    discover, detect, thumbnails, describe, view
+        As :func:`report_page` takes them.
+    """
+
+    discover: Discover
+    detect: Detect
+    thumbnails: MakeThumbnails
+    describe: Describe | None = None
+    view: str = ""
+
+    def page(
+        self,
+        target: str | os.PathLike[str],
+        check: Check,
+        storage_options: dict[str, Any] | None = None,
+    ) -> tuple[str, Report]:
+        """Validate a target with ``check`` and render its page with these parts.
+
+        Parameters
+        ----------
+        target, check, storage_options
+            As :func:`report_page` takes them.
+
+        Returns
+        -------
+        tuple of (str, Report)
+            The page and its report, as :func:`report_page` returns them.
+        """
+        hierarchy, report = read_and_check(
+            target, check, discover=self.discover, storage_options=storage_options
+        )
+        pictures: Sequence[Thumbnail] = ()
+        if hierarchy is not None and hierarchy.source == "store":
+            try:
+                with open_store(os.fspath(target), storage_options=storage_options) as store:
+                    pictures = self.thumbnails(hierarchy, store)
+            except NgffGeozarrError:
+                pictures = ()
+        describe = self.describe
+        facts = describe(hierarchy) if describe is not None and hierarchy is not None else ()
+        page = render_html(
+            title=os.fspath(target),
+            hierarchy=hierarchy,
+            report=report,
+            detect=self.detect,
+            thumbnails=pictures,
+            facts=facts,
+            view=f"{self.view} {shlex.quote(os.fspath(target))}" if self.view else "",
+        )
+        return page, report

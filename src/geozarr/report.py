@@ -38,7 +38,7 @@ from geozarr.validate import checking_values
 from ngff_geozarr.core.colour import VIRIDIS, colormap_rgba, composite_rgba
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
-from ngff_geozarr.core.html import Legend, Thumbnail, level_cards, level_line, report_page
+from ngff_geozarr.core.html import Legend, ReportParts, Thumbnail, level_cards, level_line
 from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.store import StoreHandle, join_key
 from ngff_geozarr.core.thumbnail import choose_level, encode_png, read_stored_planes
@@ -216,6 +216,9 @@ def raster_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnai
     return thumbnails
 
 
+_PARTS = ReportParts(discover, detect, raster_thumbnails, describe_geo, "geozarr view")
+
+
 def build_report(
     target: str | os.PathLike[str],
     *,
@@ -229,13 +232,4 @@ def build_report(
     convention.
     """
     with checking_values(target, storage_options, strict=strict) as check:
-        return report_page(
-            target,
-            check,
-            discover=discover,
-            detect=detect,
-            thumbnails=raster_thumbnails,
-            storage_options=storage_options,
-            describe=describe_geo,
-            view="geozarr view",
-        )
+        return _PARTS.page(target, check, storage_options)

@@ -33,7 +33,7 @@ from ngff.detection import detect, discover, ome_attributes
 from ngff.validate import check_hierarchy
 from ngff_geozarr.core.colour import composite_rgba
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
-from ngff_geozarr.core.html import Thumbnail, level_cards, report_page
+from ngff_geozarr.core.html import ReportParts, Thumbnail, level_cards
 from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.store import StoreHandle
 from ngff_geozarr.core.thumbnail import (
@@ -143,6 +143,9 @@ def image_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnail
     return thumbnails
 
 
+_PARTS = ReportParts(discover, detect, image_thumbnails, describe_ome, "ngff view")
+
+
 def build_report(
     target: str | os.PathLike[str],
     *,
@@ -154,13 +157,4 @@ def build_report(
     This is OME-Zarr's :class:`~ngff_geozarr.core.convention.BuildReport`, which documents
     the arguments and the result.
     """
-    return report_page(
-        target,
-        lambda h: check_hierarchy(h, strict=strict),
-        discover=discover,
-        detect=detect,
-        thumbnails=image_thumbnails,
-        storage_options=storage_options,
-        describe=describe_ome,
-        view="ngff view",
-    )
+    return _PARTS.page(target, lambda h: check_hierarchy(h, strict=strict), storage_options)
