@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,9 @@ class Source:
         return dtype
 
 
+_SOURCE_FIELDS = frozenset(f.name for f in fields(Source))
+
+
 def open_input(
     path: str | os.PathLike[str], *, georeferenced: bool = False, series: int | None = None
 ) -> Source:
@@ -185,21 +188,9 @@ def open_input(
 
 def _open_tiff(path: str, series: int | None) -> Source:
     found = read_tiff(path, series)
-    return Source(
-        found.data,
-        path,
-        "ome-tiff" if found.ome else "tiff",
-        axes=found.axes,
-        calibration=found.calibration,
-        channel_names=found.channel_names,
-        channel_colors=found.channel_colors,
-        channel_windows=found.channel_windows,
-        name=found.name,
-        rgb=found.rgb,
-        series=found.series,
-        series_count=found.series_count,
-        levels=found.levels,
-    )
+    # The reader names what it finds as Source does: every field the two share is carried.
+    shared = {f.name: getattr(found, f.name) for f in fields(found) if f.name in _SOURCE_FIELDS}
+    return Source(path=path, format="ome-tiff" if found.ome else "tiff", **shared)
 
 
 def _open_geotiff(path: str) -> Source:
