@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ngff_geozarr.core.convert.plan import Plan
-from ngff_geozarr.core.errors import NgffGeozarrError, TargetError
 from ngff_geozarr.core.report import Issue
-from ngff_geozarr.core.store import StoreHandle, open_store
+from ngff_geozarr.core.store import StoreHandle
+from ngff_geozarr.core.store.opening import read_record, read_target
 
 __all__ = [
     "INTERRUPTED_RULE",
@@ -163,13 +163,7 @@ def read_journal(handle: StoreHandle) -> Journal | None:
         The interrupted conversion; ``None`` when there is none, or only a record cut while
         it was written (nothing was changed then).
     """
-    raw = handle.run(handle.read(JOURNAL_KEY))
-    if raw is None:
-        return None
-    try:
-        return Journal.from_bytes(raw)
-    except ValueError:
-        return None
+    return read_record(handle, JOURNAL_KEY, Journal.from_bytes)
 
 
 def interrupted_issues(
@@ -190,11 +184,7 @@ def interrupted_issues(
         One warning (:data:`INTERRUPTED_RULE`) when the store holds a journal, else none
         (also when the target is no store this can open: the validator says why).
     """
-    try:
-        with open_store(os.fspath(target), "r", storage_options=storage_options) as handle:
-            journal = read_journal(handle)
-    except (TargetError, NgffGeozarrError):
-        return []
+    journal = read_target(target, storage_options, read_journal)
     if journal is None:
         return []
     return [

@@ -14,15 +14,16 @@ import json
 import os
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from zarr.abc.store import Store
 from zarr.storage import LocalStore, MemoryStore, ZipStore
 
 from ngff_geozarr.core.errors import (
+    NgffGeozarrError,
     NotZarrError,
     ReadOnlyError,
     StoreAccessError,
@@ -42,7 +43,9 @@ from ngff_geozarr.core.store.local import local_store
 from ngff_geozarr.core.store.remote import fsspec_store, http_options, s3_options
 from ngff_geozarr.core.store.retry_store import retrying_store
 
-__all__ = ["open_store", "opened"]
+__all__ = ["open_store", "opened", "read_record", "read_target"]
+
+_T = TypeVar("_T")
 
 _ROOT_PROBE = ("zarr.json", ".zgroup", ".zarray", ".zattrs", ".zmetadata")
 _ROOT_LIMITS = {"zarr.json": CONSOLIDATED_LIMIT, ".zmetadata": CONSOLIDATED_LIMIT}
@@ -235,3 +238,58 @@ def _has_inline_consolidated(document: bytes) -> bool:
     except (ValueError, RecursionError):
         return False
     return isinstance(meta, dict) and isinstance(meta.get("consolidated_metadata"), dict)
+
+
+def read_record(handle: StoreHandle, key: str, parse: Callable[[bytes], _T]) -> _T | None:
+    """Read a record the toolkit keeps at a fixed key (a journal, a write record).
+
+    Parameters
+    ----------
+    handle
+        The store.
+    key
+        The record's key.
+    parse
+        Makes the record of its bytes; raises :class:`ValueError` when they are not one.
+
+    Returns
+    -------
+    object or None
+        The record; ``None`` when there is none, or only one cut while it was written.
+    """
+    raw = handle.run(handle.read(key))
+    if not raw:
+        return None
+    try:
+        return parse(raw)
+    except ValueError:
+        return None
+
+
+def read_target(
+    target: str | os.PathLike[str],
+    storage_options: dict[str, Any] | None,
+    read: Callable[[StoreHandle], _T],
+) -> _T | None:
+    """Open a target for reading and apply ``read`` to it, for checks that never fail.
+
+    Parameters
+    ----------
+    target
+        The store, as the user named it.
+    storage_options
+        Options for remote stores.
+    read
+        What to read of the open store.
+
+    Returns
+    -------
+    object or None
+        What ``read`` returned; ``None`` when the target is no store this can open (the
+        validator says why).
+    """
+    try:
+        with open_store(os.fspath(target), "r", storage_options=storage_options) as handle:
+            return read(handle)
+    except NgffGeozarrError:
+        return None

@@ -45,11 +45,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ngff_geozarr.core.errors import NgffGeozarrError, TargetError, WriteLockError
+from ngff_geozarr.core.errors import WriteLockError
 from ngff_geozarr.core.report import Issue
 from ngff_geozarr.core.store.cache import unwrapped
 from ngff_geozarr.core.store.handle import StoreHandle
-from ngff_geozarr.core.store.opening import open_store
+from ngff_geozarr.core.store.opening import read_record, read_target
 from ngff_geozarr.core.store.writerecord import (
     WriteRecord,
     declared_fingerprint,
@@ -91,13 +91,7 @@ def read_write_record(handle: StoreHandle) -> WriteRecord | None:
         The record of a write in progress or interrupted; ``None`` when there is none, or
         only one cut while it was written (nothing was changed then).
     """
-    raw = handle.run(handle.read(LOCK_KEY))
-    if not raw:
-        return None
-    try:
-        return WriteRecord.from_bytes(raw)
-    except ValueError:
-        return None
+    return read_record(handle, LOCK_KEY, WriteRecord.from_bytes)
 
 
 def _local_root(handle: StoreHandle) -> Path | None:
@@ -488,12 +482,8 @@ def interrupted_write_issues(
         One error (:data:`INTERRUPTED_WRITE_RULE`) when the store holds a write record, else
         none (also when the target is no store this can open: the validator says why).
     """
-    try:
-        with open_store(os.fspath(target), "r", storage_options=storage_options) as handle:
-            record = read_write_record(handle)
-            root = _local_root(handle)
-    except (TargetError, NgffGeozarrError):
-        return []
+    found = read_target(target, storage_options, lambda h: (read_write_record(h), _local_root(h)))
+    record, root = found if found is not None else (None, None)
     if record is None:
         return []
     running = record.alive() or (root is not None and _held_elsewhere(root / LOCK_KEY))
