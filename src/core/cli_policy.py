@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ngff_geozarr.core.errors import NgffGeozarrError
+from ngff_geozarr.core.errors import NgffGeozarrError, causes
 from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.store.policy import (
     RETRIES_VARIABLE,
@@ -53,10 +53,7 @@ def out_of_space(exc: BaseException) -> str | None:
         The message (the cause, the file, and that ``--resume`` completes the write once
         space is freed); ``None`` when no out-of-space error is in the chain.
     """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    for current in causes(exc):
         if isinstance(current, OSError) and current.errno in _NO_SPACE:
             where = f" writing {current.filename}" if current.filename else ""
             cause = current.strerror or os.strerror(current.errno or errno.ENOSPC)
@@ -64,7 +61,6 @@ def out_of_space(exc: BaseException) -> str | None:
                 f"{cause}{where}: the output is incomplete (marked so in the store); free "
                 "space, then run the same command with --resume to complete it."
             )
-        current = current.__cause__ or current.__context__
     return None
 
 

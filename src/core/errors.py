@@ -28,6 +28,8 @@ Convention packages derive their own from the root where they need one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 __all__ = [
     "ConversionError",
     "NgffGeozarrError",
@@ -40,6 +42,7 @@ __all__ = [
     "UnsafePathError",
     "UnsupportedTargetError",
     "WriteLockError",
+    "causes",
 ]
 
 
@@ -93,3 +96,38 @@ class ConversionError(NgffGeozarrError, ValueError):
     The message says why, and what was left. Both conventions raise it: ``ngff convert``
     between OME-Zarr versions, ``geozarr convert`` between Zarr formats.
     """
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """Yield an error and the errors behind it, each once: its cause, else its context.
+
+    An error may come wrapped (a worker thread's, a store's, a retry's); a question about
+    what happened asks the whole chain. A chain that loops ends at the first repeat.
+
+    Parameters
+    ----------
+    exc
+        The error caught.
+
+    Yields
+    ------
+    BaseException
+        ``exc``, then ``exc.__cause__`` (or ``exc.__context__``), and so on.
+
+    Examples
+    --------
+    >>> try:
+    ...     try:
+    ...         raise OSError("disk")
+    ...     except OSError as inner:
+    ...         raise RuntimeError("write failed") from inner
+    ... except RuntimeError as outer:
+    ...     [type(e).__name__ for e in causes(outer)]
+    ['RuntimeError', 'OSError']
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__

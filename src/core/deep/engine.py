@@ -23,6 +23,7 @@ from ngff_geozarr.core.deep.budget import Budget, Spending
 from ngff_geozarr.core.deep.chunks import BudgetReached, list_blocks, shard_problem
 from ngff_geozarr.core.deep.compare import BlockPair, compare, factors_between
 from ngff_geozarr.core.deep.levels import Layout, LevelSet, grid_indices, layout_of, spread
+from ngff_geozarr.core.errors import causes
 from ngff_geozarr.core.hierarchy import Hierarchy
 from ngff_geozarr.core.report import Issue
 from ngff_geozarr.core.rules import READER_RULES, RuleRegistry
@@ -206,14 +207,7 @@ def _read(
 
 def _remote_fault(exc: BaseException) -> bool:
     """Tell whether a failure is (or was caused by) a request the remote policy gave up."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, RemoteFaultError):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
+    return any(isinstance(current, RemoteFaultError) for current in causes(exc))
 
 
 def _check_shard(

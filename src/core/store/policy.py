@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ngff_geozarr.core.errors import NgffGeozarrError, StoreAccessError
+from ngff_geozarr.core.errors import NgffGeozarrError, StoreAccessError, causes
 from ngff_geozarr.core.report import UNREADABLE_NODE_RULE, Issue
 
 __all__ = [
@@ -334,11 +334,8 @@ def is_transient(exc: BaseException) -> bool:
     >>> is_transient(ConnectionResetError()), is_transient(FileNotFoundError("x"))
     (True, False)
     """
-    seen: set[int] = set()
-    current: BaseException | None = exc
     transient = _transient_classes()
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    for current in causes(exc):
         if isinstance(current, (RemoteFaultError, *_FINAL)):
             return False
         status = _status(current)
@@ -346,7 +343,6 @@ def is_transient(exc: BaseException) -> bool:
             return status == 429 or 500 <= status < 600
         if isinstance(current, transient):
             return True
-        current = current.__cause__ or current.__context__
     return False
 
 
