@@ -210,7 +210,7 @@ def _fill(raw: Any, dtype: np.dtype[Any]) -> Any:
         return dtype.type(float(raw.replace("Infinity", "inf")))
     try:
         return dtype.type(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 2**70 for an int64
         return dtype.type(0)
 
 

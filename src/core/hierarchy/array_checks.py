@@ -236,7 +236,8 @@ class _Checker:
         if not isinstance(codec, dict):
             return
         codec_id = codec.get("id")
-        if codec_id not in V2_CODEC_IDS:
+        # an id of any JSON type (an object is not hashable: no set lookup before the check)
+        if not (isinstance(codec_id, str) and codec_id in V2_CODEC_IDS):
             what = (
                 "a codec with no 'id'"
                 if codec_id is None

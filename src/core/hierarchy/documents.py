@@ -105,6 +105,8 @@ def parse_document(
             "malformed-json",
             f"{key}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).",
         )
+    except ValueError as exc:  # valid JSON the reader refuses: an integer of 4,300+ digits
+        return None, issue("number-too-long", f"{key}: not read: {exc}.")
     if _depth_exceeds(value, MAX_DEPTH):
         return None, issue("too-deep", f"{key}: JSON nested deeper than {MAX_DEPTH} levels.")
     if not isinstance(value, dict):
