@@ -24,10 +24,11 @@ copied and then broken by one to three *mutations* drawn by hypothesis:
     climbs out with ``../``.
 
 The same broken store is read by ``ngff validate``, ``geozarr validate`` (sometimes with
-``--deep``, sometimes ``--strict``) and ``info`` through the Python API, under three guards
-(:func:`guarded`): no exception of any kind, no file opened outside the store (an audit
-hook sees every ``open``), no allocation beyond :data:`MEMORY_BOUND` (tracemalloc, which
-numpy reports its buffers to), and no case longer than :data:`CASE_SECONDS`. Every answer
+``--deep``, sometimes ``--strict``) and ``info`` through the Python API, under guards
+(:func:`guarded`): no exception of any kind (nor a warning), no file opened outside the
+store (an audit hook sees every ``open``), no allocation beyond :data:`MEMORY_BOUND`
+(tracemalloc, which numpy reports its buffers to), and no case longer than
+:data:`CASE_SECONDS`. Every answer
 must be a :class:`~ngff_geozarr.core.report.Report` whose JSON parses as strict JSON.
 
 Beside every store lies ``outside/``: a valid OME-Zarr image and a secret file that the
@@ -46,6 +47,7 @@ import sys
 import threading
 import traceback
 import tracemalloc
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -646,8 +648,11 @@ def guarded(case_dir: Path, store: Path, outcome: Outcome, what: str) -> Iterato
     tracemalloc.start()
     opens.paths.clear()
     opens.watching = True
+    caught: list[warnings.WarningMessage] = []
     try:
-        yield
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
     except CaseTimeout as exc:
         outcome.failures.append(f"{what}: timeout: {exc}")
     except BaseException as exc:  # the suite's point: nothing may escape
@@ -661,6 +666,8 @@ def guarded(case_dir: Path, store: Path, outcome: Outcome, what: str) -> Iterato
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
     outcome.peak = max(outcome.peak, peak)
+    for warning in caught[:1]:  # the test suite turns warnings into errors: so does the guard
+        outcome.failures.append(f"{what}: warned {warning.category.__name__}: {warning.message}")
     if peak > MEMORY_BOUND:
         outcome.failures.append(f"{what}: allocated {peak / 2**20:.0f} MiB at once")
     real_case, real_store = os.path.realpath(case_dir), os.path.realpath(store)

@@ -7,11 +7,13 @@ in the command line) or ``info --format json`` printed tokens that are not JSON.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.fuzz.cases import Outcome, guarded
 
 import geozarr
 import ngff
@@ -87,4 +89,82 @@ def test_integer_fill_value_out_of_range_deep(bases: dict[str, Path], tmp_path: 
     _edit(store / "0" / "zarr.json", fill_value=-(2**70))
     report = ngff.validate(store, deep=True)
     assert "zarr.array.fill-value" in {i.rule for i in report.issues}
+    assert not report.valid
+
+
+def test_fifo_in_place_of_a_level_document(bases: dict[str, Path], tmp_path: Path) -> None:
+    """A FIFO is refused unopened (opening it blocks forever): that node is unreadable."""
+    store = _copy(bases, "ngff-image-0.5", tmp_path)
+    root = json.loads((store / "zarr.json").read_text())
+    root.pop("consolidated_metadata", None)
+    (store / "zarr.json").write_text(json.dumps(root))
+    (store / "0" / "zarr.json").unlink()
+    os.mkfifo(store / "0" / "zarr.json")
+    outcome = Outcome()
+    with guarded(tmp_path, store, outcome, "ngff.validate"):
+        report = ngff.validate(store)
+    assert outcome.failures == []
+    assert "geozarr.cf.coordinate-transform" in {i.rule for i in report.issues}
+    assert any("is a FIFO" in i.message and i.path == "0" for i in report.issues), report.issues
+
+
+def test_dtype_that_numpy_parses_as_python(bases: dict[str, Path], tmp_path: Path) -> None:
+    """A v2 dtype string numpy reads with ``ast`` (``SyntaxError``): an invalid document."""
+    store = _copy(bases, "ngff-plate-0.4", tmp_path)
+    zarray = store / "A" / "1" / "0" / "0" / ".zarray"
+    _edit(zarray, dtype="<u2,(")
+    for validate in (ngff.validate, geozarr.validate):
+        report = validate(store)
+        assert "zarr.metadata.invalid" in {i.rule for i in report.issues}
+    from ngff_geozarr.core.hierarchy.array_checks import parse_dtype
+
+    assert parse_dtype("<u2,(") is None
+    assert parse_dtype(["<u2"]) is None
+    assert parse_dtype("<u2") == "uint16"
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 5e-324])
+def test_geozarr_level_scale_not_finite(
+    bases: dict[str, Path], tmp_path: Path, value: float
+) -> None:
+    """A NaN, infinite or denormal level scale: ``geozarr.multiscales.scale``, no raise."""
+    store = _copy(bases, "geozarr-3", tmp_path)
+    root = json.loads((store / "zarr.json").read_text())
+    root.pop("consolidated_metadata", None)
+    root["attributes"]["multiscales"]["layout"][1]["transform"]["scale"] = [value, value]
+    (store / "zarr.json").write_text(json.dumps(root))
+    report = geozarr.validate(store)
+    assert "geozarr.multiscales.scale" in {i.rule for i in report.issues}
+
+
+@pytest.mark.parametrize("value", [float("inf"), 1e308])
+def test_ngff_level_scales_overflowing(
+    bases: dict[str, Path], tmp_path: Path, value: float
+) -> None:
+    """Level scales of 1e308 or Infinity: the ratio of sample counts overflows; no raise."""
+    store = _copy(bases, "ngff-image-0.5", tmp_path)
+    root = json.loads((store / "zarr.json").read_text())
+    root.pop("consolidated_metadata", None)
+    datasets = root["attributes"]["ome"]["multiscales"][0]["datasets"]
+    datasets[0]["coordinateTransformations"][0]["scale"] = [value] * 3
+    datasets[1]["coordinateTransformations"][0]["scale"] = [1e-300] * 3
+    (store / "zarr.json").write_text(json.dumps(root))
+    report = ngff.validate(store)
+    assert report.readable
+
+
+def test_geozarr_coordinates_against_an_infinite_transform(
+    bases: dict[str, Path], tmp_path: Path
+) -> None:
+    """Coordinates compared with a transform whose cells overflow to infinity: no warning."""
+    store = _copy(bases, "geozarr-3", tmp_path)
+    root = json.loads((store / "zarr.json").read_text())
+    root.pop("consolidated_metadata", None)
+    transform = root["attributes"]["spatial:transform"]
+    root["attributes"]["spatial:transform"] = [1e308, *transform[1:]]
+    (store / "zarr.json").write_text(json.dumps(root))
+    outcome = Outcome()
+    with guarded(tmp_path, store, outcome, "geozarr.validate"):
+        report = geozarr.validate(store)
+    assert outcome.failures == []
     assert not report.valid

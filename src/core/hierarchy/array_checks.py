@@ -21,7 +21,7 @@ import numpy as np
 
 from ngff_geozarr.core.report import Issue, json_pointer, short_json
 
-__all__ = ["V2_CODEC_IDS", "V3_CODECS", "V3_DATA_TYPES", "array_document_issues"]
+__all__ = ["V2_CODEC_IDS", "V3_CODECS", "V3_DATA_TYPES", "array_document_issues", "parse_dtype"]
 
 CodecKind = Literal["array-array", "array-bytes", "bytes-bytes"]
 
@@ -308,12 +308,33 @@ def _float_like(value: Any) -> bool:
     return True
 
 
-def _parses(value: str) -> bool:
+def parse_dtype(value: Any) -> np.dtype[Any] | None:
+    """Read a data type string of a metadata document as numpy does, or give ``None``.
+
+    numpy raises ``TypeError``, ``ValueError`` or even ``SyntaxError`` (a v2 string with
+    commas is parsed as Python literals) for what it does not understand; every one of them
+    means "not a data type".
+
+    Parameters
+    ----------
+    value
+        The document's value (any JSON type).
+
+    Returns
+    -------
+    numpy.dtype or None
+        The data type; ``None`` when ``value`` is not a string numpy reads as one.
+    """
+    if not isinstance(value, str):
+        return None
     try:
-        np.dtype(value)
-    except (TypeError, ValueError):
-        return False
-    return True
+        return np.dtype(value)
+    except (TypeError, ValueError, SyntaxError, OverflowError, RecursionError):
+        return None
+
+
+def _parses(value: str) -> bool:
+    return parse_dtype(value) is not None
 
 
 def _complex_like(value: Any, zarr_format: int) -> bool:
@@ -324,11 +345,8 @@ def _complex_like(value: Any, zarr_format: int) -> bool:
 
 
 def _numeric_dtype(value: Any) -> np.dtype[Any] | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        dtype = np.dtype(value)
-    except (TypeError, ValueError):
+    dtype = parse_dtype(value)
+    if dtype is None:
         return None
     return dtype if dtype.kind in _NUMERIC and dtype.fields is None and not dtype.shape else None
 

@@ -142,7 +142,8 @@ def _parse_array_spec(
             rule=f"{_RULE}.metadata.invalid",
             unknown_key_rule=f"{_RULE}.metadata.unknown-key",
         )
-    except (ValueError, TypeError, OverflowError) as exc:
+    except (ValueError, TypeError, OverflowError, SyntaxError) as exc:
+        # SyntaxError: numpy parses a v2 dtype string with commas as Python literals
         return None, [Issue.error(f"{_RULE}.metadata.invalid", path, "", f"{key}: {exc}")]
     return spec, [replace(i, message=f"{key}: {i.message}") for i in issues]
 
