@@ -104,7 +104,7 @@ def test_fifo_in_place_of_a_level_document(bases: dict[str, Path], tmp_path: Pat
     with guarded(tmp_path, store, outcome, "ngff.validate"):
         report = ngff.validate(store)
     assert outcome.failures == []
-    assert "geozarr.cf.coordinate-transform" in {i.rule for i in report.issues}
+    assert not report.valid
     assert any("is a FIFO" in i.message and i.path == "0" for i in report.issues), report.issues
 
 
@@ -167,4 +167,4 @@ def test_geozarr_coordinates_against_an_infinite_transform(
     with guarded(tmp_path, store, outcome, "geozarr.validate"):
         report = geozarr.validate(store)
     assert outcome.failures == []
-    assert not report.valid
+    assert "geozarr.cf.coordinate-transform" in {i.rule for i in report.issues}
