@@ -51,6 +51,22 @@ def test_v2_codec_id_of_another_type(bases: dict[str, Path], tmp_path: Path) -> 
         assert not report.valid
 
 
+@pytest.mark.parametrize("data_type", [["uint16"], {"name": ["uint16"]}, {"name": {"a": 1}}])
+def test_v3_data_type_of_another_type(
+    bases: dict[str, Path], tmp_path: Path, data_type: object
+) -> None:
+    """A v3 ``data_type`` (or its name) that is a list or an object: invalid, no TypeError."""
+    store = _copy(bases, "geozarr-3", tmp_path)
+    root = json.loads((store / "zarr.json").read_text())
+    root.pop("consolidated_metadata", None)
+    (store / "zarr.json").write_text(json.dumps(root))
+    _edit(store / "x" / "zarr.json", data_type=data_type)
+    for validate in (ngff.validate, geozarr.validate):
+        report = validate(store)
+        assert not report.valid
+        assert any(i.path == "x" for i in report.errors), report.issues
+
+
 def test_integer_of_5000_digits(bases: dict[str, Path], tmp_path: Path) -> None:
     """Valid JSON that Python will not parse (an integer over 4,300 digits): an issue."""
     store = _copy(bases, "ngff-image-0.5", tmp_path)

@@ -364,7 +364,7 @@ def _check_v3(check: _Checker, doc: dict[str, Any]) -> None:
     name = data_type.get("name") if isinstance(data_type, dict) else data_type
     if isinstance(name, str) and name not in V3_DATA_TYPES and not _RAW_BITS.fullmatch(name):
         check.add("data-type-unknown", ("data_type",), f"unknown data type {name!r}")
-    dtype = _numeric_dtype(name) if name in V3_DATA_TYPES else None
+    dtype = _numeric_dtype(name) if isinstance(name, str) and name in V3_DATA_TYPES else None
     if dtype is not None:
         check.fill_value(doc.get("fill_value"), dtype, "fill_value")
 
