@@ -6,6 +6,7 @@ in the command line) or ``info --format json`` printed tokens that are not JSON.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 from tests.fuzz.cases import Outcome, guarded
 
 import geozarr
@@ -65,6 +67,22 @@ def test_v3_data_type_of_another_type(
         report = validate(store)
         assert not report.valid
         assert any(i.path == "x" for i in report.errors), report.issues
+
+
+@pytest.mark.parametrize("version", [["0.6"], {"a": 1}, 3])
+def test_ome_version_of_another_type(
+    bases: dict[str, Path], tmp_path: Path, version: object
+) -> None:
+    """An ``ome.version`` that is not a string: unsupported, and the report renders."""
+    store = _copy(bases, "ngff-image-0.6", tmp_path)
+    root = json.loads((store / "zarr.json").read_text())
+    root.pop("consolidated_metadata", None)
+    root["attributes"]["ome"]["version"] = version
+    (store / "zarr.json").write_text(json.dumps(root))
+    report = ngff.validate(store)
+    assert "ngff.version.unsupported" in {i.rule for i in report.issues}
+    assert report.version is None or isinstance(report.version, str)
+    report.render_text(Console(file=io.StringIO()))
 
 
 def test_integer_of_5000_digits(bases: dict[str, Path], tmp_path: Path) -> None:
