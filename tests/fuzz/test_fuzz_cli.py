@@ -71,22 +71,22 @@ def assert_contract(result: subprocess.CompletedProcess[str], json_output: bool)
         json.loads(result.stdout, parse_constant=refuse)
 
 
-@settings(FUZZ, max_examples=examples(3))
+@settings(FUZZ, max_examples=examples(4))
 @given(data=st.data())
 def test_broken_stores_cli(bases: dict[str, Path], data: st.DataObject) -> None:
-    """``validate --format json`` and ``info`` of both CLIs on broken stores."""
+    """``validate`` (``--deep`` or not) and ``info`` of both CLIs, text or JSON."""
     with tempfile.TemporaryDirectory(prefix="fuzz-cli-") as where:
         case = make_case(data, bases, Path(where))
         command = data.draw(st.sampled_from(["ngff", "geozarr"]), label="command")
-        result = run_cli(command, "validate", str(case.store), "--format", "json", "--deep")
-        assert_contract(result, json_output=True)
-        other = "geozarr" if command == "ngff" else "ngff"
-        fmt = data.draw(st.sampled_from(["json", "text"]), label="info format")
-        result = run_cli(other, "info", str(case.store), "--format", fmt)
+        args = data.draw(
+            st.sampled_from([["validate"], ["validate", "--deep"], ["info"]]), label="args"
+        )
+        fmt = data.draw(st.sampled_from(["json", "text"]), label="format")
+        result = run_cli(command, *args, str(case.store), "--format", fmt)
         assert_contract(result, json_output=fmt == "json")
 
 
-@pytest.mark.parametrize("keys", [("0/zarr.json",), ("zarr.json", "0/zarr.json")])
+@pytest.mark.parametrize("keys", [("zarr.json", "0/zarr.json")])
 def test_fifo_never_opened(bases: dict[str, Path], keys: tuple[str, ...]) -> None:
     """A FIFO in place of a metadata document is refused unopened: an answer, no hang."""
     with tempfile.TemporaryDirectory(prefix="fuzz-fifo-") as where:
@@ -94,7 +94,7 @@ def test_fifo_never_opened(bases: dict[str, Path], keys: tuple[str, ...]) -> Non
         for key in keys:
             (store / key).unlink()
             os.mkfifo(store / key)
-        for args in (("ngff", "validate"), ("geozarr", "validate"), ("ngff", "info")):
+        for args in (("ngff", "validate"), ("geozarr", "info")):
             result = run_cli(*args, str(store), "--format", "json")
             assert_contract(result, json_output=True)
             assert "is a FIFO, not a regular file" in result.stdout

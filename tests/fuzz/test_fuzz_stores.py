@@ -41,7 +41,7 @@ def test_bases_validate_clean(bases: dict[str, Path], strict: bool) -> None:
         assert report.valid, name
 
 
-@settings(FUZZ, max_examples=examples(40))
+@settings(FUZZ, max_examples=examples(30))
 @given(data=st.data(), deep=st.booleans(), strict=st.booleans())
 def test_broken_stores(
     bases: dict[str, Path], data: st.DataObject, deep: bool, strict: bool
