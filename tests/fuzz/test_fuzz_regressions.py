@@ -202,3 +202,33 @@ def test_geozarr_coordinates_against_an_infinite_transform(
         report = geozarr.validate(store)
     assert outcome.failures == []
     assert "geozarr.cf.coordinate-transform" in {i.rule for i in report.issues}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"codecs": {"name": "bytes"}},
+        {"chunk_grid": {"name": "regular", "configuration": [8, 8]}},
+        {"chunk_key_encoding": {"name": "default", "configuration": ["/"]}},
+        {"chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [float("inf"), 8]}}},
+        {"data_type": "<u2,("},
+    ],
+)
+def test_deep_layout_of_broken_array_documents(
+    bases: dict[str, Path], tmp_path: Path, change: dict[str, object]
+) -> None:
+    """``--deep`` on an array whose document is broken: the array is reported, no raise."""
+    store = _copy(bases, "ngff-image-0.5", tmp_path)
+    _edit(store / "0" / "zarr.json", **change)
+    (store / "zarr.json").write_text(
+        json.dumps(
+            {
+                k: v
+                for k, v in json.loads((store / "zarr.json").read_text()).items()
+                if k != "consolidated_metadata"
+            }
+        )
+    )
+    report = ngff.validate(store, deep=True)
+    assert not report.valid
+    assert any(i.path == "0" for i in report.errors), report.issues
