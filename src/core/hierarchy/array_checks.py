@@ -21,7 +21,14 @@ import numpy as np
 
 from ngff_geozarr.core.report import Issue, json_pointer, short_json
 
-__all__ = ["V2_CODEC_IDS", "V3_CODECS", "V3_DATA_TYPES", "array_document_issues", "parse_dtype"]
+__all__ = [
+    "V2_CODEC_IDS",
+    "V3_CODECS",
+    "V3_DATA_TYPES",
+    "CodecKind",
+    "array_document_issues",
+    "parse_dtype",
+]
 
 CodecKind = Literal["array-array", "array-bytes", "bytes-bytes"]
 
