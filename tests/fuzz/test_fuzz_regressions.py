@@ -117,10 +117,13 @@ def test_info_json_with_non_finite_numbers(
     assert spelled <= set(json.dumps(described).replace('"', " ").split())
 
 
-def test_integer_fill_value_out_of_range_deep(bases: dict[str, Path], tmp_path: Path) -> None:
-    """``--deep`` on an int array whose fill value is 2**70: a fill-value error, no raise."""
+@pytest.mark.parametrize("fill", [-(2**70), "NaN", "Infinity", "-Infinity"])
+def test_integer_fill_value_out_of_range_deep(
+    bases: dict[str, Path], tmp_path: Path, fill: object
+) -> None:
+    """``--deep`` on an int array whose fill value is 2**70 or NaN: an error, no raise."""
     store = _copy(bases, "ngff-image-0.5", tmp_path)
-    _edit(store / "0" / "zarr.json", fill_value=-(2**70))
+    _edit(store / "0" / "zarr.json", fill_value=fill)
     report = ngff.validate(store, deep=True)
     assert "zarr.array.fill-value" in {i.rule for i in report.issues}
     assert not report.valid

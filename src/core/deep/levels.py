@@ -207,9 +207,9 @@ class Layout:
 def _fill(raw: Any, dtype: np.dtype[Any]) -> Any:
     if raw is None:
         return dtype.type(0)
-    if isinstance(raw, str) and raw in ("NaN", "Infinity", "-Infinity"):
-        return dtype.type(float(raw.replace("Infinity", "inf")))
     try:
+        if isinstance(raw, str) and raw in ("NaN", "Infinity", "-Infinity"):
+            return dtype.type(float(raw.replace("Infinity", "inf")))  # no integer is NaN
         return dtype.type(raw)
     except (TypeError, ValueError, OverflowError):  # OverflowError: 2**70 for an int64
         return dtype.type(0)
