@@ -386,6 +386,21 @@ def info_dict(
         "consolidated": hierarchy.consolidated,
         "source": hierarchy.source,
         "valid": report.valid,
-        "nodes": nodes,
+        "nodes": _json_ready(nodes),
         "issues": [i.to_dict() for i in hierarchy.issues],
     }
+
+
+def _json_ready(value: Any) -> Any:
+    """Spell non-finite numbers (a NaN scale, an infinite fill value) as Zarr v3 does.
+
+    ``"NaN"``, ``"Infinity"``, ``"-Infinity"``: ``json.dumps`` would write the bare tokens,
+    which are not JSON.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    return value

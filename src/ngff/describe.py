@@ -22,6 +22,7 @@ from ngff.detection import ome_attributes
 from ngff_geozarr.core.colour import parse_colour
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
+from ngff_geozarr.core.hierarchy.array_checks import parse_dtype
 from ngff_geozarr.core.info import FactTable, NodeFacts, summarize_array
 from ngff_geozarr.core.store import join_key
 from ngff_geozarr.core.thumbnail import MAX_CHANNELS
@@ -319,10 +320,7 @@ def channel_display(
 
 def _numpy_dtype(node: Node) -> np.dtype[Any] | None:
     summary = summarize_array(node)
-    try:
-        return np.dtype(summary.dtype) if summary is not None else None
-    except TypeError:
-        return None
+    return parse_dtype(summary.dtype) if summary is not None else None
 
 
 def label_images(hierarchy: Hierarchy, image: Node) -> list[tuple[Node, Mapping[str, Any]]]:

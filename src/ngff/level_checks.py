@@ -12,12 +12,11 @@ import itertools
 import json
 import math
 
-import numpy as np
-
 from ngff.common.context import Context
 from ngff.common.facts import ImageFacts
 from ngff_geozarr.core.errors import UnsafePathError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
+from ngff_geozarr.core.hierarchy.array_checks import parse_dtype
 from ngff_geozarr.core.report import UNREADABLE_NODE_RULE, json_pointer
 from ngff_geozarr.core.store import join_key
 
@@ -60,10 +59,8 @@ def dtype_name(node: Node) -> str | None:
     """
     raw = node.metadata.get("data_type", node.metadata.get("dtype"))
     if isinstance(raw, str):
-        try:
-            return np.dtype(raw).name
-        except TypeError:
-            return raw
+        dtype = parse_dtype(raw)
+        return raw if dtype is None else dtype.name
     return None if raw is None else json.dumps(raw, sort_keys=True)
 
 
@@ -297,9 +294,11 @@ class LevelChecks:
             if s0 is None or sk is None or not len(s0) == len(sk) == len(n0) == len(nk):
                 continue
             for d, (a, b, m, n) in enumerate(zip(s0, sk, n0, nk, strict=True)):
-                if a <= 0 or b <= 0 or m == 0:
-                    continue
+                if not (math.isfinite(a) and math.isfinite(b)) or a <= 0 or b <= 0 or m == 0:
+                    continue  # the scale itself is reported by the transformation checks
                 expected = m * a / b
+                if not math.isfinite(expected):
+                    continue  # 1e308 against 1e-308: no sample count to compare
                 if not math.floor(expected - 1e-9) <= n <= math.ceil(expected + 1e-9):
                     self._array_issue(
                         "ngff.multiscales.scale-ratio",

@@ -8,16 +8,14 @@ image; a plate's wells, a well's fields of view and a bioformats2raw collection'
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import numpy as np
 
 from ngff.common.context import Context
 from ngff.common.facts import ImageFacts, NodeFacts
 from ngff.level_checks import LevelChecks, dtype_name, dtype_pointer, resolve_key
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
+from ngff_geozarr.core.hierarchy.array_checks import parse_dtype
 from ngff_geozarr.core.report import Issue, json_pointer
 from ngff_geozarr.core.store import join_key
 
@@ -180,9 +178,8 @@ class StoreChecks:
         for image in self.item.facts.images:
             for _, node in self._arrays_quiet(image):
                 dtype = dtype_name(node)
-                kind: str = "?"
-                with contextlib.suppress(TypeError):
-                    kind = np.dtype(dtype or "").kind
+                parsed = parse_dtype(dtype or "")
+                kind: str = "?" if parsed is None else parsed.kind
                 if kind not in _INTEGER_KINDS:
                     self._array_issue(
                         "ngff.labels.dtype",

@@ -14,6 +14,7 @@ rule id is declared in :mod:`ngff.rules`.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from functools import partial
@@ -75,7 +76,9 @@ def _read_node(
                 )
             )
             return None
-        text = ome.get("version")
+        raw = ome.get("version")
+        # a version of another JSON type is shown as written (and is unsupported)
+        text = raw if isinstance(raw, str) or raw is None else json.dumps(raw)
         base: tuple[str, ...] = ("attributes", "ome")
     else:
         if not any(k in attrs for k in SECTION_KEYS):

@@ -22,6 +22,7 @@ import numpy as np
 
 from ngff_geozarr.core.errors import UnsafePathError
 from ngff_geozarr.core.hierarchy import Node
+from ngff_geozarr.core.hierarchy.array_checks import parse_dtype
 from ngff_geozarr.core.pyramid.kernels import METHODS, Method
 from ngff_geozarr.core.store import join_key
 
@@ -206,11 +207,11 @@ class Layout:
 def _fill(raw: Any, dtype: np.dtype[Any]) -> Any:
     if raw is None:
         return dtype.type(0)
-    if isinstance(raw, str) and raw in ("NaN", "Infinity", "-Infinity"):
-        return dtype.type(float(raw.replace("Infinity", "inf")))
     try:
+        if isinstance(raw, str) and raw in ("NaN", "Infinity", "-Infinity"):
+            return dtype.type(float(raw.replace("Infinity", "inf")))  # no integer is NaN
         return dtype.type(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 2**70 for an int64
         return dtype.type(0)
 
 
@@ -224,19 +225,26 @@ def _grid(meta: Mapping[str, Any], zarr_format: int | None) -> tuple[Any, ...] |
     if zarr_format == 2:
         chunks, shards, dtype = meta.get("chunks"), None, meta.get("dtype")
     else:
-        grid = meta.get("chunk_grid") or {}
-        config = grid.get("configuration") or {} if isinstance(grid, Mapping) else {}
+        config = _mapping(_mapping(meta.get("chunk_grid")).get("configuration"))
         chunks, shards, dtype = config.get("chunk_shape"), None, meta.get("data_type")
-        codecs = meta.get("codecs") or []
-        first = codecs[0] if codecs and isinstance(codecs[0], Mapping) else {}
+        codecs = meta.get("codecs")
+        first = _mapping(codecs[0]) if isinstance(codecs, list) and codecs else {}
         if first.get("name") == "sharding_indexed":
-            shards, chunks = chunks, (first.get("configuration") or {}).get("chunk_shape")
+            shards, chunks = chunks, _mapping(first.get("configuration")).get("chunk_shape")
+    parsed = parse_dtype(dtype)
     try:
         values: list[Any] = [shape, chunks, shards or chunks]
         numbers = [tuple(int(n) for n in v) for v in values]
-        return numbers[0], numbers[1], numbers[2] if shards else None, np.dtype(str(dtype))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # not lists of finite numbers
         return None
+    if parsed is None:
+        return None
+    return numbers[0], numbers[1], numbers[2] if shards else None, parsed
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """Return the value when it is a JSON object, else an empty one (metadata holds anything)."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def layout_of(node: Node) -> Layout | None:
@@ -272,14 +280,14 @@ def layout_of(node: Node) -> Layout | None:
             {"compressor": meta.get("compressor"), "filters": meta.get("filters")}
         )
     else:
-        raw = meta.get("chunk_key_encoding") or {}
-        config = raw.get("configuration") or {} if isinstance(raw, dict) else {}
-        name = raw.get("name", "default") if isinstance(raw, dict) else "default"
+        raw = _mapping(meta.get("chunk_key_encoding"))
+        config = _mapping(raw.get("configuration"))
+        name = raw.get("name", "default")
         separator = str(config.get("separator") or ("/" if name == "default" else "."))
         prefix = f"c{separator}" if name == "default" else ""
-        codecs = list(meta.get("codecs") or [])
+        codecs = list(meta.get("codecs") or []) if isinstance(meta.get("codecs"), list) else []
         if shards is not None and codecs and isinstance(codecs[0], dict):
-            shard = dict(codecs[0].get("configuration") or {})
+            shard = dict(_mapping(codecs[0].get("configuration")))
             at_end = shard.get("index_location", "end") == "end"
             checksum = any(
                 isinstance(c, dict) and c.get("name") == "crc32c"

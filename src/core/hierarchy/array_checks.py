@@ -21,7 +21,14 @@ import numpy as np
 
 from ngff_geozarr.core.report import Issue, json_pointer, short_json
 
-__all__ = ["V2_CODEC_IDS", "V3_CODECS", "V3_DATA_TYPES", "CodecKind", "array_document_issues"]
+__all__ = [
+    "V2_CODEC_IDS",
+    "V3_CODECS",
+    "V3_DATA_TYPES",
+    "CodecKind",
+    "array_document_issues",
+    "parse_dtype",
+]
 
 CodecKind = Literal["array-array", "array-bytes", "bytes-bytes"]
 """Where a Zarr v3 codec sits in the chain: array to array, array to bytes, bytes to bytes."""
@@ -237,7 +244,8 @@ class _Checker:
         if not isinstance(codec, dict):
             return
         codec_id = codec.get("id")
-        if codec_id not in V2_CODEC_IDS:
+        # an id of any JSON type (an object is not hashable: no set lookup before the check)
+        if not (isinstance(codec_id, str) and codec_id in V2_CODEC_IDS):
             what = (
                 "a codec with no 'id'"
                 if codec_id is None
@@ -308,12 +316,33 @@ def _float_like(value: Any) -> bool:
     return True
 
 
-def _parses(value: str) -> bool:
+def parse_dtype(value: Any) -> np.dtype[Any] | None:
+    """Read a data type string of a metadata document as numpy does, or give ``None``.
+
+    numpy raises ``TypeError``, ``ValueError`` or even ``SyntaxError`` (a v2 string with
+    commas is parsed as Python literals) for what it does not understand; every one of them
+    means "not a data type".
+
+    Parameters
+    ----------
+    value
+        The document's value (any JSON type).
+
+    Returns
+    -------
+    numpy.dtype or None
+        The data type; ``None`` when ``value`` is not a string numpy reads as one.
+    """
+    if not isinstance(value, str):
+        return None
     try:
-        np.dtype(value)
-    except (TypeError, ValueError):
-        return False
-    return True
+        return np.dtype(value)
+    except (TypeError, ValueError, SyntaxError, OverflowError, RecursionError):
+        return None
+
+
+def _parses(value: str) -> bool:
+    return parse_dtype(value) is not None
 
 
 def _complex_like(value: Any, zarr_format: int) -> bool:
@@ -324,11 +353,8 @@ def _complex_like(value: Any, zarr_format: int) -> bool:
 
 
 def _numeric_dtype(value: Any) -> np.dtype[Any] | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        dtype = np.dtype(value)
-    except (TypeError, ValueError):
+    dtype = parse_dtype(value)
+    if dtype is None:
         return None
     return dtype if dtype.kind in _NUMERIC and dtype.fields is None and not dtype.shape else None
 
@@ -346,7 +372,7 @@ def _check_v3(check: _Checker, doc: dict[str, Any]) -> None:
     name = data_type.get("name") if isinstance(data_type, dict) else data_type
     if isinstance(name, str) and name not in V3_DATA_TYPES and not _RAW_BITS.fullmatch(name):
         check.add("data-type-unknown", ("data_type",), f"unknown data type {name!r}")
-    dtype = _numeric_dtype(name) if name in V3_DATA_TYPES else None
+    dtype = _numeric_dtype(name) if isinstance(name, str) and name in V3_DATA_TYPES else None
     if dtype is not None:
         check.fill_value(doc.get("fill_value"), dtype, "fill_value")
 

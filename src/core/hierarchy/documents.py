@@ -105,6 +105,8 @@ def parse_document(
             "malformed-json",
             f"{key}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).",
         )
+    except ValueError as exc:  # valid JSON the reader refuses: an integer of 4,300+ digits
+        return None, issue("number-too-long", f"{key}: not read: {exc}.")
     if _depth_exceeds(value, MAX_DEPTH):
         return None, issue("too-deep", f"{key}: JSON nested deeper than {MAX_DEPTH} levels.")
     if not isinstance(value, dict):
@@ -140,7 +142,8 @@ def _parse_array_spec(
             rule=f"{_RULE}.metadata.invalid",
             unknown_key_rule=f"{_RULE}.metadata.unknown-key",
         )
-    except (ValueError, TypeError, OverflowError) as exc:
+    except (ValueError, TypeError, OverflowError, SyntaxError) as exc:
+        # SyntaxError: numpy parses a v2 dtype string with commas as Python literals
         return None, [Issue.error(f"{_RULE}.metadata.invalid", path, "", f"{key}: {exc}")]
     return spec, [replace(i, message=f"{key}: {i.message}") for i in issues]
 

@@ -35,6 +35,10 @@ class _ConfinedLocalStore(LocalStore):
     in a report's thumbnail, or overwritten). Every key is resolved here and refused with
     ``PermissionError`` when it leaves the root; the handle turns that into a read failure
     of that key only. Links that stay inside the root are followed.
+
+    A key read must name a regular file: a FIFO, a device or a socket in place of a document
+    or a chunk (opening a FIFO blocks until a writer comes, forever) is refused the same way,
+    before it is opened.
     """
 
     _real_root: str | None = None
@@ -72,22 +76,32 @@ class _ConfinedLocalStore(LocalStore):
                 plain.add(path)
         return self.root / key
 
+    def _confine_read(self, key: str) -> None:
+        path = self._confine(key)
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return  # absent (or unreachable): the read itself says so
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            what = "a FIFO" if stat.S_ISFIFO(mode) else "a device or socket"
+            raise PermissionError(f"{key!r} is {what}, not a regular file; not opened.")
+
     async def get(self, key: str, *args: Any, **kwargs: Any) -> Buffer | None:
-        self._confine(key)
+        self._confine_read(key)
         return await super().get(key, *args, **kwargs)
 
     def get_sync(self, key: str, *args: Any, **kwargs: Any) -> Buffer | None:
-        self._confine(key)
+        self._confine_read(key)
         return super().get_sync(key, *args, **kwargs)
 
     async def get_partial_values(self, prototype: Any, key_ranges: Any) -> list[Buffer | None]:
         pairs = list(key_ranges)
         for key, _ in pairs:
-            self._confine(key)
+            self._confine_read(key)
         return await super().get_partial_values(prototype, pairs)
 
     async def getsize(self, key: str) -> int:
-        self._confine(key)
+        self._confine_read(key)
         return await super().getsize(key)
 
     async def exists(self, key: str) -> bool:

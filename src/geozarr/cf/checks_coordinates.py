@@ -18,6 +18,7 @@ direction (a flipped sign), another spacing, or a shift -- with the expected fir
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -278,25 +279,39 @@ def _compare_with_transform(
         return  # a degenerate transform; the spatial: schema reports it
     node_registered = affine.registration == "node"
     v = as_float_array(values)
-    index = np.arange(v.size, dtype=np.float64) + (0.0 if node_registered else 0.5)
-    expected = origin + step * index
-    allowed = tolerance(step, values)
     if not np.all(np.isfinite(v)):
         return  # not monotonic, reported above
-    if float(np.max(np.abs(v - expected))) > allowed:
+    index = np.arange(v.size, dtype=np.float64) + (0.0 if node_registered else 0.5)
+    # a transform may hold anything (NaN, 1e308): the arithmetic stays quiet, and cells the
+    # transform puts at no finite place disagree with every coordinate
+    with np.errstate(all="ignore"):
+        expected = origin + step * index
+        allowed = tolerance(step, values)
+        finite = bool(np.all(np.isfinite(expected))) and math.isfinite(allowed)
+        if finite and float(np.max(np.abs(v - expected))) <= allowed:
+            return
+    named = (
+        f"{coord.name} disagrees with the {affine.source} transform "
+        f"({'a' if role == 'x' else 'e'} = {_num(step)}, {'c' if role == 'x' else 'f'} = "
+        f"{_num(origin)}): "
+    )
+    if not finite:
+        message = named + "it places the cells at no finite coordinate."
+    else:
         where = "node" if node_registered else "centre"
-        ctx.add(
-            _E,
-            "geozarr.cf.coordinate-transform",
-            coord,
-            (),
-            f"{coord.name} disagrees with the {affine.source} transform "
-            f"({'a' if role == 'x' else 'e'} = {_num(step)}, {'c' if role == 'x' else 'f'} = "
-            f"{_num(origin)}): {_diagnose(v, expected, step, allowed, node_registered)} "
+        message = (
+            f"{named}{_diagnose(v, expected, step, allowed, node_registered)} "
             f"Expected {coord.name}[0] = {_num(expected[0])} (the first cell's {where}), "
-            f"got {_num(v[0])}.",
-            f"{REF_TRANSFORM}; {REF_CF} §5.6",
+            f"got {_num(v[0])}."
         )
+    ctx.add(
+        _E,
+        "geozarr.cf.coordinate-transform",
+        coord,
+        (),
+        message,
+        f"{REF_TRANSFORM}; {REF_CF} §5.6",
+    )
 
 
 def _diagnose(
@@ -306,9 +321,24 @@ def _diagnose(
     allowed: float,
     node_registered: bool,
 ) -> str:
-    """Name the disagreement: half a pixel, a flipped sign, another spacing, or a shift."""
+    """Name the disagreement: half a pixel, a flipped sign, another spacing, or a shift.
+
+    The numbers may be anything a document holds (an infinite origin, a zero step, one
+    value): the arithmetic stays quiet and the message says what it found.
+    """
+    with np.errstate(all="ignore"):
+        return _diagnosis(v, expected, step, allowed, node_registered)
+
+
+def _diagnosis(
+    v: npt.NDArray[np.float64],
+    expected: npt.NDArray[np.float64],
+    step: float,
+    allowed: float,
+    node_registered: bool,
+) -> str:
     error = v - expected
-    spacing = float(np.median(np.diff(v)))
+    spacing = float(np.median(np.diff(v))) if v.size > 1 else step
     if spacing != 0 and np.sign(spacing) != np.sign(step):
         return (
             f"the values run the opposite way (spacing {_num(spacing)}, the transform's "
@@ -321,7 +351,8 @@ def _diagnose(
         if abs(abs(shift) - abs(step) / 2) <= allowed:
             kind = "cell centres, not nodes" if node_registered else "cell edges, not centres"
             return f"every value is half a pixel ({_num(shift)}) off: they look like {kind}."
-        return f"every value is shifted by {_num(shift)} ({_num(shift / step)} pixels)."
+        pixels = shift / step if step else math.inf
+        return f"every value is shifted by {_num(shift)} ({_num(pixels)} pixels)."
     worst = int(np.argmax(np.abs(error)))
     return f"value {worst} is {_num(v[worst])}, the transform gives {_num(expected[worst])}."
 

@@ -20,6 +20,7 @@ from geozarr.cf.units import compatible
 from geozarr.cf.variables import FILL_VALUE, decode_fill_value
 from geozarr.context import CheckContext, dimensions_pointer
 from ngff_geozarr.core.hierarchy import Node
+from ngff_geozarr.core.hierarchy.array_checks import parse_dtype
 from ngff_geozarr.core.report import Severity
 
 __all__ = [
@@ -62,13 +63,7 @@ def _attr(node: Node, key: str) -> Any:
 
 
 def _dtype(node: Node) -> np.dtype[Any] | None:
-    raw = node.metadata.get("data_type", node.metadata.get("dtype"))
-    if not isinstance(raw, str):
-        return None
-    try:
-        return np.dtype(raw)
-    except TypeError:
-        return None
+    return parse_dtype(node.metadata.get("data_type", node.metadata.get("dtype")))
 
 
 def _canonical_units(node: Node) -> tuple[str, str] | None:

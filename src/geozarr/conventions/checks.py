@@ -642,6 +642,16 @@ def _level_shape(ctx: CheckContext, level: Node, dims: list[str] | None) -> tupl
     return None
 
 
+def _scale_fits(src: int, dst: int, factor: float) -> bool:
+    """Whether a level of ``dst`` cells can derive from ``src`` by ``factor``.
+
+    Rounding either way, with one cell of slack; a NaN, infinite, zero or negative factor
+    (or one so small that the ratio overflows) never does.
+    """
+    ratio = src / factor if math.isfinite(factor) and factor > 0 else math.nan
+    return math.isfinite(ratio) and math.floor(ratio) - 1 <= dst <= math.ceil(ratio) + 1
+
+
 def _check_derivation(
     ctx: CheckContext,
     node: Node,
@@ -676,8 +686,7 @@ def _check_derivation(
             f"scale {factor} on axis {axis}: {entry.derived_from!r} has {src}, "
             f"{entry.asset!r} has {dst} (ratio {src / dst if dst else math.inf:.4g})"
             for axis, (src, dst, factor) in enumerate(zip(source, target, scale[-2:], strict=True))
-            if factor <= 0
-            or not (math.floor(src / factor) - 1 <= dst <= math.ceil(src / factor) + 1)
+            if not _scale_fits(src, dst, factor)
         ]
         if wrong:  # one issue per level, naming every axis that disagrees
             ctx.add(
