@@ -243,7 +243,7 @@ class FixPlan:
         str
             One diff per changed document (consolidated metadata left out).
         """
-        parts = []
+        parts: list[str] = []
         for key, old, new in self.documents:
             before = _shown(old)
             after = _shown(new)

@@ -272,6 +272,11 @@ class _Busy(Exception):
         self.raw = raw
 
 
+def _fingerprint(found: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Copy a source fingerprint to record; ``None`` when there is none."""
+    return None if found is None else dict(found)
+
+
 def _busy_message(target: str, raw: bytes | None) -> str:
     try:
         who = WriteRecord.from_bytes(raw or b"").describe()
@@ -341,7 +346,7 @@ def write_lock(
         pid=os.getpid(),
         host=socket.gethostname(),
         started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        source=dict(declared or source) if (declared or source) is not None else None,
+        source=_fingerprint(declared or source),
         partial=tuple(partial),
         process_start=process_start(os.getpid()),
     )
@@ -402,6 +407,7 @@ def _acquire(
     root = _local_root(handle)
     path = root / LOCK_KEY if root is not None else None
     fd: int | None = None
+    raw: bytes | None
     if path is not None:
         with _HELD_LOCK:
             if str(path) in _HELD:  # this process writes the store already (a nested write)
