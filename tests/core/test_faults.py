@@ -88,8 +88,8 @@ def served(
 
 @pytest.fixture
 def policy() -> Iterator[RemotePolicy]:
-    """A short timeout and backoff for the stores opened by the test (3 retries)."""
-    chosen = RemotePolicy(timeout=TIMEOUT, retries=3, backoff=0.02)
+    """A short timeout and backoff for the stores opened by the test (2 retries)."""
+    chosen = RemotePolicy(timeout=TIMEOUT, retries=2, backoff=0.02)
     set_remote_policy(chosen)
     yield chosen
     set_remote_policy(None)
@@ -477,7 +477,7 @@ def test_a_hang_ends_within_the_timeout(
         else ("elevation", "elevation.zarr/x/c/0", "x")
     )
     fault_server.inject(path, "hang", times=None)
-    timeout, retries = 2.0, 1
+    timeout, retries = 1.0, 1
     args = [command, "validate", served[store], "--format", "json", "--retries", str(retries)]
     env = {}
     if how == "option":
