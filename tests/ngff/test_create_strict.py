@@ -291,3 +291,21 @@ def test_axes_keys_only_0_6_has_are_written_for_0_6_and_refused_before(tmp_path:
             [[1, 1]],
             version="0.6",
         )
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_plate_written_without_a_name_is_named_after_its_target(
+    tmp_path: Path, version: str
+) -> None:
+    """The spec recommends a plate name: a writer given none still writes one, so that its
+    output passes ``--strict`` with no issue at all."""
+    out = tmp_path / "screen-7.ome.zarr"
+    ngff.write_plate(str(out), {"A/1": [image_data()]}, version=version, chunks=(16, 16))
+    assert strict_issues_api(out) == []
+    assert ngff.open(str(out)).name == "screen-7"
+    memory: dict[str, Any] = {}
+    ngff.write_plate(memory, {"A/1": [image_data()]}, version=version, chunks=(16, 16))
+    document = json.loads(memory["zarr.json" if version != "0.4" else ".zattrs"].to_bytes())
+    attributes = document.get("attributes", document)
+    plate = attributes.get("ome", attributes)["plate"]
+    assert plate["name"] == "plate"

@@ -11,6 +11,7 @@ of fields of view for the acquisition").
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -36,6 +37,14 @@ def _well_key(key: str) -> tuple[str, str]:
     if len(parts) != 2 or not all(re.fullmatch(r"[A-Za-z0-9]+", p) for p in parts):
         raise CreationError(f"Expected a well as 'ROW/COLUMN' (e.g. 'A/1'). Got {key!r}.")
     return parts[0], parts[1]
+
+
+def _default_name(target: Target) -> str:
+    """Name a plate written without one after its target, extensions removed."""
+    if not isinstance(target, str | os.PathLike):
+        return "plate"
+    text = os.fspath(target).rstrip("/")
+    return text.rsplit("/", 1)[-1].split(".")[0] or "plate"
 
 
 def _natural(name: str) -> tuple[int, int, str]:
@@ -94,7 +103,9 @@ def write_plate(
     wells
         The fields of each well, by ``"ROW/COLUMN"`` (e.g. ``{"A/1": [field0, field1]}``).
     name
-        The plate's name.
+        The plate's name (the spec recommends one); default: the target's file or directory
+        name without its extensions (``"screen"`` for ``screen.ome.zarr``), ``"plate"`` for a
+        mapping.
     rows, columns
         The plate's row and column names; those of ``wells`` in natural order when omitted.
     acquisitions
@@ -205,7 +216,7 @@ def write_plate(
         counts = [len(f) for f in wells.values()]
         most = max(counts) if counts and max(counts) > 0 else None
         document = documents.plate(
-            name=name,
+            name=name if name is not None else _default_name(target),
             acquisitions=_counted(acquisitions, assigned, counts),
             rows=row_names,
             columns=col_names,
