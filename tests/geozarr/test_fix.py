@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from tests.core.convert_faults import check_every_interruption, snapshot
+from tests.core.fix_round_trip import check_fix_round_trip
 from tests.geozarr.conftest import build_pyramid, build_store, edit_json
 
 import geozarr
@@ -164,22 +165,7 @@ def test_every_repair_has_a_case() -> None:
     ids=[*CASES, *EXTRA],
 )
 def test_fix_apply_repairs_the_defect(tmp_path: Path, rule: str, case: Any) -> None:
-    store = make_defect(tmp_path, case)
-    assert rule in strict_rules(store)
-    before = snapshot(store)
-    dry = invoke("fix", str(store))
-    assert dry.exit_code == 1, dry.output
-    assert rule in dry.output
-    assert snapshot(store) == before  # the dry run wrote nothing
-    applied = invoke("fix", str(store), "--apply")
-    assert applied.exit_code == 0, applied.output
-    report = geozarr.validate(store, strict=True)
-    assert not report.issues, report.issues
-    chunks = {k: v for k, v in before.items() if "/c/" in k or k.split("/")[-1][:1].isdigit()}
-    assert {k: snapshot(store)[k] for k in chunks} == chunks  # chunks never written
-    again = invoke("fix", str(store))
-    assert again.exit_code == 0, again.output
-    assert "nothing to repair" in again.output
+    check_fix_round_trip(cli, geozarr.validate, make_defect(tmp_path, case), rule)
 
 
 def test_json_plan_names_rules_and_documents(tmp_path: Path) -> None:
