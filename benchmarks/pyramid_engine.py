@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
+import math
 import os
 import resource
 import shutil
@@ -151,6 +152,89 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class StoreClock:
+    """Seconds zarr's local store spends in file reads and writes, in this process.
+
+    zarr runs each file read and write (``zarr.storage._local._get`` and ``_put``) on a
+    thread of its own; timing those functions measures the I/O alone, without the time a
+    call waits for a thread. Benchmark instrumentation only: it wraps zarr's private
+    functions for the life of the process.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        import zarr.storage._local as local
+
+        self.seconds = {"get": 0.0, "put": 0.0}
+        lock = threading.Lock()
+
+        def timed(name: str, function: Any) -> Any:
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                begin = time.perf_counter()
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    with lock:
+                        self.seconds[name] += time.perf_counter() - begin
+
+            return wrapper
+
+        local._get = timed("get", local._get)
+        local._put = timed("put", local._put)
+
+
+def stage_figures(times: Any, clock: StoreClock) -> dict[str, Any]:
+    """Return a recorder's stage rows and the store's I/O seconds, as JSON-ready figures."""
+    return {
+        "stages": [[r.level, r.stage, r.seconds, r.nbytes, r.calls] for r in times.rows()],
+        "store_get": clock.seconds["get"],
+        "store_put": clock.seconds["put"],
+    }
+
+
+def print_stages(label: str, figures: dict[str, Any], wall: float) -> None:
+    """Print where a run's time went: per level and stage, seconds summed over its threads.
+
+    ``read`` is the source read (file reads and decoding), ``write`` the encoding and the
+    store's file writes; the file reads and writes alone are the last two columns (from
+    :class:`StoreClock`, all levels together). ``share`` is each level's part of the summed
+    task time; ``wall s`` spreads the run's wall time over the levels in those shares.
+    """
+    per_level: dict[int, dict[str, float]] = {}
+    sizes: dict[int, int] = {}
+    for level, stage, seconds, nbytes, _calls in figures["stages"]:
+        per_level.setdefault(level, {})[stage] = seconds
+        if stage == "write":
+            sizes[level] = nbytes
+    total = sum(sum(v.values()) for v in per_level.values()) or math.nan
+    print(f"stages of {label} (seconds summed over the worker threads):")
+    header = (
+        f"  {'level':>5} {'MiB':>8} {'read':>7} {'assemble':>8} {'reduce':>7} {'write':>7} "
+        f"{'task s':>7} {'share':>6} {'wall s':>7}"
+    )
+    print(header)
+    for level in sorted(per_level):
+        v = per_level[level]
+        task = sum(v.values())
+        print(
+            f"  {level:>5} {sizes.get(level, 0) / 2**20:>8.0f} {v.get('read', 0):>7.2f} "
+            f"{v.get('assemble', 0):>8.2f} {v.get('reduce', 0):>7.2f} {v.get('write', 0):>7.2f} "
+            f"{task:>7.2f} {task / total:>6.1%} {wall * task / total:>7.2f}"
+        )
+    sums = {s: sum(v.get(s, 0.0) for v in per_level.values()) for s in STAGE_NAMES}
+    print(
+        f"  {'all':>5} {sum(sizes.values()) / 2**20:>8.0f} {sums['read']:>7.2f} "
+        f"{sums['assemble']:>8.2f} {sums['reduce']:>7.2f} {sums['write']:>7.2f} "
+        f"{total:>7.2f} {1:>6.0%} {wall:>7.2f}"
+        f"   of which file reads {figures['store_get']:.2f} s, file writes "
+        f"{figures['store_put']:.2f} s"
+    )
+
+
+STAGE_NAMES = ("read", "assemble", "reduce", "write")
+
+
 def finish(start: float, levels: int, coarsest: str) -> dict[str, Any]:
     """Return the figures of a run that started at ``start``."""
     wall = time.perf_counter() - start
@@ -164,12 +248,70 @@ def finish(start: float, levels: int, coarsest: str) -> dict[str, Any]:
     }
 
 
+def copy_blocks(src: Any, dst: Any, blocks: list[tuple[slice, ...]], workers: int) -> Any:
+    """Copy whole blocks on a pool of threads, recording read and write times as level 0."""
+    from ngff_geozarr.core.pyramid.stages import StageTimes
+
+    times = StageTimes()
+
+    def copy(region: tuple[slice, ...]) -> None:
+        begin = time.perf_counter()
+        data = src.read(region)
+        middle = time.perf_counter()
+        times.add(0, "read", middle - begin, data.nbytes)
+        dst.write(region, data)
+        times.add(0, "write", time.perf_counter() - middle, data.nbytes)
+
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        list(pool.map(copy, blocks))
+    return times
+
+
+def zarr_copy(source: Path, name: str, target: Path, shards: Any = None) -> None:
+    """zarr-python alone: the same array created by zarr, copied a band of blocks at a time.
+
+    Each assignment covers one block along every axis but the last (whole along the last),
+    so zarr's own concurrency encodes and writes a band's blocks at once.
+    """
+    import zarr
+
+    src = zarr.open_array(str(source), path=name, mode="r")
+    chunks = src.chunks
+    dst = zarr.create_array(
+        str(target),
+        name="0",
+        shape=src.shape,
+        dtype=src.dtype,
+        chunks=chunks,
+        shards=shards,
+        compressors=codecs(),
+        fill_value=0,
+    )
+    block = shards or chunks
+    grid = [-(-n // b) for n, b in zip(src.shape[:-1], block[:-1], strict=True)]
+    for index in np.ndindex(*grid):
+        band = (
+            *(
+                slice(i * b, min((i + 1) * b, n))
+                for i, b, n in zip(index, block[:-1], src.shape[:-1], strict=True)
+            ),
+            slice(None),
+        )
+        dst[band] = src[band]
+
+
 def run_ours(mode: str, case: Case, source: Path, target: Path) -> dict[str, Any]:
-    """Measure copy-only or the engine, in this (fresh) process."""
+    """Measure copy-only, zarr-python's copy or the engine, in this (fresh) process."""
     from ngff_geozarr.core.pyramid import OutputOptions, default_workers, plan, write_pyramid
+    from ngff_geozarr.core.pyramid.stages import recording
     from ngff_geozarr.core.store import open_store
 
+    clock = StoreClock()
     workers = default_workers()
+    if mode == "zarr-copy":
+        start = time.perf_counter()
+        zarr_copy(source, "source", target)
+        return finish(start, 1, "0")
     src = open_store(source).open_array("source")
     start = time.perf_counter()
     with open_store(target, "w-") as out:
@@ -177,14 +319,14 @@ def run_ours(mode: str, case: Case, source: Path, target: Path) -> dict[str, Any
             dst = out.create_empty_array(
                 "0", shape=case.shape, dtype=case.dtype, chunks=case.chunks, compressors=codecs()
             )
-            with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-                list(pool.map(lambda r: dst.write(r, src.read(r)), regions(case)))
-            return finish(start, 1, "0")
+            times = copy_blocks(src, dst, regions(case), workers)
+            return {**finish(start, 1, "0"), **stage_figures(times, clock)}
         levels = plan(case.shape, case.chunks)
         output = OutputOptions(compressors=tuple(codecs()))
         method: Any = case.method
-        write_pyramid(src, out, levels, method=method, output=output, workers=workers)
-    return finish(start, len(levels), str(len(levels) - 1))
+        with recording() as times:
+            write_pyramid(src, out, levels, method=method, output=output, workers=workers)
+    return {**finish(start, len(levels), str(len(levels) - 1)), **stage_figures(times, clock)}
 
 
 def run_peer(tool: str, method: str, case: Case, source: Path, target: Path) -> dict[str, Any]:
@@ -251,7 +393,7 @@ def measure(
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["bytes"] = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
-    if labels is not None and run[0] != "copy-only":
+    if labels is not None and run[0] not in ("copy-only", "zarr-copy"):
         with open_store(target) as store:
             coarsest = store.open_array(result["coarsest"])
             values = np.unique(coarsest.read(tuple(slice(0, n) for n in coarsest.shape)))
@@ -281,18 +423,25 @@ def print_table(
     print(f"cpus: {os.cpu_count()}; codec: {codec_text}; source: zarr v3 on disk")
     header = (
         f"{'case':<9} {'shape':<14} {'run':<{width}} {'lvls':>4} {'wall s':>7} {'x copy':>6} "
+        f"{'x zarr':>6} "
         f"{'cpu s':>7} {'RSS MiB':>8} {'out MiB':>7} {'label-safe':>10}"
         + (f" {'valid':>5}" if valid else "")
     )
     print(header)
     print("-" * len(header))
     baseline: dict[str, float] = {}
+    zarr_baseline: dict[str, float] = {}
     for case, label, r in rows:
         if label == "copy-only":
             baseline[case.name] = r["wall"]
+        if label == "zarr-copy":
+            zarr_baseline[case.name] = r["wall"]
+    for case, label, r in rows:
+        to_zarr = r["wall"] / zarr_baseline.get(case.name, math.nan)
         print(
             f"{case.name:<9} {'x'.join(map(str, case.shape)):<14} {label:<{width}} "
             f"{r['levels']:>4} {r['wall']:>7.2f} {r['wall'] / baseline[case.name]:>6.2f} "
+            f"{to_zarr:>6.2f} "
             f"{r['cpu']:>7.2f} {r['rss']:>8.0f} {r['bytes'] / 2**20:>7.0f} "
             f"{yes_no(r.get('label_safe')):>10}"
             + (f" {yes_no(r.get('valid')):>5}" if valid else "")
@@ -310,7 +459,7 @@ def main() -> None:
     if args.child:
         *run, name, source, target = args.child
         case = CASES[name]
-        if run[0] in ("copy-only", "ours"):
+        if run[0] in ("copy-only", "zarr-copy", "ours"):
             result = run_ours(run[0], case, Path(source), Path(target))
         else:
             result = run_peer(run[0], run[1], case, Path(source), Path(target))
@@ -328,6 +477,7 @@ def main() -> None:
         labels = source_labels(source) if case.dtype == "uint32" else None
         runs: list[tuple[list[str], str]] = [
             (["copy-only"], sys.executable),
+            (["zarr-copy"], sys.executable),
             (["ours"], sys.executable),
         ]
         if args.peer_python and name != "bio3d-64":
@@ -340,6 +490,10 @@ def main() -> None:
         label = run[0] if run[0] != "ours" else f"ours ({case.method})"
         labelled.append((case, f"{run[0]} ({run[1]})" if len(run) > 1 else label, r))
     print_table(labelled, codec_text)
+    for case, label, r in labelled:
+        if "stages" in r:
+            print()
+            print_stages(f"{case.name} {label}", r, r["wall"])
     if args.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -18,6 +18,7 @@ whichever executor produced its pieces: results are byte-identical across execut
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ngff_geozarr.core.pyramid.kernels import Method, downsample
+from ngff_geozarr.core.pyramid.stages import Stage, StageTimes, active
 from ngff_geozarr.core.store import ArrayIO
 
 __all__ = [
@@ -108,6 +110,9 @@ def run_task(task: Task, data: Array | None = None, pieces: Sequence[Piece] = ()
     Piece or None
         The tile reduced into the next level, or ``None`` at the top.
     """
+    times = active()
+    if times is not None:
+        return _run_timed(task, data, pieces, times)
     if pieces:
         tile = assemble(task.region, pieces)
     elif data is not None:
@@ -120,6 +125,30 @@ def run_task(task: Task, data: Array | None = None, pieces: Sequence[Piece] = ()
         return None
     start = tuple(s.start for s in piece_region(task.region, task.factors))
     return Piece(task.level + 1, start, reduce(tile, task.factors, task.method))
+
+
+def _run_timed(
+    task: Task, data: Array | None, pieces: Sequence[Piece], times: StageTimes
+) -> Piece | None:
+    """Run a task as :func:`run_task` does, adding the time of each step to ``times``."""
+    begin = time.perf_counter()
+    stage: Stage = "assemble" if pieces else "read"
+    if pieces:
+        tile = assemble(task.region, pieces)
+    else:
+        tile = data if data is not None else read(task.reader, task.region)
+    now = time.perf_counter()
+    times.add(task.level, stage, now - begin, tile.nbytes)
+    if task.target is not None:
+        task.target.write(task.region, tile)
+        begin, now = now, time.perf_counter()
+        times.add(task.level, "write", now - begin, tile.nbytes)
+    if task.factors is None:
+        return None
+    start = tuple(s.start for s in piece_region(task.region, task.factors))
+    reduced = reduce(tile, task.factors, task.method)
+    times.add(task.level, "reduce", time.perf_counter() - now, tile.nbytes)
+    return Piece(task.level + 1, start, reduced)
 
 
 def assemble(region: Region, pieces: Sequence[Piece]) -> Array:
