@@ -1,25 +1,30 @@
-"""Benchmark: peak memory of ``ngff create`` on a 4 GiB tiled, compressed TIFF.
+"""Benchmark: ``ngff create`` on a large tiled, compressed TIFF: wall time and peak memory.
 
 The input is built here, in ``--workdir`` (a temporary directory by default, removed at the
-end): a single-page TIFF of ``--height`` x ``--width`` uint16 samples (default 32768 x 65536,
-4 GiB decoded), in 512 x 512 tiles compressed with zlib level 1. Each tile is mostly one
-value (a different one per tile) with a ramp along its first row, so it compresses to a few
-kilobytes: the file is small, but every tile must be decoded to read it. tifffile writes it
-from a generator, one tile at a time, so the writer holds one tile at once.
+end): a single-page BigTIFF of ``--height`` x ``--width`` uint16 samples (default 32768 x
+65536, 4 GiB decoded), in 512 x 512 tiles compressed with zlib level 1. Each tile is mostly
+one value (a different one per tile) with a ramp along its first row, so it compresses to a
+few kilobytes: the file is small, but every tile must be decoded to read it. tifffile writes
+it from a generator, one tile at a time, so the writer holds one tile at once.
 
 Each case runs as its own subprocess, started by a small wrapper process that reports the
 peak resident set size of its children (``getrusage(RUSAGE_CHILDREN).ru_maxrss``, which
-counts the child and anything the child waited for). The cases:
+counts the child and anything the child waited for). Every writer is given the same chunks
+(``--chunk``, default 256) and, with ``--shard N``, shards of N x N. The cases:
 
-- ``ours``: ``ngff create INPUT OUT.ome.zarr --quiet``, defaults otherwise (OME-Zarr 0.5,
-  ``mean``, the automatic level plan, threads);
-- ``peer`` (with ``--peer``, when ``.venv-peers/bin/ngff-zarr`` exists): ngff-zarr's command
-  line, ``ngff-zarr -i INPUT -o OUT.ome.zarr``, with its defaults.
+- ``ours``: ``ngff create INPUT OUT.ome.zarr --quiet --chunks C,C [--shards S,S]``, defaults
+  otherwise (OME-Zarr 0.5, ``mean``, the automatic level plan, threads);
+- with ``--peer``, from ``.venv-peers``: ngff-zarr's command line (``ngff-zarr -i INPUT -o
+  OUT --quiet -c C [--chunks-per-shard S/C]``, its defaults otherwise: OME-Zarr 0.5) and
+  ome-zarr-py (``write_image`` of a dask array over tifffile's Zarr view of the TIFF,
+  ``local_mean``, as many levels as ours, ``storage_options`` with the chunks and shards).
+
+The file system is synced before each case and each output removed after it.
 
 Run from the repository root::
 
     .venv/bin/python benchmarks/bench_tiff_memory.py [--workdir DIR] [--keep] [--peer]
-        [--height N] [--width N] [--timeout SECONDS]
+        [--height N] [--width N] [--timeout SECONDS] [--chunk C] [--shard S]
 
 It measures only; nothing is asserted about the figures (the target for ``ours`` is a peak
 RSS under 512 MiB).
@@ -111,12 +116,65 @@ def measure(command: list[str], timeout: float) -> dict[str, Any]:
     return result
 
 
+OME_ZARR_PY = """
+import sys
+
+import dask.array as da
+import tifffile
+import zarr
+from ome_zarr.scale import Methods
+from ome_zarr.writer import write_image
+
+source, target, levels, chunk, shard = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])
+with tifffile.imread(source, aszarr=True) as store:
+    data = da.from_zarr(zarr.open_array(store, mode="r"))
+    options = {"chunks": (chunk, chunk)}
+    if shard:
+        options["shards"] = (shard, shard)
+    write_image(
+        data,
+        zarr.open_group(target, mode="w"),
+        scale_factors=[2**k for k in range(1, levels)],
+        method=Methods.LOCAL_MEAN,
+        axes="yx",
+        storage_options=options,
+    )
+"""
+"""The ome-zarr-py run, in the peer environment: a dask array over tifffile's Zarr view."""
+
+
+def level_count(height: int, width: int, chunk: int) -> int:
+    """Return the levels of our automatic plan: halve until one chunk holds the larger side."""
+    count, side = 1, max(height, width)
+    while side > chunk:
+        side, count = -(-side // 2), count + 1
+    return count
+
+
+def peer_cases(
+    source: Path, workdir: Path, args: argparse.Namespace
+) -> list[tuple[str, list[str]]]:
+    """Return the peers' commands, with the same chunks, shards and number of levels as ours."""
+    python = REPO / ".venv-peers" / "bin" / "python"
+    shard = args.shard or 0
+    ngff_zarr = [str(PEER_NGFF_ZARR), "-i", str(source), "-o", str(workdir / "ngff-zarr.ome.zarr")]
+    ngff_zarr += ["--quiet", "-c", str(args.chunk)]
+    if shard:
+        ngff_zarr += ["--chunks-per-shard", str(shard // args.chunk)]
+    levels = level_count(args.height, args.width, args.chunk)
+    ome_zarr = [str(python), "-c", OME_ZARR_PY, str(source), str(workdir / "ome-zarr.ome.zarr")]
+    ome_zarr += [str(levels), str(args.chunk), str(shard)]
+    return [("peer: ngff-zarr", ngff_zarr), ("peer: ome-zarr-py", ome_zarr)]
+
+
 def main() -> int:
     """Build the TIFF, run the cases, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
-    parser.add_argument("--peer", action="store_true", help="also run ngff-zarr")
+    parser.add_argument("--peer", action="store_true", help="also run ngff-zarr and ome-zarr-py")
+    parser.add_argument("--chunk", type=int, default=256, help="chunk side of every writer")
+    parser.add_argument("--shard", type=int, default=None, help="shard side (default: none)")
     parser.add_argument("--height", type=int, default=32768)
     parser.add_argument("--width", type=int, default=65536)
     parser.add_argument("--timeout", type=float, default=3600.0)
@@ -145,33 +203,27 @@ def main() -> int:
                     str(source),
                     str(workdir / "ours.ome.zarr"),
                     "--quiet",
+                    "--chunks",
+                    f"{args.chunk},{args.chunk}",
+                    *(["--shards", f"{args.shard},{args.shard}"] if args.shard else []),
                 ],
             )
         ]
         if args.peer and PEER_NGFF_ZARR.exists():
-            cases.append(
-                (
-                    "peer: ngff-zarr",
-                    [
-                        str(PEER_NGFF_ZARR),
-                        "-i",
-                        str(source),
-                        "-o",
-                        str(workdir / "peer.ome.zarr"),
-                        "--quiet",
-                    ],
-                )
-            )
+            cases += peer_cases(source, workdir, args)
         print()
         print(f"{'case':<22}  {'exit':>7}  {'wall s':>8}  {'peak RSS MiB':>12}")
         print(f"{'-' * 22}  {'-' * 7}  {'-' * 8}  {'-' * 12}")
         for name, command in cases:
+            os.sync()  # no writeback of earlier files during the measurement
             found = measure(command, args.timeout)
             print(
                 f"{name:<22}  {found['code']!s:>7}  {found['wall']:>8.1f}  "
                 f"{found['peak'] / 2**20:>12.0f}",
                 flush=True,
             )
+            for output in workdir.glob("*.ome.zarr"):
+                shutil.rmtree(output, ignore_errors=True)
             if found["code"] != 0:
                 print(f"  {name} failed: {found['error']}")
         print(f"\nMachine load after the runs: {load()}")
