@@ -14,7 +14,8 @@ import os
 import re
 import shlex
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from typing import Any
 
 from ngff_geozarr.core.errors import NgffGeozarrError
@@ -32,6 +33,7 @@ from ngff_geozarr.core.store import StoreHandle, open_store
 from ngff_geozarr.core.validation import Check, read_and_check
 
 __all__ = [
+    "Checking",
     "Legend",
     "MakeThumbnails",
     "Picture",
@@ -466,6 +468,16 @@ def report_page(
     return parts.page(target, check, storage_options)
 
 
+Checking = Callable[
+    [str | os.PathLike[str], dict[str, Any] | None, bool], AbstractContextManager[Check]
+]
+"""Opens a convention's checks for ``(target, storage_options, strict)``, for a ``with`` block.
+
+The checks are used inside the block only: they may read the target while it is open (GeoZarr
+reads coordinate values) and close what they opened on leaving.
+"""
+
+
 @dataclass(frozen=True)
 class ReportParts:
     """What a convention puts on its report page besides the checks, declared once.
@@ -474,6 +486,9 @@ class ReportParts:
     ----------
     discover, detect, thumbnails, describe, view
         As :func:`report_page` takes them.
+    checking
+        How the convention checks a target (see :data:`Checking`); what
+        :meth:`build_report` runs.
     """
 
     discover: Discover
@@ -481,6 +496,30 @@ class ReportParts:
     thumbnails: MakeThumbnails
     describe: Describe | None = None
     view: str = ""
+    checking: Checking | None = field(default=None, kw_only=True)
+
+    def build_report(
+        self,
+        target: str | os.PathLike[str],
+        *,
+        strict: bool = False,
+        storage_options: dict[str, Any] | None = None,
+    ) -> tuple[str, Report]:
+        """Validate a target with the convention's checks and render its page.
+
+        This is the convention's :class:`~ngff_geozarr.core.convention.BuildReport`, which
+        documents the arguments and the result: each convention's ``build_report`` is this
+        method of its parts, the checks opened by ``checking`` for the target.
+
+        Raises
+        ------
+        TypeError
+            When these parts were made without ``checking`` (a programming error).
+        """
+        if self.checking is None:
+            raise TypeError("ReportParts.build_report needs the parts' checking.")
+        with self.checking(target, storage_options, strict) as check:
+            return self.page(target, check, storage_options)
 
     def page(
         self,

@@ -18,9 +18,7 @@ longitude and latitude. The page's "Metadata" section is
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -39,7 +37,6 @@ from ngff_geozarr.core.colour import VIRIDIS, colormap_rgba, composite_rgba
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.html import Legend, ReportParts, Thumbnail, level_cards, level_line
-from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.store import StoreHandle, join_key
 from ngff_geozarr.core.thumbnail import choose_level, encode_png, read_stored_planes
 
@@ -216,20 +213,18 @@ def raster_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnai
     return thumbnails
 
 
-_PARTS = ReportParts(discover, detect, raster_thumbnails, describe_geo, "geozarr view")
+_PARTS = ReportParts(
+    discover,
+    detect,
+    raster_thumbnails,
+    describe_geo,
+    "geozarr view",
+    checking=lambda target, options, strict: checking_values(target, options, strict=strict),
+)
 
+build_report = _PARTS.build_report
+"""Validate a target and render its GeoZarr report: each raster, nodata transparent.
 
-def build_report(
-    target: str | os.PathLike[str],
-    *,
-    strict: bool = False,
-    storage_options: dict[str, Any] | None = None,
-) -> tuple[str, Report]:
-    """Validate a target and render its GeoZarr report: each raster, nodata transparent.
-
-    The arguments and the result are those of
-    :class:`~ngff_geozarr.core.convention.BuildReport`, the report builder of every
-    convention.
-    """
-    with checking_values(target, storage_options, strict=strict) as check:
-        return _PARTS.page(target, check, storage_options)
+A :class:`~ngff_geozarr.core.convention.BuildReport`; the checks read the coordinate values
+of a stored target (:func:`geozarr.validate.checking_values`).
+"""

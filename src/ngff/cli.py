@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-import numpy as np
 
 from ngff.convert import convert
-from ngff.create import CreationError, Image, add_levels, write_image, write_labels
+from ngff.create import Image, add_levels, write_image, write_labels
 from ngff.create.arrange import arrange
 from ngff.create.collection import write_series_collection
+from ngff.create.options import check_labels
 from ngff.create.sources import open_source
 from ngff.describe import describe_ome
 from ngff.detection import detect, discover
@@ -135,18 +135,6 @@ def _show_calibration(source: Source, names: list[Any] | None) -> None:
     if found is not None and names:
         shown = ", ".join(f"{n}={v:g}" for n, v in zip(names, found[0], strict=True))
         click.echo(f"scale from the file's {source.calibration.source} metadata: {shown}")
-
-
-def _check_labels(labels: Any, shape: tuple[int, ...]) -> None:
-    """Refuse labels that do not fit the image before the image is written."""
-    found = tuple(int(n) for n in labels.shape)
-    if np.dtype(labels.dtype).kind not in "iu":
-        raise CreationError(f"Expected integer labels. Got {np.dtype(labels.dtype)}.")
-    if len(found) != len(shape) or any(n not in (m, 1) for n, m in zip(found, shape, strict=True)):
-        raise CreationError(
-            f"Expected labels of the image's shape {list(shape)} (or 1 along axes they do "
-            f"not vary). Got {list(found)}."
-        )
 
 
 def _units(text: str | None) -> str | list[str | None] | None:
@@ -315,7 +303,7 @@ def _create_command(
     label_data = None
     if labels_path is not None:
         label_data, _ = open_source(labels_path, labels_axes or axes)
-        _check_labels(label_data, tuple(int(n) for n in arranged.data.shape))
+        check_labels(label_data, arranged.data.shape)
     stem = Path(input_path.rstrip("/")).name.split(".")[0] or "image"
     with progress_bar("image", quiet=quiet) as progress, declared_source(input_path):
         image = write_image(

@@ -15,8 +15,8 @@ prints it.
 
 from __future__ import annotations
 
-import os
-from typing import Any
+from contextlib import nullcontext
+from functools import partial
 
 from ngff.describe import (
     channel_axis,
@@ -34,7 +34,6 @@ from ngff.validate import check_hierarchy
 from ngff_geozarr.core.colour import composite_rgba
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.html import ReportParts, Thumbnail, level_cards
-from ngff_geozarr.core.report import Report
 from ngff_geozarr.core.store import StoreHandle
 from ngff_geozarr.core.thumbnail import (
     choose_level,
@@ -143,18 +142,17 @@ def image_thumbnails(hierarchy: Hierarchy, store: StoreHandle) -> list[Thumbnail
     return thumbnails
 
 
-_PARTS = ReportParts(discover, detect, image_thumbnails, describe_ome, "ngff view")
+_PARTS = ReportParts(
+    discover,
+    detect,
+    image_thumbnails,
+    describe_ome,
+    "ngff view",
+    checking=lambda target, options, strict: nullcontext(partial(check_hierarchy, strict=strict)),
+)
 
+build_report = _PARTS.build_report
+"""Validate a target and render its OME-Zarr report: each image, labels overlaid.
 
-def build_report(
-    target: str | os.PathLike[str],
-    *,
-    strict: bool = False,
-    storage_options: dict[str, Any] | None = None,
-) -> tuple[str, Report]:
-    """Validate a target and render its OME-Zarr report: each image, labels overlaid.
-
-    This is OME-Zarr's :class:`~ngff_geozarr.core.convention.BuildReport`, which documents
-    the arguments and the result.
-    """
-    return _PARTS.page(target, lambda h: check_hierarchy(h, strict=strict), storage_options)
+A :class:`~ngff_geozarr.core.convention.BuildReport`.
+"""

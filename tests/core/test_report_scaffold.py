@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ngff.create import write_image
 from ngff.report import build_report
@@ -34,3 +35,36 @@ def test_a_corrupt_chunk_costs_its_thumbnail_not_the_report(tmp_path: Path) -> N
     assert report.valid
     assert "<h2>Tree</h2>" in page
     assert "data:image/png" not in page
+
+
+def test_build_report_runs_the_parts_checking_and_closes_it(tmp_path: Path) -> None:
+    """Both conventions' ``build_report`` is ReportParts.build_report: the checks come from
+    the parts' ``checking``, opened for the target and closed once the page is made."""
+    from collections.abc import Iterator
+    from contextlib import contextmanager
+
+    from ngff.detection import detect, discover
+    from ngff.report import image_thumbnails
+    from ngff.validate import check_hierarchy
+    from ngff_geozarr.core.html import ReportParts
+    from ngff_geozarr.core.validation import Check
+
+    out = tmp_path / "img.ome.zarr"
+    write_image(np.zeros((8, 8), np.uint8), out, chunks=(8, 8))
+    seen: list[tuple[str, object, bool, str]] = []
+
+    @contextmanager
+    def checking(target: object, options: object, strict: bool) -> Iterator[Check]:
+        seen.append(("open", options, strict, str(target)))
+        yield lambda h: check_hierarchy(h, strict=strict)
+        seen.append(("close", options, strict, str(target)))
+
+    parts = ReportParts(discover, detect, image_thumbnails, checking=checking)
+    options: dict[str, object] = {}
+    page, report = parts.build_report(out, strict=True, storage_options=options)
+    assert report.valid
+    assert "data:image/png" in page
+    assert seen == [("open", options, True, str(out)), ("close", options, True, str(out))]
+    assert seen[0][1] is options
+    with pytest.raises(TypeError, match="checking"):
+        ReportParts(discover, detect, image_thumbnails).build_report(out)

@@ -327,34 +327,24 @@ def _diagnose(
     value): the arithmetic stays quiet and the message says what it found.
     """
     with np.errstate(all="ignore"):
-        return _diagnosis(v, expected, step, allowed, node_registered)
-
-
-def _diagnosis(
-    v: npt.NDArray[np.float64],
-    expected: npt.NDArray[np.float64],
-    step: float,
-    allowed: float,
-    node_registered: bool,
-) -> str:
-    error = v - expected
-    spacing = float(np.median(np.diff(v))) if v.size > 1 else step
-    if spacing != 0 and np.sign(spacing) != np.sign(step):
-        return (
-            f"the values run the opposite way (spacing {_num(spacing)}, the transform's "
-            f"{_num(step)}): a flipped sign, or the axis stored reversed."
-        )
-    if abs(spacing - step) > allowed:
-        return f"the spacing is {_num(spacing)}, the transform's resolution {_num(step)}."
-    shift = float(np.median(error))
-    if np.all(np.abs(error - shift) <= allowed):
-        if abs(abs(shift) - abs(step) / 2) <= allowed:
-            kind = "cell centres, not nodes" if node_registered else "cell edges, not centres"
-            return f"every value is half a pixel ({_num(shift)}) off: they look like {kind}."
-        pixels = shift / step if step else math.inf
-        return f"every value is shifted by {_num(shift)} ({_num(pixels)} pixels)."
-    worst = int(np.argmax(np.abs(error)))
-    return f"value {worst} is {_num(v[worst])}, the transform gives {_num(expected[worst])}."
+        error = v - expected
+        spacing = float(np.median(np.diff(v))) if v.size > 1 else step
+        if spacing != 0 and np.sign(spacing) != np.sign(step):
+            return (
+                f"the values run the opposite way (spacing {_num(spacing)}, the transform's "
+                f"{_num(step)}): a flipped sign, or the axis stored reversed."
+            )
+        if abs(spacing - step) > allowed:
+            return f"the spacing is {_num(spacing)}, the transform's resolution {_num(step)}."
+        shift = float(np.median(error))
+        if np.all(np.abs(error - shift) <= allowed):
+            if abs(abs(shift) - abs(step) / 2) <= allowed:
+                kind = "cell centres, not nodes" if node_registered else "cell edges, not centres"
+                return f"every value is half a pixel ({_num(shift)}) off: they look like {kind}."
+            pixels = shift / step if step else math.inf
+            return f"every value is shifted by {_num(shift)} ({_num(pixels)} pixels)."
+        worst = int(np.argmax(np.abs(error)))
+        return f"value {worst} is {_num(v[worst])}, the transform gives {_num(expected[worst])}."
 
 
 def _num(value: Any) -> str:

@@ -33,6 +33,7 @@ from ngff.create.image import Image
 from ngff.create.options import (
     CreationError,
     Target,
+    check_labels,
     check_relative_path,
     check_source,
     resolve_method,
@@ -136,8 +137,7 @@ def write_labels(
         a label image of that name exists and neither ``overwrite`` nor ``resume`` is given.
     """
     source = check_source(labels)
-    if np.dtype(source.dtype).kind not in "iu":
-        raise CreationError(f"Expected integer labels. Got {np.dtype(source.dtype)}.")
+    check_labels(source)
     if not name or "/" in name:
         raise CreationError(f"Expected a label name of one path component. Got {name!r}.")
     check_relative_path(name)
@@ -161,13 +161,7 @@ def write_labels(
         arrays = [store.open_array(join_key(image_path, d["path"])) for d in datasets]
         shape = tuple(int(n) for n in source.shape)
         base = arrays[0]
-        if len(shape) != len(base.shape) or any(
-            n not in (m, 1) for n, m in zip(shape, base.shape, strict=True)
-        ):
-            raise CreationError(
-                f"Expected labels of the image's shape {list(base.shape)} (or 1 along axes "
-                f"they do not vary). Got {list(shape)}."
-            )
+        check_labels(source, base.shape)
         transforms = [scale_translation(d) for d in datasets]
         factors = []
         for k in range(1, len(arrays)):

@@ -25,6 +25,7 @@ __all__ = [
     "UnitsLike",
     "axis_kinds",
     "check_axis_counts",
+    "check_labels",
     "check_relative_path",
     "check_source",
     "default_chunks",
@@ -451,3 +452,44 @@ def check_source(data: Any) -> Any:
     if dtype.kind not in "biuf":
         raise CreationError(f"Expected boolean, integer or float data. Got {dtype}.")
     return data
+
+
+def check_labels(labels: Any, image_shape: Sequence[int] | None = None) -> None:
+    """Refuse labels that are not integers or, given the image's shape, do not fit it.
+
+    Labels fit an image when they have its shape, or 1 along the axes they do not vary (a
+    channel axis, typically).
+
+    Parameters
+    ----------
+    labels
+        The labels at the image's base resolution (anything with ``shape`` and ``dtype``).
+    image_shape
+        The shape of the image's base level; the dtype alone is checked when omitted.
+
+    Raises
+    ------
+    CreationError
+        When the labels are not of an integer dtype, or do not fit ``image_shape``.
+
+    Examples
+    --------
+    >>> check_labels(np.zeros((1, 8, 8), np.uint8), (3, 8, 8))
+    >>> check_labels(np.zeros((8, 8), np.float32))
+    Traceback (most recent call last):
+    ...
+    ngff.create.options.CreationError: Expected integer labels. Got float32.
+    """
+    if np.dtype(labels.dtype).kind not in "iu":
+        raise CreationError(f"Expected integer labels. Got {np.dtype(labels.dtype)}.")
+    if image_shape is None:
+        return
+    shape = [int(n) for n in labels.shape]
+    expected = [int(n) for n in image_shape]
+    if len(shape) != len(expected) or any(
+        n not in (m, 1) for n, m in zip(shape, expected, strict=True)
+    ):
+        raise CreationError(
+            f"Expected labels of the image's shape {expected} (or 1 along axes they do not "
+            f"vary). Got {shape}."
+        )
