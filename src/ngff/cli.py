@@ -189,6 +189,15 @@ def _summary(target: str, image: Image) -> str:
 @click.option("--chunks", default=None, help="Chunk shape, e.g. '64,256,256'.")
 @click.option("--shards", default=None, help="Shard shape (0.5/0.6), a multiple of the chunks.")
 @click.option(
+    "--for",
+    "layout_for",
+    type=click.Choice(["viewer", "archive", "gdal"]),
+    default=None,
+    help="Choose the chunks and shards for a reader instead of --chunks/--shards: viewer "
+    "(small chunks in ~64 MiB shards), archive (larger chunks in ~512 MiB shards, for object "
+    "stores), gdal (512 x 512 planes, unsharded). 0.4 takes the chunks only.",
+)
+@click.option(
     "--version",
     "version",
     type=click.Choice(["0.4", "0.5", "0.6"]),
@@ -270,6 +279,7 @@ def _create_command(
     levels: int | None,
     chunks: str | None,
     shards: str | None,
+    layout_for: str | None,
     version: str,
     compression: str,
     name: str | None,
@@ -318,6 +328,7 @@ def _create_command(
             levels=levels,
             chunks=parse_numbers(chunks, int, "--chunks"),
             shards=parse_numbers(shards, int, "--shards"),
+            layout_for=layout_for,
             version=version,
             compression=compression,
             omero=omero,
@@ -367,6 +378,7 @@ def _write_collection(input_path: str, out: str, version: str, given: dict[str, 
             levels=given["levels"],
             chunks=parse_numbers(given["chunks"], int, "--chunks"),
             shards=parse_numbers(given["shards"], int, "--shards"),
+            layout_for=given["layout_for"],
             compression=given["compression"],
             omero=given["omero"],
             rgb=given["rgb"],

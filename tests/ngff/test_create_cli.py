@@ -276,3 +276,60 @@ def test_dask_cluster_output_equals_threads_byte_for_byte(tmp_path: Path) -> Non
         ngff.write_image(data, cluster_out, client=client, **options)  # type: ignore[arg-type]
         ngff.write_labels(labels, cluster_out, "l", client=client)
     assert chunk_files(cluster_out) == chunk_files(threads)
+
+
+@pytest.mark.parametrize(
+    ("reader", "version", "chunks", "shards"),
+    [
+        # 512 KiB chunks in shards of up to 64 MiB (as many chunks as the extent needs)
+        ("viewer", "0.5", (1, 512, 512), (1, 1024, 1024)),
+        # 4 MiB chunks: one holds a whole plane, so a shard would hold one chunk
+        ("archive", "0.5", (1, 700, 600), None),
+        ("gdal", "0.5", (1, 512, 512), None),
+        ("viewer", "0.4", (1, 512, 512), None),
+    ],
+)
+def test_create_for_a_reader_chooses_chunks_and_shards(
+    tmp_path: Path, reader: str, version: str, chunks: tuple[int, ...], shards: object
+) -> None:
+    data = np.arange(2 * 700 * 600, dtype=np.uint16).reshape(2, 700, 600)
+    npy = tmp_path / "planes.npy"
+    np.save(npy, data)
+    out = tmp_path / "out.ome.zarr"
+    code, _, stderr = invoke(
+        "create",
+        str(npy),
+        str(out),
+        "--axes",
+        "cyx",
+        "--for",
+        reader,
+        "--version",
+        version,
+        "--quiet",
+    )
+    assert code == 0, stderr
+    with open_store(out) as store:
+        base = store.open_array("0")
+        assert base.chunks == chunks
+        assert base.shards == shards
+        np.testing.assert_array_equal(base.read((slice(0, 2), slice(0, 700), slice(0, 600))), data)
+    report = ngff.validate(out, strict=True)
+    assert report.valid and not report.issues, report.issues
+
+
+def test_create_for_a_reader_refuses_chunks_too(tmp_path: Path) -> None:
+    npy = tmp_path / "plane.npy"
+    np.save(npy, np.zeros((64, 64), np.uint8))
+    out = tmp_path / "out.ome.zarr"
+    code, _, stderr = invoke("create", str(npy), str(out), "--for", "viewer", "--chunks", "32,32")
+    assert code == 2
+    assert "either a layout for 'viewer' or chunks and shards" in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_write_image_refuses_an_unknown_reader(tmp_path: Path) -> None:
+    with pytest.raises(ngff.CreationError, match="layout among viewer, archive, gdal"):
+        ngff.write_image(np.zeros((8, 8), np.uint8), tmp_path / "x.ome.zarr", layout_for="napari")
+    assert not (tmp_path / "x.ome.zarr").exists()

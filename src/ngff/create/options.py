@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 import numpy as np
 
-from ngff_geozarr.core.errors import NgffGeozarrError, UnsafePathError
+from ngff.versions import spec_version
+from ngff_geozarr.core.errors import NgffGeozarrError, PyramidError, UnsafePathError
 from ngff_geozarr.core.pyramid import METHODS, AxisKind, Method
+from ngff_geozarr.core.pyramid.shards import TARGETS, LayoutTarget, choose_layout
 from ngff_geozarr.core.store import StoreHandle, check_key
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "check_relative_path",
     "check_source",
     "default_chunks",
+    "layout_for_reader",
     "make_axes",
     "per_axis",
     "resolve_method",
@@ -204,6 +207,52 @@ def axis_kinds(axes: Sequence[Mapping[str, Any]]) -> tuple[AxisKind, ...]:
         One kind per axis.
     """
     return tuple(_KINDS.get(a.get("type"), "other") for a in axes)
+
+
+def layout_for_reader(
+    options: dict[str, Any], reader: str | None, data: Any, axes: AxesLike | None, version: str
+) -> dict[str, Any]:
+    """Fill ``chunks`` and ``shards`` with the layout a reader wants (``layout_for``).
+
+    Parameters
+    ----------
+    options
+        The per-image options, in OME order.
+    reader
+        ``"viewer"``, ``"archive"``, ``"gdal"`` (see
+        :mod:`~ngff_geozarr.core.pyramid.shards`), or ``None`` to leave the options alone.
+    data
+        The base level, in OME order.
+    axes
+        Its axes, or ``None`` for the default of its number of dimensions.
+    version
+        The OME-Zarr version: 0.4 (Zarr v2) takes the chunks only.
+
+    Returns
+    -------
+    dict
+        The options with the reader's chunks and shards.
+
+    Raises
+    ------
+    CreationError
+        When the reader is unknown, or chunks or shards are given as well.
+    """
+    if reader is None:
+        return options
+    if options.get("chunks") is not None or options.get("shards") is not None:
+        raise CreationError(
+            f"Expected either a layout for {reader!r} or chunks and shards. Got both."
+        )
+    if reader not in TARGETS:
+        raise CreationError(f"Expected a layout among {', '.join(TARGETS)}. Got {reader!r}.")
+    kinds = axis_kinds(make_axes(axes, len(data.shape)))
+    try:
+        chunks, shards = choose_layout(data.shape, data.dtype, kinds, cast(LayoutTarget, reader))
+    except PyramidError as exc:
+        raise CreationError(str(exc)) from None
+    zarr_v2 = spec_version(version) == "0.4"
+    return {**options, "chunks": chunks, "shards": None if zarr_v2 else shards}
 
 
 def default_chunks(shape: Sequence[int], axes: Sequence[Mapping[str, Any]]) -> tuple[int, ...]:

@@ -55,6 +55,7 @@ from ngff.create.options import (
     check_axis_counts,
     check_source,
     default_chunks,
+    layout_for_reader,
     make_axes,
     per_axis,
     resolve_method,
@@ -513,6 +514,7 @@ def write_image(
     levels: int | Sequence[Sequence[int]] | None = None,
     chunks: Sequence[int] | None = None,
     shards: Sequence[int] | None = None,
+    layout_for: str | None = None,
     version: str = "0.5",
     compression: Compression = "blosc-zstd",
     omero: bool = False,
@@ -576,6 +578,9 @@ def write_image(
         The chunk shape (see :func:`default_chunks` for the default).
     shards
         The shard shape (0.5 and 0.6 only), a multiple of ``chunks``.
+    layout_for
+        Instead of ``chunks`` and ``shards``: the reader to choose them for, ``"viewer"``,
+        ``"archive"`` or ``"gdal"`` (:mod:`~ngff_geozarr.core.pyramid.shards`).
     version
         ``"0.4"`` (Zarr v2), ``"0.5"`` or ``"0.6"`` (Zarr v3).
     compression
@@ -662,6 +667,7 @@ def write_image(
         )
     arranged, ome_axes, is_rgb, filled = from_input(data, axes, rgb, options, _DEFAULT_NAME)
     source = check_source(arranged)
+    filled = layout_for_reader(filled, layout_for, source, ome_axes, version)
     request = image_request(
         source,
         "",
