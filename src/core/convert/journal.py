@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -129,6 +130,22 @@ class Journal:
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise ValueError(f"unreadable journal: {exc}") from exc
 
+    def issue(self) -> Issue:
+        """Say that this conversion was interrupted, with the command that completes it.
+
+        Returns
+        -------
+        Issue
+            The warning ``validate`` reports (:data:`INTERRUPTED_RULE`).
+        """
+        return Issue.warning(
+            INTERRUPTED_RULE,
+            "",
+            "",
+            f"An in-place conversion ({self.description}) was interrupted part way: the "
+            f"store mixes old and new metadata. Run `{self.command}` to complete it.",
+        )
+
 
 def _encode(value: bytes | None) -> dict[str, Any]:
     if value is None:
@@ -169,30 +186,16 @@ def read_journal(handle: StoreHandle) -> Journal | None:
 def interrupted_issues(
     target: str | os.PathLike[str], storage_options: dict[str, Any] | None = None
 ) -> list[Issue]:
-    """Report an interrupted in-place conversion of a store, with the command that completes it.
+    """Report an interrupted in-place conversion of a store (deprecated).
 
-    Parameters
-    ----------
-    target
-        The store, as validated.
-    storage_options
-        Options for remote stores.
-
-    Returns
-    -------
-    list of Issue
-        One warning (:data:`INTERRUPTED_RULE`) when the store holds a journal, else none
-        (also when the target is no store this can open: the validator says why).
+    .. deprecated::
+       Use :func:`ngff_geozarr.core.validation.interruption_issues`, which reports an
+       interrupted write as well; this reports the journal's warning only.
     """
+    warnings.warn(
+        "interrupted_issues is deprecated; use ngff_geozarr.core.validation.interruption_issues",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     journal = read_target(target, storage_options, read_journal)
-    if journal is None:
-        return []
-    return [
-        Issue.warning(
-            INTERRUPTED_RULE,
-            "",
-            "",
-            f"An in-place conversion ({journal.description}) was interrupted part way: the "
-            f"store mixes old and new metadata. Run `{journal.command}` to complete it.",
-        )
-    ]
+    return [] if journal is None else [journal.issue()]
