@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ngff_geozarr.core.convert.journal import read_journal
+from ngff_geozarr.core.convert.journal import Journal
 from ngff_geozarr.core.errors import TargetError
 from ngff_geozarr.core.hierarchy import Discover, Hierarchy, read_hierarchy
 from ngff_geozarr.core.report import UNREADABLE_NODE_RULE, Issue, Report
@@ -131,7 +131,7 @@ def interruption_issues(
     """
 
     def left(handle: StoreHandle) -> list[Issue]:
-        journal = read_journal(handle)
+        journal = Journal.read(handle)
         found = [write_record_issue(handle), None if journal is None else journal.issue()]
         return [issue for issue in found if issue is not None]
 

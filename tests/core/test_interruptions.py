@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 
 from ngff_geozarr.core.convert import JOURNAL_KEY, Journal
-from ngff_geozarr.core.convert.journal import INTERRUPTED_RULE, interrupted_issues
+from ngff_geozarr.core.convert.journal import INTERRUPTED_RULE, interrupted_issues, read_journal
 from ngff_geozarr.core.convert.plan import Plan
+from ngff_geozarr.core.store import open_store
 from ngff_geozarr.core.store.writelock import (
     INTERRUPTED_WRITE_RULE,
     LOCK_KEY,
     interrupted_write_issues,
+    read_write_record,
 )
 from ngff_geozarr.core.store.writerecord import WriteRecord
 from ngff_geozarr.core.validation import interruption_issues
@@ -98,3 +100,31 @@ def test_the_per_kind_functions_still_work_and_are_deprecated(store: Path) -> No
         assert interrupted_write_issues(store) == both[:1]
     with pytest.deprecated_call():
         assert interrupted_issues(store) == both[1:]
+
+
+def test_both_records_are_read_by_their_class_and_the_old_readers_still_work(
+    store: Path,
+) -> None:
+    with open_store(store) as handle:
+        assert (Journal.read(handle), WriteRecord.read(handle)) == (None, None)
+    _leave_journal(store)
+    _leave_write(store)
+    with open_store(store) as handle:
+        journal, record = Journal.read(handle), WriteRecord.read(handle)
+        assert journal is not None
+        assert journal.command == "ngff convert left.zarr --in-place"
+        assert record is not None
+        assert record.partial == ("1",)
+        with pytest.deprecated_call():
+            assert read_journal(handle) == journal
+        with pytest.deprecated_call():
+            assert read_write_record(handle) == record
+
+
+@pytest.mark.parametrize("kind", [Journal, WriteRecord])
+def test_a_record_of_another_kind_or_cut_short_does_not_parse(kind: type[Journal]) -> None:
+    other = WriteRecord if kind is Journal else Journal
+    with pytest.raises(ValueError, match=f"unreadable {kind.what}: not a {kind.what}"):
+        kind.from_bytes(json.dumps({other.mark: 1}).encode())
+    with pytest.raises(ValueError, match=f"unreadable {kind.what}"):
+        kind.from_bytes(json.dumps({kind.mark: 1, "command": "x"}).encode()[:-9])

@@ -24,12 +24,12 @@ import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ngff_geozarr.core.convert.plan import Plan
 from ngff_geozarr.core.report import Issue
 from ngff_geozarr.core.store import StoreHandle
-from ngff_geozarr.core.store.opening import read_record, read_target
+from ngff_geozarr.core.store.opening import StoredRecord, read_target
 
 __all__ = [
     "INTERRUPTED_RULE",
@@ -47,8 +47,8 @@ _FORMAT = 1
 
 
 @dataclass(frozen=True)
-class Journal:
-    """An in-place conversion as recorded in the store.
+class Journal(StoredRecord):
+    """An in-place conversion as recorded in the store (read it with :meth:`read`).
 
     Parameters
     ----------
@@ -66,6 +66,11 @@ class Journal:
         Whether the conversion ends by writing consolidated metadata.
     """
 
+    key: ClassVar[str] = JOURNAL_KEY
+    mark: ClassVar[str] = "ngff-geozarr-journal"
+    version: ClassVar[int] = _FORMAT
+    what: ClassVar[str] = "journal"
+
     plan: Plan
     before: Mapping[str, bytes | None]
     command: str
@@ -82,7 +87,7 @@ class Journal:
             A JSON document (values as text, or base64 when not UTF-8).
         """
         record = {
-            "ngff-geozarr-journal": _FORMAT,
+            self.mark: self.version,
             "command": self.command,
             "description": self.description,
             "versions": list(self.versions),
@@ -94,41 +99,18 @@ class Journal:
         return (json.dumps(record, indent=1, ensure_ascii=False) + "\n").encode()
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> Journal:
-        """Parse a record written by :meth:`to_bytes`.
-
-        Parameters
-        ----------
-        raw
-            The record's bytes.
-
-        Returns
-        -------
-        Journal
-            The record.
-
-        Raises
-        ------
-        ValueError
-            When the bytes are not such a record (cut while written).
-        """
-        try:
-            record = json.loads(raw)
-            if record.get("ngff-geozarr-journal") != _FORMAT:
-                raise ValueError("not a journal of this format")
-            writes = tuple((str(w["key"]), _decoded(w)) for w in record["writes"])
-            plan = Plan(writes=writes, deletes=tuple(str(k) for k in record["deletes"]))
-            before = {str(b["key"]): _decoded_or_none(b) for b in record["before"]}
-            return cls(
-                plan,
-                before,
-                str(record["command"]),
-                str(record["description"]),
-                (str(record["versions"][0]), str(record["versions"][1])),
-                bool(record["consolidated"]),
-            )
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-            raise ValueError(f"unreadable journal: {exc}") from exc
+    def _from_document(cls, document: dict[str, Any]) -> Journal:
+        writes = tuple((str(w["key"]), _decoded(w)) for w in document["writes"])
+        plan = Plan(writes=writes, deletes=tuple(str(k) for k in document["deletes"]))
+        before = {str(b["key"]): _decoded_or_none(b) for b in document["before"]}
+        return cls(
+            plan,
+            before,
+            str(document["command"]),
+            str(document["description"]),
+            (str(document["versions"][0]), str(document["versions"][1])),
+            bool(document["consolidated"]),
+        )
 
     def issue(self) -> Issue:
         """Say that this conversion was interrupted, with the command that completes it.
@@ -167,20 +149,13 @@ def _decoded(entry: Mapping[str, Any]) -> bytes:
 
 
 def read_journal(handle: StoreHandle) -> Journal | None:
-    """Read the store's journal, if it holds one that parses.
+    """Read the store's journal, if it holds one that parses (deprecated).
 
-    Parameters
-    ----------
-    handle
-        The store.
-
-    Returns
-    -------
-    Journal or None
-        The interrupted conversion; ``None`` when there is none, or only a record cut while
-        it was written (nothing was changed then).
+    .. deprecated::
+       Use :meth:`Journal.read`.
     """
-    return read_record(handle, JOURNAL_KEY, Journal.from_bytes)
+    warnings.warn("read_journal is deprecated; use Journal.read", DeprecationWarning, stacklevel=2)
+    return Journal.read(handle)
 
 
 def interrupted_issues(
@@ -197,5 +172,5 @@ def interrupted_issues(
         DeprecationWarning,
         stacklevel=2,
     )
-    journal = read_target(target, storage_options, read_journal)
+    journal = read_target(target, storage_options, Journal.read)
     return [] if journal is None else [journal.issue()]

@@ -50,8 +50,9 @@ from ngff_geozarr.core.errors import WriteLockError
 from ngff_geozarr.core.report import Issue
 from ngff_geozarr.core.store.cache import unwrapped
 from ngff_geozarr.core.store.handle import StoreHandle
-from ngff_geozarr.core.store.opening import read_record, read_target
+from ngff_geozarr.core.store.opening import read_target
 from ngff_geozarr.core.store.writerecord import (
+    WRITE_RECORD_KEY,
     WriteRecord,
     declared_fingerprint,
     process_start,
@@ -70,7 +71,7 @@ __all__ = [
     "write_record_issue",
 ]
 
-LOCK_KEY = ".ngff-geozarr-write.json"
+LOCK_KEY = WRITE_RECORD_KEY
 """Where a writer keeps its record (and, on a local directory, its lock), at the store root."""
 INTERRUPTED_WRITE_RULE = "target.write-interrupted"
 """The rule ``validate`` reports a left-over write record under."""
@@ -80,20 +81,15 @@ _BY_HANDLE: dict[int, WriteLock] = {}  # the write each open handle is in, by id
 
 
 def read_write_record(handle: StoreHandle) -> WriteRecord | None:
-    """Read the store's write record, if it holds one that parses.
+    """Read the store's write record, if it holds one that parses (deprecated).
 
-    Parameters
-    ----------
-    handle
-        The store.
-
-    Returns
-    -------
-    WriteRecord or None
-        The record of a write in progress or interrupted; ``None`` when there is none, or
-        only one cut while it was written (nothing was changed then).
+    .. deprecated::
+       Use :meth:`.writerecord.WriteRecord.read`.
     """
-    return read_record(handle, LOCK_KEY, WriteRecord.from_bytes)
+    warnings.warn(
+        "read_write_record is deprecated; use WriteRecord.read", DeprecationWarning, stacklevel=2
+    )
+    return WriteRecord.read(handle)
 
 
 def _local_root(handle: StoreHandle) -> Path | None:
@@ -486,7 +482,7 @@ def write_record_issue(handle: StoreHandle) -> Issue | None:
         An error (:data:`INTERRUPTED_WRITE_RULE`) naming the partial arrays, and the command
         that completes an interrupted write; ``None`` when the store holds no write record.
     """
-    record = read_write_record(handle)
+    record = WriteRecord.read(handle)
     if record is None:
         return None
     root = _local_root(handle)
