@@ -215,20 +215,11 @@ quiet_option.__doc__ = (
 )
 
 
-def write_options(command: _F) -> _F:
-    """Add ``--resume``, ``--workers`` and ``--quiet``, in that order, to a writing command.
-
-    Parameters
-    ----------
-    command
-        The command function.
-
-    Returns
-    -------
-    callable
-        The command with the three options.
-    """
-    return resume_option(workers_option(quiet_option(command)))
+write_options = cli_policy.option_group(resume_option, workers_option, quiet_option)
+write_options.__doc__ = (
+    "``--resume``, ``--workers`` and ``--quiet``, in that order, for a writing command (see "
+    "each option)."
+)
 
 
 def parse_numbers(text: str | None, kind: type[_N], option: str) -> list[_N] | None:

@@ -13,7 +13,7 @@ import dataclasses
 import errno
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import click
 
@@ -27,7 +27,15 @@ from ngff_geozarr.core.store.policy import (
     set_remote_policy,
 )
 
-__all__ = ["DEBUG_VARIABLE", "guarded_report", "out_of_space", "storage_option", "unexpected"]
+__all__ = [
+    "DEBUG_VARIABLE",
+    "OptionDecorator",
+    "guarded_report",
+    "option_group",
+    "out_of_space",
+    "storage_option",
+    "unexpected",
+]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 DEBUG_VARIABLE = "NGFF_GEOZARR_DEBUG"
@@ -101,6 +109,42 @@ def _policy_callback(field: str) -> Callable[[click.Context, click.Parameter, An
     return callback
 
 
+class OptionDecorator(Protocol):
+    """What ``click.option(...)`` returns: adds its option to a command function."""
+
+    def __call__(self, command: _F, /) -> _F:
+        """Add the option to ``command`` and return it."""
+        ...
+
+
+def option_group(*options: OptionDecorator) -> OptionDecorator:
+    """Make one decorator of several click options, shown in ``--help`` in the order given.
+
+    Parameters
+    ----------
+    *options
+        The options (what ``click.option(...)`` returns, or other such decorators).
+
+    Returns
+    -------
+    callable
+        A decorator that adds every option to a command function.
+
+    Examples
+    --------
+    >>> verbose = option_group(click.option("--quiet", is_flag=True), click.option("--loud"))
+    >>> [p.name for p in click.command()(verbose(lambda quiet, loud: None)).params]
+    ['quiet', 'loud']
+    """
+
+    def add(command: _F) -> _F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return add
+
+
 _storage = click.option(
     "--storage-option",
     "storage_options",
@@ -130,24 +174,13 @@ _retries = click.option(
 )
 
 
-def storage_option(command: _F) -> _F:
-    """Add ``--storage-option KEY=VALUE``, ``--timeout`` and ``--retries`` to a command.
-
-    The command receives a tuple of strings as ``storage_options`` (for
-    ``parse_storage_options``); ``--timeout`` and ``--retries`` set the remote policy of
-    the stores the command opens, and are not passed on.
-
-    Parameters
-    ----------
-    command
-        The command function.
-
-    Returns
-    -------
-    callable
-        The command with the three options.
-    """
-    return _storage(_timeout(_retries(command)))
+storage_option = option_group(_storage, _timeout, _retries)
+storage_option.__doc__ = (
+    "``--storage-option KEY=VALUE``, ``--timeout`` and ``--retries`` for a command that opens "
+    "stores. The command receives a tuple of strings as ``storage_options`` (for "
+    "``parse_storage_options``); ``--timeout`` and ``--retries`` set the remote policy of the "
+    "stores the command opens, and are not passed on."
+)
 
 
 def guarded_report(target: str, validate: Callable[[], Report]) -> Report:

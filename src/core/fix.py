@@ -30,7 +30,7 @@ from typing import Any
 
 from ngff_geozarr.core.convention import Validate
 from ngff_geozarr.core.convert.apply import apply_in_place, converting_in_place
-from ngff_geozarr.core.convert.journal import Journal, read_journal
+from ngff_geozarr.core.convert.journal import Journal
 from ngff_geozarr.core.convert.plan import Plan, dump
 from ngff_geozarr.core.errors import ConversionError
 from ngff_geozarr.core.hierarchy import Discover, Hierarchy, Node, hierarchy_to_convert
@@ -351,7 +351,7 @@ def _plan(
     discover: Discover | None,
     storage_options: dict[str, Any] | None,
 ) -> FixPlan:
-    journal = read_journal(handle)
+    journal = Journal.read(handle)
     if journal is not None:
         return FixPlan(name, interrupted=journal)
     # the nodes' own documents, never a consolidated copy (they are what is rewritten)

@@ -18,15 +18,23 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ngff_geozarr.core.convert.journal import interrupted_issues
+from ngff_geozarr.core.convert.journal import Journal
 from ngff_geozarr.core.errors import TargetError
 from ngff_geozarr.core.hierarchy import Discover, Hierarchy, read_hierarchy
 from ngff_geozarr.core.report import UNREADABLE_NODE_RULE, Issue, Report
-from ngff_geozarr.core.store import METADATA_KEYS, read_once
+from ngff_geozarr.core.store import METADATA_KEYS, StoreHandle, read_once
+from ngff_geozarr.core.store.opening import read_target
 from ngff_geozarr.core.store.policy import FaultLog, unreadable_issue, watching
-from ngff_geozarr.core.store.writelock import interrupted_write_issues
+from ngff_geozarr.core.store.writelock import write_record_issue
 
-__all__ = ["Check", "read_and_check", "read_watched", "unreported_faults", "validate_target"]
+__all__ = [
+    "Check",
+    "interruption_issues",
+    "read_and_check",
+    "read_watched",
+    "unreported_faults",
+    "validate_target",
+]
 
 Check = Callable[[Hierarchy], Report]
 """A convention's checks: the findings on a hierarchy, as a report."""
@@ -91,14 +99,43 @@ def read_and_check(
             return None, replace(Report.unreadable(name, str(exc)), retries=log.retries)
         report = check(hierarchy)
         if hierarchy.source == "store":  # a write or in-place conversion interrupted part way
-            left = [
-                *interrupted_write_issues(name, storage_options),
-                *interrupted_issues(name, storage_options),
-            ]
+            left = interruption_issues(name, storage_options)
             report = replace(report, issues=(*left, *report.issues))
     faults = unreported_faults(log, hierarchy, (*hierarchy.issues, *report.issues))
     issues = (*hierarchy.issues, *faults, *report.issues)
     return hierarchy, replace(report, target=name, issues=issues, retries=log.retries)
+
+
+def interruption_issues(
+    target: str | os.PathLike[str], storage_options: dict[str, Any] | None = None
+) -> list[Issue]:
+    """Report what a writer that did not finish left in a store, with how to complete it.
+
+    A write in progress or interrupted leaves its record (an error naming the partial arrays,
+    :func:`~ngff_geozarr.core.store.writelock.write_record_issue`); an in-place conversion
+    interrupted part way leaves its journal (a warning,
+    :meth:`~ngff_geozarr.core.convert.journal.Journal.issue`). The store is opened once.
+
+    Parameters
+    ----------
+    target
+        The store, as validated.
+    storage_options
+        Options for remote stores.
+
+    Returns
+    -------
+    list of Issue
+        The write's error, then the conversion's warning, each when its record is there;
+        none when the target is no store this can open (the validator says why).
+    """
+
+    def left(handle: StoreHandle) -> list[Issue]:
+        journal = Journal.read(handle)
+        found = [write_record_issue(handle), None if journal is None else journal.issue()]
+        return [issue for issue in found if issue is not None]
+
+    return read_target(target, storage_options, left) or []
 
 
 def read_watched(

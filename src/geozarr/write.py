@@ -62,7 +62,7 @@ from geozarr.writing.levels import (
 )
 from geozarr.writing.netcdf import open_xarray_file
 from geozarr.writing.xarray_source import CarriedArray
-from ngff_geozarr.core.inputs import is_dataarray, is_dataset
+from ngff_geozarr.core.inputs import labelled_kind
 from ngff_geozarr.core.pyramid import Method, Progress, PyramidResult
 from ngff_geozarr.core.store import (
     Compression,
@@ -297,7 +297,7 @@ def write(
             )
     carried: list[CarriedArray] = []
     root_attributes: dict[str, Any] = {}
-    if is_dataarray(data) or is_dataset(data):
+    if labelled_kind(data) is not None:
         found = read_xarray(data, name, variable_attributes)
         found_crs, found_transform = found.crs, found.transform
         variables, carried, root_attributes = found.variables, found.carried, found.attributes

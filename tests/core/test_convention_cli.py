@@ -59,6 +59,17 @@ def test_shared_commands_have_the_same_options(name: str) -> None:
     assert (("--profile",) in _options(geozarr_cli.commands[name])) == (name == "validate")
 
 
+def test_option_groups_add_their_options_in_order() -> None:
+    """``write_options`` and ``storage_option`` are option groups: every option, in order."""
+    for group in (ngff_cli, geozarr_cli):
+        pyramid = _options(group.commands["pyramid"])
+        at = pyramid.index(("--resume",))
+        assert pyramid[at : at + 3] == [("--resume",), ("--workers",), ("--quiet",)]
+        validate = _options(group.commands["validate"])
+        at = validate.index(("--storage-option",))
+        assert validate[at : at + 3] == [("--storage-option",), ("--timeout",), ("--retries",)]
+
+
 def test_shared_help_ends_the_same_way() -> None:
     tails = {
         command: (group.commands["validate"].help or "").split("TARGET is a store")[1]

@@ -13,7 +13,6 @@ from ngff_geozarr.core.convert import (
     apply_in_place,
     check_destination,
     complete,
-    read_journal,
 )
 from ngff_geozarr.core.errors import ConversionError
 from ngff_geozarr.core.store import open_store
@@ -49,7 +48,7 @@ def test_a_record_that_does_not_parse_is_no_journal(tmp_path: Path, raw: bytes) 
     with open_store(tmp_path / "s.zarr", "w-") as store:
         store.create_group("")
         store.write_bytes(JOURNAL_KEY, raw)
-        assert read_journal(store) is None
+        assert Journal.read(store) is None
         assert complete(store) is None  # a cut record: nothing was changed yet; it goes
     assert not (tmp_path / "s.zarr" / JOURNAL_KEY).exists()
 

@@ -11,7 +11,16 @@ import pytest
 
 import ngff
 from ngff.validate import validate
-from ngff_geozarr.core.inputs import InputError, LazyArray, axis_type_of, open_labelled
+from ngff_geozarr.core.inputs import (
+    InputError,
+    LazyArray,
+    axis_type_of,
+    is_dataarray,
+    is_dataset,
+    is_labelled,
+    labelled_kind,
+    open_labelled,
+)
 
 xr = pytest.importorskip("xarray")
 da_module = pytest.importorskip("dask.array")
@@ -123,3 +132,25 @@ def test_named_time_dimension_becomes_a_time_axis_in_ome_order(tmp_path: Path) -
     back = ngff.open(tmp_path / "t.ome.zarr").to_xarray()
     assert np.array_equal(back.transpose("y", "time", "x").values, da.values)
     assert validate(tmp_path / "t.ome.zarr", strict=True).issues == ()
+
+
+def test_xarray_objects_are_told_apart_by_their_attributes() -> None:
+    cells = _cells()
+    dataset = cells.to_dataset()
+    assert [labelled_kind(x) for x in (cells, dataset, cells.values, None)] == [
+        "dataarray",
+        "dataset",
+        None,
+        None,
+    ]
+
+
+def test_the_per_kind_predicates_still_answer_and_are_deprecated() -> None:
+    cells = _cells()
+    dataset = cells.to_dataset()
+    with pytest.deprecated_call():
+        assert [is_dataset(x) for x in (cells, dataset)] == [False, True]
+    with pytest.deprecated_call():
+        assert [is_dataarray(x) for x in (cells, dataset)] == [True, False]
+    with pytest.deprecated_call():
+        assert [is_labelled(x) for x in (cells, dataset, cells.values)] == [True, True, False]

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import ngff_geozarr.core.groups as groups
-from ngff_geozarr.core.convert.journal import JOURNAL_KEY, Journal, read_journal
+from ngff_geozarr.core.convert.journal import JOURNAL_KEY, Journal
 from ngff_geozarr.core.convert.plan import Plan
 from ngff_geozarr.core.errors import ConversionError
 from ngff_geozarr.core.store import StoreHandle, open_store
@@ -195,7 +195,7 @@ def complete(handle: StoreHandle) -> Journal | None:
     ConversionError
         When completing fails (the journal stays, for the next attempt).
     """
-    journal = read_journal(handle)
+    journal = Journal.read(handle)
     if journal is None:
         if handle.run(handle.read(JOURNAL_KEY)) is not None:
             handle.delete(JOURNAL_KEY)
@@ -259,7 +259,7 @@ def refuse_interrupted(handle: StoreHandle) -> None:
     ConversionError
         When the store holds a journal: it is half converted.
     """
-    journal = read_journal(handle)
+    journal = Journal.read(handle)
     if journal is not None:
         raise ConversionError(
             f"{handle.target} holds an interrupted in-place conversion ({journal.description}); "

@@ -21,14 +21,15 @@ from __future__ import annotations
 import base64
 import json
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ngff_geozarr.core.convert.plan import Plan
 from ngff_geozarr.core.report import Issue
 from ngff_geozarr.core.store import StoreHandle
-from ngff_geozarr.core.store.opening import read_record, read_target
+from ngff_geozarr.core.store.opening import StoredRecord, read_target
 
 __all__ = [
     "INTERRUPTED_RULE",
@@ -46,8 +47,8 @@ _FORMAT = 1
 
 
 @dataclass(frozen=True)
-class Journal:
-    """An in-place conversion as recorded in the store.
+class Journal(StoredRecord):
+    """An in-place conversion as recorded in the store (read it with :meth:`read`).
 
     Parameters
     ----------
@@ -65,6 +66,11 @@ class Journal:
         Whether the conversion ends by writing consolidated metadata.
     """
 
+    key: ClassVar[str] = JOURNAL_KEY
+    mark: ClassVar[str] = "ngff-geozarr-journal"
+    version: ClassVar[int] = _FORMAT
+    what: ClassVar[str] = "journal"
+
     plan: Plan
     before: Mapping[str, bytes | None]
     command: str
@@ -81,7 +87,7 @@ class Journal:
             A JSON document (values as text, or base64 when not UTF-8).
         """
         record = {
-            "ngff-geozarr-journal": _FORMAT,
+            self.mark: self.version,
             "command": self.command,
             "description": self.description,
             "versions": list(self.versions),
@@ -93,41 +99,34 @@ class Journal:
         return (json.dumps(record, indent=1, ensure_ascii=False) + "\n").encode()
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> Journal:
-        """Parse a record written by :meth:`to_bytes`.
+    def _from_document(cls, document: dict[str, Any]) -> Journal:
+        writes = tuple((str(w["key"]), _decoded(w)) for w in document["writes"])
+        plan = Plan(writes=writes, deletes=tuple(str(k) for k in document["deletes"]))
+        before = {str(b["key"]): _decoded_or_none(b) for b in document["before"]}
+        return cls(
+            plan,
+            before,
+            str(document["command"]),
+            str(document["description"]),
+            (str(document["versions"][0]), str(document["versions"][1])),
+            bool(document["consolidated"]),
+        )
 
-        Parameters
-        ----------
-        raw
-            The record's bytes.
+    def issue(self) -> Issue:
+        """Say that this conversion was interrupted, with the command that completes it.
 
         Returns
         -------
-        Journal
-            The record.
-
-        Raises
-        ------
-        ValueError
-            When the bytes are not such a record (cut while written).
+        Issue
+            The warning ``validate`` reports (:data:`INTERRUPTED_RULE`).
         """
-        try:
-            record = json.loads(raw)
-            if record.get("ngff-geozarr-journal") != _FORMAT:
-                raise ValueError("not a journal of this format")
-            writes = tuple((str(w["key"]), _decoded(w)) for w in record["writes"])
-            plan = Plan(writes=writes, deletes=tuple(str(k) for k in record["deletes"]))
-            before = {str(b["key"]): _decoded_or_none(b) for b in record["before"]}
-            return cls(
-                plan,
-                before,
-                str(record["command"]),
-                str(record["description"]),
-                (str(record["versions"][0]), str(record["versions"][1])),
-                bool(record["consolidated"]),
-            )
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-            raise ValueError(f"unreadable journal: {exc}") from exc
+        return Issue.warning(
+            INTERRUPTED_RULE,
+            "",
+            "",
+            f"An in-place conversion ({self.description}) was interrupted part way: the "
+            f"store mixes old and new metadata. Run `{self.command}` to complete it.",
+        )
 
 
 def _encode(value: bytes | None) -> dict[str, Any]:
@@ -150,49 +149,28 @@ def _decoded(entry: Mapping[str, Any]) -> bytes:
 
 
 def read_journal(handle: StoreHandle) -> Journal | None:
-    """Read the store's journal, if it holds one that parses.
+    """Read the store's journal, if it holds one that parses (deprecated).
 
-    Parameters
-    ----------
-    handle
-        The store.
-
-    Returns
-    -------
-    Journal or None
-        The interrupted conversion; ``None`` when there is none, or only a record cut while
-        it was written (nothing was changed then).
+    .. deprecated::
+       Use :meth:`Journal.read`.
     """
-    return read_record(handle, JOURNAL_KEY, Journal.from_bytes)
+    warnings.warn("read_journal is deprecated; use Journal.read", DeprecationWarning, stacklevel=2)
+    return Journal.read(handle)
 
 
 def interrupted_issues(
     target: str | os.PathLike[str], storage_options: dict[str, Any] | None = None
 ) -> list[Issue]:
-    """Report an interrupted in-place conversion of a store, with the command that completes it.
+    """Report an interrupted in-place conversion of a store (deprecated).
 
-    Parameters
-    ----------
-    target
-        The store, as validated.
-    storage_options
-        Options for remote stores.
-
-    Returns
-    -------
-    list of Issue
-        One warning (:data:`INTERRUPTED_RULE`) when the store holds a journal, else none
-        (also when the target is no store this can open: the validator says why).
+    .. deprecated::
+       Use :func:`ngff_geozarr.core.validation.interruption_issues`, which reports an
+       interrupted write as well; this reports the journal's warning only.
     """
-    journal = read_target(target, storage_options, read_journal)
-    if journal is None:
-        return []
-    return [
-        Issue.warning(
-            INTERRUPTED_RULE,
-            "",
-            "",
-            f"An in-place conversion ({journal.description}) was interrupted part way: the "
-            f"store mixes old and new metadata. Run `{journal.command}` to complete it.",
-        )
-    ]
+    warnings.warn(
+        "interrupted_issues is deprecated; use ngff_geozarr.core.validation.interruption_issues",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    journal = read_target(target, storage_options, Journal.read)
+    return [] if journal is None else [journal.issue()]

@@ -46,10 +46,12 @@ from ngff_geozarr.core.inputs.formats import (
     supported_formats_text,
 )
 from ngff_geozarr.core.inputs.labelled import (
+    LabelledKind,
     axis_type_of,
     is_dataarray,
     is_dataset,
     is_labelled,
+    labelled_kind,
     open_labelled,
 )
 from ngff_geozarr.core.inputs.metadata import Calibration, unit_name
@@ -63,6 +65,7 @@ __all__ = [
     "Calibration",
     "InputError",
     "InputFormat",
+    "LabelledKind",
     "LazyArray",
     "SeriesInfo",
     "Source",
@@ -70,6 +73,7 @@ __all__ = [
     "is_dataarray",
     "is_dataset",
     "is_labelled",
+    "labelled_kind",
     "list_series",
     "open_input",
     "open_labelled",

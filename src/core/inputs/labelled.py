@@ -9,15 +9,16 @@ along a channel dimension the channel names, and the array's ``name`` the image'
 reading its values: dask data is used as it is, anything else (numpy values, or a
 variable xarray reads lazily from a file) is read region by region (:class:`LazyArray`).
 
-xarray stays optional: objects are told by their attributes (:func:`is_dataarray`,
-:func:`is_dataset`), and nothing here imports xarray.
+xarray stays optional: objects are told by their attributes (:func:`labelled_kind`), and
+nothing here imports xarray.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -26,7 +27,15 @@ from ngff_geozarr.core.inputs.metadata import Calibration, unit_name
 from ngff_geozarr.core.inputs.opening import Source
 from ngff_geozarr.core.inputs.regions import LazyArray
 
-__all__ = ["axis_type_of", "is_dataarray", "is_dataset", "is_labelled", "open_labelled"]
+__all__ = [
+    "LabelledKind",
+    "axis_type_of",
+    "is_dataarray",
+    "is_dataset",
+    "is_labelled",
+    "labelled_kind",
+    "open_labelled",
+]
 
 # Dimension names (lower case) and CF ``axis`` letters that say which kind of axis a
 # dimension is, as OME-Zarr's axis types name them.
@@ -42,32 +51,21 @@ _TYPES = {
     "y": "space",
     "x": "space",
 }
+LabelledKind = Literal["dataarray", "dataset"]
+"""The xarray objects :func:`labelled_kind` tells apart."""
+_KINDS: dict[LabelledKind, tuple[str, ...]] = {  # what each has, in the order they are told
+    "dataarray": ("dims", "coords", "variable"),
+    "dataset": ("data_vars", "coords"),
+}
 _CF_AXIS = {"T": "time", "Z": "space", "Y": "space", "X": "space"}
 _REGULAR = 1e-6  # relative tolerance on the steps of a regular coordinate
 
 
-def is_dataset(data: Any) -> bool:
-    """Tell whether ``data`` is an xarray Dataset: it has ``data_vars`` and ``coords``.
+def labelled_kind(data: Any) -> LabelledKind | None:
+    """Tell which xarray object ``data`` is, by its attributes, so that xarray stays optional.
 
-    Told by its attributes, so that xarray stays optional.
-
-    Parameters
-    ----------
-    data
-        Anything.
-
-    Returns
-    -------
-    bool
-        True for a Dataset.
-    """
-    return hasattr(data, "data_vars") and hasattr(data, "coords")
-
-
-def is_dataarray(data: Any) -> bool:
-    """Tell whether ``data`` is an xarray DataArray: it has ``dims``, ``coords``, ``variable``.
-
-    As :func:`is_dataset`, told by its attributes.
+    A DataArray has ``dims``, ``coords`` and ``variable``; a Dataset ``data_vars`` and
+    ``coords``.
 
     Parameters
     ----------
@@ -76,26 +74,60 @@ def is_dataarray(data: Any) -> bool:
 
     Returns
     -------
-    bool
-        True for a DataArray.
+    str or None
+        ``"dataarray"`` or ``"dataset"``; ``None`` for anything else.
+
+    Examples
+    --------
+    >>> labelled_kind([1, 2])  # nothing xarray
     """
-    return hasattr(data, "dims") and hasattr(data, "coords") and hasattr(data, "variable")
+    return next((kind for kind in _KINDS if _has_attributes(data, kind)), None)
 
 
 def is_labelled(data: Any) -> bool:
-    """Tell whether ``data`` is an xarray object, a DataArray or a Dataset.
+    """Tell whether ``data`` is an xarray object, a DataArray or a Dataset (deprecated).
 
-    Parameters
-    ----------
-    data
-        Anything.
-
-    Returns
-    -------
-    bool
-        True for either.
+    .. deprecated::
+       Use ``labelled_kind(data) is not None``.
     """
-    return is_dataarray(data) or is_dataset(data)
+    warnings.warn(
+        "is_labelled is deprecated; use labelled_kind(data) is not None",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return labelled_kind(data) is not None
+
+
+def is_dataset(data: Any) -> bool:
+    """Tell whether ``data`` is an xarray Dataset (deprecated).
+
+    .. deprecated::
+       Use ``labelled_kind(data) == "dataset"``.
+    """
+    _deprecated("is_dataset", "dataset")
+    return _has_attributes(data, "dataset")
+
+
+def is_dataarray(data: Any) -> bool:
+    """Tell whether ``data`` is an xarray DataArray (deprecated).
+
+    .. deprecated::
+       Use ``labelled_kind(data) == "dataarray"``.
+    """
+    _deprecated("is_dataarray", "dataarray")
+    return _has_attributes(data, "dataarray")
+
+
+def _has_attributes(data: Any, kind: LabelledKind) -> bool:
+    return all(hasattr(data, name) for name in _KINDS[kind])
+
+
+def _deprecated(name: str, kind: LabelledKind) -> None:
+    warnings.warn(
+        f"{name} is deprecated; use labelled_kind(data) == {kind!r}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 def axis_type_of(name: str, attrs: Mapping[str, Any]) -> str | None:
@@ -162,7 +194,7 @@ def _step(values: Any) -> tuple[float, float] | None:
 
 
 def _choose(data: Any, variable: str | None) -> Any:
-    if not is_dataset(data):
+    if labelled_kind(data) != "dataset":
         if variable is not None:
             raise InputError("variable= chooses a variable of a Dataset; got a DataArray.")
         return data
@@ -215,7 +247,7 @@ def open_labelled(data: Any, *, variable: str | None = None) -> Source:
     >>> source.calibration.origin, source.calibration.units
     ({'y': 0.5}, {'y': 'micrometer'})
     """
-    if not is_labelled(data):
+    if labelled_kind(data) is None:
         raise InputError(f"Expected an xarray DataArray or Dataset. Got {type(data).__name__}.")
     array = _choose(data, variable)
     dims = tuple(str(d) for d in array.dims)

@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from zarr.abc.store import Store
 from zarr.storage import LocalStore, MemoryStore, ZipStore
@@ -43,7 +43,7 @@ from ngff_geozarr.core.store.local import local_store
 from ngff_geozarr.core.store.remote import fsspec_store, http_options, s3_options
 from ngff_geozarr.core.store.retry_store import retrying_store
 
-__all__ = ["open_store", "opened", "read_record", "read_target"]
+__all__ = ["StoredRecord", "open_store", "opened", "read_record", "read_target"]
 
 _T = TypeVar("_T")
 
@@ -264,6 +264,73 @@ def read_record(handle: StoreHandle, key: str, parse: Callable[[bytes], _T]) -> 
         return parse(raw)
     except ValueError:
         return None
+
+
+class StoredRecord:
+    """A record the toolkit keeps at a fixed key of a store: a JSON document with a format mark.
+
+    The base of the conversion journal and the write record. A subclass names its
+    :attr:`key`, its :attr:`mark` (the document's member that holds :attr:`version`) and
+    what it is called in messages (:attr:`what`), and builds itself from the parsed document
+    (``_from_document``); parsing, and reading from a store, are done here, once for all.
+    """
+
+    key: ClassVar[str]
+    """The record's key, at the store's root."""
+    mark: ClassVar[str]
+    """The member of the document that holds its format's version."""
+    version: ClassVar[int] = 1
+    """The format's version this code reads and writes."""
+    what: ClassVar[str] = "record"
+    """What the record is called in messages."""
+
+    @classmethod
+    def _from_document(cls, document: dict[str, Any]) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Self:
+        """Parse a record's bytes.
+
+        Parameters
+        ----------
+        raw
+            The JSON document.
+
+        Returns
+        -------
+        StoredRecord
+            The record, of the class this is called on.
+
+        Raises
+        ------
+        ValueError
+            When the bytes are no such record (cut while written: nothing was changed yet).
+        """
+        try:
+            document = json.loads(raw)
+            if document.get(cls.mark) != cls.version:
+                raise ValueError(f"not a {cls.what} of this format")
+            return cls._from_document(document)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            raise ValueError(f"unreadable {cls.what}: {exc}") from exc
+
+    @classmethod
+    def read(cls, handle: StoreHandle) -> Self | None:
+        """Read the store's record of this kind, if it holds one that parses.
+
+        Parameters
+        ----------
+        handle
+            The store.
+
+        Returns
+        -------
+        StoredRecord or None
+            The record; ``None`` when there is none, or only one cut while it was written
+            (nothing was changed then).
+        """
+        return read_record(handle, cls.key, cls.from_bytes)
 
 
 def read_target(

@@ -40,6 +40,7 @@ import os
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +50,9 @@ from ngff_geozarr.core.errors import WriteLockError
 from ngff_geozarr.core.report import Issue
 from ngff_geozarr.core.store.cache import unwrapped
 from ngff_geozarr.core.store.handle import StoreHandle
-from ngff_geozarr.core.store.opening import read_record, read_target
+from ngff_geozarr.core.store.opening import read_target
 from ngff_geozarr.core.store.writerecord import (
+    WRITE_RECORD_KEY,
     WriteRecord,
     declared_fingerprint,
     process_start,
@@ -66,9 +68,10 @@ __all__ = [
     "note_partial",
     "read_write_record",
     "write_lock",
+    "write_record_issue",
 ]
 
-LOCK_KEY = ".ngff-geozarr-write.json"
+LOCK_KEY = WRITE_RECORD_KEY
 """Where a writer keeps its record (and, on a local directory, its lock), at the store root."""
 INTERRUPTED_WRITE_RULE = "target.write-interrupted"
 """The rule ``validate`` reports a left-over write record under."""
@@ -78,20 +81,15 @@ _BY_HANDLE: dict[int, WriteLock] = {}  # the write each open handle is in, by id
 
 
 def read_write_record(handle: StoreHandle) -> WriteRecord | None:
-    """Read the store's write record, if it holds one that parses.
+    """Read the store's write record, if it holds one that parses (deprecated).
 
-    Parameters
-    ----------
-    handle
-        The store.
-
-    Returns
-    -------
-    WriteRecord or None
-        The record of a write in progress or interrupted; ``None`` when there is none, or
-        only one cut while it was written (nothing was changed then).
+    .. deprecated::
+       Use :meth:`.writerecord.WriteRecord.read`.
     """
-    return read_record(handle, LOCK_KEY, WriteRecord.from_bytes)
+    warnings.warn(
+        "read_write_record is deprecated; use WriteRecord.read", DeprecationWarning, stacklevel=2
+    )
+    return WriteRecord.read(handle)
 
 
 def _local_root(handle: StoreHandle) -> Path | None:
@@ -470,28 +468,24 @@ def _check_source(target: str, raw: bytes | None, source: Mapping[str, Any]) -> 
         )
 
 
-def interrupted_write_issues(
-    target: str | os.PathLike[str], storage_options: dict[str, Any] | None = None
-) -> list[Issue]:
-    """Report a write in progress, or interrupted, with its partial arrays and command.
+def write_record_issue(handle: StoreHandle) -> Issue | None:
+    """Report the write a store's record names: in progress, or interrupted part way.
 
     Parameters
     ----------
-    target
-        The store, as validated.
-    storage_options
-        Options for remote stores.
+    handle
+        The store, open for reading.
 
     Returns
     -------
-    list of Issue
-        One error (:data:`INTERRUPTED_WRITE_RULE`) when the store holds a write record, else
-        none (also when the target is no store this can open: the validator says why).
+    Issue or None
+        An error (:data:`INTERRUPTED_WRITE_RULE`) naming the partial arrays, and the command
+        that completes an interrupted write; ``None`` when the store holds no write record.
     """
-    found = read_target(target, storage_options, lambda h: (read_write_record(h), _local_root(h)))
-    record, root = found if found is not None else (None, None)
+    record = WriteRecord.read(handle)
     if record is None:
-        return []
+        return None
+    root = _local_root(handle)
     running = record.alive() or (root is not None and _held_elsewhere(root / LOCK_KEY))
     partial = f" Partial: {', '.join(repr(p) for p in record.partial)}." if record.partial else ""
     if running:
@@ -504,4 +498,23 @@ def interrupted_write_issues(
             f"A write was interrupted part way: {record.describe()}; the store is "
             f"incomplete.{partial} Complete it with {record.command}."
         )
-    return [Issue.error(INTERRUPTED_WRITE_RULE, "", "", message)]
+    return Issue.error(INTERRUPTED_WRITE_RULE, "", "", message)
+
+
+def interrupted_write_issues(
+    target: str | os.PathLike[str], storage_options: dict[str, Any] | None = None
+) -> list[Issue]:
+    """Report a write in progress, or interrupted, in a store (deprecated).
+
+    .. deprecated::
+       Use :func:`ngff_geozarr.core.validation.interruption_issues`, which reports an
+       interrupted in-place conversion as well; this reports :func:`write_record_issue` only.
+    """
+    warnings.warn(
+        "interrupted_write_issues is deprecated; use "
+        "ngff_geozarr.core.validation.interruption_issues",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    found = read_target(target, storage_options, write_record_issue)
+    return [] if found is None else [found]

@@ -16,11 +16,14 @@ import socket
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from ngff_geozarr.core.store.opening import StoredRecord
+
 __all__ = [
+    "WRITE_RECORD_KEY",
     "WriteRecord",
     "array_fingerprint",
     "declared_fingerprint",
@@ -32,14 +35,16 @@ __all__ = [
 ]
 
 _FORMAT = 1
+WRITE_RECORD_KEY = ".ngff-geozarr-write.json"
+"""Where a writer keeps its record (and, on a local directory, its lock), at the store root."""
 _DECLARED: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar(
     "declared_source", default=None
 )
 
 
 @dataclass(frozen=True)
-class WriteRecord:
-    """What a writer records in the store while it writes.
+class WriteRecord(StoredRecord):
+    """What a writer records in the store while it writes (read it with :meth:`read`).
 
     Parameters
     ----------
@@ -64,6 +69,11 @@ class WriteRecord:
         process id from the writer; ``None`` where unknown.
     """
 
+    key: ClassVar[str] = WRITE_RECORD_KEY
+    mark: ClassVar[str] = "ngff-geozarr-write"
+    version: ClassVar[int] = _FORMAT
+    what: ClassVar[str] = "write record"
+
     operation: str
     command: str
     pid: int
@@ -82,7 +92,7 @@ class WriteRecord:
             The document.
         """
         record = {
-            "ngff-geozarr-write": _FORMAT,
+            self.mark: self.version,
             "operation": self.operation,
             "command": self.command,
             "pid": self.pid,
@@ -95,42 +105,19 @@ class WriteRecord:
         return (json.dumps(record, indent=1, sort_keys=True) + "\n").encode()
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> WriteRecord:
-        """Parse a record written by :meth:`to_bytes`.
-
-        Parameters
-        ----------
-        raw
-            The document.
-
-        Returns
-        -------
-        WriteRecord
-            The record.
-
-        Raises
-        ------
-        ValueError
-            When the bytes are no such record (cut while written: nothing was changed yet).
-        """
-        try:
-            record = json.loads(raw)
-            if record.get("ngff-geozarr-write") != _FORMAT:
-                raise ValueError("not a write record of this format")
-            source = record.get("source")
-            start = record.get("process_start")
-            return cls(
-                operation=str(record["operation"]),
-                command=str(record["command"]),
-                pid=int(record["pid"]),
-                host=str(record["host"]),
-                started=str(record["started"]),
-                source=dict(source) if isinstance(source, dict) else None,
-                partial=tuple(str(p) for p in record.get("partial") or ()),
-                process_start=str(start) if start is not None else None,
-            )
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-            raise ValueError(f"unreadable write record: {exc}") from exc
+    def _from_document(cls, document: dict[str, Any]) -> WriteRecord:
+        source = document.get("source")
+        start = document.get("process_start")
+        return cls(
+            operation=str(document["operation"]),
+            command=str(document["command"]),
+            pid=int(document["pid"]),
+            host=str(document["host"]),
+            started=str(document["started"]),
+            source=dict(source) if isinstance(source, dict) else None,
+            partial=tuple(str(p) for p in document.get("partial") or ()),
+            process_start=str(start) if start is not None else None,
+        )
 
     def describe(self) -> str:
         """Say who wrote the record, for a message.

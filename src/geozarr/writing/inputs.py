@@ -24,7 +24,7 @@ from geozarr.writing.xarray_source import (
     xarray_grid,
     xarray_variables,
 )
-from ngff_geozarr.core.inputs import is_dataarray, is_dataset
+from ngff_geozarr.core.inputs import labelled_kind
 from ngff_geozarr.core.store import ArrayIO
 
 __all__ = [
@@ -153,7 +153,11 @@ def read_xarray(data: Any, name: str | None, extra: Mapping[str, Any] | None = N
     variables = [
         SourceVariable(v.name, v.data, v.dims, {**v.attributes, **added}, v.nodata) for v in rasters
     ]
-    root = json_safe(data.attrs, frozenset({"Conventions"})) if is_dataset(data) else {}
+    root = (
+        json_safe(data.attrs, frozenset({"Conventions"}))
+        if labelled_kind(data) == "dataset"
+        else {}
+    )
     return XarrayInput(crs, transform, dims, variables, carried, root)
 
 
@@ -194,7 +198,7 @@ def read_variables(
 
 
 def _read(data: Any, name: str | None, dims: Sequence[str] | None) -> list[SourceVariable]:
-    if is_dataset(data) or is_dataarray(data):
+    if labelled_kind(data) is not None:
         return read_xarray(data, name).variables
     readable = isinstance(data, ArrayIO) or hasattr(data, "__getitem__")
     if not (hasattr(data, "shape") and hasattr(data, "dtype") and readable):

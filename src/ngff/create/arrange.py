@@ -126,7 +126,7 @@ def as_source(data: Any) -> inputs.Source | None:
     """
     if isinstance(data, inputs.Source):
         return data
-    if inputs.is_labelled(data):
+    if inputs.labelled_kind(data) is not None:
         try:
             return inputs.open_labelled(data)
         except inputs.InputError as exc:
