@@ -24,10 +24,11 @@ user + system time, which for the cluster run leaves out the workers):
   (``default_workers()``): the baseline of the ratios;
 - ``ours``: :func:`ngff_geozarr.core.pyramid.write_pyramid`, every level of the automatic
   plan, ``mean``, on the same threads;
-- ``ours, cluster``: the same on a ``distributed.LocalCluster`` of 2 worker processes with 1
-  thread each (``--cluster-threads``), started by the measured process, which is the client
-  (the cluster's scheduler runs in it too): the workers read the source themselves, so the
-  client's RSS is the figure (the workers' peak RSS is given beside it).
+- ``cluster``: the same on a ``distributed.LocalCluster`` of 2 worker processes with 1
+  thread each (``--cluster-threads``), run by a process of its own (scheduler and workers);
+  the measured process is the client only. The workers read the source themselves, so the
+  client's RSS is the figure (the scheduler's and the workers' peak RSS are given beside it;
+  its CPU time is the client's alone; the wall time starts when the client is connected).
 
 After the table, the stages of every run (see ``pyramid_engine.print_stages``). Needs about
 30 GB free in ``--workdir`` (the source, and one output at a time). Run from the repository
@@ -146,24 +147,50 @@ def child(run: str, layout: str, source: Path, target: Path, threads: int) -> di
                 write_pyramid(src, out, levels, output=output)
             figures = engine.stage_figures(times, clock)
         else:
-            from distributed import Client, LocalCluster
-
-            with (
-                LocalCluster(
-                    n_workers=2,
-                    threads_per_worker=threads,
-                    processes=True,
-                    dashboard_address=None,
-                ) as cluster,
-                Client(cluster) as client,
-            ):
-                start = time.perf_counter()  # the cluster's start is not the pyramid's time
-                write_pyramid(src, out, levels, output=output, client=client)
-                wall = time.perf_counter() - start
-                workers = client.run(worker_peak_mib)
-            result = engine.finish(start, len(levels), str(len(levels) - 1))
-            return {**result, "wall": wall, "worker_rss": sorted(workers.values())}
+            return on_cluster(src, out, levels, output, threads)
     return {**engine.finish(start, len(levels), str(len(levels) - 1)), **figures}
+
+
+CLUSTER = """
+import sys
+
+from distributed import LocalCluster
+
+threads = int(sys.argv[1])
+with LocalCluster(
+    n_workers=2, threads_per_worker=threads, processes=True, dashboard_address=None
+) as cluster:
+    print(cluster.scheduler_address, flush=True)
+    sys.stdin.read()  # until the client is done
+"""
+"""The cluster's own process: its scheduler and 2 worker processes, apart from the client."""
+
+
+def on_cluster(src: Any, out: Any, levels: Any, output: Any, threads: int) -> dict[str, Any]:
+    """Write the pyramid as a client of a LocalCluster that runs in another process."""
+    from distributed import Client
+
+    from ngff_geozarr.core.pyramid import write_pyramid
+
+    cluster = subprocess.Popen(
+        [sys.executable, "-c", CLUSTER, str(threads)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert cluster.stdin is not None
+    assert cluster.stdout is not None
+    try:
+        with Client(cluster.stdout.readline().strip()) as client:
+            start = time.perf_counter()
+            write_pyramid(src, out, levels, output=output, client=client)
+            result = engine.finish(start, len(levels), str(len(levels) - 1))
+            workers = client.run(worker_peak_mib)
+            scheduler = client.run_on_scheduler(worker_peak_mib)
+    finally:
+        cluster.stdin.close()
+        cluster.wait()
+    return {**result, "worker_rss": sorted(workers.values()), "scheduler_rss": scheduler}
 
 
 def measure(run: str, layout: str, source: Path, workdir: Path, threads: int) -> dict[str, Any]:
@@ -194,7 +221,7 @@ def print_table(rows: list[tuple[str, str, str, dict[str, Any]]], text: str) -> 
     print(f"cpus: {os.cpu_count()}; codec: {text}; source: zarr v3 on disk, chunks {CHUNKS}")
     header = (
         f"{'case':<14} {'layout':<10} {'run':<14} {'lvls':>4} {'wall s':>8} {'x copy':>6} "
-        f"{'x zarr':>6} {'cpu s':>8} {'RSS MiB':>8} {'workers MiB':>12} {'out GiB':>7} "
+        f"{'x zarr':>6} {'cpu s':>8} {'RSS MiB':>8} {'sched/workers MiB':>17} {'out GiB':>7} "
         f"{'files':>6}"
     )
     print(header)
@@ -203,11 +230,12 @@ def print_table(rows: list[tuple[str, str, str, dict[str, Any]]], text: str) -> 
     for case, layout, run, f in rows:
         copy = copies.get((case, layout, "copy-only"), float("nan"))
         zarr_copy = copies.get((case, layout, "zarr-copy"), float("nan"))
-        workers = "/".join(f"{w:.0f}" for w in f.get("worker_rss", [])) or "-"
+        others = [f.get("scheduler_rss"), *f.get("worker_rss", [])]
+        workers = "/".join(f"{w:.0f}" for w in others if w is not None) or "-"
         print(
             f"{case:<14} {layout:<10} {run:<14} {f['levels']:>4} {f['wall']:>8.1f} "
             f"{f['wall'] / copy:>6.2f} {f['wall'] / zarr_copy:>6.2f} {f['cpu']:>8.1f} "
-            f"{f['rss']:>8.0f} {workers:>12} {f['bytes'] / 2**30:>7.2f} {f['files']:>6}"
+            f"{f['rss']:>8.0f} {workers:>17} {f['bytes'] / 2**30:>7.2f} {f['files']:>6}"
         )
 
 
