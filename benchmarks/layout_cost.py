@@ -30,7 +30,9 @@ Per layout:
   pyramid: what an object store bills as PUT requests (one per object sent in one request)
   and what a listing walks. ``kept/GiB`` is the same count had the levels that fit in one
   shard stayed sharded (one object each), as ``ngff create`` writes them today (counted
-  from the plan, not written).
+  from the plan, not written). ``PUT/GiB`` counts the requests s3fs would send to write
+  the objects (from their sizes: one ``PutObject`` below 100 MiB, a multipart upload of
+  50 MiB parts above, create and complete included).
 - **viewer**: the store is served by :func:`ngff_geozarr.core.testing.serve_directory`
   (own process, 127.0.0.1, ``--latency`` added to every request, 20 ms by default) and a
   viewport of 1024 x 1024 (``2d``) or 64 x 512 x 512 (``3d``) of level 0 is read at
@@ -466,11 +468,27 @@ def fetch_concurrently(
     return out
 
 
-def objects_and_bytes(root: Path) -> tuple[int, int]:
-    """Return the number of chunk and shard files under ``root``, and all files' bytes."""
+S3FS_PART = 50 * 2**20
+"""s3fs's default part size: it sends an object of two parts or more as a multipart upload."""
+
+
+def put_requests(size: int) -> int:
+    """Return the requests s3fs makes to write one object of ``size`` bytes.
+
+    One ``PutObject`` below two parts; above, a multipart upload: create, one request per
+    part, complete.
+    """
+    if size < 2 * S3FS_PART:
+        return 1
+    return 2 + -(-size // S3FS_PART)
+
+
+def objects_and_bytes(root: Path) -> tuple[int, int, int]:
+    """Return the chunk and shard files under ``root``, all files' bytes, s3fs's PUTs."""
     files = [p for p in root.rglob("*") if p.is_file()]
-    chunks = [p for p in files if p.name != "zarr.json"]
-    return len(chunks), sum(p.stat().st_size for p in files)
+    sizes = [p.stat().st_size for p in files if p.name != "zarr.json"]
+    puts = sum(put_requests(n) for n in sizes)
+    return len(sizes), sum(p.stat().st_size for p in files), puts
 
 
 def measure(
@@ -486,7 +504,7 @@ def measure(
     command += [json.dumps(layout.shards)]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     written = json.loads(done.stdout.strip().splitlines()[-1])
-    objects, nbytes = objects_and_bytes(target)
+    objects, nbytes, puts = objects_and_bytes(target)
     written_layout = level0_layout(target, layout.label)
     regions = places(shape, viewport, viewports)
     server = Server(target, latency)
@@ -508,6 +526,7 @@ def measure(
         "MiB": f"{nbytes / 2**20:.0f}",
         "obj/GiB": f"{objects / (written['decoded'] / 2**30):.0f}",
         "kept/GiB": f"{written['kept'] / (written['decoded'] / 2**30):.0f}",
+        "PUT/GiB": f"{puts / (written['decoded'] / 2**30):.0f}",
         "view ms": f"{statistics.median(r[0] for r in reads) * 1000:.0f}",
         "view req": f"{statistics.median(r[1] for r in reads):.0f}",
         "fetched x": f"{statistics.median(r[2] for r in reads) / view_bytes:.2f}",
