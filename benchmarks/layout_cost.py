@@ -13,8 +13,9 @@ resident set).
 
 Layouts (``--chunks`` and ``--shards``, in KiB or MiB): every chunk size with every shard
 size larger than it, and unsharded. A budget of B bytes becomes a shape the way the planner
-shapes its budgets: powers of two, shared as evenly as the axes allow (an axis stops growing
-at its extent and the rest goes to the others), so ``3d`` chunks of 128 KiB are
+shapes its shards: powers of two, shared as evenly as the axes allow (an axis stops growing
+at its extent and the rest goes to the others; the planner's chunks are cubes or squares
+instead), so ``3d`` chunks of 128 KiB are
 32 x 32 x 64 and shards of 64 MiB are 64 x 512 x 1024. The rows named ``viewer``,
 ``archive`` and ``gdal`` are :func:`~ngff_geozarr.core.pyramid.shards.choose_layout`'s
 choice for that target, as it is. A layout whose level 0 is written as an earlier row's is
@@ -567,8 +568,13 @@ def main(argv: list[str] | None = None) -> int:
     cases = args.cases.split(",")
     if any(c not in CASES for c in cases) or args.viewports < 1 or args.latency < 0:
         parser.error(f"--cases among {', '.join(CASES)}; --viewports >= 1; --latency >= 0")
-    chunk_sizes = [s for s in map(parse_size, args.chunks.split(",")) if s is not None]
-    shard_sizes = [parse_size(s) for s in args.shards.split(",")]
+    try:
+        chunk_sizes = [s for s in map(parse_size, args.chunks.split(",")) if s is not None]
+        shard_sizes = [parse_size(s) for s in args.shards.split(",")]
+    except (ValueError, IndexError):
+        parser.error("--chunks and --shards take sizes such as 128k,8m (and none for --shards)")
+    if not chunk_sizes or any(n is not None and n < DTYPE.itemsize for n in chunk_sizes):
+        parser.error("--chunks takes at least one size of 2 bytes or more")
 
     print(f"load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     began = time.perf_counter()
