@@ -315,7 +315,7 @@ def test_create_for_a_reader_chooses_chunks_and_shards(
         assert base.shards == shards
         np.testing.assert_array_equal(base.read((slice(0, 2), slice(0, 700), slice(0, 600))), data)
     report = ngff.validate(out, strict=True)
-    assert report.valid, report.issues
+    assert report.valid
     assert not report.issues, report.issues
 
 
