@@ -194,7 +194,7 @@ def _summary(target: str, image: Image) -> str:
     type=click.Choice(["viewer", "archive", "gdal"]),
     default=None,
     help="Choose the chunks and shards for a reader instead of --chunks/--shards: viewer "
-    "(small chunks in ~64 MiB shards), archive (larger chunks in ~512 MiB shards, for object "
+    "(small chunks in ~8 MiB shards), archive (larger chunks in ~64 MiB shards, for object "
     "stores), gdal (512 x 512 planes, unsharded). 0.4 takes the chunks only.",
 )
 @click.option(

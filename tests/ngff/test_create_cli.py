@@ -281,7 +281,7 @@ def test_dask_cluster_output_equals_threads_byte_for_byte(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("reader", "version", "chunks", "shards"),
     [
-        # 512 KiB chunks in shards of up to 64 MiB (as many chunks as the extent needs)
+        # 512 KiB chunks in shards of up to 8 MiB (as many chunks as the extent needs)
         ("viewer", "0.5", (1, 512, 512), (1, 1024, 1024)),
         # 4 MiB chunks: one holds a whole plane, so a shard would hold one chunk
         ("archive", "0.5", (1, 700, 600), None),

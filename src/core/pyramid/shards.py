@@ -8,17 +8,34 @@ produced by exactly one task in one write, and a resumed run skips whole shards.
 
 Targets
     ``viewer``
-        Small chunks (about :data:`TARGETS` ``["viewer"].chunk_bytes``), so that a viewer
-        fetches little more than it shows; shards of about 64 MiB keep the object count down.
+        Chunks of about :data:`TARGETS` ``["viewer"].chunk_bytes`` (512 KiB), so that a
+        viewer fetches little more than it shows, in shards of about 8 MiB.
     ``archive``
-        Larger chunks and shards (object stores favour few, large objects).
+        Chunks of about 4 MiB in shards of about 64 MiB: few objects, each written with one
+        request.
     ``gdal``
         2-D chunks of 512 x 512 and no sharding: GDAL 3.12 reads no sharded array.
 
 Non-spatial axes (time, channel, other) get chunks and shards of 1; the spatial axes share
-the budget equally (cubes in 3-D, squares in 2-D), as powers of two, clipped to the data.
-The byte figures are defaults chosen from the common practice of the viewers and object
-stores named; they are not yet backed by a measured cost model (see ``benchmarks/``).
+the chunk budget equally (cubes in 3-D, squares in 2-D), as powers of two, clipped to the
+data. A shard is the chunk doubled along the spatial axes, one doubling at a time, each to
+the axis with the fewest chunks per shard among those the data still needs chunks along:
+an axis shorter than its share (a 64-deep volume) passes the rest of the budget on.
+
+The budgets are measured (``benchmarks/layout_cost.py``; figures, command and machine load
+in ``benchmarks/README.md``, section ``layout_cost.py``; uint16, Blosc-zstd, 20 ms per
+request). A 1024 x 1024 viewport of a 2-D image needs 9 requests in 512 KiB chunks and
+fetches 1.2 times its bytes; 128 KiB chunks need 25 requests, 2 MiB chunks 4 requests but
+2.1 times the bytes, which costs more than the round trip saved below about 0.7 Gbit/s.
+Shards of 8 MiB instead of 64 MiB: zarr-python (3.1.6) fetches the chunks of one shard one
+after the other, so a 64 x 512 x 512 viewport took 171 ms in 8 MiB shards and 1,095 ms in
+64 MiB shards (298 ms unsharded); a reader that fetches at once pays one round trip for
+the shard index either way; 8 MiB shards still write 8 to 13 times fewer objects than
+unsharded 512 KiB chunks. The archive's 64 MiB (formerly 512 MiB): the writer holds whole
+shards, so its peak RSS grows with them (3-D: 349 MiB unsharded, 627 MiB in 64 MiB shards,
+1.2 GiB in 256 MiB shards), and s3fs sends an object of 100 MiB or more as a multipart
+upload of 50 MiB parts, so larger shards do not lower the requests per GiB (3-D, 8 MiB
+chunks: 26 PUTs per GiB written in 64 MiB shards, 54 in 256 MiB shards).
 
 Examples
 --------
@@ -63,8 +80,8 @@ class TargetBudget:
 
 
 TARGETS: dict[str, TargetBudget] = {
-    "viewer": TargetBudget(chunk_bytes=2**19, shard_bytes=2**26),
-    "archive": TargetBudget(chunk_bytes=2**22, shard_bytes=2**29),
+    "viewer": TargetBudget(chunk_bytes=2**19, shard_bytes=2**23),
+    "archive": TargetBudget(chunk_bytes=2**22, shard_bytes=2**26),
     "gdal": TargetBudget(chunk_bytes=2**19, shard_bytes=None),
 }
 """The budget of each target."""
@@ -131,10 +148,16 @@ def choose_layout(
         return tuple(chunks), None
     shards = list(chunks)
     chunk_bytes = math.prod(chunks) * itemsize
-    per_axis = _power(budget.shard_bytes // chunk_bytes, len(spatial), 1)
+    doublings = max(budget.shard_bytes // chunk_bytes, 1).bit_length() - 1
+    needed = {i: -(-dims[i] // chunks[i]) for i in spatial}
+    per_axis = dict.fromkeys(spatial, 1)
+    for _ in range(doublings):  # the budget goes to the axes that still need chunks
+        growing = [i for i in spatial if per_axis[i] < needed[i]]
+        if not growing:
+            break
+        per_axis[min(growing, key=lambda i: (per_axis[i], -i))] *= 2
     for i in spatial:  # no more chunks per shard along an axis than the axis needs
-        needed = -(-dims[i] // chunks[i])
-        shards[i] = chunks[i] * min(per_axis, needed)
+        shards[i] = chunks[i] * min(per_axis[i], needed[i])
     if shards == chunks:  # one chunk per shard: a shard index for nothing
         return tuple(chunks), None
     return tuple(chunks), tuple(shards)

@@ -62,6 +62,30 @@ def test_layouts_fit_their_target(shape: Any, dtype: str, kinds: Any, target: st
     assert all(s < n + c for s, n, c in zip(shards, shape, chunks, strict=True))
 
 
+@pytest.mark.parametrize("target", ["viewer", "archive"])
+@pytest.mark.parametrize(
+    ("shape", "kinds"),
+    [
+        ((64, 2048, 2048), SPACE3),
+        ((40, 4096, 4096), SPACE3),
+        ((8192, 8192), ("space", "space")),
+        ((3, 16, 8192, 8192), ("channel", "space", "space", "space")),
+    ],
+)
+def test_shards_fill_their_budget_when_an_axis_is_short(
+    shape: Any, kinds: Any, target: str
+) -> None:
+    # An axis shorter than the cube the budget makes (z here) passes its share of the
+    # shard budget to the others: the shard holds at least half its budget, not a cube
+    # clipped to the short axis (measured in benchmarks/layout_cost.py: objects per GiB).
+    chunks, shards = choose_layout(shape, "uint16", kinds, target)  # type: ignore[arg-type]
+    budget = TARGETS[target].shard_bytes
+    assert budget is not None
+    assert shards is not None
+    assert budget // 2 < math.prod(shards) * 2 <= budget
+    assert all(s % c == 0 for s, c in zip(shards, chunks, strict=True))
+
+
 def test_unknown_target_and_mismatched_kinds_are_refused() -> None:
     with pytest.raises(PyramidError, match="target"):
         choose_layout((10, 10), "uint8", ("space", "space"), "tape")  # type: ignore[arg-type]
