@@ -15,7 +15,7 @@ depth 3, 101 nodes per top-level group, as many top-level groups as come closest
 ``--nodes`` (20 for the default 2,000, giving 2,021 nodes). No chunk is written: only the
 metadata documents, which is all a hierarchy read looks at.
 
-The server runs in a child process (this script, with a hidden ``--serve`` option), a new
+The server runs in a child process (``served.py``, beside this script), a new
 one for every read, so that it neither shares the interpreter lock with the reader nor keeps
 connections from one read to the next. (The server itself is configured like an object
 store's front end: a listen backlog of 1024 and ``TCP_NODELAY``; with http.server's defaults a
@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -52,7 +51,9 @@ from zarr.storage import FsspecStore
 
 from ngff_geozarr.core.hierarchy import read_hierarchy
 from ngff_geozarr.core.store import open_store
-from ngff_geozarr.core.testing import serve_directory
+
+sys.path.insert(0, str(Path(__file__).parent))
+from served import Server
 
 SUBGROUPS = 10
 """Subgroups in each top-level group."""
@@ -319,103 +320,6 @@ def zarr_members(url: str) -> tuple[int, str]:
     return 1 + len(list(group.members(max_depth=None))), ""
 
 
-class Server:
-    """A :func:`serve_directory` server run in a child process.
-
-    In a process of its own the server does not compete with the reader for the
-    interpreter lock, so the figures are the reader's (the machine has 2 cores).
-
-    Parameters
-    ----------
-    root
-        The folder to serve.
-    latency
-        Seconds the server waits before answering each request.
-    """
-
-    def __init__(self, root: Path, *, latency: float) -> None:
-        command = [sys.executable, __file__, "--serve", str(root), "--latency", repr(latency)]
-        self._process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
-        )
-        self.url = self._ask(None)
-
-    def _ask(self, command: str | None) -> str:
-        stdin, stdout = self._process.stdin, self._process.stdout
-        assert stdin is not None
-        assert stdout is not None
-        if command is not None:
-            stdin.write(command + "\n")
-            stdin.flush()
-        answer = stdout.readline().strip()
-        if not answer:
-            raise RuntimeError(f"the server process exited ({self._process.poll()})")
-        return answer
-
-    def clear(self) -> None:
-        """Forget the requests received so far."""
-        self._ask("clear")
-
-    def counts(self) -> tuple[int, int]:
-        """Return the requests received and the most handled at one time.
-
-        Returns
-        -------
-        tuple of (int, int)
-            The request count, and the peak number in flight (-1 if the log lacks it).
-        """
-        count, peak = self._ask("count").split()
-        return int(count), int(peak)
-
-    def close(self) -> None:
-        """Stop the server process: close its input, then wait for it."""
-        stdin, stdout = self._process.stdin, self._process.stdout
-        assert stdin is not None
-        assert stdout is not None
-        stdin.close()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        stdout.close()
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def serve(root: Path, latency: float) -> int:
-    """Child-process mode: serve ``root`` until standard input closes.
-
-    Prints the base URL, then answers one line per command read: ``clear`` (prints ``ok``)
-    and ``count`` (prints the request count and the peak in flight).
-
-    Parameters
-    ----------
-    root
-        The folder to serve.
-    latency
-        Seconds to wait before answering each request.
-
-    Returns
-    -------
-    int
-        The exit status.
-    """
-    with serve_directory(root, latency=latency) as (url, log):
-        print(url, flush=True)
-        for line in sys.stdin:
-            if line.strip() == "clear":
-                log.clear()
-                print("ok", flush=True)
-            elif line.strip() == "count":
-                print(log.count, log.max_in_flight, flush=True)
-    return 0
-
-
 def measure(case: str, root: Path, read: Reader, *, latency: float, repeat: int) -> Result:
     """Serve ``root`` and time ``read`` on it; keep the fastest of ``repeat`` fresh reads.
 
@@ -448,7 +352,7 @@ def measure(case: str, root: Path, read: Reader, *, latency: float, repeat: int)
             except Exception as exc:  # a failing peer is reported, not fatal
                 nodes, note = 0, f"failed: {exc!r}"
             wall = time.perf_counter() - start
-            requests, peak = server.counts()
+            requests, peak, _ = server.counts()
         result = Result(case, nodes, requests, wall, peak, note)
         if best is None or result.wall < best.wall:
             best = result
@@ -515,10 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         "--latency", type=float, default=0.020, help="seconds added to every request"
     )
     parser.add_argument("--repeat", type=int, default=1, help="reads per case; the best is kept")
-    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve is not None:
-        return serve(args.serve, args.latency)
     if args.nodes < 1 or args.latency < 0 or args.repeat < 1:
         parser.error("--nodes and --repeat must be positive, --latency not negative")
 

@@ -75,6 +75,9 @@ from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).parent))
+from served import Server
+
 # Only the standard library and numpy at module level: the child processes import what
 # they need.
 
@@ -297,62 +300,6 @@ def child_write(source: Path, target: Path, chunks: list[int], shards: list[int]
     return 0
 
 
-def serve(root: Path, latency: float) -> int:
-    """Child-process mode: serve ``root`` until standard input closes.
-
-    Prints the base URL, then answers ``clear`` (``ok``) and ``count`` (the requests, the
-    most in flight at once, and the body bytes sent since the last ``clear``).
-    """
-    from ngff_geozarr.core.testing import serve_directory
-
-    with serve_directory(root, latency=latency) as (url, log):
-        print(url, flush=True)
-        for line in sys.stdin:
-            if line.strip() == "clear":
-                log.clear()
-                print("ok", flush=True)
-            elif line.strip() == "count":
-                sent = sum(log.bytes_sent.values())
-                print(log.count, log.max_in_flight, sent, flush=True)
-    return 0
-
-
-class Server:
-    """The ``serve`` mode of this script, in a child process, spoken to over its pipes."""
-
-    def __init__(self, root: Path, latency: float) -> None:
-        command = [sys.executable, __file__, "--serve", str(root), "--latency", repr(latency)]
-        self._process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
-        )
-        self.url = self.ask(None)
-
-    def ask(self, command: str | None) -> str:
-        """Send a command (or none) and return the answer line."""
-        stdin, stdout = self._process.stdin, self._process.stdout
-        assert stdin is not None
-        assert stdout is not None
-        if command is not None:
-            stdin.write(command + "\n")
-            stdin.flush()
-        answer = stdout.readline().strip()
-        if not answer:
-            raise RuntimeError(f"the server process exited ({self._process.poll()})")
-        return answer
-
-    def close(self) -> None:
-        """Close the server's input and wait for it to exit."""
-        assert self._process.stdin is not None
-        assert self._process.stdout is not None
-        self._process.stdin.close()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._process.stdout.close()
-
-
 def places(
     shape: tuple[int, ...], viewport: tuple[int, ...], count: int
 ) -> list[tuple[slice, ...]]:
@@ -382,11 +329,11 @@ def read_viewports(
     array = zarr.open_array(store=store, mode="r")
     out = []
     for region in regions:
-        server.ask("clear")
+        server.clear()
         start = time.perf_counter()
         array[region]
         wall = time.perf_counter() - start
-        requests, _, sent = (int(v) for v in server.ask("count").split())
+        requests, _, sent = server.counts()
         out.append((wall, requests, sent))
     return out
 
@@ -440,7 +387,7 @@ def fetch_concurrently(
     out = []
     with ThreadPoolExecutor(CONNECTIONS) as pool:
         for region in regions:
-            server.ask("clear")
+            server.clear()
             start = time.perf_counter()
             if layout.shards is None:
                 keys = ["/".join(map(str, i)) for i in _blocks(region, layout.chunks)]
@@ -464,7 +411,7 @@ def fetch_concurrently(
                             ranges.append((key, f"bytes={offset}-{offset + nbytes - 1}"))
                 list(pool.map(lambda r: _get(*r), ranges))
             wall = time.perf_counter() - start
-            requests, _, sent = (int(v) for v in server.ask("count").split())
+            requests, _, sent = server.counts()
             out.append((wall, requests, sent))
     return out
 
@@ -508,7 +455,7 @@ def measure(
     objects, nbytes, puts = objects_and_bytes(target)
     written_layout = level0_layout(target, layout.label)
     regions = places(shape, viewport, viewports)
-    server = Server(target, latency)
+    server = Server(target, latency=latency)
     try:
         reads = read_viewports(server, regions)
         fetches = fetch_concurrently(server, written_layout, regions)
@@ -556,13 +503,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunks", default="128k,512k,2m,8m")
     parser.add_argument("--shards", default="none,8m,64m,256m")
     parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--write", nargs=2, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--chunk-shape", help=argparse.SUPPRESS)
     parser.add_argument("--shard-shape", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve is not None:
-        return serve(args.serve, args.latency)
     if args.write is not None:
         return child_write(*args.write, json.loads(args.chunk_shape), json.loads(args.shard_shape))
     cases = args.cases.split(",")
