@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ngff_geozarr.core.pyramid.kernels import Method, downsample
-from ngff_geozarr.core.pyramid.stages import Stage, StageTimes, active
+from ngff_geozarr.core.pyramid.stages import Stage, active
 from ngff_geozarr.core.store import ArrayIO
 
 __all__ = [
@@ -110,44 +110,29 @@ def run_task(task: Task, data: Array | None = None, pieces: Sequence[Piece] = ()
     Piece or None
         The tile reduced into the next level, or ``None`` at the top.
     """
-    times = active()
-    if times is not None:
-        return _run_timed(task, data, pieces, times)
+    times = active()  # stage times, only while a recording is active
+    begin = time.perf_counter()
+    stage: Stage = "assemble" if pieces else "read"
     if pieces:
         tile = assemble(task.region, pieces)
     elif data is not None:
         tile = data
     else:
         tile = read(task.reader, task.region)
-    if task.target is not None:
-        task.target.write(task.region, tile)
-    if task.factors is None:
-        return None
-    start = tuple(s.start for s in piece_region(task.region, task.factors))
-    return Piece(task.level + 1, start, reduce(tile, task.factors, task.method))
-
-
-def _run_timed(
-    task: Task, data: Array | None, pieces: Sequence[Piece], times: StageTimes
-) -> Piece | None:
-    """Run a task as :func:`run_task` does, adding the time of each step to ``times``."""
-    begin = time.perf_counter()
-    stage: Stage = "assemble" if pieces else "read"
-    if pieces:
-        tile = assemble(task.region, pieces)
-    else:
-        tile = data if data is not None else read(task.reader, task.region)
     now = time.perf_counter()
-    times.add(task.level, stage, now - begin, tile.nbytes)
+    if times is not None:
+        times.add(task.level, stage, now - begin, tile.nbytes)
     if task.target is not None:
         task.target.write(task.region, tile)
         begin, now = now, time.perf_counter()
-        times.add(task.level, "write", now - begin, tile.nbytes)
+        if times is not None:
+            times.add(task.level, "write", now - begin, tile.nbytes)
     if task.factors is None:
         return None
     start = tuple(s.start for s in piece_region(task.region, task.factors))
     reduced = reduce(tile, task.factors, task.method)
-    times.add(task.level, "reduce", time.perf_counter() - now, tile.nbytes)
+    if times is not None:
+        times.add(task.level, "reduce", time.perf_counter() - now, tile.nbytes)
     return Piece(task.level + 1, start, reduced)
 
 
