@@ -36,6 +36,7 @@ ZARR_MODULES = {
     for name in (
         "arrays.py",
         "cache.py",
+        "encoded.py",
         "handle.py",
         "local.py",
         "opening.py",

@@ -66,6 +66,7 @@ from ngff_geozarr.core.pyramid.kernels import METHODS, Method
 from ngff_geozarr.core.pyramid.plan import Level
 from ngff_geozarr.core.pyramid.tasks import Array, Task, piece_region, read, run_task
 from ngff_geozarr.core.store import ArrayIO, Compression, StoreHandle, ZarrFormat, join_key
+from ngff_geozarr.core.store.encoded import encoded_chunks
 from ngff_geozarr.core.store.writelock import note_partial
 
 __all__ = [
@@ -121,6 +122,10 @@ class OutputOptions:
         here).
     chunk_key_separator
         ``"/"`` (nested chunk keys; the default) or ``"."``.
+    copy_encoded
+        When the source is a Zarr array that stores its chunks as level 0 stores them (same
+        format, data type, chunk shape and codecs), copy them as they are instead of
+        encoding them again (the default; see :mod:`~ngff_geozarr.core.store.encoded`).
     """
 
     zarr_format: ZarrFormat = 3
@@ -130,6 +135,7 @@ class OutputOptions:
     dimension_names: tuple[str, ...] | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     chunk_key_separator: Literal["/", "."] = "/"
+    copy_encoded: bool = True
 
 
 @dataclass(frozen=True)
@@ -489,15 +495,19 @@ def write_pyramid(
         executor = _ThreadExecutor(threads)
         window = threads + 1
 
+    encoded = encoded_chunks(source, arrays[0]) if write_base and options.copy_encoded else None
+
     def make_task(level: int, index: _Index, write: bool) -> Task:
-        reader = source if level == 0 else arrays[level]
+        reader = executor.portable(source if level == 0 else arrays[level])
         return Task(
             level=level,
             region=grids[level].region(index),
-            reader=executor.portable(reader),
+            reader=reader,
             target=arrays[level] if write else None,
             factors=level_list[level + 1].factors if level < top else None,
             method=method,
+            # a source only this process reads is handed over decoded, never copied as stored
+            encoded=encoded if level == 0 and write and reader is not None else None,
         )
 
     def submit_leaf(level: int, index: _Index, write: bool) -> tuple[Any, Task]:

@@ -77,6 +77,10 @@ class Task:
         The next level's factors, or ``None`` at the top (nothing to reduce).
     method
         The reduction kernel.
+    encoded
+        Copies the source's stored chunks into the target as they are (an
+        :class:`~ngff_geozarr.core.store.encoded.EncodedChunks`), when the source stores
+        them as the target does; ``None`` otherwise.
     """
 
     level: int
@@ -85,6 +89,7 @@ class Task:
     target: ArrayIO | None
     factors: tuple[int, ...] | None
     method: Method
+    encoded: Any = None
 
 
 def piece_region(region: Region, factors: tuple[int, ...]) -> Region:
@@ -113,17 +118,23 @@ def run_task(task: Task, data: Array | None = None, pieces: Sequence[Piece] = ()
     times = active()  # stage times, only while a recording is active
     begin = time.perf_counter()
     stage: Stage = "assemble" if pieces else "read"
+    fetched = None
     if pieces:
         tile = assemble(task.region, pieces)
     elif data is not None:
         tile = data
     else:
-        tile = read(task.reader, task.region)
+        if task.encoded is not None and task.target is not None:
+            fetched = task.encoded.fetch(task.region)
+        tile = read(task.reader, task.region) if fetched is None else fetched.values
     now = time.perf_counter()
     if times is not None:
         times.add(task.level, stage, now - begin, tile.nbytes)
     if task.target is not None:
-        task.target.write(task.region, tile)
+        if fetched is None:
+            task.target.write(task.region, tile)
+        else:
+            task.encoded.store(fetched)
         begin, now = now, time.perf_counter()
         if times is not None:
             times.add(task.level, "write", now - begin, tile.nbytes)

@@ -57,6 +57,11 @@ class ArrayIO:
     _array: Any = field(repr=False)
 
     @property
+    def zarr_array(self) -> Any:
+        """The opened zarr array, for writers that copy stored chunks as they are."""
+        return self._array
+
+    @property
     def block_shape(self) -> tuple[int, ...]:
         """The shape of one stored object: the shard shape when sharded, else the chunk shape.
 

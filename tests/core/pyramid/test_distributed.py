@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numcodecs
 import numpy as np
 import pytest
 import tifffile
@@ -17,7 +18,7 @@ import zarr
 
 import ngff
 from ngff.create.sources import open_source
-from ngff_geozarr.core.pyramid import plan, write_pyramid
+from ngff_geozarr.core.pyramid import OutputOptions, plan, write_pyramid
 from ngff_geozarr.core.pyramid.distributed import MappedFile, portable_reader
 from ngff_geozarr.core.store import open_store
 
@@ -85,6 +86,40 @@ def test_workers_read_the_source_and_the_client_reads_none_of_it(
     assert workers <= set(client.run(os.getpid).values())
     assert {key for _, key in reads} == {key for _, key in threaded}  # every chunk, by workers
     assert store_files(tmp_path / "dask.zarr") == store_files(tmp_path / "threads.zarr")
+
+
+@pytest.mark.parametrize("shards", [None, (2, 32, 32)], ids=["unsharded", "sharded"])
+def test_workers_copy_the_sources_stored_chunks_each_read_once(
+    tmp_path: Path, client: Any, store_files: Files, shards: Any
+) -> None:
+    from counting_store import read_log
+
+    data = volume((6, 70, 64)) // 4096  # compressible: zstd levels give other bytes
+    root = tmp_path / "src.zarr"
+    source = counting_source(root, data, (2, 16, 16))
+    codecs = tuple(c.to_dict() for c in source.metadata.codecs[1:])  # the source's compressor
+    # One chunk stored at zstd level 19: the same values, bytes no re-encoding would write.
+    chunk = root / "raw" / "c/1/2/3"
+    stored = numcodecs.Zstd(level=19).encode(numcodecs.Zstd().decode(chunk.read_bytes()))
+    assert stored != chunk.read_bytes()
+    chunk.write_bytes(stored)
+    output = OutputOptions(compressors=codecs)  # stored as the source: level 0 is copied
+    levels = plan(data.shape, (2, 16, 16), shards=shards)
+    with open_store(tmp_path / "threads.zarr", "w-") as store:
+        write_pyramid(source, store, levels, output=output, workers=2)
+    (tmp_path / "src.zarr.reads").unlink()
+    with open_store(tmp_path / "dask.zarr", "w-") as store:
+        write_pyramid(source, store, levels, output=output, client=client)
+    reads = read_log(root)
+    assert os.getpid() not in {pid for pid, _ in reads}
+    keys = [key for _, key in reads]
+    assert len(keys) == len(set(keys)) == 3 * 5 * 4  # every source chunk, read once
+    copied = store_files(tmp_path / "dask.zarr")
+    assert copied == store_files(tmp_path / "threads.zarr")
+    if shards is None:
+        assert copied["0/c/1/2/3"] == stored
+    else:  # inner chunk (0, 0, 1) of shard (1, 1, 1)
+        assert stored in copied["0/c/1/1/1"]
 
 
 @pytest.mark.parametrize("layout", ["tiled", "uncompressed"])
