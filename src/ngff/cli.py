@@ -191,11 +191,13 @@ def _summary(target: str, image: Image) -> str:
 @click.option(
     "--for",
     "layout_for",
-    type=click.Choice(["viewer", "archive", "gdal"]),
+    type=click.Choice(["viewer", "archive", "gdal", "source"]),
     default=None,
     help="Choose the chunks and shards for a reader instead of --chunks/--shards: viewer "
     "(small chunks in ~8 MiB shards), archive (larger chunks in ~64 MiB shards, for object "
-    "stores), gdal (512 x 512 planes, unsharded). 0.4 takes the chunks only.",
+    "stores), gdal (512 x 512 planes, unsharded); or source: a Zarr input's own chunks, "
+    "shards and compressors (in place of --compression), its chunks copied as stored, not "
+    "encoded again. 0.4 takes the chunks only.",
 )
 @click.option(
     "--version",

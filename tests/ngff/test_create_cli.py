@@ -331,6 +331,52 @@ def test_create_for_a_reader_refuses_chunks_too(tmp_path: Path) -> None:
 
 
 def test_write_image_refuses_an_unknown_reader(tmp_path: Path) -> None:
-    with pytest.raises(ngff.CreationError, match="layout among viewer, archive, gdal"):
+    with pytest.raises(ngff.CreationError, match="layout among viewer, archive, gdal, source"):
         ngff.write_image(np.zeros((8, 8), np.uint8), tmp_path / "x.ome.zarr", layout_for="napari")
     assert not (tmp_path / "x.ome.zarr").exists()
+
+
+@pytest.mark.parametrize("shards", [None, (1, 64, 64)], ids=["unsharded", "sharded"])
+def test_create_for_source_copies_a_zarr_arrays_chunks_as_stored(
+    tmp_path: Path, shards: tuple[int, ...] | None
+) -> None:
+    import numcodecs
+    import zarr
+
+    rng = np.random.default_rng(5)
+    data = (rng.integers(0, 30, size=(3, 150, 130)) * 11).astype(np.uint16)
+    src = tmp_path / "src.zarr"
+    codec = {"name": "zstd", "configuration": {"level": 5, "checksum": False}}
+    array = zarr.create_array(
+        str(src), name="raw", shape=data.shape, dtype=data.dtype, chunks=(1, 32, 32),
+        shards=shards, compressors=[codec],
+    )  # fmt: skip
+    array[...] = data
+    if shards is None:  # one chunk at level 19: the same values, bytes no encoder here writes
+        chunk = src / "raw" / "c/1/2/3"
+        stored = numcodecs.Zstd(level=19).encode(numcodecs.Zstd().decode(chunk.read_bytes()))
+        assert stored != chunk.read_bytes()
+        chunk.write_bytes(stored)
+    out = tmp_path / "out.ome.zarr"
+    code, _, stderr = invoke("create", f"{src}::raw", str(out), "--for", "source", "--quiet")
+    assert code == 0, stderr
+    base = zarr.open_array(out / "0")
+    assert (base.chunks, base.shards) == ((1, 32, 32), shards)
+    assert [c.to_dict() for c in base.compressors] == [codec]
+    np.testing.assert_array_equal(base[...], data)
+    if shards is None:
+        assert (out / "0" / "c/1/2/3").read_bytes() == stored
+    report = ngff.validate(out, strict=True)
+    assert report.valid
+    assert not report.issues, report.issues
+
+
+def test_create_for_source_refuses_an_input_that_is_not_zarr(tmp_path: Path) -> None:
+    npy = tmp_path / "plane.npy"
+    np.save(npy, np.zeros((64, 64), np.uint8))
+    out = tmp_path / "out.ome.zarr"
+    code, _, stderr = invoke("create", str(npy), str(out), "--for", "source")
+    assert code == 2
+    assert "Expected a Zarr array as input for the source's layout" in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert not out.exists()

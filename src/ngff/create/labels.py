@@ -36,9 +36,10 @@ from ngff.create.options import (
     check_labels,
     check_relative_path,
     check_source,
+    plan_levels,
     resolve_method,
 )
-from ngff.create.write import Request, plan_levels, write_multiscale
+from ngff.create.write import Request, write_multiscale
 from ngff.detection import ome_attributes
 from ngff.versions import spec_version
 from ngff_geozarr.core.groups import writing

@@ -16,8 +16,8 @@ from ngff.create.groups import (
     write_group,
 )
 from ngff.create.image import Image
-from ngff.create.options import CreationError, Target, axis_kinds, resolve_method
-from ngff.create.write import plan_levels, pyramid_image, write_levels
+from ngff.create.options import CreationError, Target, axis_kinds, plan_levels, resolve_method
+from ngff.create.write import pyramid_image, write_levels
 from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import OutputOptions, Progress, PyramidResult
 from ngff_geozarr.core.store import join_key

@@ -15,9 +15,10 @@ import numpy as np
 
 from ngff.versions import spec_version
 from ngff_geozarr.core.errors import NgffGeozarrError, PyramidError, UnsafePathError
-from ngff_geozarr.core.pyramid import METHODS, AxisKind, Method
+from ngff_geozarr.core.pyramid import METHODS, AxisKind, Level, Method, plan
 from ngff_geozarr.core.pyramid.shards import TARGETS, LayoutTarget, choose_layout
 from ngff_geozarr.core.store import StoreHandle, check_key
+from ngff_geozarr.core.store.encoded import stored_layout
 
 __all__ = [
     "ArraySpec",
@@ -34,6 +35,7 @@ __all__ = [
     "layout_for_reader",
     "make_axes",
     "per_axis",
+    "plan_levels",
     "resolve_method",
     "single_file_shards",
     "sizes_per_axis",
@@ -220,7 +222,10 @@ def layout_for_reader(
         The per-image options, in OME order.
     reader
         ``"viewer"``, ``"archive"``, ``"gdal"`` (see
-        :mod:`~ngff_geozarr.core.pyramid.shards`), or ``None`` to leave the options alone.
+        :mod:`~ngff_geozarr.core.pyramid.shards`); ``"source"``: the chunks, shards and
+        compressors of a Zarr source (``compressors`` is added to the options, ``None`` when
+        they are not repeated), so that its chunks are copied as stored (see
+        :mod:`~ngff_geozarr.core.store.encoded`); or ``None`` to leave the options alone.
     data
         The base level, in OME order.
     axes
@@ -236,7 +241,8 @@ def layout_for_reader(
     Raises
     ------
     CreationError
-        When the reader is unknown, or chunks or shards are given as well.
+        When the reader is unknown, chunks or shards are given as well, or ``"source"`` is
+        asked of data that is not a Zarr array.
     """
     if reader is None:
         return options
@@ -244,15 +250,37 @@ def layout_for_reader(
         raise CreationError(
             f"Expected either a layout for {reader!r} or chunks and shards. Got both."
         )
+    zarr_v2 = spec_version(version) == "0.4"
+    if reader == "source":
+        return {**options, **_source_layout(data, 2 if zarr_v2 else 3)}
     if reader not in TARGETS:
-        raise CreationError(f"Expected a layout among {', '.join(TARGETS)}. Got {reader!r}.")
+        choices = ", ".join([*TARGETS, "source"])
+        raise CreationError(f"Expected a layout among {choices}. Got {reader!r}.")
     kinds = axis_kinds(make_axes(axes, len(data.shape)))
     try:
         chunks, shards = choose_layout(data.shape, data.dtype, kinds, cast(LayoutTarget, reader))
     except PyramidError as exc:
         raise CreationError(str(exc)) from None
-    zarr_v2 = spec_version(version) == "0.4"
     return {**options, "chunks": chunks, "shards": None if zarr_v2 else shards}
+
+
+def _source_layout(data: Any, zarr_format: int) -> dict[str, Any]:
+    """Return what of a Zarr source's layout an output repeats.
+
+    The chunks always; the shards in format 3 only; the compressors in the same format only.
+    """
+    layout = stored_layout(data)
+    if layout is None:
+        raise CreationError(
+            "Expected a Zarr array as input for the source's layout (layout_for='source'). "
+            f"Got {type(data).__name__}."
+        )
+    same = layout.zarr_format == zarr_format
+    return {
+        "chunks": layout.chunks,
+        "shards": layout.shards if zarr_format == 3 else None,
+        "compressors": layout.compressors if same else None,
+    }
 
 
 def default_chunks(shape: Sequence[int], axes: Sequence[Mapping[str, Any]]) -> tuple[int, ...]:
@@ -542,3 +570,34 @@ def check_labels(labels: Any, image_shape: Sequence[int] | None = None) -> None:
             f"Expected labels of the image's shape {expected} (or 1 along axes they do not "
             f"vary). Got {shape}."
         )
+
+
+def plan_levels(
+    shape: tuple[int, ...],
+    chunks: tuple[int, ...],
+    scale: Sequence[float],
+    kinds: Sequence[AxisKind] | None,
+    shards: tuple[int, ...] | None,
+    levels: int | Sequence[Sequence[int]] | None,
+) -> tuple[Level, ...]:
+    """Plan the levels of a pyramid: by count (automatic when ``None``) or explicit factors.
+
+    Parameters
+    ----------
+    shape, chunks, scale
+        The base level's shape, chunk shape and scale.
+    kinds
+        The kind of each axis, or ``None`` (no axis is special).
+    shards
+        The base's shard shape, or ``None``.
+    levels
+        The number of levels (base included), per-level factors, or ``None``.
+
+    Returns
+    -------
+    tuple of Level
+        The planned levels, base first.
+    """
+    if levels is None or isinstance(levels, int):
+        return plan(shape, chunks, scale, kinds, shards=shards, levels=levels)
+    return plan(shape, chunks, scale, kinds, shards=shards, factors=[tuple(f) for f in levels])

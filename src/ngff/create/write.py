@@ -58,6 +58,7 @@ from ngff.create.options import (
     layout_for_reader,
     make_axes,
     per_axis,
+    plan_levels,
     resolve_method,
     single_file_shards,
     sizes_per_axis,
@@ -68,7 +69,6 @@ from ngff.versions import SPEC_VERSIONS, SpecVersion, spec_version
 from ngff_geozarr.core.convert.swap import replacing
 from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import (
-    AxisKind,
     Level,
     Method,
     OutputOptions,
@@ -76,7 +76,6 @@ from ngff_geozarr.core.pyramid import (
     PyramidError,
     PyramidResult,
     downsample,
-    plan,
     write_pyramid,
 )
 from ngff_geozarr.core.store import Compression, StoreHandle, compressors_for, join_key
@@ -85,43 +84,11 @@ from ngff_geozarr.core.store.writerecord import fingerprint_of
 __all__ = [
     "Request",
     "image_request",
-    "plan_levels",
     "pyramid_image",
     "write_image",
     "write_levels",
     "write_multiscale",
 ]
-
-
-def plan_levels(
-    shape: tuple[int, ...],
-    chunks: tuple[int, ...],
-    scale: Sequence[float],
-    kinds: Sequence[AxisKind] | None,
-    shards: tuple[int, ...] | None,
-    levels: int | Sequence[Sequence[int]] | None,
-) -> tuple[Level, ...]:
-    """Plan the levels of a pyramid: by count (automatic when ``None``) or explicit factors.
-
-    Parameters
-    ----------
-    shape, chunks, scale
-        The base level's shape, chunk shape and scale.
-    kinds
-        The kind of each axis, or ``None`` (no axis is special).
-    shards
-        The base's shard shape, or ``None``.
-    levels
-        The number of levels (base included), per-level factors, or ``None``.
-
-    Returns
-    -------
-    tuple of Level
-        The planned levels, base first.
-    """
-    if levels is None or isinstance(levels, int):
-        return plan(shape, chunks, scale, kinds, shards=shards, levels=levels)
-    return plan(shape, chunks, scale, kinds, shards=shards, factors=[tuple(f) for f in levels])
 
 
 @dataclass(frozen=True)
@@ -580,7 +547,9 @@ def write_image(
         The shard shape (0.5 and 0.6 only), a multiple of ``chunks``.
     layout_for
         Instead of ``chunks`` and ``shards``: the reader to choose them for, ``"viewer"``,
-        ``"archive"`` or ``"gdal"`` (:mod:`~ngff_geozarr.core.pyramid.shards`).
+        ``"archive"`` or ``"gdal"`` (:mod:`~ngff_geozarr.core.pyramid.shards`); or
+        ``"source"``: a Zarr array's own chunks, shards and compressors (in place of
+        ``compression``), so that level 0 is its chunks copied as stored, not encoded again.
     version
         ``"0.4"`` (Zarr v2), ``"0.5"`` or ``"0.6"`` (Zarr v3).
     compression
@@ -668,6 +637,7 @@ def write_image(
     arranged, ome_axes, is_rgb, filled = from_input(data, axes, rgb, options, _DEFAULT_NAME)
     source = check_source(arranged)
     filled = layout_for_reader(filled, layout_for, source, ome_axes, version)
+    compressors = filled.pop("compressors", None)
     request = image_request(
         source,
         "",
@@ -680,6 +650,8 @@ def write_image(
         single_file=single_file,
         **filled,
     )
+    if compressors is not None:  # the source's, so that its chunks are copied as stored
+        request = replace(request, compressors=tuple(compressors))
     check_target(target, resume=resume, overwrite=overwrite, storage_options=storage_options)
     with (
         replacing(target, overwrite=overwrite) as where,
