@@ -69,7 +69,10 @@ class Level:
     chunks
         The chunk shape (inner chunks when sharded).
     shards
-        The shard shape, or ``None`` when unsharded.
+        The shard shape, or ``None`` when unsharded. A level above the base that is a single
+        chunk is unsharded: it is one object either way, and readers without sharding support
+        read it. (A level of several chunks stays one shard: one object, not several; RFC-9
+        wants every array of several chunks in an ``.ozx`` sharded.)
     scale
         Physical size of one sample per axis: the base scale times ``cumulative``.
     offset
@@ -110,6 +113,8 @@ def _make_level(
         level_shards = tuple(
             min(s, -(-n // c) * c) for s, n, c in zip(shards, shape, level_chunks, strict=True)
         )
+        if index > 0 and all(n <= c for n, c in zip(shape, chunks, strict=True)):
+            level_shards = None  # one chunk: a shard index adds nothing, and any reader reads it
     return Level(
         index=index,
         shape=shape,
@@ -158,7 +163,8 @@ def plan(
     kinds
         The kind of each axis; every axis is spatial when omitted.
     shards
-        The shard shape (a multiple of ``chunks``), or ``None`` for no sharding.
+        The shard shape (a multiple of ``chunks``), or ``None`` for no sharding. Levels above
+        the base that are a single chunk are unsharded.
     factors
         Explicit per-level, per-axis integer factors, each relative to the level before;
         automatic mode when omitted.

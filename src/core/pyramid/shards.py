@@ -166,8 +166,9 @@ def choose_layout(
 def unshard_small_levels(levels: Sequence[Level]) -> tuple[Level, ...]:
     """Drop sharding from every level that one shard would hold whole.
 
-    Such a level gains nothing from a shard index (it is one object either way as a single
-    chunk grid of at most one shard), and readers without sharding support read it.
+    :func:`~ngff_geozarr.core.pyramid.plan.plan` already does so for the levels above the
+    base; this also unshards a base that small (and levels planned by other means). Such a
+    level is a few chunks, which readers without sharding support read.
 
     Parameters
     ----------

@@ -112,16 +112,32 @@ def test_explicit_factors() -> None:
 
 
 def test_shards_stay_multiples_of_the_chunks_at_every_level() -> None:
-    levels = plan((512, 512), (64, 64), shards=(256, 256))
+    levels = plan((1000, 2048), (64, 64), shards=(256, 256))
     for level in levels:
-        assert level.shards is not None
+        if level.shards is None:
+            continue
         assert all(s % c == 0 for s, c in zip(level.shards, level.chunks, strict=True))
-        assert all(
-            s <= max(n, c) for s, n, c in zip(level.shards, level.shape, level.chunks, strict=True)
-        )
-    assert levels[1].shards == (256, 256)
-    assert levels[2].shards == (128, 128)
+        grid = zip(level.shards, level.shape, level.chunks, strict=True)
+        assert all(s <= -(-n // c) * c for s, n, c in grid)  # no more than the level needs
+    assert [lv.shards for lv in levels] == [(256, 256)] * 3 + [(128, 256), (63, 128), None]
+    assert plan((100, 2048), (64, 64), shards=(256, 256))[1].shards == (50, 256)  # clipped
     assert plan((100, 100), (64, 64), shards=(128, 128))[0].shards == (128, 128)
+
+
+def test_levels_of_one_chunk_are_unsharded_but_never_the_base() -> None:
+    levels = plan((2048, 2048), (128, 128), shards=(1024, 1024))
+    assert [lv.shape[0] for lv in levels] == [2048, 1024, 512, 256, 128]
+    assert [lv.shards for lv in levels] == [
+        (1024, 1024),  # 16 x 16 chunks in 2 x 2 shards
+        (1024, 1024),  # 8 x 8 chunks: one shard, one object
+        (512, 512),
+        (256, 256),
+        None,  # one chunk
+    ]
+    assert all(lv.chunks == (128, 128) for lv in levels)  # the chunks stay
+    small = plan((64, 64), (64, 64), shards=(64, 64), levels=2)
+    assert small[0].shards == (64, 64)  # the base keeps the shards asked for
+    assert small[1].shards is None
 
 
 @pytest.mark.parametrize(
