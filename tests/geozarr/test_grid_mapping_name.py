@@ -27,7 +27,10 @@ rioxarray = pytest.importorskip("rioxarray")
 
 GEOZARR = str(Path(sys.executable).parent / "geozarr")
 UTM = CRS.from_epsg(32633)
-pytestmark = pytest.mark.filterwarnings("ignore:Consolidated metadata is currently not part")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Consolidated metadata is currently not part"),
+    pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"),
+]
 
 
 def cf_dataset(mapping: str = "crs", height: int = 32, width: int = 48) -> xr.Dataset:
@@ -196,3 +199,44 @@ def test_wkt1_and_extra_words_of_the_source_are_kept(tmp_path: Path) -> None:
     out = tmp_path / "out.zarr"
     geozarr.write(source, out, levels=2, chunks=(8, 8))
     assert_mapping_kept(out, "crs", source, 2)
+
+
+@pytest.mark.parametrize("form", ["crs", "crs: x y", "crs: y x"])
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_the_extended_grid_mapping_form_reads_as_the_plain_one(
+    tmp_path: Path, form: str, fmt: int
+) -> None:
+    """CF §5.6's ``"crs: x y"``: validated, opened for rioxarray, written, pyramided."""
+    source = cf_dataset("crs")
+    for var in ("elevation", "slope"):
+        source[var].attrs["grid_mapping"] = form
+    store = tmp_path / "src.zarr"
+    source.to_zarr(store, zarr_format=fmt, consolidated=False)
+    assert strict_issues(store) == []
+    base = geozarr.open(store)
+    assert base.rio.crs.to_epsg() == 32633
+    assert base["slope"].rio.crs.to_epsg() == 32633
+    assert tuple(base.rio.transform())[:6] == pytest.approx(
+        (10.0, 0.0, 400_000.0, 0.0, -10.0, 5_000_000.0)
+    )
+    out = tmp_path / "out.zarr"
+    with xr.open_zarr(store, consolidated=False) as opened:
+        geozarr.write(opened, out, levels=2, chunks=(8, 8))
+    geozarr.pyramid(store, levels=2)
+    for written in (out, store):
+        assert documents(written, "1/slope")["grid_mapping"] == "crs"
+        assert strict_issues(written) == []
+        level = geozarr.open(written, level=1)
+        assert level.rio.crs.to_epsg() == 32633
+    assert_mapping_kept(out, "crs", source.drop_vars(["elevation", "slope"]), 2)
+
+
+def test_an_extended_form_naming_two_mappings_is_left_as_it_is(tmp_path: Path) -> None:
+    source = cf_dataset("crs")
+    source = source.assign_coords(other=source["crs"])
+    source["slope"].attrs["grid_mapping"] = "crs: x other: y"
+    store = tmp_path / "src.zarr"
+    source.to_zarr(store, zarr_format=3, consolidated=False)
+    opened = geozarr.open(store)
+    assert opened["slope"].attrs["grid_mapping"] == "crs: x other: y"
+    assert opened["elevation"].attrs["grid_mapping"] == "crs"
