@@ -240,3 +240,32 @@ def test_an_extended_form_naming_two_mappings_is_left_as_it_is(tmp_path: Path) -
     opened = geozarr.open(store)
     assert opened["slope"].attrs["grid_mapping"] == "crs: x other: y"
     assert opened["elevation"].attrs["grid_mapping"] == "crs"
+
+
+def test_create_from_a_netcdf_file_keeps_the_mapping_name(tmp_path: Path) -> None:
+    pytest.importorskip("h5netcdf")
+    source = cf_dataset("crs")
+    nc = tmp_path / "dem.nc"
+    source.to_netcdf(nc, engine="h5netcdf")
+    out = tmp_path / "out.zarr"
+    done = subprocess.run(
+        [GEOZARR, "create", str(nc), str(out), "--levels", "3", "--chunks", "8,8"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert_mapping_kept(out, "crs", source, 3)
+
+
+def test_a_source_mapping_cf_rejects_is_rebuilt_from_its_crs(tmp_path: Path) -> None:
+    """A parameter of the wrong type is not written again; the name still is."""
+    source = cf_dataset("crs")
+    source["crs"].attrs["false_easting"] = "500000"  # CF Appendix F: a number
+    out = tmp_path / "out.zarr"
+    geozarr.write(source, out, levels=2, chunks=(8, 8))
+    for path in ("crs", "1/crs"):
+        attrs = documents(out, path)
+        assert attrs["false_easting"] == 500000.0
+        assert "long_name" not in attrs
+    assert strict_issues(out) == []
