@@ -22,6 +22,7 @@ import xarray as xr
 from pyproj import CRS
 
 import geozarr
+from geozarr.reproject import write_webmap_pyramid
 
 rioxarray = pytest.importorskip("rioxarray")
 
@@ -268,4 +269,21 @@ def test_a_source_mapping_cf_rejects_is_rebuilt_from_its_crs(tmp_path: Path) -> 
         attrs = documents(out, path)
         assert attrs["false_easting"] == 500000.0
         assert "long_name" not in attrs
+    assert strict_issues(out) == []
+
+
+@pytest.mark.parametrize("to_crs", ["EPSG:3857", "EPSG:32633"])
+def test_reprojection_keeps_the_mapping_name(tmp_path: Path, to_crs: str) -> None:
+    """``pyramid --to-crs``: the name stays; the source's words only where the CRS does."""
+    pytest.importorskip("rasterio")
+    source = cf_dataset("crs", 64, 64)
+    store, out = tmp_path / "src.zarr", tmp_path / "out.zarr"
+    geozarr.write(source[["elevation"]], store, chunks=(32, 32))
+    write_webmap_pyramid(store, out, to_crs=to_crs, tile_size=32, levels=None)
+    for path in ("crs", "1/crs"):
+        attrs = documents(out, path)
+        assert CRS.from_wkt(attrs["crs_wkt"]) == CRS.from_user_input(to_crs)
+        assert ("long_name" in attrs) == (to_crs == "EPSG:32633")
+    assert documents(out, "1/elevation")["grid_mapping"] == "crs"
+    assert not (out / "spatial_ref").exists()
     assert strict_issues(out) == []
