@@ -257,6 +257,14 @@ def test_create_from_a_netcdf_file_keeps_the_mapping_name(tmp_path: Path) -> Non
     )
     assert done.returncode == 0, done.stderr
     assert_mapping_kept(out, "crs", source, 3)
+    checked = subprocess.run(
+        [GEOZARR, "validate", "--strict", "--for", "xarray,gdal-3.12", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert checked.returncode == 0, checked.stdout
+    assert "0 errors, 0 warnings" in checked.stdout
 
 
 def test_a_source_mapping_cf_rejects_is_rebuilt_from_its_crs(tmp_path: Path) -> None:
