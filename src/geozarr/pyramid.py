@@ -233,9 +233,12 @@ def _root_grid(
     shape = var.metadata.get("shape")
     if not isinstance(shape, list) or len(shape) < 2:
         raise GeoWriteError(f"{var.path}: expected named dimensions and a shape of 2 or more.")
-    # The levels name their grid mapping as the source does (rioxarray's "crs", say).
+    # The levels name their grid mapping as the source does (rioxarray's "crs", say), and
+    # say what it says (its WKT, names, long_name, ...) where it declares the same CRS.
     height, width = int(shape[-2]), int(shape[-1])
-    return Grid(crs, parse_transform(transform), height, width, spatial, name or GRID_MAPPING)
+    return Grid(
+        crs, parse_transform(transform), height, width, spatial, name or GRID_MAPPING, dict(gm)
+    )
 
 
 def _carried(

@@ -5,7 +5,9 @@ itself when the store has no pyramid), opens its group with xarray (CF decoding:
 values unpacked, ``_FillValue`` masked, CF time decoded) and makes sure its grid mapping is
 what rioxarray and odc-geo read: a coordinate (``spatial_ref`` unless the variables name
 another) with ``crs_wkt`` and GDAL's ``spatial_ref`` (WKT2) and ``GeoTransform``, taken from
-the group's ``proj:`` and ``spatial:transform`` when the grid mapping lacks them.
+the group's ``proj:`` and ``spatial:transform`` when the grid mapping lacks them. A variable
+naming its one grid mapping in CF's extended form (``"crs: x y"``, which rioxarray does not
+read) names it plainly (``"crs"``) in the Dataset returned.
 
 Examples
 --------
@@ -25,6 +27,7 @@ import warnings
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+from geozarr.cf.checks import grid_mapping_names
 from geozarr.crs import parse_crs
 from geozarr.detection import discover
 from geozarr.writing.cf_variables import GRID_MAPPING
@@ -81,14 +84,36 @@ def _xarray_target(target: Any) -> Any:
     return target
 
 
+def _plain_grid_mapping(ds: Any) -> str:
+    """Return the grid mapping's name; say CF's extended form as the plain name rioxarray reads.
+
+    CF §5.6 allows ``grid_mapping`` as ``"crs: x y"`` (the mapping, then the coordinates it
+    applies to); rioxarray and odc-geo take the whole text for a variable's name and find no
+    CRS. A variable that names one mapping so, on its own coordinates, names it plainly
+    (the same meaning); one that names several mappings is left as it is.
+    """
+    name = None
+    for var in ds.data_vars.values():
+        where = var.encoding if "grid_mapping" in var.encoding else var.attrs
+        value = where.get("grid_mapping")
+        if not isinstance(value, str) or not value.split():
+            continue
+        names = grid_mapping_names(value)
+        if name is None:
+            name = next((n for n in names if n in ds.variables), names[0])
+        listed = value.split()[1:]
+        if (
+            names == [name]
+            and listed
+            and set(listed) <= {str(d) for d in var.dims} | set(ds.coords)
+        ):
+            where["grid_mapping"] = name
+    return name or GRID_MAPPING
+
+
 def _georeference(ds: Any, attrs: Mapping[str, Any]) -> Any:
     """Give ``ds`` a grid mapping coordinate with ``crs_wkt`` and ``GeoTransform``."""
-    name = GRID_MAPPING
-    for var in ds.data_vars.values():
-        value = var.encoding.get("grid_mapping") or var.attrs.get("grid_mapping")
-        if isinstance(value, str) and value.split():
-            name = value.split()[0].rstrip(":")
-            break
+    name = _plain_grid_mapping(ds)
     if name in ds.data_vars:
         ds = ds.set_coords(name)
     mapping = dict(ds[name].attrs) if name in ds.variables else {}

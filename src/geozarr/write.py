@@ -6,6 +6,8 @@ group:
 - CF, as GDAL, xarray and rioxarray read it: each data variable names a ``grid_mapping``
   variable, ``spatial_ref`` (a scalar array with ``crs_wkt`` in WKT2, GDAL's ``spatial_ref``
   and ``GeoTransform`` in GDAL's order ``c a b f d e``, plus the CF grid mapping parameters);
+  xarray input with a grid mapping keeps its name (CF's ``crs``, say) and, where they
+  declare the same CRS, its attributes, at every level;
   1-D ``x`` and ``y`` coordinates at pixel centres with ``standard_name``, ``units`` and
   ``axis``;
 - the Zarr conventions on the group: canonical v0.1 ``zarr_conventions`` entries,
@@ -126,8 +128,8 @@ class WriteResult:
     levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def _check_name(name: str) -> None:
-    if not name or "/" in name or name in (GRID_MAPPING, ".", "..") or name.startswith("_"):
+def _check_name(name: str, mapping: str = GRID_MAPPING) -> None:
+    if not name or "/" in name or name in (mapping, ".", "..") or name.startswith("_"):
         raise GeoWriteError(f"Expected a plain variable name. Got {name!r}.")
 
 
@@ -297,9 +299,13 @@ def write(
             )
     carried: list[CarriedArray] = []
     root_attributes: dict[str, Any] = {}
+    mapping_name, mapping_attributes = GRID_MAPPING, {}
     if labelled_kind(data) is not None:
         found = read_xarray(data, name, variable_attributes)
         found_crs, found_transform = found.crs, found.transform
+        # the source's grid mapping keeps its name (a CF file's "crs", say) and its words
+        mapping_name = found.grid_mapping or GRID_MAPPING
+        mapping_attributes = found.grid_mapping_attributes
         variables, carried, root_attributes = found.variables, found.carried, found.attributes
     else:
         found_crs = found_transform = None
@@ -319,11 +325,17 @@ def write(
     shape = tuple(int(n) for n in first.data.shape)
     spatial = (first.dims[-2], first.dims[-1])
     grid = Grid(
-        parse_crs_input(crs_value), parse_transform(transform_value), shape[-2], shape[-1], spatial
+        parse_crs_input(crs_value),
+        parse_transform(transform_value),
+        shape[-2],
+        shape[-1],
+        spatial,
+        mapping_name,
+        mapping_attributes,
     )
     methods = methods_by_variable(method, [v.name for v in variables])
     for var in variables:
-        _check_name(var.name)
+        _check_name(var.name, grid.grid_mapping)
         if tuple(var.data.shape[-2:]) != shape[-2:] or var.dims[-2:] != spatial:
             raise GeoWriteError(
                 f"Expected every variable on the grid {list(spatial)} {list(shape[-2:])}. "
@@ -335,10 +347,16 @@ def write(
             var.nodata = nodata
         # Build the variable's CF document now: a bad attribute is refused before any write.
         variable_output(
-            var.dims, var.attributes, var.nodata, np.dtype(var.data.dtype), zarr_format, compression
+            var.dims,
+            var.attributes,
+            var.nodata,
+            np.dtype(var.data.dtype),
+            zarr_format,
+            compression,
+            grid.grid_mapping,
         )
     for array in carried:
-        _check_name(array.name)
+        _check_name(array.name, grid.grid_mapping)
     mode: StoreMode = "a" if (overwrite or resume) else "w-"
     written: dict[str, tuple[str, ...]] = {}
     with (

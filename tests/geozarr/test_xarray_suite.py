@@ -19,7 +19,7 @@ the values computed here (level ``k`` the nodata-aware 2x2 mean of level ``k - 1
 source's time coordinate, with the source's CRS, transform and nodata; GDAL 3.12
 (``.venv-gdal``, one subprocess for every store and level) reads the same decoded values,
 the same time steps (its ``DIM_time_*`` band metadata), CRS, transform and nodata; packed
-variables are int16 on disk; the grid mapping keeps the source's name in place; and
+variables are int16 on disk; the grid mapping keeps the source's name on every route; and
 ``geozarr validate --strict`` exits 0.
 """
 
@@ -189,10 +189,10 @@ def _grid_mappings(group: zarr.Group) -> tuple[set[str], set[str]]:
 def test_one_grid_mapping_per_level_named_as_the_source_names_it(
     suite: dict[str, Path], case: str
 ) -> None:
-    """In place (and converted), the levels use the source's name (rioxarray's ``crs``), and
-    the root gains no second grid mapping; new stores use ``spatial_ref``."""
-    kind, _, route = _case(case)
-    name = kind["mapping"] if route in ("pyramid", "converted") else "spatial_ref"
+    """Every route (in place, converted, written, created) names the levels' grid mapping as
+    the source does (rioxarray's ``crs``), and the root gains no second grid mapping."""
+    kind, _, _ = _case(case)
+    name = kind["mapping"]
     for k in range(LEVELS):
         group = zarr.open_group(suite[case] / (str(k) if k else ""), mode="r")
         assert _grid_mappings(group) == ({name}, {name})

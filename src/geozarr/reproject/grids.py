@@ -275,6 +275,8 @@ def _quad(grid: Grid, crs: CRS, tile_size: int, zoom_levels: tuple[int, int] | N
         len(rows) * tile_size * scale,
         len(cols) * tile_size * scale,
         ("y", "x"),
+        grid.grid_mapping,
+        grid.mapping_attributes,
     )
     zooms = tuple(range(z_max, z_min - 1, -1))
     return TargetGrid(target, len(zooms), tile_size, WEB_MERCATOR_QUAD, zooms)
@@ -323,7 +325,15 @@ def _any_crs(
     x0, y1 = math.floor(xmin / res) * res, math.ceil(ymax / res) * res
     width = max(1, math.ceil((xmax - x0) / res - 1e-9))
     height = max(1, math.ceil((y1 - ymin) / res - 1e-9))
-    target = Grid(crs, (res, 0.0, x0, 0.0, -res, y1), height, width, ("y", "x"))
+    target = Grid(
+        crs,
+        (res, 0.0, x0, 0.0, -res, y1),
+        height,
+        width,
+        ("y", "x"),
+        grid.grid_mapping,
+        grid.mapping_attributes,
+    )
     if levels is None:
         levels, side = 1, max(width, height)
         while side > tile_size:
@@ -362,7 +372,8 @@ def plan_target(
     Returns
     -------
     TargetGrid
-        The plan.
+        The plan. Its grid mapping has the source's name (CF's ``crs``, say); the source
+        mapping's attributes go with it, written only where they declare ``crs``.
 
     Raises
     ------

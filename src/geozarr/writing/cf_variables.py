@@ -17,11 +17,13 @@ from typing import Any, Literal
 import numpy as np
 import pydantic
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from geozarr.cf.grid_mappings import GridMappingBase, GridMappingVariable
 from geozarr.cf.variables import FILL_VALUE, CFVariable
+from geozarr.crs import crs_agree, parse_crs
 from geozarr.writing.build import build_model, dump_model
-from geozarr.writing.grid import Grid
+from geozarr.writing.grid import GeoWriteError, Grid
 from geozarr.writing.grid_mapping import cf_grid_mapping
 from ngff_geozarr.core.pyramid import OutputOptions
 from ngff_geozarr.core.store import Compression, ZarrFormat
@@ -41,6 +43,7 @@ GRID_MAPPING = Grid.grid_mapping
 it); :attr:`Grid.grid_mapping` keeps a source's own name."""
 
 _Doc = dict[str, Any]
+_LEVEL_KEYS = frozenset({"GeoTransform", "_ARRAY_DIMENSIONS"})
 
 
 def encode_fill_value(value: float | int, dtype: np.dtype[Any]) -> float | int | str:
@@ -182,7 +185,10 @@ def grid_mapping_attributes(grid: Grid, zarr_format: ZarrFormat = 3) -> _Doc:
     :func:`~geozarr.writing.grid_mapping.cf_grid_mapping`), ``crs_wkt`` (WKT2); as GDAL
     and rioxarray write them, ``spatial_ref`` (the same WKT) and ``GeoTransform`` (GDAL's
     ``c a b f d e``). A CRS CF names no mapping for is validated as the mapping attributes
-    every grid mapping may carry.
+    every grid mapping may carry. The source's grid mapping attributes
+    (:attr:`Grid.mapping_attributes`) are written over these, all but ``GeoTransform``,
+    when the CRS they declare agrees with the grid's and CF accepts them (the producer's
+    WKT, datum names, ``long_name``, ... survive the round trip).
 
     Parameters
     ----------
@@ -208,12 +214,47 @@ def grid_mapping_attributes(grid: Grid, zarr_format: ZarrFormat = 3) -> _Doc:
         "spatial_ref": wkt,
         "GeoTransform": grid.gdal_transform(),
     }
+    source = _source_mapping(grid)
+    if source:
+        try:  # the producer's words where they say the same; ours fill the rest
+            return _mapping_document({**attrs, **source}, grid, zarr_format)
+        except GeoWriteError:
+            pass  # a source CF rejects: the grid mapping is rebuilt from the CRS alone
+    return _mapping_document(attrs, grid, zarr_format)
+
+
+def _mapping_document(attrs: _Doc, grid: Grid, zarr_format: ZarrFormat) -> _Doc:
     what = f"the grid mapping of {grid.crs.name!r}"
     if "grid_mapping_name" in attrs:
         model: pydantic.BaseModel = build_model(what, GridMappingVariable.model_validate, attrs)
     else:
         model = build_model(what, GridMappingBase.model_validate, attrs)
     return {**dump_model(model), **dims_attribute(zarr_format, ())}
+
+
+def _source_mapping(grid: Grid) -> _Doc:
+    """Return the source's grid mapping attributes to keep (all but the level's own).
+
+    Kept only when the CRS they declare (``crs_wkt``, ``spatial_ref``, else the CF
+    parameters) agrees with the grid's: a CRS given instead of the source's replaces them.
+    ``GeoTransform`` is the level's, and the dimension names the format's.
+    """
+    source = {
+        k: v for k, v in grid.mapping_attributes.items() if k not in _LEVEL_KEYS and v is not None
+    }
+    declared: CRS | None = None
+    for key in ("crs_wkt", "spatial_ref"):
+        declared = parse_crs("wkt", source.get(key)).crs
+        if declared is not None:
+            break
+    if declared is None and "grid_mapping_name" in source:
+        try:
+            declared = CRS.from_cf(source)
+        except (CRSError, TypeError, ValueError):
+            declared = None
+    if declared is None or not crs_agree(declared, grid.crs):
+        return {}
+    return source
 
 
 def variable_output(

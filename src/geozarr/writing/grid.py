@@ -7,7 +7,8 @@ The affine transform is in rasterio's order ``(a, b, c, d, e, f)``: ``x = a * co
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -114,6 +115,11 @@ class Grid:
         The name of the CF grid mapping variable that carries the CRS (CF §5.6): what the
         data variables' ``grid_mapping`` attribute names; a source's own name is kept
         (rioxarray may name it ``crs``).
+    mapping_attributes
+        The source's grid mapping attributes, written again at every level where they
+        describe :attr:`crs` (see
+        :func:`~geozarr.writing.cf_variables.grid_mapping_attributes`); empty without a
+        source mapping. Not compared.
     """
 
     crs: CRS
@@ -122,6 +128,7 @@ class Grid:
     width: int
     dims: tuple[str, str] = ("y", "x")
     grid_mapping: str = "spatial_ref"
+    mapping_attributes: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def rectilinear(self) -> bool:
@@ -199,4 +206,5 @@ class Grid:
             -(-self.width // fx),
             self.dims,
             self.grid_mapping,
+            self.mapping_attributes,
         )

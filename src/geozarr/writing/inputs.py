@@ -10,7 +10,7 @@ reads an xarray object's CRS and transform.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -114,6 +114,11 @@ class XarrayInput:
         The coordinates and variables off the grid, carried to every level.
     attributes
         The Dataset's (or DataArray's name-less) JSON-safe attributes for the root group.
+    grid_mapping
+        The name of the source's grid mapping variable (CF §5.6, what its variables'
+        ``grid_mapping`` names), kept by the writer; ``None`` when it has none.
+    grid_mapping_attributes
+        That variable's JSON-safe attributes (empty without one).
     """
 
     crs: CRS | None
@@ -122,6 +127,8 @@ class XarrayInput:
     variables: list[SourceVariable]
     carried: list[CarriedArray]
     attributes: dict[str, Any]
+    grid_mapping: str | None = None
+    grid_mapping_attributes: dict[str, Any] = field(default_factory=dict)
 
 
 def read_xarray(data: Any, name: str | None, extra: Mapping[str, Any] | None = None) -> XarrayInput:
@@ -158,7 +165,13 @@ def read_xarray(data: Any, name: str | None, extra: Mapping[str, Any] | None = N
         if labelled_kind(data) == "dataset"
         else {}
     )
-    return XarrayInput(crs, transform, dims, variables, carried, root)
+    found = {} if mapping is None else json_safe(_mapping_attrs(data, mapping))
+    return XarrayInput(crs, transform, dims, variables, carried, root, mapping, found)
+
+
+def _mapping_attrs(data: Any, name: str) -> Mapping[str, Any]:
+    variable = data.variables[name] if hasattr(data, "data_vars") else data.coords[name]
+    return dict(variable.attrs)
 
 
 def read_variables(
