@@ -23,7 +23,10 @@ user + system time, which for the cluster run leaves out the workers):
 - ``copy-only``: level 0 copied block by block (shards when sharded) on the engine's threads
   (``default_workers()``): the baseline of the ratios;
 - ``ours``: :func:`ngff_geozarr.core.pyramid.write_pyramid`, every level of the automatic
-  plan, ``mean``, on the same threads;
+  plan, ``mean``, on the same threads; the source is stored as level 0 is (same chunks and
+  codecs), so level 0's chunks are copied as stored (``OutputOptions.copy_encoded``);
+- ``ours-encode``: the same with ``copy_encoded=False``: level 0 decoded and encoded again,
+  as every peer writes it;
 - ``cluster``: the same on a ``distributed.LocalCluster`` of 2 worker processes with 1
   thread each (``--cluster-threads``), run by a process of its own (scheduler and workers);
   the measured process is the client only. The workers read the source themselves, so the
@@ -35,7 +38,7 @@ After the table, the stages of every run (see ``pyramid_engine.print_stages``). 
 root::
 
     .venv/bin/python benchmarks/large_pyramid.py [--cases vol13,vol13-quarter]
-        [--layouts unsharded,sharded] [--runs zarr-copy,copy-only,ours,cluster]
+        [--layouts unsharded,sharded] [--runs zarr-copy,copy-only,ours,ours-encode,cluster]
         [--workdir DIR] [--compression PRESET]
 
 It measures only; nothing is asserted about the figures.
@@ -67,7 +70,7 @@ CASES = {
 }
 CHUNKS = (30, 128, 128)
 LAYOUTS: dict[str, tuple[int, ...] | None] = {"unsharded": None, "sharded": (30, 1024, 1024)}
-RUNS = ("zarr-copy", "copy-only", "ours", "cluster")
+RUNS = ("zarr-copy", "copy-only", "ours", "ours-encode", "cluster")
 NOISE_SIZE = 2**22 + 7919
 
 
@@ -141,8 +144,11 @@ def child(run: str, layout: str, source: Path, target: Path, threads: int) -> di
             times = engine.copy_blocks(src, dst, blocks(shape, shards or CHUNKS), default_workers())
             return {**engine.finish(start, 1, "0"), **engine.stage_figures(times, clock)}
         levels = unshard_small_levels(plan(shape, CHUNKS, shards=shards))
-        output = OutputOptions(compressors=tuple(engine.codecs()))
-        if run == "ours":
+        # "ours" copies the source's stored chunks into level 0 (the source is stored as level 0
+        # is); "ours-encode" decodes and encodes them again, as every peer does.
+        copy_encoded = run != "ours-encode"
+        output = OutputOptions(compressors=tuple(engine.codecs()), copy_encoded=copy_encoded)
+        if run in ("ours", "ours-encode"):
             with recording() as times:
                 write_pyramid(src, out, levels, output=output)
             figures = engine.stage_figures(times, clock)

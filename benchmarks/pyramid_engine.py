@@ -322,7 +322,9 @@ def run_ours(mode: str, case: Case, source: Path, target: Path) -> dict[str, Any
             times = copy_blocks(src, dst, regions(case), workers)
             return {**finish(start, 1, "0"), **stage_figures(times, clock)}
         levels = plan(case.shape, case.chunks)
-        output = OutputOptions(compressors=tuple(codecs()))
+        # "ours" copies the source's stored chunks into level 0 (they are encoded as level 0
+        # encodes them); "ours-encode" decodes and encodes them again, as the peers do.
+        output = OutputOptions(compressors=tuple(codecs()), copy_encoded=mode == "ours")
         method: Any = case.method
         with recording() as times:
             write_pyramid(src, out, levels, method=method, output=output, workers=workers)
@@ -459,7 +461,7 @@ def main() -> None:
     if args.child:
         *run, name, source, target = args.child
         case = CASES[name]
-        if run[0] in ("copy-only", "zarr-copy", "ours"):
+        if run[0] in ("copy-only", "zarr-copy", "ours", "ours-encode"):
             result = run_ours(run[0], case, Path(source), Path(target))
         else:
             result = run_peer(run[0], run[1], case, Path(source), Path(target))
@@ -479,6 +481,7 @@ def main() -> None:
             (["copy-only"], sys.executable),
             (["zarr-copy"], sys.executable),
             (["ours"], sys.executable),
+            (["ours-encode"], sys.executable),
         ]
         if args.peer_python and name != "bio3d-64":
             runs += [([tool, method], args.peer_python) for tool, method in PEERS[case.dtype]]
@@ -487,7 +490,7 @@ def main() -> None:
         shutil.rmtree(source, ignore_errors=True)
     labelled = []
     for case, run, r in rows:
-        label = run[0] if run[0] != "ours" else f"ours ({case.method})"
+        label = run[0] if not run[0].startswith("ours") else f"{run[0]} ({case.method})"
         labelled.append((case, f"{run[0]} ({run[1]})" if len(run) > 1 else label, r))
     print_table(labelled, codec_text)
     for case, label, r in labelled:
