@@ -22,6 +22,7 @@ are the source's, and the output's bytes are the source's bytes.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import math
@@ -154,9 +155,9 @@ class EncodedChunks:
         store = self.source.store
         keys = [_key(self.source, index) for index in indices]
 
-        async def get_all() -> list[Any]:
+        async def get_all() -> list[Any]:  # at once: a remote source answers them in parallel
             prototype = default_buffer_prototype()
-            return [await store.get(key, prototype=prototype) for key in keys]
+            return list(await asyncio.gather(*(store.get(k, prototype=prototype) for k in keys)))
 
         found = sync(get_all())
         if any(value is None for value in found):
@@ -190,8 +191,7 @@ class EncodedChunks:
         store = self.target.zarr_array.store
 
         async def set_all() -> None:
-            for key, data in objects.items():
-                await store.set(key, Buffer.from_bytes(data))
+            await asyncio.gather(*(store.set(k, Buffer.from_bytes(v)) for k, v in objects.items()))
 
         sync(set_all())
 
