@@ -14,6 +14,7 @@ documents, listings and chunks of real stores served over HTTP.
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import http.client
 import io
 import json
@@ -39,6 +40,7 @@ from ngff_geozarr.core.store.policy import (
     RETRIES_VARIABLE,
     TIMEOUT_VARIABLE,
     RemotePolicy,
+    retry_after,
     set_remote_policy,
 )
 from ngff_geozarr.demo import build_elevation
@@ -459,6 +461,45 @@ def test_not_found_and_forbidden_are_never_retried(
     forbidden = ome_validate(served["cells"])
     assert fault_server.hits(path) == 1
     assert forbidden.retries == 0
+
+
+def test_a_429_is_retried_no_sooner_than_its_retry_after(
+    fault_server: FaultServer, served: dict[str, str], policy: RemotePolicy
+) -> None:
+    """The policy's own backoff is 0.02 s; the server asks for 2 s (RFC 9110, 10.2.3)."""
+    path = "cells.ome.zarr/1/zarr.json"
+    fault_server.inject(path, "429", times=1, retry_after=2)
+    start = time.monotonic()
+    report = ome_validate(served["cells"])
+    assert report.exit_code == 0
+    assert report.retries == 1
+    assert fault_server.hits(path) == 2
+    assert time.monotonic() - start >= 2.0
+
+
+class Answer(Exception):
+    """An error carrying an HTTP answer's headers, as aiohttp's do."""
+
+    def __init__(self, retry_after: str) -> None:
+        super().__init__("HTTP 429")
+        self.headers = {"Retry-After": retry_after}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("7", 7.0), (" 0 ", 0.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), ("soon", None), ("", None)],
+)
+def test_retry_after_reads_seconds_and_dates(value: str, expected: float | None) -> None:
+    assert retry_after(RuntimeError("no answer")) is None
+    wrapped = RuntimeError("request failed")
+    wrapped.__cause__ = Answer(value)
+    assert retry_after(wrapped) == expected  # found through the chain of causes
+
+
+def test_a_retry_after_in_the_future_is_the_time_until_then() -> None:
+    waited = retry_after(Answer(email.utils.formatdate(time.time() + 30, usegmt=True)))
+    assert waited is not None
+    assert 28.0 <= waited <= 30.0
 
 
 # -- hangs end within the timeout ----------------------------------------------------------

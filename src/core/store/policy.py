@@ -9,7 +9,8 @@ Every request an ``http(s)://`` or ``s3://`` store makes, read or write, goes th
 - a request that fails in a way that may heal (a 5xx or 429 answer, a reset or refused
   connection, a body shorter than its ``Content-Length``, a timeout: :func:`is_transient`)
   is tried again up to :attr:`RemotePolicy.retries` times, after an exponential backoff with
-  jitter; "not found" and "forbidden" answers are final at once;
+  jitter, or after the wait the answer's ``Retry-After`` asks for when it is longer (up to
+  :data:`RETRY_AFTER_LIMIT`); "not found" and "forbidden" answers are final at once;
 - a request that still fails raises :class:`RemoteFaultError`, which readers turn into a
   ``zarr.store.unreadable`` issue (the run's verdict is then "incomplete"), never into
   "absent".
@@ -25,13 +26,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import datetime
+import email.utils
 import math
 import os
 import random
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ngff_geozarr.core.errors import NgffGeozarrError, StoreAccessError, causes
 from ngff_geozarr.core.report import UNREADABLE_NODE_RULE, Issue
@@ -40,6 +43,7 @@ __all__ = [
     "DEFAULT_RETRIES",
     "DEFAULT_TIMEOUT",
     "RETRIES_VARIABLE",
+    "RETRY_AFTER_LIMIT",
     "TIMEOUT_VARIABLE",
     "FaultLog",
     "PolicyError",
@@ -49,6 +53,7 @@ __all__ = [
     "describe",
     "is_transient",
     "remote_policy",
+    "retry_after",
     "retrying",
     "set_remote_policy",
     "unreadable_issue",
@@ -368,6 +373,56 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+RETRY_AFTER_LIMIT = 60.0
+"""The longest wait (seconds) a server's ``Retry-After`` header is honoured with."""
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Return the wait a failed request's answer asked for (``Retry-After``), if it did.
+
+    RFC 9110, section 10.2.3: the header holds a number of seconds or an HTTP date. aiohttp
+    errors carry the answer's headers; botocore's carry them in their response.
+
+    Parameters
+    ----------
+    exc
+        What the request raised (the chain of causes is followed).
+
+    Returns
+    -------
+    float or None
+        Seconds to wait (0 for a date already past), or ``None`` when no answer asked.
+
+    Examples
+    --------
+    >>> class Answer(Exception):
+    ...     headers = {"Retry-After": "3"}
+    >>> retry_after(Answer()), retry_after(ValueError())
+    (3.0, None)
+    """
+    for current in causes(exc):
+        value: Any = None
+        headers = getattr(current, "headers", None)
+        if headers is not None and hasattr(headers, "get"):
+            value = headers.get("Retry-After")
+        response = getattr(current, "response", None)
+        if value is None and isinstance(response, dict):
+            value = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("retry-after")
+        if isinstance(value, str) and value.strip():
+            text = value.strip()
+            if text.isdigit():
+                return float(text)
+            try:
+                when = email.utils.parsedate_to_datetime(text)
+            except (TypeError, ValueError):
+                return None
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=datetime.UTC)
+            now = datetime.datetime.now(datetime.UTC)
+            return max(0.0, (when - now).total_seconds())
+    return None
+
+
 async def retrying(
     key: str,
     attempt: Callable[[], Awaitable[_T]],
@@ -410,8 +465,12 @@ async def retrying(
             if made > policy.retries:
                 log.failed(key, describe(exc))
                 raise RemoteFaultError(key, describe(exc), made) from exc
+            asked = retry_after(exc)
         log.retried()
-        await asyncio.sleep(policy.delay(made - 1))
+        wait = policy.delay(made - 1)
+        if asked is not None:  # the server said when: not sooner, and not beyond the limit
+            wait = max(wait, min(asked, RETRY_AFTER_LIMIT))
+        await asyncio.sleep(wait)
 
 
 def unreadable_issue(path: str, cause: RemoteFaultError | str) -> Issue:
