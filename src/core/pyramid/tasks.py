@@ -29,6 +29,7 @@ import numpy.typing as npt
 from ngff_geozarr.core.pyramid.kernels import Method, downsample
 from ngff_geozarr.core.pyramid.stages import Stage, active
 from ngff_geozarr.core.store import ArrayIO
+from ngff_geozarr.core.store.encoded import EncodedChunks
 
 __all__ = [
     "Array",
@@ -78,9 +79,8 @@ class Task:
     method
         The reduction kernel.
     encoded
-        Copies the source's stored chunks into the target as they are (an
-        :class:`~ngff_geozarr.core.store.encoded.EncodedChunks`), when the source stores
-        them as the target does; ``None`` otherwise.
+        Copies the source's stored chunks into the target as they are, when the source
+        stores them as the target does; ``None`` otherwise.
     """
 
     level: int
@@ -89,7 +89,7 @@ class Task:
     target: ArrayIO | None
     factors: tuple[int, ...] | None
     method: Method
-    encoded: Any = None
+    encoded: EncodedChunks | None = None
 
 
 def piece_region(region: Region, factors: tuple[int, ...]) -> Region:
@@ -118,23 +118,23 @@ def run_task(task: Task, data: Array | None = None, pieces: Sequence[Piece] = ()
     times = active()  # stage times, only while a recording is active
     begin = time.perf_counter()
     stage: Stage = "assemble" if pieces else "read"
+    copier = task.encoded if task.target is not None else None
     fetched = None
     if pieces:
         tile = assemble(task.region, pieces)
     elif data is not None:
         tile = data
     else:
-        if task.encoded is not None and task.target is not None:
-            fetched = task.encoded.fetch(task.region)
+        fetched = None if copier is None else copier.fetch(task.region)
         tile = read(task.reader, task.region) if fetched is None else fetched.values
     now = time.perf_counter()
     if times is not None:
         times.add(task.level, stage, now - begin, tile.nbytes)
     if task.target is not None:
-        if fetched is None:
-            task.target.write(task.region, tile)
+        if copier is not None and fetched is not None:
+            copier.store(fetched)  # the source's bytes, not encoded again
         else:
-            task.encoded.store(fetched)
+            task.target.write(task.region, tile)
         begin, now = now, time.perf_counter()
         if times is not None:
             times.add(task.level, "write", now - begin, tile.nbytes)

@@ -34,6 +34,7 @@ import google_crc32c
 import numcodecs  # type: ignore[import-untyped]
 import numpy as np
 import numpy.typing as npt
+import zarr
 from zarr.core.buffer import default_buffer_prototype
 from zarr.core.buffer.cpu import Buffer
 from zarr.core.sync import sync
@@ -67,28 +68,54 @@ class _Encoding:
     decompressor: str | None
 
 
-def _encoding(array: Any) -> tuple[Any, _Encoding] | None:
-    """Return the codec description (to compare) and the decoding of an unsharded array."""
+@dataclass(frozen=True)
+class _ChunkCodecs:
+    """How an array encodes one (inner) chunk.
+
+    ``chain`` compares two arrays (format 3: the codecs inside any sharding; format 2: the
+    compressor, filters and order); ``compressors`` is the chain as an output repeats it
+    (``None`` when it holds more than bytes and compressors); ``decoding`` is set when the
+    chain is bytes and at most one compressor numcodecs decodes.
+    """
+
+    chain: Any
+    compressors: tuple[dict[str, Any], ...] | None
+    decoding: _Encoding | None
+
+
+def _chunk_codecs(array: zarr.Array[Any]) -> _ChunkCodecs:
+    """Read the codec chain of one chunk of an array."""
     meta = array.metadata
     dtype = np.dtype(array.dtype)
+    chain: tuple[Any, ...]
     if meta.zarr_format == 2:
+        config = None if meta.compressor is None else _plain(meta.compressor.get_config())
+        chain = ("v2", config, _plain(meta.filters), meta.order)
         if meta.filters or meta.order != "C":
-            return None
-        config = None if meta.compressor is None else meta.compressor.get_config()
+            return _ChunkCodecs(chain, None, None)
         name = None if config is None else str(config["id"])
-        return ("v2", _plain(config)), _Encoding(dtype, name)
-    codecs = _plain([c.to_dict() for c in meta.codecs])
-    return _v3_encoding(codecs, dtype)
+        compressors = () if config is None else (config,)
+    else:
+        codecs = _plain([c.to_dict() for c in meta.codecs])
+        if array.shards is not None:
+            codecs = codecs[0]["configuration"]["codecs"]
+        chain = ("v3", codecs)
+        if not codecs or codecs[0]["name"] != "bytes":
+            return _ChunkCodecs(chain, None, None)
+        endian = (codecs[0].get("configuration") or {}).get("endian", "little")
+        dtype = dtype.newbyteorder("<" if endian == "little" else ">")
+        compressors = tuple(codecs[1:])
+        name = codecs[1]["name"] if len(codecs) == 2 else None
+        if len(codecs) > 2:
+            return _ChunkCodecs(chain, compressors, None)
+    decodable = name is None or name in _DECODERS
+    return _ChunkCodecs(chain, compressors, _Encoding(dtype, name) if decodable else None)
 
 
-def _v3_encoding(codecs: list[Any], dtype: np.dtype[Any]) -> tuple[Any, _Encoding] | None:
-    """Return the decoding of a format 3 codec chain of bytes and one compressor, if it is one."""
-    if not codecs or codecs[0].get("name") != "bytes" or len(codecs) > 2:
-        return None
-    endian = (codecs[0].get("configuration") or {}).get("endian", "little")
-    stored = dtype.newbyteorder("<" if endian == "little" else ">")
-    name = codecs[1]["name"] if len(codecs) == 2 else None
-    return ("v3", codecs), _Encoding(stored, name)
+def _zarr_array(source: Any) -> zarr.Array[Any] | None:
+    """Return the zarr array behind a source (a zarr array or an ArrayIO), or ``None``."""
+    array = source.zarr_array if isinstance(source, ArrayIO) else source
+    return array if isinstance(array, zarr.Array) else None
 
 
 @dataclass(frozen=True)
@@ -267,33 +294,24 @@ def encoded_chunks(source: Any, target: ArrayIO) -> EncodedChunks | None:
         chunk the same way with at most one compressor numcodecs decodes, and a sharded
         target uses the default shard index.
     """
-    array = source.zarr_array if isinstance(source, ArrayIO) else source
-    if not _is_zarr_array(array):
-        return None
+    array = _zarr_array(source)
     out = target.zarr_array
+    if array is None or array.shards is not None:  # a sharded source: not copied (yet)
+        return None
     if array.metadata.zarr_format != out.metadata.zarr_format:
         return None
     if tuple(array.shape) != tuple(out.shape) or np.dtype(array.dtype) != np.dtype(out.dtype):
         return None
-    if getattr(array.metadata, "codecs", None) and any(
-        c.to_dict().get("name") == "sharding_indexed" for c in array.metadata.codecs
-    ):
-        return None
     if tuple(array.chunks) != tuple(target.chunks):
         return None
-    mine = _encoding(array)
-    if mine is None or (mine[1].decompressor not in (None, *_DECODERS)):
-        return None
-    if target.shards is None:
-        theirs = _encoding(out)
-    else:
+    if target.shards is not None:
         sharding = _plain(out.metadata.codecs[0].to_dict())["configuration"]
         if sharding["index_codecs"] != _DEFAULT_INDEX or sharding["index_location"] != "end":
             return None
-        theirs = _v3_encoding(sharding["codecs"], np.dtype(out.dtype))
-    if theirs is None or theirs[0] != mine[0]:
+    mine = _chunk_codecs(array)
+    if mine.decoding is None or mine.chain != _chunk_codecs(out).chain:
         return None
-    return EncodedChunks(array, target, mine[1])
+    return EncodedChunks(array, target, mine.decoding)
 
 
 @dataclass(frozen=True)
@@ -333,30 +351,9 @@ def stored_layout(source: Any) -> StoredLayout | None:
     StoredLayout or None
         The layout; ``None`` when ``source`` is not a Zarr array.
     """
-    array = source.zarr_array if isinstance(source, ArrayIO) else source
-    if not _is_zarr_array(array):
+    array = _zarr_array(source)
+    if array is None:
         return None
-    meta = array.metadata
-    shards = None if getattr(array, "shards", None) is None else tuple(array.shards)
-    compressors: tuple[dict[str, Any], ...] | None
-    if meta.zarr_format == 2:
-        config = None if meta.compressor is None else meta.compressor.get_config()
-        plain = meta.filters is None and meta.order == "C"
-        compressors = None if not plain else () if config is None else (_plain(config),)
-    else:
-        chain = _plain([c.to_dict() for c in meta.codecs])
-        if shards is not None:
-            chain = chain[0]["configuration"]["codecs"]
-        ok = bool(chain) and chain[0].get("name") == "bytes"
-        compressors = tuple(chain[1:]) if ok else None
-    return StoredLayout(int(meta.zarr_format), tuple(array.chunks), shards, compressors)
-
-
-def _is_zarr_array(value: Any) -> bool:
-    """Tell whether a value is a zarr-python array (without importing zarr's API here)."""
-    return (
-        type(value).__module__.startswith("zarr.")
-        and hasattr(value, "metadata")
-        and hasattr(value, "store")
-        and hasattr(value, "chunks")
-    )
+    shards = None if array.shards is None else tuple(array.shards)
+    compressors = _chunk_codecs(array).compressors
+    return StoredLayout(int(array.metadata.zarr_format), tuple(array.chunks), shards, compressors)
