@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -154,13 +153,11 @@ def summarize_array(node: Node) -> ArraySummary | None:
         else:
             chunks, shards = grid, None
             codecs = tuple(_codec_name(c) for c in codecs_meta)
-        dtype = _dtype_name(meta.get("data_type"))
     else:
         chunks, shards = _int_tuple(meta.get("chunks")), None
         filters = meta.get("filters") or []
         compressor = meta.get("compressor")
         codecs = tuple(_codec_name(c) for c in [*filters, *([compressor] if compressor else [])])
-        dtype = _dtype_name(meta.get("dtype"))
     outer = shards or chunks
     n_chunks = (
         math.prod(-(-s // c) for s, c in zip(spec.shape, outer, strict=False))
@@ -169,7 +166,7 @@ def summarize_array(node: Node) -> ArraySummary | None:
     )
     return ArraySummary(
         shape=tuple(spec.shape),
-        dtype=dtype,
+        dtype=_dtype_name(node),
         chunks=chunks,
         shards=shards,
         codecs=codecs,
@@ -212,15 +209,11 @@ def _sharding(codecs: Sequence[Any]) -> tuple[tuple[int, ...] | None, tuple[str,
     return None
 
 
-def _dtype_name(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return str(value.get("name", "?"))
-    if isinstance(value, str):
-        try:
-            return np.dtype(value).name
-        except TypeError:
-            return value
-    return json.dumps(value)
+def _dtype_name(node: Node) -> str:
+    raw = node.metadata.get("data_type", node.metadata.get("dtype"))
+    if isinstance(raw, Mapping):  # a Zarr v3 extension type: its name
+        return str(raw.get("name", "?"))
+    return node.dtype_name or "?"
 
 
 def _node_label(node: Node, labels: Sequence[str]) -> Text:

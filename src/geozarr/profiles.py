@@ -21,8 +21,6 @@ from ngff_geozarr.core.profiles.readers import (
     XARRAY,
     Finding,
     ReaderProfile,
-    array_dtype,
-    array_shape,
     check_sharding,
 )
 
@@ -40,7 +38,7 @@ def check_gdal_crs(hierarchy: Hierarchy) -> Iterator[Finding]:
     per such array.
     """
     for node in hierarchy.values():
-        shape = array_shape(node)
+        shape = node.array_shape
         if shape is None or len(shape) < 2:
             continue
         attrs = node.attributes
@@ -70,7 +68,7 @@ def _arrays_of(hierarchy: Hierarchy, path: str) -> list[Node]:
         return []
     if node.node_type == "array":
         return [node]
-    return [c for c in hierarchy.children(path) if len(array_shape(c) or ()) >= 2]
+    return [c for c in hierarchy.children(path) if len(c.array_shape or ()) >= 2]
 
 
 def _resolve(hierarchy: Hierarchy, group: str, asset: str, base: Node) -> Node | None:
@@ -158,7 +156,7 @@ def _group_overviews(
 def _levels(
     hierarchy: Hierarchy, group: Node, layout: Sequence[Mapping[str, Any]], base: Node
 ) -> Iterator[Finding]:
-    shape, dtype = array_shape(base) or (), array_dtype(base)
+    shape, dtype = base.array_shape or (), base.data_type
     spatial = group.attributes.get("spatial:dimensions")
     spatial_dims = (
         [str(d) for d in spatial]
@@ -182,15 +180,15 @@ def _levels(
             continue
         if level.path == base.path:
             continue
-        level_shape = array_shape(level) or ()
-        if len(level_shape) != len(shape) or array_dtype(level) != dtype:
+        level_shape = level.array_shape or ()
+        if len(level_shape) != len(shape) or level.data_type != dtype:
             yield Finding(
                 "reader.gdal-3.13.overview-dtype",
                 group.path,
                 f"{where}/asset",
                 f"GDAL 3.13 ignores {level.path!r} as an overview of {base.path!r}: expected "
                 f"{len(shape)} dimensions of {dtype}. Got {len(level_shape)} of "
-                f"{array_dtype(level)}. Fix: write every level with the base array's type.",
+                f"{level.data_type}. Fix: write every level with the base array's type.",
             )
             continue
         if not any(a < b for a, b in zip(level_shape, shape, strict=True)):
@@ -227,7 +225,7 @@ def _spatial_shape(
     names = level.dimension_names() or ()
     if value is None or not set(spatial_dims) <= {n for n in names if n is not None}:
         return
-    sizes = dict(zip(names, array_shape(level) or (), strict=False))
+    sizes = dict(zip(names, level.array_shape or (), strict=False))
     expected = [sizes[d] for d in spatial_dims]
     if not isinstance(value, list) or value != expected:
         yield Finding(

@@ -9,18 +9,16 @@ scales that agree with the shapes, and as many ``omero`` channels as the channel
 from __future__ import annotations
 
 import itertools
-import json
 import math
 
 from ngff.common.context import Context
 from ngff.common.facts import ImageFacts
 from ngff_geozarr.core.errors import UnsafePathError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
-from ngff_geozarr.core.hierarchy.array_checks import parse_dtype
 from ngff_geozarr.core.report import UNREADABLE_NODE_RULE, json_pointer
 from ngff_geozarr.core.store import join_key
 
-__all__ = ["LevelChecks", "dtype_name", "dtype_pointer", "resolve_key"]
+__all__ = ["LevelChecks", "resolve_key"]
 
 
 def resolve_key(base: str, ref: str) -> str | None:
@@ -42,42 +40,6 @@ def resolve_key(base: str, ref: str) -> str | None:
         return join_key(base, ref) if ref else None
     except UnsafePathError:
         return None
-
-
-def dtype_name(node: Node) -> str | None:
-    """Return an array's data type as numpy names it (or as written, when numpy does not).
-
-    Parameters
-    ----------
-    node
-        The array.
-
-    Returns
-    -------
-    str or None
-        The name; ``None`` when the metadata has none.
-    """
-    raw = node.metadata.get("data_type", node.metadata.get("dtype"))
-    if isinstance(raw, str):
-        dtype = parse_dtype(raw)
-        return raw if dtype is None else dtype.name
-    return None if raw is None else json.dumps(raw, sort_keys=True)
-
-
-def dtype_pointer(node: Node) -> str:
-    """Return the JSON pointer of an array's data type in its metadata.
-
-    Parameters
-    ----------
-    node
-        The array.
-
-    Returns
-    -------
-    str
-        ``/data_type`` (Zarr v3) or ``/dtype`` (v2).
-    """
-    return "/data_type" if node.zarr_format == 3 else "/dtype"
 
 
 class LevelChecks:
@@ -243,14 +205,14 @@ class LevelChecks:
         """
         if not arrays:
             return
-        first = dtype_name(arrays[0][1])
+        first = arrays[0][1].dtype_name
         for _, node in arrays[1:]:
-            dtype = dtype_name(node)
+            dtype = node.dtype_name
             if dtype != first:
                 self._array_issue(
                     "ngff.multiscales.dtype",
                     node,
-                    dtype_pointer(node),
+                    node.data_type_pointer,
                     f"Expected the data type of the first level ({first}). Got {dtype}.",
                     "multiscales",
                 )

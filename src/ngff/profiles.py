@@ -21,8 +21,6 @@ from ngff_geozarr.core.profiles.readers import (
     XARRAY,
     Finding,
     ReaderProfile,
-    array_dtype,
-    array_shape,
 )
 
 __all__ = [
@@ -61,7 +59,7 @@ def _levels(hierarchy: Hierarchy, node: Node, multiscale: Mapping[str, Any]) -> 
     for dataset in datasets if isinstance(datasets, list) else ():
         path = dataset.get("path") if isinstance(dataset, Mapping) else None
         level = hierarchy.get(_join(node.path, path)) if isinstance(path, str) else None
-        if level is not None and array_shape(level) is not None:
+        if level is not None and level.array_shape is not None:
             levels.append(level)
     return levels
 
@@ -83,7 +81,7 @@ def check_level_order(hierarchy: Hierarchy) -> Iterator[Finding]:
     """
     for node, pointer, levels in _images(hierarchy):
         for before, level in itertools.pairwise(levels):
-            big, small = array_shape(before) or (), array_shape(level) or ()
+            big, small = before.array_shape or (), level.array_shape or ()
             if len(big) == len(small) and all(s <= b for s, b in zip(small, big, strict=True)):
                 continue
             yield Finding(
@@ -104,15 +102,15 @@ def check_level_dtype(hierarchy: Hierarchy) -> Iterator[Finding]:
     finding per level of another type.
     """
     for node, pointer, levels in _images(hierarchy):
-        first = array_dtype(levels[0]) if levels else None
+        first = levels[0].data_type if levels else None
         for level in levels[1:]:
-            if array_dtype(level) != first:
+            if level.data_type != first:
                 yield Finding(
                     "reader.napari.level-dtype",
                     node.path,
                     f"{pointer}/datasets",
                     f"napari shows every level as {first} (the first level's type); "
-                    f"{level.path!r} is {array_dtype(level)}. Fix: write every level in one "
+                    f"{level.path!r} is {level.data_type}. Fix: write every level in one "
                     "data type.",
                 )
 
@@ -184,7 +182,7 @@ def _field_facts(levels: Sequence[Node]) -> tuple[int, tuple[int, ...] | None, s
     """Return what ome-zarr-py takes from a well's field: level count, shape, data type."""
     if not levels:
         return 0, None, None
-    return len(levels), array_shape(levels[0]), array_dtype(levels[0])
+    return len(levels), levels[0].array_shape, levels[0].data_type
 
 
 def check_well_fields(hierarchy: Hierarchy) -> Iterator[Finding]:
@@ -210,11 +208,11 @@ def check_well_fields(hierarchy: Hierarchy) -> Iterator[Finding]:
         if not fields or not fields[0][1]:
             continue
         first, first_levels = fields[0]
-        expected = (len(first_levels), array_shape(first_levels[0]), array_dtype(first_levels[0]))
+        expected = (len(first_levels), first_levels[0].array_shape, first_levels[0].data_type)
         for field, levels in fields[1:]:
             got = (
                 len(levels),
-                *((array_shape(levels[0]), array_dtype(levels[0])) if levels else (None, None)),
+                *((levels[0].array_shape, levels[0].data_type) if levels else (None, None)),
             )
             if got != expected:
                 yield Finding(

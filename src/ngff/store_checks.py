@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ngff.common.context import Context
 from ngff.common.facts import ImageFacts, NodeFacts
-from ngff.level_checks import LevelChecks, dtype_name, dtype_pointer, resolve_key
+from ngff.level_checks import LevelChecks, resolve_key
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.hierarchy.array_checks import parse_dtype
 from ngff_geozarr.core.report import Issue, json_pointer
@@ -177,14 +177,14 @@ class StoreChecks:
             return
         for image in self.item.facts.images:
             for _, node in self._arrays_quiet(image):
-                dtype = dtype_name(node)
+                dtype = node.dtype_name
                 parsed = parse_dtype(dtype or "")
                 kind: str = "?" if parsed is None else parsed.kind
                 if kind not in _INTEGER_KINDS:
                     self._array_issue(
                         "ngff.labels.dtype",
                         node,
-                        dtype_pointer(node),
+                        node.data_type_pointer,
                         f"Expected an integer data type for a label image. Got {dtype}.",
                         "labels",
                     )

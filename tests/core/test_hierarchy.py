@@ -12,11 +12,12 @@ from ngff.detection import discover as ome_discover
 from ngff_geozarr.core.hierarchy import (
     MAX_DEPTH,
     Hierarchy,
+    Node,
     hierarchy_from_json,
     read_hierarchy,
 )
 from ngff_geozarr.core.report import Severity
-from ngff_geozarr.core.store import CONSOLIDATED_LIMIT, DOCUMENT_LIMIT, open_store
+from ngff_geozarr.core.store import CONSOLIDATED_LIMIT, DOCUMENT_LIMIT, ZarrFormat, open_store
 from ngff_geozarr.core.testing import serve_directory
 
 EOPF = Path(__file__).parents[1] / "data" / "conformance" / "geozarr" / "eopf"
@@ -554,3 +555,58 @@ def test_plain_root_document_above_the_document_limit_is_too_large(tmp_path: Pat
     root_doc = {**GROUP, "attributes": {"padding": "x" * (DOCUMENT_LIMIT + 10)}}
     h = read_hierarchy(write_tree(tmp_path / "c.zarr", {"zarr.json": root_doc}))
     assert rules(h) == {"zarr.metadata.too-large": [""]}
+
+
+@pytest.mark.parametrize(
+    ("metadata", "zarr_format", "shape", "data_type", "dtype_name", "pointer"),
+    [
+        ({"shape": [4, 5], "data_type": "float32"}, 3, (4, 5), "float32", "float32", "/data_type"),
+        ({"shape": [4], "dtype": "<f8"}, 2, (4,), "<f8", "float64", "/dtype"),
+        # a structured v2 type: JSON with sorted keys, so equal types compare equal
+        (
+            {"shape": [2], "dtype": [["b", "<i4"], ["a", "<f8"]]},
+            2,
+            (2,),
+            '[["b", "<i4"], ["a", "<f8"]]',
+            '[["b", "<i4"], ["a", "<f8"]]',
+            "/dtype",
+        ),
+        (
+            {"shape": [3], "data_type": {"name": "x.custom", "configuration": {"b": 1, "a": 2}}},
+            3,
+            (3,),
+            '{"configuration": {"a": 2, "b": 1}, "name": "x.custom"}',
+            '{"configuration": {"a": 2, "b": 1}, "name": "x.custom"}',
+            "/data_type",
+        ),
+        (
+            {"shape": ["4"], "data_type": "no-such-type"},
+            3,
+            None,
+            "no-such-type",
+            "no-such-type",
+            "/data_type",
+        ),
+        ({"shape": [1]}, 3, (1,), None, None, "/data_type"),
+    ],
+)
+def test_node_reads_shape_and_data_type_from_its_metadata(
+    metadata: dict[str, Any],
+    zarr_format: ZarrFormat,
+    shape: tuple[int, ...] | None,
+    data_type: str | None,
+    dtype_name: str | None,
+    pointer: str,
+) -> None:
+    node = Node(
+        path="a", node_type="array", zarr_format=zarr_format, attributes={}, metadata=metadata
+    )
+    assert node.array_shape == shape
+    assert node.data_type == data_type
+    assert node.dtype_name == dtype_name
+    assert node.data_type_pointer == pointer
+
+
+def test_a_group_has_no_array_shape() -> None:
+    node = Node(path="", node_type="group", zarr_format=3, attributes={}, metadata={"shape": [1]})
+    assert node.array_shape is None

@@ -5,6 +5,7 @@ What readers build and every check consumes; this module imports neither zarr no
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
@@ -12,6 +13,7 @@ from typing import Any, Literal, TypeAlias
 from pydantic_zarr.v2 import ArraySpec as ArraySpecV2
 from pydantic_zarr.v3 import ArraySpec as ArraySpecV3
 
+from ngff_geozarr.core.hierarchy.array_checks import parse_dtype
 from ngff_geozarr.core.report import Issue
 from ngff_geozarr.core.store.keys import ZarrFormat, join_key
 
@@ -111,6 +113,43 @@ class Node:
         if isinstance(names, list) and all(n is None or isinstance(n, str) for n in names):
             return tuple(names)
         return None
+
+    @property
+    def array_shape(self) -> tuple[int, ...] | None:
+        """The array's shape from its metadata; ``None`` for a group or a malformed shape."""
+        shape = self.metadata.get("shape") if self.node_type == "array" else None
+        if isinstance(shape, list) and all(isinstance(n, int) for n in shape):
+            return tuple(shape)
+        return None
+
+    @property
+    def data_type(self) -> str | None:
+        """The array's data type as written: ``data_type`` (Zarr v3) or ``dtype`` (v2).
+
+        A structured (v2) or parametrised (v3) type is given as JSON with sorted keys, so
+        that two equal types compare equal; ``None`` when the metadata has none.
+        """
+        raw: Any = self.metadata.get("data_type", self.metadata.get("dtype"))
+        if raw is None or isinstance(raw, str):
+            return raw
+        return json.dumps(raw, sort_keys=True)
+
+    @property
+    def dtype_name(self) -> str | None:
+        """The array's data type as numpy names it (``"<f8"`` is ``float64``).
+
+        A type numpy does not read (a structured one, a Zarr v3 extension) is given as
+        :attr:`data_type` gives it; ``None`` when the metadata has none.
+        """
+        text = self.data_type
+        raw = self.metadata.get("data_type", self.metadata.get("dtype"))
+        dtype = parse_dtype(raw) if isinstance(raw, str) else None
+        return text if dtype is None else dtype.name
+
+    @property
+    def data_type_pointer(self) -> str:
+        """The JSON pointer of the data type in the metadata: ``/data_type`` or ``/dtype``."""
+        return "/data_type" if self.zarr_format == 3 else "/dtype"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from ngff_geozarr.core.hierarchy import Hierarchy, Node
+from ngff_geozarr.core.hierarchy import Hierarchy
 from ngff_geozarr.core.report import Issue, Report
 from ngff_geozarr.core.rules import RuleRegistry
 from ngff_geozarr.core.validation import Check
@@ -19,8 +19,6 @@ __all__ = [
     "Finding",
     "ReaderCheck",
     "ReaderProfile",
-    "array_dtype",
-    "array_shape",
     "check_dimension_names",
     "check_dimension_sizes",
     "check_sharding",
@@ -224,42 +222,6 @@ def with_readers(
 # -- what the checks read from Zarr metadata --------------------------------------------------
 
 
-def array_shape(node: Node) -> tuple[int, ...] | None:
-    """Return an array node's shape from its metadata (``None``: not an array or malformed).
-
-    Parameters
-    ----------
-    node
-        The node.
-
-    Returns
-    -------
-    tuple of int or None
-        The shape.
-    """
-    shape = node.metadata.get("shape") if node.node_type == "array" else None
-    if isinstance(shape, list) and all(isinstance(n, int) for n in shape):
-        return tuple(shape)
-    return None
-
-
-def array_dtype(node: Node) -> str | None:
-    """Return an array node's data type as written (``data_type`` in v3, ``dtype`` in v2).
-
-    Parameters
-    ----------
-    node
-        The node.
-
-    Returns
-    -------
-    str or None
-        The data type's JSON text (structured types as JSON), ``None`` when absent.
-    """
-    raw: Any = node.metadata.get("data_type", node.metadata.get("dtype"))
-    return None if raw is None else str(raw)
-
-
 def _codec_names(codecs: Any) -> Iterator[str]:
     if not isinstance(codecs, list):
         return
@@ -295,7 +257,7 @@ def check_dimension_names(hierarchy: Hierarchy) -> Iterator[Finding]:
     ``reader.xarray.dimension-names`` finding per array xarray cannot name the dimensions of.
     """
     for node in hierarchy.values():
-        shape = array_shape(node)
+        shape = node.array_shape
         if shape is None:
             continue
         names = node.dimension_names()
@@ -328,7 +290,7 @@ def check_dimension_sizes(hierarchy: Hierarchy) -> Iterator[Finding]:
             continue
         sizes: dict[str, tuple[int, str]] = {}
         for node in hierarchy.children(group.path):
-            shape, names = array_shape(node), node.dimension_names()
+            shape, names = node.array_shape, node.dimension_names()
             if shape is None or names is None or len(names) != len(shape):
                 continue
             for axis, (name, size) in enumerate(zip(names, shape, strict=True)):
