@@ -14,9 +14,16 @@ Parameters that CF lists for a mapping are required here, except false easting /
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, RootModel, StrictFloat, StrictInt, StrictStr, model_validator
+from pydantic import (
+    Field,
+    RootModel,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ngff_geozarr.core.models import ExtensibleModel
@@ -49,19 +56,42 @@ _Num = StrictInt | StrictFloat
 _Parallels = _Num | Annotated[list[_Num], Field(min_length=1, max_length=2)]
 
 
-class GridMappingBase(ExtensibleModel):
-    """Attributes every grid mapping may carry (CF Appendix F, Table F.1; GDAL)."""
+def _described(text: str) -> Any:
+    """Declare an optional parameter described by ``text`` (in the JSON Schema)."""
+    return Field(None, description=text)
 
-    crs_wkt: StrictStr | None = None
-    spatial_ref: StrictStr | None = None
-    GeoTransform: StrictStr | None = None
-    semi_major_axis: _Num | None = None
-    semi_minor_axis: _Num | None = None
-    inverse_flattening: _Num | None = None
-    earth_radius: _Num | None = None
-    longitude_of_prime_meridian: _Num | None = None
-    false_easting: _Num | None = None
-    false_northing: _Num | None = None
+
+class _CrsText(ExtensibleModel):
+    """The CRS as text, beside the parameters: CF's ``crs_wkt``; GDAL's WKT and transform."""
+
+    crs_wkt: StrictStr | None = _described("The CRS in OGC WKT (CF 5.6), datum included.")
+    spatial_ref: StrictStr | None = _described("The CRS in WKT, as GDAL and rioxarray write it.")
+    GeoTransform: StrictStr | None = _described(
+        "The affine transform of pixel corners to the CRS: six numbers in GDAL order c a b f d e."
+    )
+
+
+class _Earth(_CrsText):
+    """The figure of the Earth (CF Appendix F, Table F.1: the ellipsoid and prime meridian)."""
+
+    semi_major_axis: _Num | None = _described("The ellipsoid's equatorial radius, in metres.")
+    semi_minor_axis: _Num | None = _described("The ellipsoid's polar radius, in metres.")
+    inverse_flattening: _Num | None = _described("1 / the ellipsoid's flattening (0: a sphere).")
+    earth_radius: _Num | None = _described("The radius of a spherical Earth, in metres.")
+    longitude_of_prime_meridian: _Num | None = _described(
+        "The prime meridian's longitude east of Greenwich, in degrees."
+    )
+
+
+class GridMappingBase(_Earth):
+    """Attributes every grid mapping may carry (CF Appendix F, Table F.1; GDAL).
+
+    The false easting and northing here; the ellipsoid, the prime meridian and the CRS as
+    text from its bases.
+    """
+
+    false_easting: _Num | None = _described("Added to every projected x, in the units of x.")
+    false_northing: _Num | None = _described("Added to every projected y, in the units of y.")
 
     either: ClassVar[tuple[tuple[str, str], ...]] = ()
     """Pairs of parameters of which CF Appendix F requires at least one."""

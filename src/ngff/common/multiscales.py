@@ -29,6 +29,7 @@ __all__ = [
     "Dataset",
     "DatasetOf",
     "Multiscale",
+    "MultiscaleOf",
     "check_dataset_paths",
     "check_multiscale",
     "check_multiscale_recommended_fields",
@@ -40,6 +41,7 @@ __all__ = [
 _SECTION = "multiscales"
 
 _T = TypeVar("_T")  # the transformation type of a version's datasets
+_D = TypeVar("_D")  # the dataset type of a version's multiscales
 
 
 class DatasetOf(OmeModel, Generic[_T]):
@@ -56,15 +58,24 @@ class Dataset(DatasetOf[Transformation]):
     """One resolution level: the path of its array and its transformations."""
 
 
-class Multiscale(OmeModel):
-    """One multiscale image of 0.5 (0.4 adds ``version``)."""
+class MultiscaleOf(OmeModel, Generic[_D, _T]):
+    """The fields of a multiscale image that every version has, generic in its datasets.
+
+    Each version adds how it names the image's dimensions: ``axes`` (0.4, 0.5) or
+    ``coordinateSystems`` (0.6), which a dump lists after the shared fields.
+    """
 
     name: str | None = None
-    axes: list[Axis] = Field(min_length=1)
-    datasets: list[Dataset] = Field(min_length=1)
-    coordinateTransformations: list[Transformation] | None = Field(default=None, min_length=1)
+    datasets: list[_D] = Field(min_length=1)
+    coordinateTransformations: list[_T] | None = Field(default=None, min_length=1)
     type: str | None = None
     metadata: dict[str, Any] | None = None
+
+
+class Multiscale(MultiscaleOf[Dataset, Transformation]):
+    """One multiscale image of 0.5 (0.4 adds ``version``)."""
+
+    axes: list[Axis] = Field(min_length=1)
 
 
 def check_dataset_paths(ctx: Context, paths: Sequence[str], at: Tokens) -> None:

@@ -9,15 +9,14 @@ own ``coordinateTransformations``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from pydantic import Field
 
-from ngff.common.base import OmeModel
 from ngff.common.context import Context, Tokens
 from ngff.common.facts import ImageFacts
 from ngff.common.multiscales import (
     DatasetOf,
+    MultiscaleOf,
     check_dataset_paths,
     check_multiscale_recommended_fields,
 )
@@ -55,15 +54,10 @@ class Dataset(DatasetOf[Transformation]):
     """One resolution level: its array's path and its transformation to the default system."""
 
 
-class Multiscale(OmeModel):
+class Multiscale(MultiscaleOf[Dataset, Transformation]):
     """One multiscale image of 0.6."""
 
-    name: str | None = None
     coordinateSystems: list[CoordinateSystem] = Field(min_length=1)
-    datasets: list[Dataset] = Field(min_length=1)
-    coordinateTransformations: list[Transformation] | None = Field(default=None, min_length=1)
-    type: str | None = None
-    metadata: dict[str, Any] | None = None
 
 
 def dataset_scale(transform: TransformationBase) -> tuple[float, ...] | None:
