@@ -22,8 +22,7 @@ from ngff.create.options import CreationError
 from ngff.create.write import write_image
 from ngff.versions import SpecVersion, spec_version
 from ngff_geozarr.core import inputs
-from ngff_geozarr.core.groups import finish
-from ngff_geozarr.core.store import open_store
+from ngff_geozarr.core.groups import writing
 
 __all__ = ["write_series_collection"]
 
@@ -83,16 +82,23 @@ def write_series_collection(
     if not listed:
         raise CreationError(f"{path}: no image series found.")
     images = []
-    for index in range(len(listed)):
-        try:
-            source = inputs.open_input(path, series=index)
-        except inputs.InputError as exc:
-            raise CreationError(str(exc)) from None
-        images.append(write_image(source, out / str(index), version=spec, **options))
     names = [str(i) for i in range(len(listed))]
     zarr_format = zarr_format_of(spec)
-    with open_store(out, "a") as store:
+    # The collection's own record marks the whole of it incomplete until its root is written
+    # (each series holds its own lock while written); a collection cannot be resumed.
+    with writing(
+        out,
+        "w-",
+        operation="ngff create --series all",
+        command=f"a new run of the same command (remove {out} first)",
+    ) as store:
+        write_group(store, "", {}, zarr_format)  # a plain group until every series is in
+        for index in range(len(listed)):
+            try:
+                source = inputs.open_input(path, series=index)
+            except inputs.InputError as exc:
+                raise CreationError(str(exc)) from None
+            images.append(write_image(source, out / str(index), version=spec, **options))
         write_group(store, "OME", _ome(spec, {"series": names}), zarr_format)
         write_group(store, "", _ome(spec, {"bioformats2raw.layout": 3}), zarr_format)
-        finish(store)
     return images

@@ -192,7 +192,14 @@ def write_plate(
     check_target(target, resume=resume, overwrite=overwrite, storage_options=storage_options)
     with (
         replacing(target, overwrite=overwrite) as where,
-        writing(where, "a" if resume else "w-", storage_options) as store,
+        writing(
+            where,
+            "a" if resume else "w-",
+            storage_options,
+            operation="ngff plate",
+            command="the same plate write with --resume (write_plate(..., resume=True))",
+            resume=resume,
+        ) as store,
     ):
         for row in row_names:
             write_group(store, row, {}, zarr_format)
