@@ -202,8 +202,8 @@ class StoreChecks:
         if not isinstance(ref, str):
             return
         key = self._relative(self.item.node.path, ref)
-        if key is None:
-            return
+        if key is None or (key not in self.h.nodes and self.h.not_read(key)):
+            return  # out of the store, or not read: nothing is known of it
         if self._image_at(key) is None:
             what = self._found_at(key, "multiscales", "node")
             self.ctx.error(
@@ -254,6 +254,8 @@ class StoreChecks:
                     f"Label image {ref!r} has no 'image-label'; the spec recommends one.",
                     "labels",
                 )
+            if label is None and self.h.not_read(key):
+                continue  # not read: nothing is known of it
             if label is None or not label.facts.images:
                 what = self._found_at(key, "multiscales", "node")
                 self.ctx.error(
@@ -358,6 +360,8 @@ class StoreChecks:
                 self._path_error("ngff.plate.well-path", "plate", i, message)
                 continue
             well = self.checked.get(key)
+            if well is None and self.h.not_read(key):
+                continue  # not read: nothing is known of it
             if well is None or well.facts.well is None:
                 message = f"Well {ref!r} resolves to {self._found_at(key, 'well metadata')}."
                 self._path_error("ngff.plate.well-missing", "plate", i, message)
@@ -424,6 +428,8 @@ class StoreChecks:
         assert well is not None
         for i, ref, _ in well.images:
             key = self._resolve(self.item.node.path, ref)
+            if key is not None and key not in self.h.nodes and self.h.not_read(key):
+                continue  # not read: nothing is known of it
             if self._image_at(key) is None:
                 message = f"Field of view {ref!r} resolves to {self._found_at(key, 'multiscales')}."
                 self._path_error("ngff.well.image-missing", "well", i, message)
@@ -441,8 +447,10 @@ class StoreChecks:
             return
         for i, ref in ome.facts.series.series:
             key = self._resolve(self.item.node.path, ref)
-            if self._image_at(key) is not None or (key is not None and self.h.not_read(key)):
+            if self._image_at(key) is not None:
                 continue
+            if key is not None and key not in self.h.nodes and self.h.not_read(key):
+                continue  # not read: nothing is known of it
             what = "a path out of the store" if key is None else self._found_at(key, "multiscales")
             self.ctx.issues.append(
                 self.ctx.issue(

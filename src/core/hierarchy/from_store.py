@@ -42,7 +42,12 @@ from ngff_geozarr.core.store import (
     join_key,
     open_store,
 )
-from ngff_geozarr.core.store.policy import RemoteFaultError, unreadable_issue
+from ngff_geozarr.core.store.policy import (
+    AccessRefusedError,
+    RemoteFaultError,
+    refused_issue,
+    unreadable_issue,
+)
 
 __all__ = ["hierarchy_from_store", "hierarchy_to_convert", "read_hierarchy"]
 
@@ -363,6 +368,8 @@ async def _fetch_node(
         raws = await handle.read_many(keys, DOCUMENT_LIMIT)
     except RemoteFaultError as exc:  # a network fault, not a defect: the node is not known
         return None, [unreadable_issue(path, exc)]
+    except AccessRefusedError as exc:  # refused: the node is not known either
+        return None, [refused_issue(path, exc)]
     except StoreAccessError as exc:
         return None, [Issue.error(f"{_RULE}.store.read-failed", path, "", str(exc))]
     issues: list[Issue] = []
