@@ -9,7 +9,8 @@ collects the issues of one target. The JSON form is a contract other tools rely 
                  "pointer": str, "message": str}]}
 
 Two keys are added only when they apply: ``"verdict": "incomplete"`` when some nodes could
-not be read (after the remote policy's retries; each is a ``zarr.store.unreadable`` issue), and
+not be read (after the remote policy's retries, or refused by the store; each is a
+``zarr.store.unreadable`` issue), and
 ``"retries": int`` when remote requests had to be tried again.
 
 ``path`` is the node's path inside the store (``""`` for the root). ``pointer`` is an RFC 6901

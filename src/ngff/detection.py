@@ -133,10 +133,18 @@ def discover(node: Node) -> list[str]:
     Used for stores that cannot be listed: dataset paths of multiscales, the ``labels``
     group of an image (probed: it may not exist), the label images a ``labels`` group names,
     a plate's wells, a well's images, a bioformats2raw layout's ``OME`` group and first
-    series, the groups a 0.6 scene's transformations lead from or to (``input`` and
-    ``output`` with a ``path``). OME-Zarr's :data:`~ngff_geozarr.core.hierarchy.Discover`:
-    the references as written, possibly of several names (``"A/1"``); the reader refuses
-    unsafe ones.
+    series, the images the ``series`` of an ``OME`` group lists (paths relative to the
+    collection, its parent: ``"../1"``; spec, bioformats2raw.layout: readers "MAY use the
+    'series' attribute in the 'OME' group to determine a list of valid groups to display"),
+    the groups a 0.6 scene's transformations lead from or to (``input`` and ``output`` with
+    a ``path``). OME-Zarr's :data:`~ngff_geozarr.core.hierarchy.Discover`: the references
+    as written, possibly of several names (``"A/1"``); the reader refuses those that would
+    leave the store.
+
+    Examples
+    --------
+    >>> discover(Node("OME", "group", 3, {"ome": {"version": "0.5", "series": ["0", "1"]}}, {}))
+    ['../0', '../1']
     """
     ome, _ = ome_attributes(node.attributes)
     refs: list[str] = []
@@ -157,6 +165,9 @@ def discover(node: Node) -> list[str]:
         refs += _paths(well.get("images"))
     if "bioformats2raw.layout" in ome:
         refs += ["OME", "0"]
+    series = ome.get("series")
+    if node.name == "OME" and node.parent is not None and isinstance(series, list):
+        refs += [f"../{ref}" for ref in series if isinstance(ref, str) and ref]
     scene = ome.get("scene")
     if isinstance(scene, Mapping):
         transformations = scene.get("coordinateTransformations")

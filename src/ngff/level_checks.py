@@ -15,7 +15,7 @@ from ngff.common.context import Context
 from ngff.common.facts import ImageFacts
 from ngff_geozarr.core.errors import UnsafePathError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
-from ngff_geozarr.core.report import UNREADABLE_NODE_RULE, json_pointer
+from ngff_geozarr.core.report import json_pointer
 from ngff_geozarr.core.store import join_key
 
 __all__ = ["LevelChecks", "resolve_key"]
@@ -59,7 +59,6 @@ class LevelChecks:
         self.h = hierarchy
         self.ctx = ctx
         self.path = path
-        self._unread = {i.path for i in hierarchy.issues if i.rule == UNREADABLE_NODE_RULE}
 
     def _arrays(self, image: ImageFacts) -> list[tuple[int, Node]]:
         """Find the arrays an image's datasets resolve to; report the missing ones."""
@@ -70,8 +69,8 @@ class LevelChecks:
                 continue  # an unsafe path: reported with the metadata
             node = self.h.nodes.get(key)
             at: list[str | int] = ["multiscales", image.index, "datasets", j, "path"]
-            if node is None and key in self._unread:
-                continue  # not read (zarr.store.unreadable): nothing is known of it
+            if node is None and self.h.not_read(key):
+                continue  # it or a group above it not read: nothing is known of it
             if node is None:
                 self.ctx.error(
                     "ngff.multiscales.dataset-missing",

@@ -202,8 +202,8 @@ class StoreChecks:
         if not isinstance(ref, str):
             return
         key = self._relative(self.item.node.path, ref)
-        if key is None:
-            return
+        if key is None or (key not in self.h.nodes and self.h.not_read(key)):
+            return  # out of the store, or not read: nothing is known of it
         if self._image_at(key) is None:
             what = self._found_at(key, "multiscales", "node")
             self.ctx.error(
@@ -254,6 +254,8 @@ class StoreChecks:
                     f"Label image {ref!r} has no 'image-label'; the spec recommends one.",
                     "labels",
                 )
+            if label is None and self.h.not_read(key):
+                continue  # not read: nothing is known of it
             if label is None or not label.facts.images:
                 what = self._found_at(key, "multiscales", "node")
                 self.ctx.error(
@@ -358,6 +360,8 @@ class StoreChecks:
                 self._path_error("ngff.plate.well-path", "plate", i, message)
                 continue
             well = self.checked.get(key)
+            if well is None and self.h.not_read(key):
+                continue  # not read: nothing is known of it
             if well is None or well.facts.well is None:
                 message = f"Well {ref!r} resolves to {self._found_at(key, 'well metadata')}."
                 self._path_error("ngff.plate.well-missing", "plate", i, message)
@@ -424,35 +428,39 @@ class StoreChecks:
         assert well is not None
         for i, ref, _ in well.images:
             key = self._resolve(self.item.node.path, ref)
+            if key is not None and key not in self.h.nodes and self.h.not_read(key):
+                continue  # not read: nothing is known of it
             if self._image_at(key) is None:
                 message = f"Field of view {ref!r} resolves to {self._found_at(key, 'multiscales')}."
                 self._path_error("ngff.well.image-missing", "well", i, message)
 
     def check_bioformats2raw_series(self) -> None:
-        """Ensure the images of a bioformats2raw collection exist.
+        """Ensure every image the ``series`` of the ``OME`` group lists exists.
 
-        Spec: bioformats2raw.layout — the ``series`` of the ``OME`` group list the image
-        paths; without it, "separate multiscales images MUST be stored in consecutively
-        numbered groups starting from 0".
+        Spec: bioformats2raw.layout — ""series" MUST be a list of string objects, each of
+        which is a path to an image group." The paths are relative to the collection. A
+        series that could not be read (``zarr.store.unreadable``) is not reported: nothing is
+        known of it. Without ``series``, see :meth:`check_bioformats2raw_numbering`.
         """
-        ome_path = join_key(self.item.node.path, "OME")
-        ome = self.checked.get(ome_path)
-        refs: list[tuple[CheckedNode, int | None, str]]
-        if ome is not None and ome.facts.series is not None:
-            refs = [(ome, i, ref) for i, ref in ome.facts.series.series]
-        else:
-            refs = [(self.item, None, "0")]
-        for owner, i, ref in refs:
-            if self._image_at(self._resolve(self.item.node.path, ref)) is None:
-                self.ctx.issues.append(
-                    self.ctx.issue(
-                        "ngff.bioformats2raw.series-missing",
-                        owner.node.path,
-                        json_pointer(*owner.ctx.base, *(("series", i) if i is not None else ())),
-                        f"Series image {ref!r} resolves to no multiscale image.",
-                        "bioformats2raw.layout",
-                    )
+        ome = self.checked.get(join_key(self.item.node.path, "OME"))
+        if ome is None or ome.facts.series is None:
+            return
+        for i, ref in ome.facts.series.series:
+            key = self._resolve(self.item.node.path, ref)
+            if self._image_at(key) is not None:
+                continue
+            if key is not None and key not in self.h.nodes and self.h.not_read(key):
+                continue  # not read: nothing is known of it
+            what = "a path out of the store" if key is None else self._found_at(key, "multiscales")
+            self.ctx.issues.append(
+                self.ctx.issue(
+                    "ngff.bioformats2raw.series-missing",
+                    ome.node.path,
+                    json_pointer(*ome.ctx.base, "series", i),
+                    f"Series {ref!r} names no multiscale image group: it resolves to {what}.",
+                    "bioformats2raw.layout",
                 )
+            )
 
     def check_bioformats2raw_numbering(self) -> None:
         """Ensure, without ``series``, the images are groups ``0``, ``1``, ... in sequence.
@@ -479,7 +487,8 @@ class StoreChecks:
                 )
             else:
                 numbers.append(int(child.name))
-        missing = sorted(set(range(max(numbers, default=-1) + 1)) - set(numbers))
+        missing = sorted(set(range(max(numbers, default=0) + 1)) - set(numbers))
+        missing = [n for n in missing if not self.h.not_read(join_key(self.item.node.path, str(n)))]
         if missing:
             self.ctx.error(
                 "ngff.bioformats2raw.numbering",

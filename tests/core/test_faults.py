@@ -409,6 +409,88 @@ def test_a_persistent_fault_at_the_root_is_an_unreadable_target(
     assert fault_server.hits("cells.ome.zarr/.zattrs") == 2
 
 
+# -- refused reads: access refused, never "missing" ------------------------------------------
+
+REFUSED = [
+    # A level's document: no ngff.multiscales.dataset-missing derived from it.
+    ("ngff", "cells.ome.zarr/1/zarr.json", "1"),
+    ("ngff", "cells.ome.zarr/labels/cells/0/zarr.json", "labels/cells/0"),
+    ("ngff", "cells.ome.zarr/labels/zarr.json", "labels"),
+    # A label image the labels group lists: no ngff.labels.label-missing.
+    ("ngff", "cells.ome.zarr/labels/cells/zarr.json", "labels/cells"),
+    # A level group, and a level's array: no geozarr.multiscales.asset-missing.
+    ("geozarr", "pyramid.zarr/1/zarr.json", "1"),
+    ("geozarr", "pyramid.zarr/1/elevation/zarr.json", "1/elevation"),
+]
+
+
+@pytest.mark.parametrize(("command", "path", "node"), REFUSED, ids=[p for _, p, _ in REFUSED])
+def test_a_refused_read_is_reported_as_refused_not_as_missing(
+    fault_server: FaultServer, served: dict[str, str], command: str, path: str, node: str
+) -> None:
+    """A 403 answer for a node's metadata says that access was refused, not that the node
+    does not exist: the node is reported not read (with the key and the status), nothing is
+    derived from its absence, and the verdict is incomplete (exit 3), as for a request given
+    up after the retries."""
+    fault_server.inject(path, "403", times=None)
+    report = VALIDATORS[command](served[_store_of(path)])
+    assert fault_server.met("403") == [path]
+    assert (report.verdict, report.exit_code) == ("incomplete", EXIT_INCOMPLETE)
+    assert [(i.rule, i.path) for i in report.errors] == [(UNREADABLE_NODE_RULE, node)]
+    message = report.errors[0].message
+    key = path.split("/", 1)[1]
+    assert f"{key!r}" in message
+    assert "refused" in message
+    assert "HTTP 403" in message
+    assert "after the retries" not in message  # a refusal is final: it was not retried
+    code, out, _ = cli(command, "validate", served[_store_of(path)], "--format", "json")
+    assert code == EXIT_INCOMPLETE
+    issues = json.loads(out)["issues"]
+    assert [(i["rule"], i["path"]) for i in issues if i["severity"] == "error"] == [
+        (UNREADABLE_NODE_RULE, node)
+    ]
+
+
+def test_an_object_s3_refuses_is_reported_as_refused_not_as_missing(
+    samples: tuple[Path, Path],
+    s3_upload: Callable[..., str],
+    s3_options: dict[str, Any],
+    s3_endpoint: str,
+    tmp_path: Path,
+) -> None:
+    """S3 answers 403 (AccessDenied) for a private object of a public bucket: the level is
+    not read, and not missing either."""
+    import shutil
+
+    import s3fs
+    from tests.conftest import S3_CREDENTIALS
+
+    store = tmp_path / "cells.ome.zarr"
+    shutil.copytree(samples[0], store)
+    _unconsolidate(store)
+    url = s3_upload(store, "refused-level")
+    fs = s3fs.S3FileSystem(
+        client_kwargs={"endpoint_url": s3_endpoint}, skip_instance_cache=True, **S3_CREDENTIALS
+    )
+    fs.chmod(f"{url.removeprefix('s3://')}/1/zarr.json", acl="private")
+    report = ome_validate(url, storage_options=s3_options)
+    assert [(i.rule, i.path) for i in report.errors] == [(UNREADABLE_NODE_RULE, "1")]
+    assert "'1/zarr.json'" in report.errors[0].message
+    assert "HTTP 403" in report.errors[0].message
+    assert report.verdict == "incomplete"
+
+
+def test_a_level_given_up_after_the_retries_is_not_a_missing_asset(
+    fault_server: FaultServer, served: dict[str, str], policy: RemotePolicy
+) -> None:
+    """The GeoZarr multiscales check derived ``asset-missing`` from a level it could not
+    read (a 500 after the retries) as it did from one refused."""
+    fault_server.inject("pyramid.zarr/1/zarr.json", "500", times=None)
+    report = geo_validate(served["pyramid"])
+    assert [(i.rule, i.path) for i in report.errors] == [(UNREADABLE_NODE_RULE, "1")]
+    assert report.verdict == "incomplete"
+
+
 # -- retries: bounded, counted, never for "not found" or "forbidden" -----------------------
 
 

@@ -374,6 +374,30 @@ def test_hostile_references_are_refused_not_followed(tmp_path: Path) -> None:
     assert not any("secret" in path or "/etc" in path for _, path, _ in log.entries)
 
 
+def test_a_reference_may_climb_to_a_sibling_but_not_out_of_the_store(tmp_path: Path) -> None:
+    """A discovered reference may start with ``../`` (a bioformats2raw ``OME`` group names
+    the images beside it); one that climbs above the root is refused, not followed."""
+    write_tree(
+        tmp_path / "store.zarr",
+        {
+            "zarr.json": {**GROUP, "attributes": {"refs": ["a"]}},
+            "a/zarr.json": {**GROUP, "attributes": {"refs": ["../b/c", "../../secret"]}},
+            "b/zarr.json": GROUP,
+            "b/c/zarr.json": v3_array(),
+        },
+    )
+    write_tree(tmp_path / "secret", {"zarr.json": GROUP})
+
+    def refs(node: Node) -> list[str]:
+        return list(node.attributes.get("refs", []))
+
+    with serve_directory(tmp_path, listing=False) as (url, log):
+        h = read_hierarchy(f"{url}/store.zarr", discover=refs)
+    assert list(h) == ["", "a", "b", "b/c"]
+    assert rules(h)["zarr.path.unsafe"] == ["a"]
+    assert not any("secret" in path for _, path, _ in log.entries)
+
+
 # -- JSON documents -------------------------------------------------------------------
 
 

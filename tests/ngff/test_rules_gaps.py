@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -263,6 +263,85 @@ def test_bioformats2raw_images_are_numbered_from_0(
     report = ngff.validate(build_collection(tmp_path / "c.zarr", groups))
     assert len(fired(report, "ngff.bioformats2raw.numbering")) == expected
     assert report.valid is (expected == 0)
+
+
+def build_series(root: Path, groups: tuple[str, ...], series: list[str], version: str) -> Path:
+    """A bioformats2raw collection of images at ``groups`` whose OME group lists ``series``
+    (0.4: Zarr v2, the metadata at the top of the attributes; else Zarr v3 under ``ome``)."""
+    v04 = version == "0.4"
+    fmt: Literal[2, 3] = 2 if v04 else 3
+
+    def ome(**metadata: Any) -> dict[str, Any]:
+        return metadata if v04 else {"ome": {"version": version, **metadata}}
+
+    ms = {**multiscales_05(AXES), "version": version} if v04 else multiscales_05(AXES)
+    with open_store(root, "w-") as store:
+        store.create_group("", ome(**{"bioformats2raw.layout": 3}), zarr_format=fmt)
+        store.create_group("OME", ome(series=series), zarr_format=fmt)
+        for g in groups:
+            store.create_group(g, {"multiscales": [ms]} if v04 else image_05(AXES), zarr_format=fmt)
+            dims = None if v04 else ["y", "x"]
+            store.create_array(
+                f"{g}/0", np.zeros((4, 4), "uint8"), dimension_names=dims, zarr_format=fmt
+            )
+    return root
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.5"])
+def test_bioformats2raw_series_images_are_found_without_listings(
+    tmp_path: Path, version: str
+) -> None:
+    """Over HTTP without directory listings, the root names only ``OME`` and ``0``: the
+    images the ``OME`` group's ``series`` lists are found through it (spec,
+    bioformats2raw.layout: readers "MAY use the 'series' attribute in the 'OME' group to
+    determine a list of valid groups to display")."""
+    from click.testing import CliRunner
+
+    from ngff.cli import cli
+    from ngff.detection import discover
+    from ngff_geozarr.core.hierarchy import read_hierarchy
+    from ngff_geozarr.core.testing import serve_directory
+
+    root = build_series(tmp_path / "c.zarr", ("0", "1", "extra"), ["0", "extra", "1"], version)
+    local = ngff.validate(root)
+    assert local.valid, local.issues
+    with serve_directory(tmp_path, listing=False) as (url, _):
+        report = ngff.validate(f"{url}/c.zarr")
+        h = read_hierarchy(f"{url}/c.zarr", discover=discover)
+        info = CliRunner().invoke(cli, ["info", f"{url}/c.zarr", "--format", "json"])
+    assert {"OME", "0", "0/0", "1", "1/0", "extra", "extra/0"} <= set(h)
+    assert info.exit_code == 0, info.output
+    shown = {n["path"]: n["conventions"] for n in json.loads(info.output)["nodes"]}
+    assert shown["1"] == shown["extra"] == [f"OME-Zarr {version} image"]
+    assert fired(report, "ngff.bioformats2raw.series-missing") == []
+    assert report.valid, report.issues
+
+
+@pytest.mark.parametrize("listing", [True, False])
+@pytest.mark.parametrize("version", ["0.4", "0.5"])
+def test_bioformats2raw_series_that_does_not_exist_is_reported(
+    tmp_path: Path, version: str, listing: bool
+) -> None:
+    """A series path that names no image: ``series`` entries are "a path to an image
+    group"; with or without listings."""
+    from ngff_geozarr.core.testing import serve_directory
+
+    build_series(tmp_path / "c.zarr", ("0", "1"), ["0", "1", "2", "../x"], version)
+    with serve_directory(tmp_path, listing=listing) as (url, _):
+        report = ngff.validate(f"{url}/c.zarr")
+    base = "" if version == "0.4" else "/ome"
+    assert fired(report, "ngff.bioformats2raw.series-missing") == [
+        f"OME#/attributes{base}/series/2",
+        f"OME#/attributes{base}/series/3",
+    ]
+    assert not report.valid
+    assert "'2'" in next(i.message for i in report.issues if i.pointer.endswith("series/2"))
+
+
+def test_bioformats2raw_without_series_or_group_0_breaks_the_numbering(tmp_path: Path) -> None:
+    report = ngff.validate(build_collection(tmp_path / "c.zarr", ("1",)))
+    assert fired(report, "ngff.bioformats2raw.numbering") == ["#/attributes/ome"]
+    assert fired(report, "ngff.bioformats2raw.series-missing") == []
 
 
 def test_bioformats2raw_plate_without_series_is_a_warning(tmp_path: Path) -> None:

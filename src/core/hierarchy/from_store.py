@@ -42,7 +42,12 @@ from ngff_geozarr.core.store import (
     join_key,
     open_store,
 )
-from ngff_geozarr.core.store.policy import RemoteFaultError, unreadable_issue
+from ngff_geozarr.core.store.policy import (
+    AccessRefusedError,
+    RemoteFaultError,
+    refused_issue,
+    unreadable_issue,
+)
 
 __all__ = ["hierarchy_from_store", "hierarchy_to_convert", "read_hierarchy"]
 
@@ -132,11 +137,12 @@ async def _listed_nodes(
         for group, names in zip(frontier, listings, strict=True):
             if names is None:
                 unlistable.append(group.path)
-                refs = _discovered(group, discover, issues)
+                keys = _discovered(group, discover, issues)
             else:
-                refs = [n for n in names if n not in _ALL_DOCS]
-            for ref in refs:
-                for p in _with_intermediates(group.path, ref):
+                keys = [n for n in names if n not in _ALL_DOCS]
+            for key in keys:
+                base = "" if names is None else group.path  # discovered keys are whole
+                for p in _with_intermediates(base, key):
                     if p not in nodes:
                         candidates[p] = None
         found = await asyncio.gather(*(_fetch_node(handle, fmt, p) for p in candidates))
@@ -276,17 +282,38 @@ def _with_intermediates(base: str, ref: str) -> list[str]:
 
 
 def _discovered(group: Node, discover: Discover | None, issues: list[Issue]) -> list[str]:
+    """Return the store keys of the nodes a group's metadata refers to; report unsafe ones."""
     if discover is None:
         return []
-    refs: list[str] = []
+    keys: list[str] = []
     for ref in discover(group):
         try:
-            join_key(group.path, ref)
+            keys.append(_resolved(group.path, ref))
         except UnsafePathError:
             issues.append(unsafe_issue(group.path, "/attributes", "Reference", ref))
-            continue
-        refs.append(ref)
-    return refs
+    return keys
+
+
+def _resolved(base: str, ref: str) -> str:
+    """Return the store key of a reference made in the node at ``base``.
+
+    A reference names nodes below ``base``; it may start by climbing with ``../`` (a
+    bioformats2raw ``OME`` group names the images beside it), but never out of the store.
+
+    Raises
+    ------
+    UnsafePathError
+        When the reference would leave the store root, or is not a plain key after its
+        leading ``../``.
+    """
+    parts = base.split("/") if base else []
+    rest = ref
+    while rest.startswith("../"):
+        if not parts:
+            raise UnsafePathError(f"Expected a key inside the store. Got {ref!r} from {base!r}.")
+        parts.pop()
+        rest = rest[3:]
+    return join_key("/".join(parts), rest)
 
 
 def _root_node(handle: StoreHandle, issues: list[Issue]) -> Node | None:
@@ -341,6 +368,8 @@ async def _fetch_node(
         raws = await handle.read_many(keys, DOCUMENT_LIMIT)
     except RemoteFaultError as exc:  # a network fault, not a defect: the node is not known
         return None, [unreadable_issue(path, exc)]
+    except AccessRefusedError as exc:  # refused: the node is not known either
+        return None, [refused_issue(path, exc)]
     except StoreAccessError as exc:
         return None, [Issue.error(f"{_RULE}.store.read-failed", path, "", str(exc))]
     issues: list[Issue] = []

@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, TypeAlias
 
 from pydantic_zarr.v2 import ArraySpec as ArraySpecV2
 from pydantic_zarr.v3 import ArraySpec as ArraySpecV3
 
 from ngff_geozarr.core.hierarchy.array_checks import parse_dtype
-from ngff_geozarr.core.report import Issue
+from ngff_geozarr.core.report import UNREADABLE_NODE_RULE, Issue
 from ngff_geozarr.core.store.keys import ZarrFormat, join_key
 
 __all__ = [
@@ -35,7 +36,8 @@ ArraySpec: TypeAlias = ArraySpecV2[Any] | ArraySpecV3[Any]
 NodeType = Literal["group", "array"]
 """The two kinds of Zarr node."""
 Discover: TypeAlias = Callable[["Node"], Iterable[str]]
-"""Names the children a node's metadata refers to, as paths relative to the node."""
+"""Names the nodes a node's metadata refers to, as paths relative to the node: below it, or
+beside it after a leading ``../`` (never out of the store: the reader refuses those)."""
 
 MAX_DEPTH = 256
 """Deepest JSON nesting accepted in a metadata document."""
@@ -198,6 +200,39 @@ class Hierarchy(Mapping[str, Node]):
     def root(self) -> Node | None:
         """The root node, if the hierarchy has one."""
         return self.nodes.get("")
+
+    @cached_property
+    def unread(self) -> frozenset[str]:
+        """The paths of the nodes that could not be read (``zarr.store.unreadable`` issues)."""
+        return frozenset(i.path for i in self.issues if i.rule == UNREADABLE_NODE_RULE)
+
+    def not_read(self, path: str) -> bool:
+        """Tell whether nothing is known of ``path``: it, or a group above it, was not read.
+
+        Not read: a request the store failed after the retries, or refused. A check derives
+        no defect from the absence of such a node: it may exist.
+
+        Parameters
+        ----------
+        path
+            A node path.
+
+        Returns
+        -------
+        bool
+            Whether the path or one of its ancestors is among :attr:`unread`.
+
+        Examples
+        --------
+        >>> h = Hierarchy("t", {}, (Issue.error(UNREADABLE_NODE_RULE, "a", "", "x"),))
+        >>> h.not_read("a/0"), h.not_read("a"), h.not_read("b")
+        (True, True, False)
+        """
+        unread = self.unread
+        if not unread:
+            return False
+        names = path.split("/") if path else []
+        return any("/".join(names[:n]) in unread for n in range(len(names) + 1))
 
     def children(self, path: str) -> tuple[Node, ...]:
         """Return the child nodes of ``path``, in name order.

@@ -34,7 +34,7 @@ from ngff_geozarr.core.store.arrays import ArrayIO
 from ngff_geozarr.core.store.cache import unwrapped
 from ngff_geozarr.core.store.compression import Compression, compressors_for
 from ngff_geozarr.core.store.keys import MAX_CONCURRENCY, StoreKind, ZarrFormat, check_key
-from ngff_geozarr.core.store.policy import RemoteFaultError
+from ngff_geozarr.core.store.policy import AccessRefusedError, RemoteFaultError, refusal
 from ngff_geozarr.core.store.retry_store import guarded
 
 __all__ = ["StoreHandle"]
@@ -153,6 +153,9 @@ class StoreHandle:
             except NgffGeozarrError:
                 raise
             except Exception as exc:
+                refused = refusal(exc) if self.kind in ("http", "s3") else None
+                if refused is not None:  # final, and no word on whether the key exists
+                    raise AccessRefusedError(key, refused) from exc
                 raise StoreAccessError(f"Could not read {key!r} from {self.target}: {exc}") from exc
         return None if buf is None else buf.to_bytes()
 

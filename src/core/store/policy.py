@@ -13,7 +13,11 @@ Every request an ``http(s)://`` or ``s3://`` store makes, read or write, goes th
   :data:`RETRY_AFTER_LIMIT`); "not found" and "forbidden" answers are final at once;
 - a request that still fails raises :class:`RemoteFaultError`, which readers turn into a
   ``zarr.store.unreadable`` issue (the run's verdict is then "incomplete"), never into
-  "absent".
+  "absent";
+- a request the store refuses (HTTP 401 or 403, S3 ``AccessDenied``: :func:`refusal`) is
+  not retried; the store handle raises :class:`AccessRefusedError`, which readers turn into
+  the same issue (:func:`refused_issue`, naming the key and the status): a refused key may
+  well exist, so it is never reported "missing" either.
 
 The policy comes from :func:`set_remote_policy` (the command line's ``--timeout`` and
 ``--retries``), else from the environment variables ``NGFF_GEOZARR_TIMEOUT`` (seconds) and
@@ -45,6 +49,7 @@ __all__ = [
     "RETRIES_VARIABLE",
     "RETRY_AFTER_LIMIT",
     "TIMEOUT_VARIABLE",
+    "AccessRefusedError",
     "FaultLog",
     "PolicyError",
     "RemoteFaultError",
@@ -52,6 +57,8 @@ __all__ = [
     "current_log",
     "describe",
     "is_transient",
+    "refusal",
+    "refused_issue",
     "remote_policy",
     "retry_after",
     "retrying",
@@ -94,6 +101,26 @@ class RemoteFaultError(StoreAccessError):
         self.key = key
         self.cause = cause
         self.attempts = attempts
+
+
+class AccessRefusedError(StoreAccessError):
+    """A remote store refused a request (HTTP 401 or 403): final, never retried.
+
+    It says nothing of whether the key exists (an object store without the right to list
+    answers 403 for a key that is absent as for one that is not readable).
+
+    Parameters
+    ----------
+    key
+        The store key the request was for.
+    cause
+        The answer, one phrase (``"HTTP 403"``).
+    """
+
+    def __init__(self, key: str, cause: str) -> None:
+        super().__init__(f"{key!r} was refused: {cause}")
+        self.key = key
+        self.cause = cause
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +378,40 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+_REFUSED = (401, 403)
+
+
+def refusal(exc: BaseException) -> str | None:
+    """Tell whether a failed request was refused by the store, and how.
+
+    Refused: an answer with status 401 (unauthorised) or 403 (forbidden), as aiohttp and
+    botocore errors carry it (s3fs raises ``PermissionError`` from botocore's
+    ``AccessDenied``); the chain of causes is followed.
+
+    Parameters
+    ----------
+    exc
+        What the request raised.
+
+    Returns
+    -------
+    str or None
+        ``"HTTP 403"`` or ``"HTTP 401"``; ``None`` when the request was not refused.
+
+    Examples
+    --------
+    >>> class Forbidden(Exception):
+    ...     status = 403
+    >>> refusal(Forbidden()), refusal(FileNotFoundError("x"))
+    ('HTTP 403', None)
+    """
+    for current in causes(exc):
+        status = _status(current)
+        if status in _REFUSED:
+            return f"HTTP {status}"
+    return None
+
+
 def describe(exc: BaseException) -> str:
     """Name what a failed request met, in one phrase (status, error kind, message).
 
@@ -494,4 +555,33 @@ def unreadable_issue(path: str, cause: RemoteFaultError | str) -> Issue:
         "",
         f"Not checked: {cause}. The store failed the request after the retries "
         "(--retries, --timeout); the verdict is incomplete, run again to complete it.",
+    )
+
+
+def refused_issue(path: str, refused: AccessRefusedError) -> Issue:
+    """Report a node whose metadata the store refused to serve: ``zarr.store.unreadable``.
+
+    The same issue as :func:`unreadable_issue` (the node was not read: nothing is derived
+    from its absence, and the verdict is incomplete), saying what happened: access was
+    refused, which says nothing of whether the node exists.
+
+    Parameters
+    ----------
+    path
+        The node's path (``""`` for the root).
+    refused
+        The refusal, with its key and status.
+
+    Returns
+    -------
+    Issue
+        The error; its report's verdict is "incomplete" (exit code 3).
+    """
+    return Issue.error(
+        UNREADABLE_NODE_RULE,
+        path,
+        "",
+        f"Not checked: the store refused to serve {refused.key!r} ({refused.cause}, access "
+        "refused; the node may exist). The verdict is incomplete: give credentials or a "
+        "target that grants read access (--storage-option) to complete it.",
     )

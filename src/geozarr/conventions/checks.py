@@ -569,9 +569,10 @@ def check_multiscales(ctx: CheckContext, node: Node) -> None:
                 f"Expected the asset of another level ({assets}). Got {entry.derived_from!r}.",
                 f"{REF_MULTISCALES} §layout",
             )
-        level = ctx.hierarchy.nodes.get(join_key(node.path, entry.asset))
+        level_path = join_key(node.path, entry.asset)
+        level = ctx.hierarchy.nodes.get(level_path)
         if level is None:
-            if ctx.complete:
+            if ctx.complete and not ctx.hierarchy.not_read(level_path):  # not read: may exist
                 ctx.add(
                     _E,
                     "geozarr.multiscales.asset-missing",

@@ -196,6 +196,8 @@ def check_v04_multiscales(ctx: CheckContext, node: Node) -> None:
     base = _level_base(node)
     for level, level_pointer in included:
         group = ctx.hierarchy.nodes.get(join_key(base, level))
+        if group is None and ctx.hierarchy.not_read(join_key(base, level)):
+            continue  # not read: nothing is known of it
         if group is None or group.node_type != "group":
             ctx.add(
                 _E,

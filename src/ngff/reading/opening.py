@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ngff.common.ome import SECTION_KEYS
 from ngff.detection import discover, node_kind, ome_attributes
-from ngff.reading.groups import CollectionNode, PlateNode, WellNode, series_paths
+from ngff.reading.groups import CollectionNode, PlateNode, WellNode
 from ngff.reading.image import ImageNode, LabelsNode
 from ngff.reading.source import ReadError, StoreSource
 from ngff.versions import SpecVersion, spec_version
-from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store, is_json_target
+from ngff_geozarr.core.hierarchy import Node, hierarchy_from_store, is_json_target
 from ngff_geozarr.core.store import StoreHandle, open_store
 
 __all__ = ["OmeNode", "open"]
@@ -101,9 +101,8 @@ def _open(handle: StoreHandle) -> OmeNode:
             f"{handle.target}: expected an OME-Zarr image, labels group, plate, well or "
             f"bioformats2raw collection at the root. Got {found}."
         )
+    # A collection's series are read with the rest: discover follows the OME group's list.
     source = StoreSource(handle, hierarchy, _version(handle.target, root))
-    if opener is CollectionNode:
-        source.hierarchy = _with_series(handle, source)
     return opener(source, "")
 
 
@@ -123,25 +122,3 @@ def _version(target: str, root: Node) -> SpecVersion:
     if any(key in attributes for key in SECTION_KEYS):
         return "0.4"
     raise ReadError(f"{target}: no OME-Zarr version declared.")
-
-
-def _with_series(handle: StoreHandle, source: StoreSource) -> Hierarchy:
-    """Read the hierarchy again when a store that cannot list hid some of the series.
-
-    Such a store is explored through the references metadata makes; the root of a
-    collection names only its ``OME`` group and the first series, and the ``OME`` group's
-    ``series`` list is known only once it is read.
-    """
-    hierarchy = source.hierarchy
-    try:
-        refs = series_paths(source, "")
-    except ReadError:
-        return hierarchy
-    missing = [ref for ref in refs if ref not in hierarchy]
-    if not missing:
-        return hierarchy
-
-    def more(node: Node) -> Iterable[str]:
-        return [*discover(node), *(missing if node.path == "" else [])]
-
-    return hierarchy_from_store(handle, more)
