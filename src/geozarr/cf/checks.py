@@ -11,7 +11,12 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from geozarr.cf.grid_mappings import GRID_MAPPING_NAMES, GridMappingVariable, parse_geotransform
+from geozarr.cf.grid_mappings import (
+    GRID_MAPPING_NAMES,
+    GridMappingVariable,
+    grid_mappings_of,
+    parse_geotransform,
+)
 from geozarr.cf.standard_names import MODIFIERS, load_table
 from geozarr.cf.units import compatible
 from geozarr.cf.variables import FILL_VALUE, CFVariable, decode_fill_value
@@ -581,7 +586,10 @@ def _check_grid_mapping_agrees(
     if not proj:
         return
     key, mine = proj[0]
-    for name in grid_mapping_names(value):
+    # proj: describes the grid; a mapping CF's extended form gives only auxiliary
+    # coordinates (``crs_wgs84: lat lon``) describes those, not the grid (CF §5.6)
+    dims = [str(d) for d in node.dimension_names() or () if d is not None]
+    for name in grid_mappings_of(value, dims):
         target = ctx.lookup(node, name)
         if target is None:
             continue
