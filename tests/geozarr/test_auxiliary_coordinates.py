@@ -257,3 +257,27 @@ def test_the_validator_compares_the_grid_mapping_of_the_grid_only(tmp_path: Path
     )  # fmt: skip
     rules = {issue.split()[0] for issue in strict_issues(out)}
     assert "geozarr.crs.disagree" in rules
+
+
+@pytest.mark.parametrize(
+    ("form", "coordinates"),
+    [
+        pytest.param("crs: x y crs_wgs84: lat lon", "crs crs_wgs84 lon", id="lat-not-a-coordinate"),
+        pytest.param("crs: x y crs_wgs84: lat nope", "crs crs_wgs84 lat nope", id="missing"),
+        pytest.param("crs: x z crs_wgs84: lat lon", "crs crs_wgs84 lat lon", id="not-a-dimension"),
+    ],
+)
+def test_the_extended_form_lists_the_variables_own_coordinates(
+    tmp_path: Path, form: str, coordinates: str
+) -> None:
+    """CF §5.6: "All coordinate names listed in the grid_mapping attribute must be
+    coordinate variables or auxiliary coordinates of the data variable"."""
+    out = tmp_path / "out.zarr"
+    geozarr.write(curvilinear(), out, chunks=(8, 8), consolidated=False)
+    rule = "geozarr.cf.grid-mapping-coordinates"
+    assert not [i for i in strict_issues(out) if i.startswith(rule)]
+    doc = out / "elevation" / "zarr.json"
+    meta = json.loads(doc.read_text())
+    meta["attributes"].update(grid_mapping=form, coordinates=coordinates)
+    doc.write_text(json.dumps(meta))
+    assert [i.split()[1] for i in strict_issues(out) if i.startswith(rule)] == ["elevation:"]

@@ -14,6 +14,7 @@ from typing import Any
 from geozarr.cf.grid_mappings import (
     GRID_MAPPING_NAMES,
     GridMappingVariable,
+    grid_mapping_entries,
     grid_mappings_of,
     parse_geotransform,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "check_coordinates_attribute",
     "check_crs_declarations",
     "check_fill_value_pitfall",
+    "check_grid_mapping_coordinates",
     "check_grid_mapping_reference",
     "check_grid_mapping_variable",
     "check_standard_name",
@@ -407,6 +409,38 @@ def check_grid_mapping_reference(ctx: CheckContext, node: Node) -> None:
                 "(no grid_mapping_name, crs_wkt or spatial_ref).",
                 f"{REF_CF} §5.6",
             )
+
+
+def check_grid_mapping_coordinates(ctx: CheckContext, node: Node) -> None:
+    """Ensure the extended ``grid_mapping`` form lists the array's own coordinates (CF §5.6).
+
+    "All coordinate names listed in the grid_mapping attribute must be coordinate variables
+    or auxiliary coordinates of the data variable": a dimension of the array that has its
+    variable, or a variable its ``coordinates`` attribute names.
+    """
+    value = _attr(node, "grid_mapping")
+    if not isinstance(value, str) or not ctx.complete:
+        return
+    dims = {str(d) for d in node.dimension_names() or () if d is not None}
+    listed = _attr(node, "coordinates")
+    auxiliary = set(listed.split()) if isinstance(listed, str) else set()
+    wrong = [
+        name
+        for _, coords in grid_mapping_entries(value)
+        for name in coords
+        if not (name in dims | auxiliary and ctx.lookup(node, name) is not None)
+    ]
+    if wrong:
+        ctx.add(
+            _E,
+            "geozarr.cf.grid-mapping-coordinates",
+            node,
+            ("attributes", "grid_mapping"),
+            f"grid_mapping lists {', '.join(repr(n) for n in dict.fromkeys(wrong))}, which "
+            "MUST be coordinate variables (dimensions of the array, with their variable) or "
+            "auxiliary coordinates its coordinates attribute names.",
+            f"{REF_CF} §5.6",
+        )
 
 
 def _cf_cannot_name(attrs: Mapping[str, Any]) -> bool:
