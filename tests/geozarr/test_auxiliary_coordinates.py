@@ -186,6 +186,42 @@ def test_the_grid_mapping_form_is_kept(tmp_path: Path, form: str, expected: str,
     assert strict_issues(store) == []
 
 
+def test_reprojection_leaves_the_source_grids_coordinates_behind(tmp_path: Path) -> None:
+    """``pyramid --to-crs``: lat / lon locate the source's points, not the new grid's."""
+    pytest.importorskip("rasterio")
+    from geozarr.reproject import write_webmap_pyramid
+
+    store, out = tmp_path / "src.zarr", tmp_path / "out.zarr"
+    geozarr.write(curvilinear(), store, chunks=(16, 16))
+    write_webmap_pyramid(store, out, to_crs="EPSG:3857", tile_size=32, levels=None)
+    for group in ("", "1"):
+        assert not (out / group / "lat").exists()
+        assert not (out / group / "crs_wgs84").exists()
+        assert attributes(out, f"{group}/elevation" if group else "elevation")[
+            "grid_mapping"
+        ] == "crs"  # fmt: skip
+    assert strict_issues(out) == []
+
+
+def test_info_describes_the_grid_by_its_own_mapping(tmp_path: Path) -> None:
+    """``"crs_wgs84: lat lon crs: x y"``: the grid is in crs, though crs_wgs84 comes first."""
+    from geozarr.describe import raster_grid
+    from geozarr.detection import discover
+    from ngff_geozarr.core.hierarchy import hierarchy_from_store
+    from ngff_geozarr.core.store import open_store
+
+    store = tmp_path / "xr.zarr"  # as xarray writes it: no proj:, the grid mapping says it
+    curvilinear("crs_wgs84: lat lon crs: x y").to_zarr(store, zarr_format=3, consolidated=False)
+    with open_store(str(store), "r") as opened:
+        hierarchy = hierarchy_from_store(opened, discover)
+    node = hierarchy.get("elevation")
+    assert node is not None
+    grid = raster_grid(node, hierarchy)
+    assert grid is not None
+    assert grid.crs is not None
+    assert grid.crs.to_epsg() == 32633
+
+
 def test_create_from_a_netcdf_file_keeps_the_auxiliary_coordinates(tmp_path: Path) -> None:
     pytest.importorskip("h5netcdf")
     source = curvilinear()
