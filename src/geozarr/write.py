@@ -404,7 +404,8 @@ def write(
             )
             results.append(result)
             written[var.name] = result.paths
-        write_carried(store, "", carried, zarr_format)
+        block, _ = _chunking(shape, chunks, shards)  # 2-D lat / lon chunked as the rasters
+        write_carried(store, "", carried, zarr_format, dict(zip(spatial, block[-2:], strict=True)))
         primary = results[layout_variable([v.attributes for v in variables])]
         if levels != 1:
             write_pyramid_metadata(

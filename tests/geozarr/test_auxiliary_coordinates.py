@@ -120,6 +120,10 @@ def test_write_keeps_the_auxiliary_coordinates_at_every_level(tmp_path: Path, fm
             "crs_wkt"
         ]) == WGS84  # fmt: skip
         assert_at_block_centres(out, group, CRS.from_epsg(32633))
+    for path in ("lat", "1/lon"):  # as large as a raster: chunked as the rasters are
+        with xr.open_zarr(out, group=path.rpartition("/")[0] or None) as level:
+            name = path.rpartition("/")[2]
+            assert level[name].encoding["chunks"] == (8, 8)
     with xr.open_zarr(out, group="2") as level:  # 30 x 46 -> 8 x 12: partial last blocks
         assert level["lat"].shape == (8, 12)
         assert set(level.coords) == set(source.coords)

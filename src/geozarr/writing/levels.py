@@ -404,7 +404,8 @@ def write_pyramid_metadata(
     for k in range(1, len(planned)):
         level = planned[k]
         at_level = [carried_at_level(c, grid.dims, level) for c in carried]
-        write_carried(store, str(k), at_level, zarr_format)
+        chunks = dict(zip(grid.dims, level.chunks[-2:], strict=True))
+        write_carried(store, str(k), at_level, zarr_format, chunks)
         write_level_metadata(
             store, str(k), grid.reduced(level.cumulative[-2], level.cumulative[-1]), zarr_format
         )
