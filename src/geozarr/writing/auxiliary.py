@@ -14,8 +14,9 @@ coordinate says where each grid point is, so a level's values are taken at the s
 centres: :func:`at_block_centres` interpolates them linearly between the two base pixels
 either side of each centre, on each spatial axis the array has (bilinear on ``(y, x)``; the
 last partial block's centre, past the last base pixel, is extrapolated from the last two).
-Longitudes are interpolated on the unit circle, so a grid across the antimeridian keeps
-its values. Non-numeric values take the base pixel at or before the centre.
+Longitudes are interpolated the shorter way round (179 to -179 is 2 degrees east), so a
+grid across the antimeridian keeps its values. Non-numeric values take the base pixel at or
+before the centre.
 
 The data variables' attributes are the same at every level, so whatever their
 ``coordinates`` and ``grid_mapping`` name must exist at every level:
@@ -71,7 +72,7 @@ def _positions(length: int, factor: int, size: int) -> _Array:
     return factor * np.arange(size, dtype=np.float64) + (factor - 1) / 2
 
 
-def _along(values: _Array, axis: int, positions: _Array) -> _Array:
+def _along(values: _Array, axis: int, positions: _Array, period: float | None) -> _Array:
     length = values.shape[axis]
     if length == 1:
         return np.take(values, np.zeros(positions.size, dtype=np.intp), axis=axis)
@@ -84,8 +85,11 @@ def _along(values: _Array, axis: int, positions: _Array) -> _Array:
     shape[axis] = positions.size
     weight = weight.reshape(shape)
     below = np.take(values, left, axis=axis)
-    above = np.take(values, left + 1, axis=axis)
-    return below * (1 - weight) + above * weight
+    step = np.take(values, left + 1, axis=axis) - below
+    if period is not None:  # the shorter way round: 179 to -179 is 2 degrees east
+        step = (step + period / 2) % period - period / 2
+    out: _Array = below + step * weight
+    return out
 
 
 def at_block_centres(
@@ -109,8 +113,9 @@ def at_block_centres(
     shape
         The level's length by spatial dimension.
     longitude
-        Interpolate on the unit circle (degrees; the source's range, ``[-180, 180]`` or
-        ``[0, 360)``, is kept).
+        The values are longitudes in degrees: interpolated the shorter way round, in the
+        source's range (``[-180, 180]``, or ``[0, 360]`` when it has values above 180 and
+        none below 0).
 
     Returns
     -------
@@ -125,25 +130,21 @@ def at_block_centres(
     array([-179.])
     """
     array = np.asarray(values)
-    numeric = array.dtype.kind in "biuf" and array.dtype.kind != "b"
+    numeric = array.dtype.kind in "iuf"
     if numeric:
         array = array.astype(np.float64)
-    parts = [array]
-    if numeric and longitude:
-        radians = np.deg2rad(array)
-        parts = [np.cos(radians), np.sin(radians)]
+    period = 360.0 if numeric and longitude else None
+    out = array
     for axis, dim in enumerate(dims):
         if dim not in factors:
             continue
         positions = _positions(array.shape[axis], factors[dim], shape[dim])
-        parts = [_along(part, axis, positions) for part in parts]
-    if not (numeric and longitude):
-        return parts[0]
-    degrees = np.rad2deg(np.arctan2(parts[1], parts[0]))
-    finite = array[np.isfinite(array)]
-    if finite.size and finite.min() >= 0 and finite.max() > 180:
-        degrees = np.mod(degrees, 360.0)
-    return degrees  # type: ignore[no-any-return]
+        out = _along(out, axis, positions, period)
+        if period is not None:  # back into the source's range: [-180, 180] or [0, 360)
+            finite = array[np.isfinite(array)]
+            low = 0.0 if finite.size and finite.min() >= 0 and finite.max() > 180 else -180.0
+            out = np.where(out < low, out + 360.0, np.where(out > low + 360.0, out - 360.0, out))
+    return out
 
 
 def extended_grid_mapping(value: Any, mapping: str, available: Collection[str]) -> str | None:

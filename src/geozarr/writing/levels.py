@@ -338,7 +338,7 @@ def carried_at_level(array: CarriedArray, dims: Sequence[str], level: Level) -> 
     An array off the grid (``time``, bounds, a grid mapping) is the same at every level;
     one on a spatial dimension (an auxiliary coordinate: 2-D ``lat`` / ``lon``) is taken at
     the level's block centres (:func:`geozarr.writing.auxiliary.at_block_centres`;
-    longitudes on the unit circle), decoded and encoded again as it is stored (packing,
+    longitudes the shorter way round), decoded and encoded again as it is stored (packing,
     ``_FillValue``).
 
     Parameters
