@@ -149,6 +149,30 @@ def test_pyramid_in_place_carries_the_auxiliary_coordinates(tmp_path: Path, fmt:
     assert strict_issues(store) == []
 
 
+def test_packed_auxiliary_coordinates_are_taken_decoded_and_packed_again(tmp_path: Path) -> None:
+    """int16 lat with scale_factor / add_offset and a missing pixel: NaN spreads no further
+    than the level pixels whose centre it is next to; the others are the true latitudes."""
+    source = curvilinear()
+    source["lat"].encoding.update(
+        dtype="int16", scale_factor=1e-4, add_offset=45.0, _FillValue=np.int16(-32768)
+    )
+    lat = source["lat"].values.copy()
+    lat[0, 0] = np.nan
+    source["lat"] = source["lat"].copy(data=lat)
+    out = tmp_path / "out.zarr"
+    geozarr.write(source, out, levels=2, chunks=(8, 8))
+    with xr.open_zarr(out, group="1", mask_and_scale=False) as raw:
+        assert raw["lat"].dtype == np.int16
+    with xr.open_zarr(out, group="1") as level:
+        _, truth = lonlat(CRS.from_epsg(32633), level["x"].values, level["y"].values)
+        got = level["lat"].values
+        missing = np.isnan(got)
+        assert missing[0, 0]
+        assert missing.sum() == 1
+        np.testing.assert_allclose(got[~missing], truth[~missing], atol=1e-4)
+    assert strict_issues(out) == []
+
+
 def test_a_grid_across_the_antimeridian_keeps_its_longitudes(tmp_path: Path) -> None:
     """UTM zone 60 east of 180°: lon jumps from 179.9 to -179.9; no level averages it to 0."""
     source = curvilinear(epsg=32660, x0=700_000.0, step=1_000.0, height=20, width=40)
