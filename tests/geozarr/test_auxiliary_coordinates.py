@@ -250,6 +250,21 @@ def test_info_describes_the_grid_by_its_own_mapping(tmp_path: Path) -> None:
     assert grid.crs.to_epsg() == 32633
 
 
+@pytest.mark.parametrize(("form", "warned"), [("crs", set()), (EXTENDED, {"elevation"})])
+def test_the_gdal_312_profile_says_what_gdal_312_reads(
+    tmp_path: Path, form: str, warned: set[str]
+) -> None:
+    """GDAL 3.12 reads a grid_mapping naming one variable, not CF's extended form (see
+    tests/core/test_profiles_gdal.py); lat / lon are coordinates, not rasters to georeference.
+    """
+    out = tmp_path / "out.zarr"
+    geozarr.write(curvilinear(form), out, levels=2, chunks=(8, 8))
+    report = geozarr.validate(str(out), strict=True, readers=["gdal-3.12"])
+    found = {i.path for i in report.issues if i.rule == "reader.gdal-3.12.crs"}
+    assert found == warned | {f"1/{path}" for path in warned}
+    assert not [i for i in report.issues if i.rule != "reader.gdal-3.12.crs"]
+
+
 def test_create_from_a_netcdf_file_keeps_the_auxiliary_coordinates(tmp_path: Path) -> None:
     pytest.importorskip("h5netcdf")
     source = curvilinear()
