@@ -72,6 +72,7 @@ def test_web_map_tutorial_writes_a_valid_pyramid(tmp_path: Path) -> None:
     assert "1/temperature temperature [2.0, 2.0]" in out
     assert "2 EPSG:3857 [256, 384] 1000.0" in out
     assert "crs True" in out  # in place, the levels keep the source's grid mapping name
+    assert "crs: x y crs_wgs84: lat lon (20, 32)" in out  # 2-D lat / lon at every level
     assert out[-1] == "True []"
 
 

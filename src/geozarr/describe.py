@@ -25,6 +25,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError, ProjError
 
 import geozarr.crs  # noqa: F401  (switches PROJ's network access off)
+from geozarr.cf.grid_mappings import grid_mapping_entries, grid_mappings_of
 from ngff_geozarr.core.errors import NgffGeozarrError
 from ngff_geozarr.core.hierarchy import Hierarchy, Node
 from ngff_geozarr.core.info import FactTable, NodeFacts, summarize_array
@@ -191,12 +192,18 @@ def _grid_mapping(node: Node, hierarchy: Hierarchy) -> Node | None:
     name = node.attributes.get("grid_mapping")
     if not isinstance(name, str) or not name.strip():
         return None
-    first = name.split(":")[0].split()[0]
-    try:
-        path = join_key(node.parent or "", first)
-    except NgffGeozarrError:
-        return None
-    return hierarchy.get(path)
+    # the grid's mapping: in CF's extended form the one its dimensions' coordinates are in
+    # ("crs_wgs84: lat lon crs: x y" describes the grid by crs), else the first (CF §5.6)
+    dims = [str(d) for d in node.dimension_names() or () if d is not None]
+    candidates = [*grid_mappings_of(name, dims), grid_mapping_entries(name)[0][0]]
+    for candidate in candidates:
+        try:
+            found = hierarchy.get(join_key(node.parent or "", candidate))
+        except NgffGeozarrError:
+            continue
+        if found is not None:
+            return found
+    return None
 
 
 def _layout_transform(node: Node, hierarchy: Hierarchy) -> tuple[float, ...] | None:

@@ -31,18 +31,48 @@ _SPATIAL_UUID = "689b58e2-cf7b-45e0-9fff-9cfc0883d6b4"
 _PROJ_KEYS = ("proj:code", "proj:wkt2", "proj:projjson")
 
 
+def _coordinates(hierarchy: Hierarchy) -> set[str]:
+    """Return the paths of the arrays a sibling names as coordinates (2-D lat / lon)."""
+    found: set[str] = set()
+    for node in hierarchy.values():
+        named = node.attributes.get("coordinates") if node.node_type == "array" else None
+        if isinstance(named, str):
+            parent = node.parent or ""
+            found.update(_join(parent, name) for name in named.split())
+    return found
+
+
 def check_gdal_crs(hierarchy: Hierarchy) -> Iterator[Finding]:
-    """GDAL 3.12: data arrays georeferenced by ``proj:`` only (no ``_CRS``, no grid mapping).
+    """GDAL 3.12: data arrays whose CRS it does not read (``proj:`` only, extended form).
+
+    No ``_CRS`` and no ``grid_mapping`` naming one variable: GDAL 3.12 takes
+    ``grid_mapping`` for the name of one variable, and CF's extended form
+    (``"crs: x y crs_wgs84: lat lon"``) gives it no CRS (checked with GDAL 3.10.3 and
+    3.12.2). Auxiliary coordinates (2-D ``lat`` / ``lon``, named by a sibling's
+    ``coordinates``) are not rasters to georeference.
 
     A :class:`~ngff_geozarr.core.profiles.readers.ReaderCheck`: one ``reader.gdal-3.12.crs`` finding
     per such array.
     """
+    coordinates = _coordinates(hierarchy)
     for node in hierarchy.values():
         shape = node.array_shape
-        if shape is None or len(shape) < 2:
+        if shape is None or len(shape) < 2 or node.path in coordinates:
             continue
         attrs = node.attributes
-        if "_CRS" in attrs or "grid_mapping" in attrs:
+        mapping = attrs.get("grid_mapping")
+        if "_CRS" in attrs or (mapping is not None and ":" not in str(mapping)):
+            continue
+        if mapping is not None:
+            yield Finding(
+                "reader.gdal-3.12.crs",
+                node.path,
+                "/attributes/grid_mapping",
+                "GDAL 3.12 sees no CRS on this array: it reads `grid_mapping` as one "
+                "variable's name, not CF's extended form "
+                f"{mapping!r} (proj:/spatial: are read from GDAL 3.13). Fix, if GDAL 3.12 "
+                "must see it: `_CRS`, or the plain form.",
+            )
             continue
         parent = hierarchy.get(node.parent or "") if node.parent is not None else None
         where = [attrs, parent.attributes if parent is not None else {}]

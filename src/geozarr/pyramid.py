@@ -6,7 +6,11 @@
 - every root variable on the spatial grid is reduced (its last two dimensions the
   ``spatial:dimensions``, or those of a variable with a ``grid_mapping``); other dimensions
   (``time``, ``band``, ``depth``) are carried, and the arrays off the grid (``time``,
-  bounds, scalar coordinates) are copied into every level;
+  bounds, scalar coordinates, the other grid mappings of CF's extended ``grid_mapping``
+  form, which stays extended) are copied into every level; the auxiliary coordinates on
+  the grid that the variables' ``coordinates`` name (2-D ``lat`` / ``lon``) are not
+  reduced as data: each level holds them at its block centres
+  (:mod:`geozarr.writing.auxiliary`);
 - the CRS comes from ``proj:`` or the grid mapping the variables name, of any name; the
   transform from ``spatial:transform``, a ``GeoTransform``, or regularly spaced 1-D
   coordinates (pixel centres; irregular spacing is refused);
@@ -49,7 +53,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -57,12 +61,14 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 import ngff_geozarr.core.groups as groups
+from geozarr.cf.grid_mappings import grid_mapping_entries, grid_mappings_of
 from geozarr.cf.variables import FILL_VALUE, decode_fill_value
 from geozarr.conventions.registry import MULTISCALES, PROJ, SPATIAL
 from geozarr.crs import parse_crs
 from geozarr.detection import discover
 from geozarr.writing import documents as _documents
 from geozarr.writing import levels as _levels
+from geozarr.writing.auxiliary import extended_grid_mapping
 from geozarr.writing.cf_variables import GRID_MAPPING
 from geozarr.writing.fill import align_fill_value
 from geozarr.writing.grid import GeoWriteError, Grid, parse_transform
@@ -146,6 +152,35 @@ def _mapping_names(hierarchy: Hierarchy) -> set[str]:
     return found
 
 
+def _auxiliary(hierarchy: Hierarchy, spatial: tuple[str, str]) -> set[str]:
+    """Name the root arrays on the grid that a variable's ``coordinates`` names (CF §5).
+
+    A 2-D ``lat`` / ``lon`` is an auxiliary coordinate, carried to every level at its
+    block centres, not a variable to reduce.
+    """
+    named: set[str] = set()
+    for node in hierarchy.children(""):
+        listed = node.attributes.get("coordinates") if node.node_type == "array" else None
+        if isinstance(listed, str):
+            named.update(listed.split())
+    found = set()
+    for name in named - set(spatial):
+        array = hierarchy.get(name)
+        if array is not None and array.node_type == "array" and set(spatial) & set(_names(array)):
+            found.add(name)
+    return found
+
+
+def _other_mappings(nodes: Sequence[Node], grid: Grid) -> set[str]:
+    """Name the grid mappings of CF's extended form besides the grid's own (CF §5.6)."""
+    found: set[str] = set()
+    for node in nodes:
+        value = node.attributes.get("grid_mapping")
+        if isinstance(value, str):
+            found.update(name for name, _ in grid_mapping_entries(value))
+    return found - {grid.grid_mapping}
+
+
 def _spatial_dims(hierarchy: Hierarchy, root: Node) -> tuple[str, str]:
     dims = root.attributes.get("spatial:dimensions")
     if isinstance(dims, list) and len(dims) == 2 and all(isinstance(d, str) for d in dims):
@@ -161,7 +196,10 @@ def _spatial_dims(hierarchy: Hierarchy, root: Node) -> tuple[str, str]:
 
 
 def _grid_variables(
-    hierarchy: Hierarchy, spatial: tuple[str, str], variable: str | Sequence[str] | None
+    hierarchy: Hierarchy,
+    spatial: tuple[str, str],
+    variable: str | Sequence[str] | None,
+    auxiliary: Collection[str] = (),
 ) -> list[Node]:
     if variable is not None:
         wanted = [variable] if isinstance(variable, str) else list(variable)
@@ -179,7 +217,10 @@ def _grid_variables(
     nodes = [
         node
         for node in hierarchy.children("")
-        if node.node_type == "array" and len(_names(node)) >= 2 and _names(node)[-2:] == spatial
+        if node.node_type == "array"
+        and len(_names(node)) >= 2
+        and _names(node)[-2:] == spatial
+        and node.path not in auxiliary
     ]
     if not nodes:
         raise GeoWriteError(
@@ -194,7 +235,10 @@ def _root_grid(
 ) -> Grid:
     attrs = root.attributes
     named = var.attributes.get("grid_mapping")
-    name = named.split()[0].rstrip(":") if isinstance(named, str) and named.split() else None
+    name = None
+    if isinstance(named, str) and named.split():  # the grid's mapping (CF §5.6), else the first
+        mine = [n for n in grid_mappings_of(named, spatial) if hierarchy.get(n) is not None]
+        name = mine[0] if mine else grid_mapping_entries(named)[0][0]
     mapping = hierarchy.get(name or GRID_MAPPING)
     gm = mapping.attributes if mapping is not None else {}
     crs = None
@@ -246,12 +290,19 @@ def _carried(
     hierarchy: Hierarchy,
     spatial: tuple[str, str],
     skip: set[str],
+    auxiliary: Collection[str] = (),
 ) -> list[CarriedArray]:
-    """Read the root arrays off the grid (``time``, bounds, scalar coordinates) whole."""
+    """Read the root arrays off the grid (``time``, bounds, scalar coordinates) whole.
+
+    And the ``auxiliary`` coordinates on the grid (2-D ``lat`` / ``lon``), which each level
+    holds at its block centres.
+    """
     out = []
     for node in hierarchy.children(""):
         names = _names(node)
-        if node.node_type != "array" or node.path in skip or set(spatial) & set(names):
+        if node.node_type != "array" or node.path in skip:
+            continue
+        if set(spatial) & set(names) and node.path not in auxiliary:
             continue
         shape = node.metadata.get("shape") or []
         if len(names) != len(shape):
@@ -275,7 +326,7 @@ def _nodata(var: Node, *, carried: bool = False) -> float | int | None:
     return None
 
 
-def _level_attributes(var: Node, carried: Sequence[CarriedArray]) -> dict[str, Any]:
+def _level_attributes(var: Node, carried: Sequence[CarriedArray], grid: Grid) -> dict[str, Any]:
     attrs = {
         k: v
         for k, v in var.attributes.items()
@@ -286,6 +337,10 @@ def _level_attributes(var: Node, carried: Sequence[CarriedArray]) -> dict[str, A
     names = [n for n in named.split() if n in kept] if isinstance(named, str) else []
     if names:
         attrs["coordinates"] = " ".join(names)
+    beside = kept | (set(grid.dims) if grid.rectilinear else set())
+    form = extended_grid_mapping(var.attributes.get("grid_mapping"), grid.grid_mapping, beside)
+    if form is not None:  # CF §5.6's extended form says more than the plain one: kept
+        attrs["grid_mapping"] = form
     return attrs
 
 
@@ -357,10 +412,12 @@ def pyramid(
                 "continue an interrupted run."
             )
         spatial = _spatial_dims(hierarchy, root)
-        nodes = _grid_variables(hierarchy, spatial, variable)
+        auxiliary = _auxiliary(hierarchy, spatial)
+        nodes = _grid_variables(hierarchy, spatial, variable, auxiliary)
         grid = _root_grid(store, hierarchy, root, nodes[0], spatial)
-        skip = {*(n.path for n in nodes), *spatial, *_mapping_names(hierarchy)}
-        carried = _carried(store, hierarchy, spatial, skip)
+        mappings = _mapping_names(hierarchy) - _other_mappings(nodes, grid)
+        skip = {*(n.path for n in nodes), *spatial, *mappings}
+        carried = _carried(store, hierarchy, spatial, skip, auxiliary)
         # The convention attributes are rendered again from the grid; others are kept.
         root_attrs = {
             k: v
@@ -391,7 +448,7 @@ def pyramid(
             run = LevelRun(levels, factors, min_extent, workers, resume, progress)
             for var in nodes:
                 base = store.open_array(var.path)
-                attributes = _level_attributes(var, carried)
+                attributes = _level_attributes(var, carried, grid)
                 results[var.path] = write_variable(
                     store,
                     base,

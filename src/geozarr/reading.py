@@ -6,8 +6,9 @@ values unpacked, ``_FillValue`` masked, CF time decoded) and makes sure its grid
 what rioxarray and odc-geo read: a coordinate (``spatial_ref`` unless the variables name
 another) with ``crs_wkt`` and GDAL's ``spatial_ref`` (WKT2) and ``GeoTransform``, taken from
 the group's ``proj:`` and ``spatial:transform`` when the grid mapping lacks them. A variable
-naming its one grid mapping in CF's extended form (``"crs: x y"``, which rioxarray does not
-read) names it plainly (``"crs"``) in the Dataset returned.
+naming its grid's mapping in CF's extended form (``"crs: x y"`` or ``"crs: x y crs_wgs84:
+lat lon"``, which rioxarray does not read) names it plainly (``"crs"``) in the Dataset
+returned; the store keeps the extended form, and ``xarray.open_zarr`` reads it as it is.
 
 Examples
 --------
@@ -28,6 +29,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from geozarr.cf.checks import grid_mapping_names
+from geozarr.cf.grid_mappings import grid_mapping_entries, grid_mappings_of
 from geozarr.crs import parse_crs
 from geozarr.detection import discover
 from geozarr.writing.cf_variables import GRID_MAPPING
@@ -88,9 +90,11 @@ def _plain_grid_mapping(ds: Any) -> str:
     """Return the grid mapping's name; say CF's extended form as the plain name rioxarray reads.
 
     CF §5.6 allows ``grid_mapping`` as ``"crs: x y"`` (the mapping, then the coordinates it
-    applies to); rioxarray and odc-geo take the whole text for a variable's name and find no
-    CRS. A variable that names one mapping so, on its own coordinates, names it plainly
-    (the same meaning); one that names several mappings is left as it is.
+    applies to; more mappings may follow for auxiliary coordinates: ``"crs: x y crs_wgs84:
+    lat lon"``); rioxarray and odc-geo take the whole text for a variable's name and find no
+    CRS. A variable whose dimensions' coordinates are in one mapping names that mapping
+    plainly, what rioxarray reads; one whose dimensions are split between several mappings
+    (``"crs: x other: y"``) is left as it is.
     """
     name = None
     for var in ds.data_vars.values():
@@ -99,14 +103,12 @@ def _plain_grid_mapping(ds: Any) -> str:
         if not isinstance(value, str) or not value.split():
             continue
         names = grid_mapping_names(value)
+        dims = [str(d) for d in var.dims]
+        mine = [n for n in grid_mappings_of(value, dims) if n in ds.variables]
         if name is None:
-            name = next((n for n in names if n in ds.variables), names[0])
-        listed = value.split()[1:]
-        if (
-            names == [name]
-            and listed
-            and set(listed) <= {str(d) for d in var.dims} | set(ds.coords)
-        ):
+            name = next(iter(mine), next((n for n in names if n in ds.variables), names[0]))
+        listed = [c for _, coords in grid_mapping_entries(value) for c in coords]
+        if mine == [name] and listed and set(listed) <= {str(d) for d in var.dims} | set(ds.coords):
             where["grid_mapping"] = name
     return name or GRID_MAPPING
 

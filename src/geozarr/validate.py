@@ -148,6 +148,7 @@ _CF_ARRAY_CHECKS: tuple[_Rule, ...] = (
     cf.check_fill_value_pitfall,
     cf.check_coordinates_attribute,
     cf.check_grid_mapping_reference,
+    cf.check_grid_mapping_coordinates,
     cfc.check_coordinate_variables,
     *_CF_VARIABLE_CHECKS,
 )

@@ -7,7 +7,10 @@ group:
   variable, ``spatial_ref`` (a scalar array with ``crs_wkt`` in WKT2, GDAL's ``spatial_ref``
   and ``GeoTransform`` in GDAL's order ``c a b f d e``, plus the CF grid mapping parameters);
   xarray input with a grid mapping keeps its name (CF's ``crs``, say) and, where they
-  declare the same CRS, its attributes, at every level;
+  declare the same CRS, its attributes, at every level; a ``grid_mapping`` in CF's
+  extended form (``"crs: x y crs_wgs84: lat lon"``) stays extended, and the auxiliary
+  coordinates on the grid (2-D ``lat`` / ``lon``) and the other grid mappings are kept,
+  at every level (see :mod:`geozarr.writing.auxiliary`);
   1-D ``x`` and ``y`` coordinates at pixel centres with ``standard_name``, ``units`` and
   ``axis``;
 - the Zarr conventions on the group: canonical v0.1 ``zarr_conventions`` entries,
@@ -51,6 +54,7 @@ from geozarr.writing import cf_variables as _cf_variables
 from geozarr.writing import documents as _documents
 from geozarr.writing import grid as _grid
 from geozarr.writing import inputs as _inputs
+from geozarr.writing.auxiliary import extended_grid_mapping
 from geozarr.writing.cf_variables import variable_output
 from geozarr.writing.documents import write_carried
 from geozarr.writing.grid import parse_crs_input
@@ -334,8 +338,14 @@ def write(
         mapping_attributes,
     )
     methods = methods_by_variable(method, [v.name for v in variables])
+    written_beside = {c.name for c in carried} | (set(spatial) if grid.rectilinear else set())
     for var in variables:
         _check_name(var.name, grid.grid_mapping)
+        form = extended_grid_mapping(
+            var.attributes.pop("grid_mapping", None), grid.grid_mapping, written_beside
+        )
+        if form is not None:  # CF §5.6's extended form says more than the plain one: kept
+            var.attributes["grid_mapping"] = form
         if tuple(var.data.shape[-2:]) != shape[-2:] or var.dims[-2:] != spatial:
             raise GeoWriteError(
                 f"Expected every variable on the grid {list(spatial)} {list(shape[-2:])}. "
@@ -394,7 +404,8 @@ def write(
             )
             results.append(result)
             written[var.name] = result.paths
-        write_carried(store, "", carried, zarr_format)
+        block, _ = _chunking(shape, chunks, shards)  # 2-D lat / lon chunked as the rasters
+        write_carried(store, "", carried, zarr_format, dict(zip(spatial, block[-2:], strict=True)))
         primary = results[layout_variable([v.attributes for v in variables])]
         if levels != 1:
             write_pyramid_metadata(

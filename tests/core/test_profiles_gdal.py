@@ -70,16 +70,21 @@ def test_the_sharding_rule_is_what_gdal_312_does(tmp_path: Path, shards: Any) ->
     assert ("reader.gdal-3.12.sharding" in warned(store)) == (shards is not None)
 
 
-@pytest.mark.parametrize("grid_mapping", [True, False], ids=["cf", "proj-only"])
-def test_the_crs_rule_is_what_gdal_312_does(tmp_path: Path, grid_mapping: bool) -> None:
+@pytest.mark.parametrize(
+    "grid_mapping", ["spatial_ref", None, "spatial_ref: x y"], ids=["cf", "proj-only", "extended"]
+)
+def test_the_crs_rule_is_what_gdal_312_does(tmp_path: Path, grid_mapping: str | None) -> None:
+    """GDAL 3.12 reads a CF grid_mapping that names one variable; not CF's extended form."""
     store = tmp_path / "dem.zarr"
     geozarr.write(np.ones((32, 32), np.float32), store, crs="EPSG:32632", transform=TRANSFORM,
                   consolidated=False)  # fmt: skip
-    if not grid_mapping:
-        path = store / "data" / "zarr.json"
-        doc = json.loads(path.read_text())
-        del doc["attributes"]["grid_mapping"]
-        path.write_text(json.dumps(doc))
+    path = store / "data" / "zarr.json"
+    doc = json.loads(path.read_text())
+    doc["attributes"].pop("grid_mapping")
+    if grid_mapping is not None:
+        doc["attributes"]["grid_mapping"] = grid_mapping
+    path.write_text(json.dumps(doc))
     seen = gdal_open(store)
-    assert ("reader.gdal-3.12.crs" in warned(store)) == (not grid_mapping)
-    assert seen["epsg"] == (32632 if grid_mapping else None)
+    read = grid_mapping == "spatial_ref"
+    assert ("reader.gdal-3.12.crs" in warned(store)) == (not read)
+    assert seen["epsg"] == (32632 if read else None)

@@ -19,7 +19,7 @@ import xarray as xr
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from tests.roundtrip.conftest import (
     CRSS,
     ROUNDTRIP,
@@ -160,3 +160,86 @@ def _pyramid_validates_and_equals_one_pass(
             assert (height, width) == tuple(-(-n // 2**k) for n in base.shape[-2:])
             assert math.isclose(level["x"].values[0], x0 + 2**k * a / 2)
             assert math.isclose(level["y"].values[0], y0 + 2**k * e / 2)
+
+
+# -- 2-D auxiliary coordinates (CF §5.6's extended grid_mapping form) ---------------------
+
+WGS84 = CRS.from_epsg(4326)
+EXTENDED = "crs: x y crs_wgs84: lat lon"
+
+
+def _lonlat(crs: CRS, x: Any, y: Any) -> tuple[Any, Any]:
+    xx, yy = np.meshgrid(np.asarray(x, np.float64), np.asarray(y, np.float64))
+    return Transformer.from_crs(crs, WGS84, always_xy=True).transform(xx, yy)  # type: ignore[no-any-return]
+
+
+def _curvilinear(case: dict[str, Any]) -> xr.Dataset:
+    """The case's variables with x / y, 2-D lat / lon and both grid mappings, as CF says."""
+    a, _, x0, _, e, y0 = case["transform"]
+    height, width = next(iter(case["variables"].values())).shape[-2:]
+    x = x0 + (np.arange(width) + 0.5) * a
+    y = y0 + (np.arange(height) + 0.5) * e
+    crs = CRS.from_user_input(case["crs"])
+    lon, lat = _lonlat(crs, x, y)
+    attrs = {**case["variable_attributes"], "grid_mapping": EXTENDED}
+    dataset = xr.Dataset(
+        {name: (case["dims"], values, attrs) for name, values in case["variables"].items()},
+        coords={
+            "y": y,
+            "x": x,
+            "lat": (("y", "x"), lat, {"standard_name": "latitude", "units": "degrees_north"}),
+            "lon": (("y", "x"), lon, {"standard_name": "longitude", "units": "degrees_east"}),
+            "crs": ((), 0, {"crs_wkt": crs.to_wkt(), **crs.to_cf()}),
+            "crs_wgs84": ((), 0, {"crs_wkt": WGS84.to_wkt(), **WGS84.to_cf()}),
+        },
+    )
+    if case["nodata"] is not None:
+        for name in case["variables"]:
+            dataset[name].encoding["_FillValue"] = case["nodata"]
+    return dataset
+
+
+@pytest.mark.parametrize("crs", CRSS)
+def test_auxiliary_coordinates_are_kept_at_every_level(crs: str) -> None:
+    """Written or pyramided in place: lat / lon at level 0 as given, at each level's block
+    centres (where its x / y are) above it, the extended form kept, nothing dangling."""
+
+    @settings(ROUNDTRIP, max_examples=examples(2))
+    @given(case=geo_rasters((crs,)), levels=st.integers(1, 3), in_place=st.booleans())
+    def law(case: dict[str, Any], levels: int, in_place: bool) -> None:
+        _auxiliary_coordinates_kept(case, levels, in_place)
+
+    law()
+
+
+def _auxiliary_coordinates_kept(case: dict[str, Any], levels: int, in_place: bool) -> None:
+    source = _curvilinear(case)
+    crs = CRS.from_user_input(case["crs"])
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "aux.zarr"
+        if in_place:
+            source.to_zarr(root, zarr_format=case["zarr_format"], consolidated=False)
+            geozarr.pyramid(root, levels=max(levels, 2), min_extent=1)
+        else:
+            geozarr.write(
+                source,
+                root,
+                zarr_format=case["zarr_format"],
+                chunks=case["chunks"],
+                levels=levels,
+                min_extent=1,
+            )
+        assert_strictly_valid(root, "geozarr", case)
+        base = open_dataset(root)
+        for name in ("lat", "lon"):
+            np.testing.assert_array_equal(base[name].values, source[name].values)
+        levels_written = (p.name for p in root.iterdir() if p.is_dir() and p.name.isdigit())
+        for group in ["", *sorted(levels_written, key=int)]:
+            level = open_dataset(root, group=group or None)
+            for name in case["variables"]:
+                assert level[name].attrs["grid_mapping"] == EXTENDED
+                assert {"lat", "lon", "crs", "crs_wgs84"} <= set(level[name].coords)
+            lon, lat = _lonlat(crs, level["x"].values, level["y"].values)
+            np.testing.assert_allclose(level["lat"].values, lat, atol=1e-6)
+            wrapped = (level["lon"].values - lon + 180.0) % 360.0 - 180.0
+            np.testing.assert_allclose(wrapped, 0.0, atol=1e-6)

@@ -11,7 +11,13 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from geozarr.cf.grid_mappings import GRID_MAPPING_NAMES, GridMappingVariable, parse_geotransform
+from geozarr.cf.grid_mappings import (
+    GRID_MAPPING_NAMES,
+    GridMappingVariable,
+    grid_mapping_entries,
+    grid_mappings_of,
+    parse_geotransform,
+)
 from geozarr.cf.standard_names import MODIFIERS, load_table
 from geozarr.cf.units import compatible
 from geozarr.cf.variables import FILL_VALUE, CFVariable, decode_fill_value
@@ -29,6 +35,7 @@ __all__ = [
     "check_coordinates_attribute",
     "check_crs_declarations",
     "check_fill_value_pitfall",
+    "check_grid_mapping_coordinates",
     "check_grid_mapping_reference",
     "check_grid_mapping_variable",
     "check_standard_name",
@@ -404,6 +411,38 @@ def check_grid_mapping_reference(ctx: CheckContext, node: Node) -> None:
             )
 
 
+def check_grid_mapping_coordinates(ctx: CheckContext, node: Node) -> None:
+    """Ensure the extended ``grid_mapping`` form lists the array's own coordinates (CF §5.6).
+
+    "All coordinate names listed in the grid_mapping attribute must be coordinate variables
+    or auxiliary coordinates of the data variable": a dimension of the array that has its
+    variable, or a variable its ``coordinates`` attribute names.
+    """
+    value = _attr(node, "grid_mapping")
+    if not isinstance(value, str) or not ctx.complete:
+        return
+    dims = {str(d) for d in node.dimension_names() or () if d is not None}
+    listed = _attr(node, "coordinates")
+    auxiliary = set(listed.split()) if isinstance(listed, str) else set()
+    wrong = [
+        name
+        for _, coords in grid_mapping_entries(value)
+        for name in coords
+        if not (name in dims | auxiliary and ctx.lookup(node, name) is not None)
+    ]
+    if wrong:
+        ctx.add(
+            _E,
+            "geozarr.cf.grid-mapping-coordinates",
+            node,
+            ("attributes", "grid_mapping"),
+            f"grid_mapping lists {', '.join(repr(n) for n in dict.fromkeys(wrong))}, which "
+            "MUST be coordinate variables (dimensions of the array, with their variable) or "
+            "auxiliary coordinates its coordinates attribute names.",
+            f"{REF_CF} §5.6",
+        )
+
+
 def _cf_cannot_name(attrs: Mapping[str, Any]) -> bool:
     """Tell whether the CRS that ``crs_wkt`` describes has no CF grid mapping at all."""
     text = attrs.get("crs_wkt", attrs.get("spatial_ref"))
@@ -581,7 +620,10 @@ def _check_grid_mapping_agrees(
     if not proj:
         return
     key, mine = proj[0]
-    for name in grid_mapping_names(value):
+    # proj: describes the grid; a mapping CF's extended form gives only auxiliary
+    # coordinates (``crs_wgs84: lat lon``) describes those, not the grid (CF §5.6)
+    dims = [str(d) for d in node.dimension_names() or () if d is not None]
+    for name in grid_mappings_of(value, dims):
         target = ctx.lookup(node, name)
         if target is None:
             continue

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from geozarr.cf.checks import REF_CF, grid_mapping_names, is_grid_mapping
-from geozarr.cf.grid_mappings import parse_geotransform
+from geozarr.cf.checks import REF_CF, is_grid_mapping
+from geozarr.cf.grid_mappings import grid_mappings_of, parse_geotransform
 from geozarr.context import CheckContext, as_float_array, shape_of
 from geozarr.conventions.checks import spatial_of
 from ngff_geozarr.core.hierarchy import Node
@@ -178,7 +178,8 @@ def _geotransform(ctx: CheckContext, node: Node) -> list[float] | None:
     value = node.attributes.get("grid_mapping")
     if not isinstance(value, str):
         return None
-    for name in grid_mapping_names(value):
+    dims = [str(d) for d in node.dimension_names() or () if d is not None]
+    for name in grid_mappings_of(value, dims):  # the grid's, not its auxiliary coordinates'
         target = ctx.lookup(node, name)
         gt = None if target is None else target.attributes.get("GeoTransform")
         if isinstance(gt, str):

@@ -14,6 +14,7 @@ Parameters that CF lists for a mapping are required here, except false easting /
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -49,6 +50,8 @@ __all__ = [
     "Stereographic",
     "TransverseMercator",
     "VerticalPerspective",
+    "grid_mapping_entries",
+    "grid_mappings_of",
     "parse_geotransform",
 ]
 
@@ -345,3 +348,73 @@ def parse_geotransform(value: str) -> list[float] | None:
     if any(n != n or n in (float("inf"), float("-inf")) for n in numbers):
         return None
     return numbers
+
+
+def grid_mapping_entries(value: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Split a ``grid_mapping`` attribute into its grid mappings and their coordinates.
+
+    CF §5.6: the attribute is "a single word, which names a grid mapping variable", or "a
+    blank-separated list of words ``<gridMappingVariable>: <coordinatesVariable>
+    [<coordinatesVariable> ...] [<gridMappingVariable>: <coordinatesVariable>...]``".
+    The single word applies to every coordinate (no coordinates listed).
+
+    Parameters
+    ----------
+    value
+        The attribute.
+
+    Returns
+    -------
+    list of tuple
+        ``(mapping, coordinates)`` in the attribute's order; empty for an empty value.
+
+    Examples
+    --------
+    >>> grid_mapping_entries("crs")
+    [('crs', ())]
+    >>> grid_mapping_entries("crs: x y crs_wgs84: lat lon")
+    [('crs', ('x', 'y')), ('crs_wgs84', ('lat', 'lon'))]
+    """
+    tokens = value.split()
+    if not any(t.endswith(":") for t in tokens):
+        return [(tokens[0], ())] if tokens else []
+    entries: list[tuple[str, list[str]]] = []
+    for token in tokens:
+        if token.endswith(":"):
+            entries.append((token[:-1], []))
+        elif entries:
+            entries[-1][1].append(token)
+    return [(name, tuple(coords)) for name, coords in entries]
+
+
+def grid_mappings_of(value: str, dims: Sequence[str]) -> list[str]:
+    """Return the grid mappings a ``grid_mapping`` attribute applies to the given dimensions.
+
+    The plain form's mapping applies to every coordinate. In the extended form, CF §5.6:
+    "each coordinate or auxiliary coordinate is defined explicitly with respect to no more
+    than one grid_mapping variable" and "all coordinates and auxiliary coordinates of the
+    data variable not named in the grid_mapping attribute are unrelated to any grid mapping
+    variable": a mapping listed with auxiliary coordinates only (``crs_wgs84: lat lon``)
+    says nothing of the grid of ``dims`` (the coordinate variables ``x`` and ``y``).
+
+    Parameters
+    ----------
+    value
+        The attribute.
+    dims
+        The dimension names of the grid (their coordinate variables have the same names).
+
+    Returns
+    -------
+    list of str
+        The mappings, in the attribute's order.
+
+    Examples
+    --------
+    >>> grid_mappings_of("crs: x y crs_wgs84: lat lon", ("y", "x"))
+    ['crs']
+    >>> grid_mappings_of("spatial_ref", ("y", "x"))
+    ['spatial_ref']
+    """
+    entries = grid_mapping_entries(value)
+    return [name for name, coords in entries if not coords or set(coords) & set(dims)]

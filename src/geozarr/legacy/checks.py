@@ -16,7 +16,8 @@ from typing import Any
 
 from pyproj import CRS
 
-from geozarr.cf.checks import grid_mapping_names, is_grid_mapping
+from geozarr.cf.checks import is_grid_mapping
+from geozarr.cf.grid_mappings import grid_mappings_of
 from geozarr.context import CheckContext, dimensions_pointer, shape_of
 from geozarr.crs import CrsKind, crs_agree, parse_crs
 from geozarr.legacy.v04 import (
@@ -354,7 +355,8 @@ def check_v04_tms_crs(ctx: CheckContext, node: Node) -> None:
         value = arr.attributes.get("grid_mapping")
         if arr.node_type != "array" or not isinstance(value, str):
             continue
-        for name in grid_mapping_names(value):
+        dims = [str(d) for d in arr.dimension_names() or () if d is not None]
+        for name in grid_mappings_of(value, dims):  # the grid's (CF §5.6 extended form)
             target = ctx.lookup(arr, name)
             if target is None or target.path in seen or not is_grid_mapping(target):
                 continue

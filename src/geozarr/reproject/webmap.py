@@ -109,6 +109,7 @@ def _from_geozarr(target: Any, variable: str | None) -> SourceRaster:
     from geozarr.cf.variables import FILL_VALUE
     from geozarr.detection import discover
     from geozarr.pyramid import (
+        _auxiliary,
         _carried,
         _grid_variables,
         _mapping_names,
@@ -127,7 +128,9 @@ def _from_geozarr(target: Any, variable: str | None) -> SourceRaster:
         if root is None or root.node_type != "group":
             raise GeoWriteError(f"{store.target}: expected a GeoZarr group at the root.")
         spatial = _spatial_dims(hierarchy, root)
-        found = _grid_variables(hierarchy, spatial, variable)
+        # 2-D lat / lon are coordinates of the source's grid, not of the reprojected one:
+        # neither reprojected as variables nor carried
+        found = _grid_variables(hierarchy, spatial, variable, _auxiliary(hierarchy, spatial))
         if len(found) > 1:
             listed = ", ".join(node.path for node in found)
             raise GeoWriteError(

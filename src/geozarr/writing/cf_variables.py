@@ -19,7 +19,7 @@ import pydantic
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from geozarr.cf.grid_mappings import GridMappingBase, GridMappingVariable
+from geozarr.cf.grid_mappings import GridMappingBase, GridMappingVariable, grid_mapping_entries
 from geozarr.cf.variables import FILL_VALUE, CFVariable
 from geozarr.crs import crs_agree, parse_crs
 from geozarr.writing.build import build_model, dump_model
@@ -268,9 +268,12 @@ def variable_output(
 ) -> OutputOptions:
     """Return how the engine writes a data variable: its CF attributes and fill value.
 
-    The attributes are built as :class:`CFVariable`: ``grid_mapping`` (CF §5.6) and
-    ``coordinates`` naming the grid mapping (xarray then keeps it as a coordinate, which
-    rioxarray needs) and the coordinates named in ``attributes`` (scalar ``time``, ...),
+    The attributes are built as :class:`CFVariable`: ``grid_mapping`` (CF §5.6: the grid
+    mapping's name, or the extended form ``attributes`` gives when it names the grid
+    mapping with coordinates, see :func:`geozarr.writing.auxiliary.extended_grid_mapping`)
+    and ``coordinates`` naming the grid mapping(s) (xarray then keeps them as coordinates,
+    which rioxarray needs) and the coordinates named in ``attributes`` (scalar ``time``,
+    2-D ``lat`` / ``lon``, ...),
     ``_FillValue`` (CF §2.5.1; base64 in Zarr v3, as xarray encodes it) and the dimension
     names. Float data without nodata gets NaN.
 
@@ -302,9 +305,13 @@ def variable_output(
         When an attribute has a type CF does not allow (``units`` a number, say).
     """
     attrs = dict(attributes)
-    attrs["grid_mapping"] = grid_mapping
+    form = attrs.get("grid_mapping")
+    entries = grid_mapping_entries(form) if isinstance(form, str) else []
+    if not any(name == grid_mapping and coords for name, coords in entries):
+        form, entries = grid_mapping, [(grid_mapping, ())]
+    attrs["grid_mapping"] = form
     others = attrs.get("coordinates")
-    names = [grid_mapping, *(others.split() if isinstance(others, str) else ())]
+    names = [*(name for name, _ in entries), *(others.split() if isinstance(others, str) else ())]
     attrs["coordinates"] = " ".join(dict.fromkeys(names))
     if nodata is None and dtype.kind == "f":
         nodata = math.nan

@@ -218,7 +218,11 @@ def multiscales_layout(
 
 
 def write_carried(
-    store: StoreHandle, group: str, carried: Sequence[CarriedArray], zarr_format: ZarrFormat
+    store: StoreHandle,
+    group: str,
+    carried: Sequence[CarriedArray],
+    zarr_format: ZarrFormat,
+    chunks: Mapping[str, int] | None = None,
 ) -> None:
     """Write the arrays carried to every level (``time``, bounds, ...) into ``group``.
 
@@ -237,8 +241,13 @@ def write_carried(
         The arrays.
     zarr_format
         The Zarr format.
+    chunks
+        The chunk length by dimension name (the rasters' spatial chunks: an auxiliary
+        coordinate on the grid, 2-D ``lat`` / ``lon``, is as large as a raster); other
+        dimensions are one chunk.
     """
     prefix = f"{group}/" if group else ""
+    sizes = dict(chunks or {})
     for array in carried:
         values = np.asarray(array.values)
         if values.dtype.kind in "UO":
@@ -251,10 +260,13 @@ def write_carried(
             fill = math.nan  # in v2 a null fill value says "no nodata" (see geozarr.convert)
         elif fill is not None and zarr_format == 3 and values.dtype.kind in "iuf":
             attrs["_FillValue"] = encode_fill_value(fill, values.dtype)
+        shape = tuple(
+            max(1, min(n, sizes.get(d, n))) for n, d in zip(values.shape, array.dims, strict=False)
+        )
         store.create_array(
             prefix + array.name,
             values,
-            chunks=values.shape or None,
+            chunks=shape or None,
             attributes=attrs,
             dimension_names=array.dims if zarr_format == 3 else None,
             fill_value=fill,

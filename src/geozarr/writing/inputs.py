@@ -154,7 +154,7 @@ def read_xarray(data: Any, name: str | None, extra: Mapping[str, Any] | None = N
         When no variable lies on the grid, or its coordinates are irregular.
     """
     crs, transform, dims = xarray_grid(data)
-    mapping = grid_mapping_name(data)
+    mapping = grid_mapping_name(data, dims)
     rasters, carried = xarray_variables(data, dims, name, mapping)
     added = _json_safe(extra or {})
     variables = [

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from geozarr.writing.auxiliary import at_block_centres, is_longitude
 from geozarr.writing.cf_variables import variable_output
 from geozarr.writing.documents import multiscales_layout, write_carried, write_level_metadata
 from geozarr.writing.grid import GeoWriteError, Grid
@@ -29,6 +30,7 @@ from ngff_geozarr.core.store import ArrayIO, Compression, StoreHandle, ZarrForma
 __all__ = [
     "Codec",
     "LevelRun",
+    "carried_at_level",
     "codec_of",
     "default_method",
     "is_classified",
@@ -330,6 +332,45 @@ def _needs_view(codec: Codec) -> bool:
 # -- planning and writing ----------------------------------------------------------------
 
 
+def carried_at_level(array: CarriedArray, dims: Sequence[str], level: Level) -> CarriedArray:
+    """Return a carried array as a level holds it: on the level's grid when it lies on it.
+
+    An array off the grid (``time``, bounds, a grid mapping) is the same at every level;
+    one on a spatial dimension (an auxiliary coordinate: 2-D ``lat`` / ``lon``) is taken at
+    the level's block centres (:func:`geozarr.writing.auxiliary.at_block_centres`;
+    longitudes the shorter way round), decoded and encoded again as it is stored (packing,
+    ``_FillValue``).
+
+    Parameters
+    ----------
+    array
+        The array, as level 0 holds it.
+    dims
+        The grid's spatial dimensions ``(y, x)``.
+    level
+        The planned level.
+
+    Returns
+    -------
+    CarriedArray
+        The array at that level.
+    """
+    spatial = dict(zip(dims, range(len(level.shape) - len(dims), len(level.shape)), strict=True))
+    if not set(spatial) & set(array.dims):
+        return array
+    factors = {d: int(level.cumulative[axis]) for d, axis in spatial.items()}
+    shape = {d: int(level.shape[axis]) for d, axis in spatial.items()}
+    values = np.asarray(array.values)
+    longitude = is_longitude(array.attributes)
+    if values.dtype.kind not in "iuf":
+        resampled = at_block_centres(values, array.dims, factors, shape)
+        return dataclasses.replace(array, values=resampled.astype(values.dtype))
+    codec = codec_of(values.dtype, array.fill, array.attributes)
+    decoded = codec.decode(values)
+    resampled = at_block_centres(decoded, array.dims, factors, shape, longitude=longitude)
+    return dataclasses.replace(array, values=codec.encode(resampled.astype(codec.view)))
+
+
 def write_pyramid_metadata(
     store: StoreHandle,
     result: PyramidResult,
@@ -362,7 +403,9 @@ def write_pyramid_metadata(
     planned = result.levels
     for k in range(1, len(planned)):
         level = planned[k]
-        write_carried(store, str(k), carried, zarr_format)
+        at_level = [carried_at_level(c, grid.dims, level) for c in carried]
+        chunks = dict(zip(grid.dims, level.chunks[-2:], strict=True))
+        write_carried(store, str(k), at_level, zarr_format, chunks)
         write_level_metadata(
             store, str(k), grid.reduced(level.cumulative[-2], level.cumulative[-1]), zarr_format
         )

@@ -18,14 +18,18 @@ the deviation found, relative to the step).
 ``add_offset`` (packed stays packed), ``_FillValue``, and CF time (``units``, ``calendar``),
 so ``xr.open_zarr`` decodes the same values and datetimes. Variables on the spatial grid are
 rasters; the other variables and the coordinates that do not lie on the grid (``time``,
-``band``, ``depth``, bounds, scalar coordinates) are carried as they are, to every level.
+``band``, ``depth``, bounds, scalar coordinates, a second grid mapping) are carried as they
+are, to every level; the auxiliary coordinates on the grid (2-D ``lat`` / ``lon``) are
+carried too, taken at each level's block centres (:mod:`geozarr.writing.auxiliary`). A
+variable's ``grid_mapping`` in CF's extended form (``"crs: x y crs_wgs84: lat lon"``) is
+kept in its attributes.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +37,7 @@ import numpy as np
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from geozarr.cf.grid_mappings import grid_mapping_entries, grid_mappings_of
 from geozarr.writing.grid import GeoWriteError
 
 __all__ = [
@@ -102,16 +107,24 @@ def _variables(obj: Any) -> dict[str, Any]:
     return found
 
 
-def grid_mapping_name(obj: Any) -> str | None:
+def _grid_mapping_value(var: Any) -> Any:
+    return var.encoding.get("grid_mapping") or var.attrs.get("grid_mapping")
+
+
+def grid_mapping_name(obj: Any, dims: Sequence[str] = ()) -> str | None:
     """Return the name of the grid mapping variable an xarray object names, if any.
 
     CF §5.6: a data variable's ``grid_mapping`` attribute (or xarray's encoding of it)
-    names it; in the extended form (``"crs: x y"``) the first name is taken.
+    names it; in the extended form (``"crs: x y crs_wgs84: lat lon"``) the mapping of the
+    coordinates of ``dims`` is taken (:func:`geozarr.cf.grid_mappings.grid_mappings_of`),
+    else the first.
 
     Parameters
     ----------
     obj
         A DataArray or Dataset.
+    dims
+        The spatial dimensions ``(y, x)``, when known.
 
     Returns
     -------
@@ -120,11 +133,12 @@ def grid_mapping_name(obj: Any) -> str | None:
     """
     variables = _variables(obj)
     for var in variables.values():
-        value = var.encoding.get("grid_mapping") or var.attrs.get("grid_mapping")
+        value = _grid_mapping_value(var)
         if isinstance(value, str) and value.strip():
-            name = value.split()[0].rstrip(":")
-            if name in variables:
-                return name
+            named = grid_mappings_of(value, dims) if dims else []
+            for name in (*named, grid_mapping_entries(value)[0][0]):
+                if name in variables:
+                    return name
     for name in _MAPPING_NAMES:
         if name in variables and variables[name].ndim == 0:
             return name
@@ -153,13 +167,15 @@ def _crs_of_mapping(attrs: Mapping[str, Any]) -> CRS | None:
     return None
 
 
-def xarray_crs(obj: Any) -> CRS | None:
+def xarray_crs(obj: Any, dims: Sequence[str] = ()) -> CRS | None:
     """Find the CRS of an xarray object (see the module's list of places, in order).
 
     Parameters
     ----------
     obj
         A DataArray or Dataset.
+    dims
+        The spatial dimensions ``(y, x)``, when known (see :func:`grid_mapping_name`).
 
     Returns
     -------
@@ -176,7 +192,7 @@ def xarray_crs(obj: Any) -> CRS | None:
         if found is not None:
             return CRS.from_user_input(found.to_wkt())
     variables = _variables(obj)
-    name = grid_mapping_name(obj)
+    name = grid_mapping_name(obj, dims)
     if name is not None:
         crs = _crs_of_mapping(variables[name].attrs)
         if crs is not None:
@@ -300,7 +316,7 @@ def xarray_grid(obj: Any) -> tuple[CRS | None, tuple[float, ...] | None, tuple[s
     dims = spatial_dims(obj)
     variables = _variables(obj)
     transform: tuple[float, ...] | None = None
-    name = grid_mapping_name(obj)
+    name = grid_mapping_name(obj, dims)
     text = variables[name].attrs.get("GeoTransform") if name is not None else None
     if isinstance(text, str):
         parts = [float(v) for v in text.replace(",", " ").split()]
@@ -309,7 +325,7 @@ def xarray_grid(obj: Any) -> tuple[CRS | None, tuple[float, ...] | None, tuple[s
             transform = (a, b, c, d, e, f)
     if transform is None and all(d in obj.coords and obj.coords[d].ndim == 1 for d in dims):
         transform = regular_transform(obj.coords[dims[0]].values, obj.coords[dims[1]].values, dims)
-    return xarray_crs(obj), transform, dims
+    return xarray_crs(obj, dims), transform, dims
 
 
 @dataclass
@@ -406,7 +422,7 @@ def xarray_variables(
     carried: list[CarriedArray] = []
     for key, coord in obj.coords.items():
         key = str(key)
-        if key in dims or key == skip or set(dims) & {str(d) for d in coord.dims}:
+        if key in dims or key == skip:
             continue
         values, attrs, fill = _encode(coord.variable, key)
         carried.append(
@@ -432,6 +448,9 @@ def xarray_variables(
         ]
         if names:
             attrs["coordinates"] = " ".join(names)
+        form = _grid_mapping_value(var)
+        if isinstance(form, str) and ":" in form:  # CF §5.6's extended form, as it is
+            attrs["grid_mapping"] = form
         rasters.append(EncodedVariable(key, values, var_dims, attrs, fill))
     if not rasters:
         raise GeoWriteError(f"Expected a variable on the grid {list(dims)}. Got none.")
