@@ -45,7 +45,6 @@ from ngff_geozarr.core.store import (
 from ngff_geozarr.core.store.policy import (
     AccessRefusedError,
     RemoteFaultError,
-    refused_issue,
     unreadable_issue,
 )
 
@@ -366,10 +365,8 @@ async def _fetch_node(
         return None, [unsafe_issue(path.rpartition("/")[0], "", "Path", path)]
     try:
         raws = await handle.read_many(keys, DOCUMENT_LIMIT)
-    except RemoteFaultError as exc:  # a network fault, not a defect: the node is not known
+    except (RemoteFaultError, AccessRefusedError) as exc:  # not a defect: the node is not known
         return None, [unreadable_issue(path, exc)]
-    except AccessRefusedError as exc:  # refused: the node is not known either
-        return None, [refused_issue(path, exc)]
     except StoreAccessError as exc:
         return None, [Issue.error(f"{_RULE}.store.read-failed", path, "", str(exc))]
     issues: list[Issue] = []

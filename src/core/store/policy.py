@@ -16,7 +16,7 @@ Every request an ``http(s)://`` or ``s3://`` store makes, read or write, goes th
   "absent";
 - a request the store refuses (HTTP 401 or 403, S3 ``AccessDenied``: :func:`refusal`) is
   not retried; the store handle raises :class:`AccessRefusedError`, which readers turn into
-  the same issue (:func:`refused_issue`, naming the key and the status): a refused key may
+  the same issue (:func:`unreadable_issue`, naming the key and the status): a refused key may
   well exist, so it is never reported "missing" either.
 
 The policy comes from :func:`set_remote_policy` (the command line's ``--timeout`` and
@@ -58,7 +58,6 @@ __all__ = [
     "describe",
     "is_transient",
     "refusal",
-    "refused_issue",
     "remote_policy",
     "retry_after",
     "retrying",
@@ -534,54 +533,34 @@ async def retrying(
         await asyncio.sleep(wait)
 
 
-def unreadable_issue(path: str, cause: RemoteFaultError | str) -> Issue:
+def unreadable_issue(path: str, cause: RemoteFaultError | AccessRefusedError | str) -> Issue:
     """Report a node that could not be read: ``zarr.store.unreadable``, with its cause.
+
+    The node was not read: nothing is derived from its absence, and the verdict is
+    incomplete. A refusal (:class:`AccessRefusedError`) is said as what it is, which says
+    nothing of whether the node exists; any other cause failed after the retries.
 
     Parameters
     ----------
     path
         The node's path (``""`` for the root).
     cause
-        The failure, or a sentence naming it.
+        The failure or the refusal (with its key and status), or a sentence naming it.
 
     Returns
     -------
     Issue
         The error; its report's verdict is "incomplete" (exit code 3).
     """
-    return Issue.error(
-        UNREADABLE_NODE_RULE,
-        path,
-        "",
-        f"Not checked: {cause}. The store failed the request after the retries "
-        "(--retries, --timeout); the verdict is incomplete, run again to complete it.",
-    )
-
-
-def refused_issue(path: str, refused: AccessRefusedError) -> Issue:
-    """Report a node whose metadata the store refused to serve: ``zarr.store.unreadable``.
-
-    The same issue as :func:`unreadable_issue` (the node was not read: nothing is derived
-    from its absence, and the verdict is incomplete), saying what happened: access was
-    refused, which says nothing of whether the node exists.
-
-    Parameters
-    ----------
-    path
-        The node's path (``""`` for the root).
-    refused
-        The refusal, with its key and status.
-
-    Returns
-    -------
-    Issue
-        The error; its report's verdict is "incomplete" (exit code 3).
-    """
-    return Issue.error(
-        UNREADABLE_NODE_RULE,
-        path,
-        "",
-        f"Not checked: the store refused to serve {refused.key!r} ({refused.cause}, access "
-        "refused; the node may exist). The verdict is incomplete: give credentials or a "
-        "target that grants read access (--storage-option) to complete it.",
-    )
+    if isinstance(cause, AccessRefusedError):
+        message = (
+            f"Not checked: the store refused to serve {cause.key!r} ({cause.cause}, access "
+            "refused; the node may exist). The verdict is incomplete: give credentials or a "
+            "target that grants read access (--storage-option) to complete it."
+        )
+    else:
+        message = (
+            f"Not checked: {cause}. The store failed the request after the retries "
+            "(--retries, --timeout); the verdict is incomplete, run again to complete it."
+        )
+    return Issue.error(UNREADABLE_NODE_RULE, path, "", message)

@@ -75,19 +75,9 @@ def is_grid_mapping(node: Node) -> bool:
 
 
 def grid_mapping_names(value: str) -> list[str]:
-    """Return the grid-mapping variables a ``grid_mapping`` attribute names.
+    """Return the grid-mapping variables a ``grid_mapping`` attribute names (CF §5.6).
 
-    CF §5.6: either one variable name, or the extended form ``"gm1: x y gm2: lat lon"``.
-
-    Parameters
-    ----------
-    value
-        The attribute.
-
-    Returns
-    -------
-    list of str
-        The variable names.
+    The names of :func:`~geozarr.cf.grid_mappings.grid_mapping_entries`, in order.
 
     Examples
     --------
@@ -96,10 +86,7 @@ def grid_mapping_names(value: str) -> list[str]:
     >>> grid_mapping_names("crsOSGB: x y crsWGS84: lat lon")
     ['crsOSGB', 'crsWGS84']
     """
-    tokens = value.split()
-    if any(t.endswith(":") for t in tokens):
-        return [t[:-1] for t in tokens if t.endswith(":")]
-    return tokens[:1]
+    return [name for name, _ in grid_mapping_entries(value)]
 
 
 # -- attributes --------------------------------------------------------------------------
