@@ -139,10 +139,14 @@ def paused_writer(
 
 
 @contextlib.contextmanager
-def slow_record_reads(endpoint: str, delay: float) -> Iterator[str]:
-    """Relay requests to the S3 server; hold each answer to a GET of a write record back
-    for ``delay`` seconds (a distant endpoint), so that two writers started together are
-    both reading the record before either has written it. Yields the relay's endpoint."""
+def slow_record(endpoint: str, delay: float) -> Iterator[str]:
+    """Relay requests to the S3 server, as a distant endpoint answers the write record's.
+
+    Each answer to a read (GET, HEAD) of a write record is held back ``delay`` seconds, so
+    that two writers started together both read the record before either has written it;
+    the removal of a record is sent on after twice as long, so that a writer still holds
+    the store when the other judges the record it read. Yields the relay's endpoint.
+    """
     upstream = http.client.HTTPConnection  # one connection per request: no shared state
     host = endpoint.removeprefix("http://")
 
@@ -154,12 +158,15 @@ def slow_record_reads(endpoint: str, delay: float) -> Iterator[str]:
 
         def relay(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            record = self.path.split("?")[0].endswith(LOCK_KEY)
+            if record and self.command == "DELETE":
+                time.sleep(2 * delay)
             connection = upstream(host, timeout=60)
             connection.request(self.command, self.path, body, dict(self.headers.items()))
             answer = connection.getresponse()
             content = answer.read()
             connection.close()
-            if self.command == "GET" and self.path.split("?")[0].endswith(LOCK_KEY):
+            if record and self.command in ("GET", "HEAD"):
                 time.sleep(delay)
             self.send_response(answer.status, answer.reason)
             for name, value in answer.getheaders():
@@ -194,7 +201,7 @@ def test_of_two_writers_started_together_one_is_refused(
 ) -> None:
     target = "s3://locks/together.ome.zarr"
     start = time.time() + 15  # both have imported everything by then
-    with slow_record_reads(s3_endpoint, 2.0) as relay:
+    with slow_record(s3_endpoint, 2.0) as relay:
         relayed = [o.replace(s3_endpoint, relay) for o in options]
         # --resume: the target may hold an interrupted write (a pipeline's retry), so it is
         # not refused for holding something already: only the lock tells the writers apart
