@@ -49,6 +49,10 @@ every quarter of that; readers take it for stale after
 and recorded in its record: tests may lower it."""
 
 _LOST = ("PreconditionFailed", "NoSuchKey", "404", "412")
+_TAKEN = (
+    "another writer replaced or removed its record (its lease ran out while this write was "
+    "held up, and the store was taken over)"
+)
 
 
 @dataclass(frozen=True)
@@ -315,11 +319,14 @@ class Lease:
                     etag = self.key.replace(self.raw, self.etag)
                 except StoreAccessError:
                     if time.monotonic() - self._renewed > STALE_LEASES * self.seconds:
-                        self.lost = "its lease could not be renewed in time"
+                        self.lost = (
+                            "its lease could not be renewed in time (the store did not answer), "
+                            "so another writer may have taken the store over"
+                        )
                         return
                     continue  # try again at the next turn
                 if etag is None:
-                    self.lost = "another writer replaced or removed its record"
+                    self.lost = _TAKEN
                     return
                 self.etag, self._renewed = etag, time.monotonic()
 
@@ -333,9 +340,8 @@ class Lease:
         """
         if self.lost is not None:
             raise WriteLockError(
-                f"{self.key.handle.target}: this write lost its hold on the store "
-                f"({self.lost}: another writer may have taken it over while this one was "
-                "held up); it stopped, and the store is not known to be complete."
+                f"{self.key.handle.target}: this write lost its hold on the store: "
+                f"{self.lost}. It stopped; the store is not known to be complete."
             )
 
     def put(self, raw: bytes | None) -> None:
@@ -360,7 +366,7 @@ class Lease:
                 new = self.key.replace(raw, self.etag)
                 done, etag = new is not None, new or self.etag
             if not done:
-                self.lost = "another writer replaced or removed its record"
+                self.lost = _TAKEN
                 self.check()
             self.etag = etag
             if raw is not None:

@@ -390,7 +390,9 @@ def write_lock(
     WriteLockError
         When another writer holds the store; when an interrupted write's record is found and
         neither ``resume`` nor ``interrupted_ok`` is given; when ``resume`` is given and the
-        interrupted run's source differs from ``source``.
+        interrupted run's source differs from ``source``; on S3, at the end of the block,
+        when another writer took the store over while this one was held up (see
+        :mod:`~ngff_geozarr.core.store.lease`).
     """
     declared = declared_fingerprint()
     record = WriteRecord(
