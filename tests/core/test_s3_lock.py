@@ -192,6 +192,39 @@ def slow_record(endpoint: str, delay: float) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def together(
+    writers: list[subprocess.Popen[str]],
+    endpoint: str,
+    options: list[str],
+    command: list[str],
+) -> tuple[str, str]:
+    """Run ``ngff COMMAND`` in two processes started at once, through :func:`slow_record`;
+    check that one completed and the other was refused with one line and exit code 2.
+
+    Returns the refusal and the completed run's output."""
+    start = time.time() + 15  # both have imported everything by then
+    with slow_record(endpoint, 2.0) as relay:
+        relayed = [o.replace(endpoint, relay) for o in options]
+        pair = [
+            subprocess.Popen(
+                [sys.executable, str(WRITER), "cli", str(start), *command, *relayed],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        writers.extend(pair)
+        ended = [proc.communicate(timeout=300) for proc in pair]
+    codes = [proc.returncode for proc in pair]
+    assert sorted(codes) == [0, 2], ended  # 3: a writer was not ready to start in time
+    refused = one_line(ended[codes.index(2)][1])
+    # Refused when it tried to take the record; moto (unlike S3) does not apply a condition
+    # atomically, so a refusal can come at the loser's release instead.
+    assert "another writer is at work" in refused or "lost its hold" in refused, refused
+    return refused, ended[codes.index(0)][0]
+
+
 def test_of_two_writers_started_together_one_is_refused(
     s3: Any,
     s3_endpoint: str,
@@ -200,28 +233,10 @@ def test_of_two_writers_started_together_one_is_refused(
     writers: list[subprocess.Popen[str]],
 ) -> None:
     target = "s3://locks/together.ome.zarr"
-    start = time.time() + 15  # both have imported everything by then
-    with slow_record(s3_endpoint, 2.0) as relay:
-        relayed = [o.replace(s3_endpoint, relay) for o in options]
-        # --resume: the target may hold an interrupted write (a pipeline's retry), so it is
-        # not refused for holding something already: only the lock tells the writers apart
-        command = ["create", str(volume), target, *CREATE_OPTIONS, "--resume", "--quiet"]
-        for _ in range(2):
-            writers.append(
-                subprocess.Popen(
-                    [sys.executable, str(WRITER), "cli", str(start), *command, *relayed],
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-            )
-        ended = [proc.communicate(timeout=300) for proc in writers]
-    codes = [proc.returncode for proc in writers]
-    assert sorted(codes) == [0, 2], ended  # 3: a writer was not ready to start in time
-    refused = one_line(ended[codes.index(2)][1])
-    # Refused when it tried to create the record; moto (unlike S3) does not apply the
-    # condition atomically, so a refusal can come at the loser's release instead.
-    assert "another writer is at work" in refused or "lost its hold" in refused, refused
+    # --resume: the target may hold an interrupted write (a pipeline's retry), so it is not
+    # refused for holding something already: only the lock tells the writers apart
+    command = ["create", str(volume), target, *CREATE_OPTIONS, "--resume", "--quiet"]
+    together(writers, s3_endpoint, options, command)
     assert not s3.exists(f"locks/together.ome.zarr/{LOCK_KEY}")
     assert_valid(target, options)
 
@@ -280,6 +295,26 @@ def test_a_killed_writers_record_goes_stale_and_resume_completes_the_write(
     )
     assert code == 0, output
     assert not s3.exists(f"locks/killed.ome.zarr/{LOCK_KEY}")
+    assert_valid(target, options)
+
+
+def test_of_two_resumes_of_a_stale_record_started_together_one_is_refused(
+    s3: Any,
+    s3_endpoint: str,
+    storage: dict[str, str],
+    options: list[str],
+    volume: Path,
+    writers: list[subprocess.Popen[str]],
+    tmp_path: Path,
+) -> None:
+    target = "s3://locks/resumed-twice.ome.zarr"
+    writer = paused_writer(writers, volume, target, storage, tmp_path / "go")
+    writer.send_signal(signal.SIGKILL)
+    writer.communicate(timeout=60)
+    time.sleep(PAST_LEASE)  # its record is stale: either run may take it over, not both
+    command = ["create", str(volume), target, *CREATE_OPTIONS, "--resume", "--quiet"]
+    together(writers, s3_endpoint, options, command)
+    assert not s3.exists(f"locks/resumed-twice.ome.zarr/{LOCK_KEY}")
     assert_valid(target, options)
 
 
