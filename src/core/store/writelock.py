@@ -23,11 +23,20 @@ root metadata and the consolidated metadata; so:
 A write that fails before it has changed anything (a refused option, an image with levels
 already) leaves the store as it found it: its record is withdrawn (the previous one put back).
 
-Limitation: remote stores (``s3://``, ``http(s)://``) get the record (so an interrupted
-write is visible, and ``--resume`` checks its source) but no mutual exclusion: they offer no
-lock that a killed process cannot leave held, so two writers started at once on the same
-remote target are not told apart. Zip files (whose keys cannot be deleted) and in-memory
-stores get neither.
+On S3 the record is the lock: it is created with a conditional PUT that fails when it exists
+(``If-None-Match``), so of writers started at once only one proceeds; a stale record is
+taken over by a PUT conditional on the version read (``If-Match``), so of two ``--resume``
+runs only one wins. A writer on another host is told alive by its lease: it renews its
+record every quarter of :data:`~ngff_geozarr.core.store.lease.LEASE_SECONDS` and a record
+left unrenewed for :data:`~ngff_geozarr.core.store.writerecord.STALE_LEASES` leases is
+stale (see :mod:`~ngff_geozarr.core.store.lease`). A writer whose record another took over
+(once its lease ran out) fails with :class:`~ngff_geozarr.core.errors.WriteLockError` at its
+next change of the record or at its release, instead of ending as if complete.
+
+Limitation: other remote stores (a file system that cannot write conditionally) get the
+record (so an interrupted write is visible, and ``--resume`` checks its source) but no
+mutual exclusion: two writers started at once on the same target are not told apart. Zip
+files (whose keys cannot be deleted) and in-memory stores get neither.
 """
 
 from __future__ import annotations
@@ -48,8 +57,10 @@ from typing import Any
 
 from ngff_geozarr.core.errors import WriteLockError
 from ngff_geozarr.core.report import Issue
+from ngff_geozarr.core.store import lease as lease_module
 from ngff_geozarr.core.store.cache import unwrapped
 from ngff_geozarr.core.store.handle import StoreHandle
+from ngff_geozarr.core.store.lease import Lease, ObjectKey, object_key
 from ngff_geozarr.core.store.opening import read_target
 from ngff_geozarr.core.store.writerecord import (
     WRITE_RECORD_KEY,
@@ -75,7 +86,7 @@ LOCK_KEY = WRITE_RECORD_KEY
 """Where a writer keeps its record (and, on a local directory, its lock), at the store root."""
 INTERRUPTED_WRITE_RULE = "target.write-interrupted"
 """The rule ``validate`` reports a left-over write record under."""
-_HELD: dict[str, int] = {}  # lock files this process holds, with how many times
+_HELD: dict[str, int] = {}  # lock files (S3 records) this process holds, with how many times
 _HELD_LOCK = threading.Lock()
 _BY_HANDLE: dict[int, WriteLock] = {}  # the write each open handle is in, by id
 
@@ -139,8 +150,12 @@ class WriteLock:
     _writes: int = field(default=0, repr=False)
     _nested: bool = field(default=False, repr=False)
     _held: str | None = field(default=None, repr=False)
+    _lease: Lease | None = field(default=None, repr=False)
 
     def _put(self, raw: bytes | None) -> None:
+        if self._lease is not None:
+            self._lease.put(raw)
+            return
         if self._fd is not None:
             os.ftruncate(self._fd, 0)
             if raw:
@@ -164,6 +179,8 @@ class WriteLock:
         """
         if self._nested:
             return
+        if self._lease is not None:
+            self._lease.check()
         merged = tuple(dict.fromkeys((*self.record.partial, *paths)))
         if merged != self.record.partial:
             self.record = dataclasses.replace(self.record, partial=merged)
@@ -186,6 +203,8 @@ class WriteLock:
         """
         if self._nested:
             return
+        if self._lease is not None:
+            self._lease.check()
         _check_source(self.handle.target, self.previous, source)
         self.record = dataclasses.replace(self.record, source=dict(source))
         self._put(self.record.to_bytes())
@@ -200,10 +219,18 @@ class WriteLock:
         ----------
         complete
             Whether every write, the root metadata last, succeeded.
+
+        Raises
+        ------
+        WriteLockError
+            When the write completed but another writer had taken the store over (S3).
         """
         if self._nested:
             if self._held is not None:
                 _forget(self._held)
+            return
+        if self._lease is not None:
+            self._release_lease(complete=complete)
             return
         changed = self.handle.writes > self._writes
         try:
@@ -223,6 +250,34 @@ class WriteLock:
                 self._fd = None
             if self._path is not None:
                 _forget(str(self._path))
+
+    def _release_lease(self, *, complete: bool) -> None:
+        lease = self._lease
+        assert lease is not None
+        changed = self.handle.writes > self._writes
+        try:
+            lease.stop()
+            if complete:
+                lease.put(None)
+            elif lease.lost is None and not changed:
+                lease.put(_put_back(self.previous))
+        finally:
+            if self._held is not None:
+                _forget(self._held)
+                self._held = None
+
+
+def _put_back(raw: bytes | None) -> bytes | None:
+    """Return an interrupted write's record as it is put back: without its lease.
+
+    Its writer no longer renews it; with its lease it would look alive, from another host,
+    for a while.
+    """
+    try:
+        found = WriteRecord.from_bytes(raw) if raw else None
+    except ValueError:
+        return raw
+    return raw if found is None else dataclasses.replace(found, lease=None).to_bytes()
 
 
 def _forget(key: str) -> None:
@@ -335,7 +390,9 @@ def write_lock(
     WriteLockError
         When another writer holds the store; when an interrupted write's record is found and
         neither ``resume`` nor ``interrupted_ok`` is given; when ``resume`` is given and the
-        interrupted run's source differs from ``source``.
+        interrupted run's source differs from ``source``; on S3, at the end of the block,
+        when another writer took the store over while this one was held up (see
+        :mod:`~ngff_geozarr.core.store.lease`).
     """
     declared = declared_fingerprint()
     record = WriteRecord(
@@ -402,6 +459,9 @@ def note_partial(handle: StoreHandle, paths: Sequence[str]) -> None:
 def _acquire(
     handle: StoreHandle, record: WriteRecord, *, resume: bool, interrupted_ok: bool
 ) -> WriteLock:
+    key = object_key(handle, LOCK_KEY)
+    if key is not None:
+        return _acquire_object(handle, key, record, resume=resume, interrupted_ok=interrupted_ok)
     root = _local_root(handle)
     path = root / LOCK_KEY if root is not None else None
     fd: int | None = None
@@ -432,8 +492,66 @@ def _acquire(
     return lock
 
 
+def _acquire_object(
+    handle: StoreHandle,
+    key: ObjectKey,
+    record: WriteRecord,
+    *,
+    resume: bool,
+    interrupted_ok: bool,
+) -> WriteLock:
+    """Take the record on S3: create it, or replace a stale one, conditionally."""
+    with _HELD_LOCK:
+        if key.url in _HELD:  # this process writes the store already (a nested write)
+            _HELD[key.url] += 1
+            return WriteLock(handle, record, _nested=True, _held=key.url)
+    record = dataclasses.replace(record, lease=lease_module.LEASE_SECONDS)
+    raw = record.to_bytes()
+    previous: bytes | None = None
+    for _ in range(20):
+        etag = key.create(raw)
+        if etag is not None:
+            break
+        found = key.read()
+        if found is None:
+            continue  # removed since: create it again
+        if found.raw == raw:  # this very record: a create retried after its answer was lost
+            etag = found.etag
+            break
+        _check_previous(
+            handle.target,
+            found.raw,
+            record,
+            resume=resume,
+            interrupted_ok=interrupted_ok,
+            age=found.age,
+        )
+        etag = key.replace(raw, found.etag)
+        if etag is not None:
+            previous = found.raw
+            break
+        # another writer changed it since it was read: judge its record again
+    else:
+        raise WriteLockError(
+            f"{handle.target}: could not take the write lock (its record kept changing)."
+        )
+    lease = Lease(key, raw, etag, record.lease or lease_module.LEASE_SECONDS)
+    lock = WriteLock(handle, record, previous=previous, _held=key.url, _lease=lease)
+    lock._writes = handle.writes
+    with _HELD_LOCK:
+        _HELD[key.url] = 1
+    lease.start()
+    return lock
+
+
 def _check_previous(
-    target: str, raw: bytes | None, record: WriteRecord, *, resume: bool, interrupted_ok: bool
+    target: str,
+    raw: bytes | None,
+    record: WriteRecord,
+    *,
+    resume: bool,
+    interrupted_ok: bool,
+    age: float | None = None,
 ) -> None:
     """Refuse to start over a live writer, an interrupted write, or another source."""
     if not raw:
@@ -442,7 +560,7 @@ def _check_previous(
         previous = WriteRecord.from_bytes(raw)
     except ValueError:
         return  # cut while it was written, before the write changed anything
-    if previous.alive():  # a lock that does not hold (another host's share, no flock)
+    if previous.alive(age):  # a lock that does not hold (another host's share, no flock)
         raise WriteLockError(_busy_message(target, raw))
     if not (resume or interrupted_ok):
         partial = f" (partial: {', '.join(previous.partial)})" if previous.partial else ""
@@ -485,8 +603,11 @@ def write_record_issue(handle: StoreHandle) -> Issue | None:
     record = WriteRecord.read(handle)
     if record is None:
         return None
+    key = object_key(handle, LOCK_KEY) if record.lease is not None else None
+    found = key.read() if key is not None else None
     root = _local_root(handle)
-    running = record.alive() or (root is not None and _held_elsewhere(root / LOCK_KEY))
+    age = found.age if found is not None else None
+    running = record.alive(age) or (root is not None and _held_elsewhere(root / LOCK_KEY))
     partial = f" Partial: {', '.join(repr(p) for p in record.partial)}." if record.partial else ""
     if running:
         message = (

@@ -23,6 +23,7 @@ import numpy as np
 from ngff_geozarr.core.store.opening import StoredRecord
 
 __all__ = [
+    "STALE_LEASES",
     "WRITE_RECORD_KEY",
     "WriteRecord",
     "array_fingerprint",
@@ -37,6 +38,10 @@ __all__ = [
 _FORMAT = 1
 WRITE_RECORD_KEY = ".ngff-geozarr-write.json"
 """Where a writer keeps its record (and, on a local directory, its lock), at the store root."""
+STALE_LEASES = 3
+"""How many leases a record with one (:attr:`WriteRecord.lease`) may go without a renewal
+before it is taken for stale: more than one, so that a renewal held up by a slow network or
+a busy process does not give a live writer's store away."""
 _DECLARED: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar(
     "declared_source", default=None
 )
@@ -67,6 +72,10 @@ class WriteRecord(StoredRecord):
     process_start
         The writer's start time as the kernel counts it (``/proc``), to tell a reused
         process id from the writer; ``None`` where unknown.
+    lease
+        Seconds the record stays alive without a renewal, for a writer that renews it
+        (on S3, see :mod:`~ngff_geozarr.core.store.lease`); ``None`` for one that does not
+        (a local write, which holds a lock instead; a record written before leases were).
     """
 
     key: ClassVar[str] = WRITE_RECORD_KEY
@@ -82,6 +91,7 @@ class WriteRecord(StoredRecord):
     source: Mapping[str, Any] | None = None
     partial: tuple[str, ...] = ()
     process_start: str | None = None
+    lease: float | None = None
 
     def to_bytes(self) -> bytes:
         """Serialise the record as a JSON document.
@@ -102,12 +112,15 @@ class WriteRecord(StoredRecord):
             "source": dict(self.source) if self.source is not None else None,
             "partial": list(self.partial),
         }
+        if self.lease is not None:
+            record["lease"] = self.lease
         return (json.dumps(record, indent=1, sort_keys=True) + "\n").encode()
 
     @classmethod
     def _from_document(cls, document: dict[str, Any]) -> WriteRecord:
         source = document.get("source")
         start = document.get("process_start")
+        lease = document.get("lease")
         return cls(
             operation=str(document["operation"]),
             command=str(document["command"]),
@@ -117,6 +130,7 @@ class WriteRecord(StoredRecord):
             source=dict(source) if isinstance(source, dict) else None,
             partial=tuple(str(p) for p in document.get("partial") or ()),
             process_start=str(start) if start is not None else None,
+            lease=float(lease) if isinstance(lease, int | float) and lease > 0 else None,
         )
 
     def describe(self) -> str:
@@ -129,17 +143,30 @@ class WriteRecord(StoredRecord):
         """
         return f"`{self.operation}` (process {self.pid} on {self.host}, started {self.started})"
 
-    def alive(self) -> bool:
-        """Whether the writer is known to be still running (its process, on this host).
+    def alive(self, age: float | None = None) -> bool:
+        """Whether the writer is known to be still running.
+
+        On this host its process is asked. On another host, a record with a
+        :attr:`lease` is alive while it was renewed within :data:`STALE_LEASES` leases;
+        one without a lease (written before leases were, or by a writer that holds a lock
+        instead) cannot be asked.
+
+        Parameters
+        ----------
+        age
+            Seconds since the record was last written, by the store's clock (see
+            :class:`~ngff_geozarr.core.store.lease.Found`); ``None`` when unknown.
 
         Returns
         -------
         bool
             ``True`` when the process runs on this host and is the one that wrote the record
-            (same start time where known); ``False`` otherwise (also on another host, which
-            cannot be asked: the lock, not the record, tells there).
+            (same start time where known), or when its lease, on another host, is fresh;
+            ``False`` otherwise (this process's own record included).
         """
-        if self.host != socket.gethostname() or self.pid == os.getpid():
+        if self.host != socket.gethostname():
+            return self.lease is not None and age is not None and age < STALE_LEASES * self.lease
+        if self.pid == os.getpid():
             return False
         try:
             os.kill(self.pid, 0)
