@@ -84,8 +84,11 @@ docs: install-test
 typecheck: install-test
 	$(BIN)/mypy -p ngff -p geozarr -p ngff_geozarr
 
+# Two workers (CI has two cores): most tests wait on subprocesses, servers and sleeps, so
+# the suite takes about half as long; a file's tests stay on one worker (its fixtures once).
+PYTEST_WORKERS ?= 2
 pytest: install-test peers gdal
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck docs pytest
 
