@@ -24,7 +24,12 @@ from ngff_geozarr.core.hierarchy import Discover, Hierarchy, read_hierarchy
 from ngff_geozarr.core.report import UNREADABLE_NODE_RULE, Issue, Report
 from ngff_geozarr.core.store import METADATA_KEYS, StoreHandle, read_once
 from ngff_geozarr.core.store.opening import read_target
-from ngff_geozarr.core.store.policy import FaultLog, unreadable_issue, watching
+from ngff_geozarr.core.store.policy import (
+    AccessRefusedError,
+    FaultLog,
+    unreadable_issue,
+    watching,
+)
 from ngff_geozarr.core.store.writelock import write_record_issue
 
 __all__ = [
@@ -174,9 +179,10 @@ def read_watched(
 def unreported_faults(
     log: FaultLog, hierarchy: Hierarchy, issues: tuple[Issue, ...]
 ) -> list[Issue]:
-    """Turn the requests a run gave up into ``zarr.store.unreadable`` issues, one per node.
+    """Turn the requests a run gave up or was refused into ``zarr.store.unreadable`` issues.
 
-    A node already reported unreadable (by the reader) gets no second issue.
+    One issue per node (a node with both names the requests given up); a node already
+    reported unreadable (by the reader) gets no second issue.
 
     Parameters
     ----------
@@ -190,7 +196,7 @@ def unreported_faults(
     Returns
     -------
     list of Issue
-        The new issues, in the order the requests failed.
+        The new issues: the requests given up, in the order they failed, then the refused.
     """
     known = {i.path for i in issues if i.rule == UNREADABLE_NODE_RULE}
     found: dict[str, list[str]] = {}
@@ -198,7 +204,15 @@ def unreported_faults(
         path = _node_of(key, hierarchy)
         if path not in known:
             found.setdefault(path, []).append(f"{key!r}: {cause}")
-    return [unreadable_issue(path, "; ".join(dict.fromkeys(c))) for path, c in found.items()]
+    refused: dict[str, AccessRefusedError] = {}
+    for key, cause in log.refusals:  # the first refusal of a node not reported otherwise
+        path = _node_of(key, hierarchy)
+        if path not in known and path not in found:
+            refused.setdefault(path, AccessRefusedError(key, cause))
+    return [
+        *(unreadable_issue(path, "; ".join(dict.fromkeys(c))) for path, c in found.items()),
+        *(unreadable_issue(path, refusal) for path, refusal in refused.items()),
+    ]
 
 
 def _node_of(key: str, hierarchy: Hierarchy) -> str:

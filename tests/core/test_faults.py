@@ -348,7 +348,7 @@ DEEP_PERSISTENT = [
 ]
 
 
-@pytest.mark.parametrize("fault", ["500", "reset", "truncate"])
+@pytest.mark.parametrize("fault", ["500", "reset", "truncate", "403"])
 @pytest.mark.parametrize(
     ("command", "path", "node"), DEEP_PERSISTENT, ids=[p for _, p, _ in DEEP_PERSISTENT]
 )
@@ -367,6 +367,11 @@ def test_deep_validation_derives_no_defect_from_chunks_it_could_not_read(
     assert (report.verdict, report.exit_code) == ("incomplete", EXIT_INCOMPLETE)
     assert unreadable(report) == {node}
     assert [i.rule for i in report.errors] == [UNREADABLE_NODE_RULE], report.issues
+    if fault == "403":  # said as a refusal, neither a missing nor an undecodable chunk
+        message = report.errors[0].message
+        assert "refused" in message
+        assert "HTTP 403" in message
+        assert "after the retries" not in message
 
 
 @pytest.mark.parametrize(

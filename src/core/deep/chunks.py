@@ -19,7 +19,8 @@ import numpy as np
 from ngff_geozarr.core.deep.budget import Spending
 from ngff_geozarr.core.deep.levels import Layout
 from ngff_geozarr.core.store import StoreHandle, join_key
-from ngff_geozarr.core.store.policy import RemoteFaultError
+from ngff_geozarr.core.store.policy import AccessRefusedError, RemoteFaultError
+from ngff_geozarr.core.store.retry_store import note_refused
 
 __all__ = ["BudgetReached", "list_blocks", "shard_problem"]
 
@@ -73,6 +74,9 @@ async def _list_http(handle: StoreHandle, layout: Layout, spending: Spending) ->
     except RemoteFaultError:
         # A directory below could not be listed: which blocks are stored is not known (the
         # run reports the level unreadable), and must not be taken as "none".
+        return None
+    except AccessRefusedError as exc:  # the same, and the run reports the refusal
+        note_refused(handle.store, exc.key, exc.cause)
         return None
     return [f"{n}/{k}" for n, keys in zip(below, found, strict=True) for k in keys]
 

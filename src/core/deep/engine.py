@@ -28,7 +28,8 @@ from ngff_geozarr.core.hierarchy import Hierarchy
 from ngff_geozarr.core.report import Issue
 from ngff_geozarr.core.rules import READER_RULES, RuleRegistry
 from ngff_geozarr.core.store import ArrayIO, StoreHandle, join_key, open_store
-from ngff_geozarr.core.store.policy import RemoteFaultError
+from ngff_geozarr.core.store.policy import AccessRefusedError, RemoteFaultError, refusal
+from ngff_geozarr.core.store.retry_store import note_refused
 
 __all__ = ["THREADS", "deep_issues"]
 
@@ -196,6 +197,10 @@ def _read(
     except Exception as exc:
         if _remote_fault(exc):
             return None  # not read after the retries: the run reports the array unreadable
+        refused = refusal(exc)
+        if refused is not None:  # not read either: no defect of the chunk's is known
+            note_refused(level.handle.store, _keys(level.layout, region), refused)
+            return None
         pyramid.add(
             "zarr.data.chunk-unreadable",
             level.layout.path,
@@ -226,6 +231,9 @@ def _check_shard(
         data = handle.run(handle.read(key))
     except RemoteFaultError:
         return  # not read after the retries: the run reports the array unreadable
+    except AccessRefusedError as exc:
+        note_refused(handle.store, key, exc.cause)
+        return
     problem = None if data is None else shard_problem(data, layout)
     if problem is not None:
         pyramid.add(

@@ -222,9 +222,9 @@ class StoreHandle:
         prefix
             A node path (``""`` for the root); checked with :func:`check_key` first.
         faults
-            Raise the failure of a listing the remote policy gave up (after its retries)
-            instead of answering ``None``: for callers that must not take a listing that
-            could not be read for an empty one.
+            Raise the failure of a listing the remote policy gave up (after its retries),
+            or that the store refused, instead of answering ``None``: for callers that must
+            not take a listing that could not be read for an empty one.
 
         Returns
         -------
@@ -237,6 +237,8 @@ class StoreHandle:
         ------
         RemoteFaultError
             With ``faults``, when the listing still failed after the retries.
+        AccessRefusedError
+            With ``faults``, when the store refused the listing (HTTP 401 or 403).
         """
         check_key(prefix)
         if not self.store.supports_listing:
@@ -251,7 +253,10 @@ class StoreHandle:
                 if faults:
                     raise
                 return None
-            except Exception:
+            except Exception as exc:
+                refused = refusal(exc) if faults else None
+                if refused is not None:
+                    raise AccessRefusedError(prefix, refused) from exc
                 return None
         names = {urllib.parse.unquote(n) if self.kind == "http" else n for n in raw}
         return sorted(n.rstrip("/") for n in names if n.rstrip("/")) or None

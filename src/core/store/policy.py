@@ -255,10 +255,14 @@ class FaultLog:
         How many requests were tried again.
     failures
         ``(key, cause)`` of every request given up after its retries.
+    refusals
+        ``(key, cause)`` of the refused requests a reader went on without (a chunk, a
+        listing: see :func:`~ngff_geozarr.core.store.retry_store.note_refused`).
     """
 
     retries: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    refusals: list[tuple[str, str]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def retried(self) -> None:
@@ -278,6 +282,19 @@ class FaultLog:
         """
         with self._lock:
             self.failures.append((key, cause))
+
+    def refused(self, key: str, cause: str) -> None:
+        """Record a refused request a reader went on without.
+
+        Parameters
+        ----------
+        key
+            The store key.
+        cause
+            The answer (``"HTTP 403"``).
+        """
+        with self._lock:
+            self.refusals.append((key, cause))
 
 
 _PROCESS_LOG = FaultLog()

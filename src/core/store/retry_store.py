@@ -23,7 +23,7 @@ from ngff_geozarr.core.store.policy import (
     retrying,
 )
 
-__all__ = ["guarded", "retrying_store"]
+__all__ = ["guarded", "note_refused", "retrying_store"]
 
 _T = TypeVar("_T")
 
@@ -139,3 +139,27 @@ async def guarded(store: Store, key: str, attempt: Callable[[], Awaitable[_T]]) 
             return await current.call(key, attempt)
         current = getattr(current, "wrapped", None)
     return await attempt()
+
+
+def note_refused(store: Store, key: str, cause: str) -> None:
+    """Record in the run's fault log that the store refused a request for ``key``.
+
+    For a reader that goes on without what was refused (a chunk, a listing): the run then
+    reports the node not read, as for a request given up after the retries. Nothing is
+    recorded for a store that no retrying wrapper logs for.
+
+    Parameters
+    ----------
+    store
+        A store, possibly wrapped (by :func:`retrying_store` and others).
+    key
+        The key or prefix refused.
+    cause
+        The answer (``"HTTP 403"``).
+    """
+    current: Any = store
+    while current is not None:
+        if isinstance(current, _RetryingStore):
+            current.log.refused(key, cause)
+            return
+        current = getattr(current, "wrapped", None)
