@@ -270,31 +270,20 @@ class FaultLog:
         with self._lock:
             self.retries += 1
 
-    def failed(self, key: str, cause: str) -> None:
-        """Record a request given up.
+    def failed(self, key: str, cause: str, *, refused: bool = False) -> None:
+        """Record a request given up after its retries, or refused and gone on without.
 
         Parameters
         ----------
         key
             The store key.
         cause
-            What the last attempt met.
+            What the last attempt met; for a refusal, the answer (``"HTTP 403"``).
+        refused
+            Whether the store refused it (then it is kept in :attr:`refusals`).
         """
         with self._lock:
-            self.failures.append((key, cause))
-
-    def refused(self, key: str, cause: str) -> None:
-        """Record a refused request a reader went on without.
-
-        Parameters
-        ----------
-        key
-            The store key.
-        cause
-            The answer (``"HTTP 403"``).
-        """
-        with self._lock:
-            self.refusals.append((key, cause))
+            (self.refusals if refused else self.failures).append((key, cause))
 
 
 _PROCESS_LOG = FaultLog()

@@ -160,6 +160,6 @@ def note_refused(store: Store, key: str, cause: str) -> None:
     current: Any = store
     while current is not None:
         if isinstance(current, _RetryingStore):
-            current.log.refused(key, cause)
+            current.log.failed(key, cause, refused=True)
             return
         current = getattr(current, "wrapped", None)
