@@ -20,12 +20,10 @@ import ngff.create.documents as documents
 import ngff.create.rendering as rendering
 from ngff.create.groups import write_group, zarr_format_of
 from ngff.create.options import CreationError, Target, check_source
-from ngff.create.target import check_target
+from ngff.create.target import writing_target
 from ngff.create.write import image_request, write_multiscale
 from ngff.ozx_checks import is_ozx
 from ngff.versions import SPEC_VERSIONS, spec_version
-from ngff_geozarr.core.convert.swap import replacing
-from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import Progress
 from ngff_geozarr.core.store import join_key
 
@@ -189,18 +187,14 @@ def write_plate(
         planned.append((row, column, well, requests))
     if client is not None and is_ozx(target):
         raise CreationError("Expected no client for an .ozx file: it is written on threads.")
-    check_target(target, resume=resume, overwrite=overwrite, storage_options=storage_options)
-    with (
-        replacing(target, overwrite=overwrite) as where,
-        writing(
-            where,
-            "a" if resume else "w-",
-            storage_options,
-            operation="ngff plate",
-            command="the same plate write with --resume (write_plate(..., resume=True))",
-            resume=resume,
-        ) as store,
-    ):
+    with writing_target(
+        target,
+        resume=resume,
+        overwrite=overwrite,
+        storage_options=storage_options,
+        operation="ngff plate",
+        command="the same plate write with --resume (write_plate(..., resume=True))",
+    ) as store:
         for row in row_names:
             write_group(store, row, {}, zarr_format)
         references = []

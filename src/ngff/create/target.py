@@ -33,15 +33,17 @@ one); on an empty one it writes as usual.
 from __future__ import annotations
 
 import os
-from collections.abc import MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 from typing import Any
 
 from ngff.create.options import CreationError, Target
-from ngff_geozarr.core.convert.swap import is_empty, local_path
+from ngff_geozarr.core.convert.swap import is_empty, local_path, replacing
 from ngff_geozarr.core.errors import NotZarrError
+from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.store import StoreHandle, open_store
 
-__all__ = ["check_target"]
+__all__ = ["check_target", "writing_target"]
 
 _STORE_MARKERS = ("zarr.json", ".zgroup", ".zarray")
 
@@ -123,3 +125,56 @@ def check_target(
                 "first, or write to a new prefix."
             ) from None
         raise CreationError(_refusal(os.fspath(target), True)) from None
+
+
+@contextmanager
+def writing_target(
+    target: Target,
+    *,
+    resume: bool,
+    overwrite: bool,
+    storage_options: dict[str, Any] | None,
+    operation: str,
+    command: str,
+    source: Mapping[str, Any] | None = None,
+) -> Iterator[StoreHandle]:
+    """Check a target, then write in it under its write lock, replacing it only when done.
+
+    :func:`check_target` refuses a target the write may not use before anything is written;
+    with ``overwrite`` the new store is written next to the target and swapped in once
+    complete (:func:`~ngff_geozarr.core.convert.swap.replacing`); the write holds the
+    store's write lock and finishes with consolidated metadata
+    (:func:`~ngff_geozarr.core.groups.writing`).
+
+    Parameters
+    ----------
+    target, resume, overwrite, storage_options
+        As for :func:`check_target`.
+    operation, command, source
+        The lock's record: what writes, how to complete it, the source's fingerprint (see
+        :func:`~ngff_geozarr.core.groups.writing`).
+
+    Yields
+    ------
+    StoreHandle
+        The store to write in (the sibling ``.new-NAME`` while an overwrite is under way).
+
+    Raises
+    ------
+    CreationError
+        As :func:`check_target` raises it.
+    """
+    check_target(target, resume=resume, overwrite=overwrite, storage_options=storage_options)
+    with (
+        replacing(target, overwrite=overwrite) as where,
+        writing(
+            where,
+            "a" if resume else "w-",
+            storage_options,
+            operation=operation,
+            command=command,
+            resume=resume,
+            source=source,
+        ) as store,
+    ):
+        yield store

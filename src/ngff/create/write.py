@@ -63,11 +63,9 @@ from ngff.create.options import (
     single_file_shards,
     sizes_per_axis,
 )
-from ngff.create.target import check_target
+from ngff.create.target import writing_target
 from ngff.ozx_checks import is_ozx
 from ngff.versions import SPEC_VERSIONS, SpecVersion, spec_version
-from ngff_geozarr.core.convert.swap import replacing
-from ngff_geozarr.core.groups import writing
 from ngff_geozarr.core.pyramid import (
     Level,
     Method,
@@ -652,19 +650,15 @@ def write_image(
     )
     if compressors is not None:  # the source's, so that its chunks are copied as stored
         request = replace(request, compressors=tuple(compressors))
-    check_target(target, resume=resume, overwrite=overwrite, storage_options=storage_options)
-    with (
-        replacing(target, overwrite=overwrite) as where,
-        writing(
-            where,
-            "a" if resume else "w-",
-            storage_options,
-            operation="ngff create",
-            command="the same `ngff create` with --resume (write_image(..., resume=True))",
-            resume=resume,
-            source=fingerprint_of(data),
-        ) as store,
-    ):
+    with writing_target(
+        target,
+        resume=resume,
+        overwrite=overwrite,
+        storage_options=storage_options,
+        operation="ngff create",
+        command="the same `ngff create` with --resume (write_image(..., resume=True))",
+        source=fingerprint_of(data),
+    ) as store:
         return write_multiscale(
             store, source, request, resume=resume, client=client, workers=workers, progress=progress
         )
