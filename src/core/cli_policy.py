@@ -53,7 +53,7 @@ def out_of_space(exc: BaseException) -> str | None:
     Parameters
     ----------
     exc
-        The error.
+        The error the write ended with.
 
     Returns
     -------
@@ -78,7 +78,7 @@ def unexpected(exc: Exception) -> str:
     Parameters
     ----------
     exc
-        The error.
+        The error that no other rule of this policy explains.
 
     Returns
     -------

@@ -109,7 +109,7 @@ class FixContext:
         Parameters
         ----------
         path
-            The node's path (it must exist).
+            As for :meth:`attributes`.
 
         Returns
         -------

@@ -252,7 +252,7 @@ def write(
         root ``zarr.json`` in v3): the multiscales convention SHOULDs it, and a reader then
         learns the whole store from one document.
     progress
-        Called after every finished tile.
+        Called after every finished tile (see :class:`~ngff_geozarr.core.pyramid.Progress`).
     storage_options
         Options for remote stores.
 

@@ -55,7 +55,7 @@ class StoreChecks:
     Parameters
     ----------
     hierarchy
-        The hierarchy, read from a store.
+        The hierarchy read from the store, whose nodes the OME node names.
     checked
         Every OME node of the hierarchy whose metadata was checked, by path.
     item

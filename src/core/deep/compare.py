@@ -323,7 +323,8 @@ def compare(
     Parameters
     ----------
     pair
-        The block and the region it reduces.
+        The sampled block of the coarser level, and the region of the finer level it
+        reduces.
     method
         The declared kernel; ``None``: any kernel.
     labels

@@ -123,7 +123,7 @@ class Layout:
     Parameters
     ----------
     path
-        The array's path.
+        The path of the level's array in the store.
     shape
         Its shape.
     block

@@ -25,7 +25,7 @@ class Pyramids(Protocol):
         Parameters
         ----------
         hierarchy
-            The hierarchy.
+            The hierarchy read from the store, every level's array metadata included.
 
         Returns
         -------

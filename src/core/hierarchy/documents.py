@@ -299,13 +299,11 @@ def assemble(
 
     Parameters
     ----------
-    target
-        The target as the user named it.
     nodes
         The nodes read, by path (their ``children`` are ignored and recomputed).
     issues
         The problems met while reading.
-    zarr_format, source, consolidated
+    target, zarr_format, source, consolidated
         As for :class:`~ngff_geozarr.core.hierarchy.tree.Hierarchy`.
 
     Returns

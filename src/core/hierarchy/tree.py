@@ -161,7 +161,7 @@ class Hierarchy(Mapping[str, Node]):
     Parameters
     ----------
     target
-        The target as the user named it.
+        The target the hierarchy was read from, as the user named it.
     nodes
         The nodes by path.
     issues
@@ -240,7 +240,7 @@ class Hierarchy(Mapping[str, Node]):
         Parameters
         ----------
         path
-            A node path.
+            A node path; ``""`` for the root.
 
         Returns
         -------

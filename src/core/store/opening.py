@@ -322,7 +322,7 @@ class StoredRecord:
         Parameters
         ----------
         handle
-            The store.
+            The store to look in (its root holds the record).
 
         Returns
         -------

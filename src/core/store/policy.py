@@ -396,7 +396,7 @@ def refusal(exc: BaseException) -> str | None:
     Parameters
     ----------
     exc
-        What the request raised.
+        What the request raised; a refusal wrapped by a store or a thread is found too.
 
     Returns
     -------
@@ -423,7 +423,7 @@ def describe(exc: BaseException) -> str:
     Parameters
     ----------
     exc
-        What the request raised.
+        What the request raised on its last attempt.
 
     Returns
     -------

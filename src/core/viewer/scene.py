@@ -57,7 +57,7 @@ class ViewLevel:
     Parameters
     ----------
     path
-        The array's path in the store.
+        The level array's path in the store.
     shape
         Its shape.
     scale
@@ -120,7 +120,7 @@ class Scene:
     Parameters
     ----------
     target
-        The target as the user named it.
+        The store the image is read from, as the user named it.
     title
         What the page is called.
     path

@@ -416,7 +416,7 @@ class Renderer:
         Returns
         -------
         bytes
-            The PNG.
+            The PNG, RGBA: label colours over transparency.
 
         Raises
         ------

@@ -180,9 +180,9 @@ def native_resolution(grid: Grid, crs: CRS) -> float:
     Parameters
     ----------
     grid
-        The source grid.
+        The source grid, sampled at 7 x 7 pixels.
     crs
-        The target CRS.
+        The target CRS; the result is in its units.
 
     Returns
     -------

@@ -236,7 +236,7 @@ def write_carried(
     store
         The store, writable.
     group
-        The group's path (``""`` for the root).
+        The path of the group that receives them (``""`` for the root).
     carried
         The arrays.
     zarr_format

@@ -300,7 +300,7 @@ def xarray_grid(obj: Any) -> tuple[CRS | None, tuple[float, ...] | None, tuple[s
     Parameters
     ----------
     obj
-        A DataArray or Dataset.
+        A DataArray or Dataset: its grid mapping variable (CRS, ``GeoTransform``) and coordinates.
 
     Returns
     -------

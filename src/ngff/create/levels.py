@@ -70,7 +70,7 @@ def add_levels(
     Returns
     -------
     Image
-        The metadata written.
+        The image's metadata as rewritten, listing every level.
 
     Raises
     ------
