@@ -10,7 +10,8 @@
   form, which stays extended) are copied into every level; the auxiliary coordinates on
   the grid that the variables' ``coordinates`` name (2-D ``lat`` / ``lon``) are not
   reduced as data: each level holds them at its block centres
-  (:mod:`geozarr.writing.auxiliary`);
+  (:mod:`geozarr.writing.auxiliary`); the boundary variables ``x`` / ``y`` name (CF §7.1)
+  hold each level's own cells (:mod:`geozarr.writing.bounds`);
 - the CRS comes from ``proj:`` or the grid mapping the variables name, of any name; the
   transform from ``spatial:transform``, a ``GeoTransform``, or regularly spaced 1-D
   coordinates (pixel centres; irregular spacing is refused);
@@ -281,8 +282,28 @@ def _root_grid(
     # say what it says (its WKT, names, long_name, ...) where it declares the same CRS.
     height, width = int(shape[-2]), int(shape[-1])
     return Grid(
-        crs, parse_transform(transform), height, width, spatial, name or GRID_MAPPING, dict(gm)
+        crs,
+        parse_transform(transform),
+        height,
+        width,
+        spatial,
+        name or GRID_MAPPING,
+        dict(gm),
+        _coordinate_bounds(hierarchy, spatial),
     )
+
+
+def _coordinate_bounds(hierarchy: Hierarchy, spatial: tuple[str, str]) -> dict[str, str]:
+    """Return the root's boundary variables of ``y`` and ``x`` (CF §7.1), where they exist."""
+    found = {}
+    for dim in spatial:
+        coordinate = hierarchy.get(dim)
+        named = coordinate.attributes.get("bounds") if coordinate is not None else None
+        at_root = isinstance(named, str) and named != "" and "/" not in named
+        bounds = hierarchy.get(named) if at_root and isinstance(named, str) else None
+        if bounds is not None and bounds.node_type == "array" and _names(bounds)[:1] == (dim,):
+            found[dim] = bounds.path
+    return found
 
 
 def _carried(
@@ -417,7 +438,8 @@ def pyramid(
         grid = _root_grid(store, hierarchy, root, nodes[0], spatial)
         mappings = _mapping_names(hierarchy) - _other_mappings(nodes, grid)
         skip = {*(n.path for n in nodes), *spatial, *mappings}
-        carried = _carried(store, hierarchy, spatial, skip, auxiliary)
+        cells = grid.bounds.values()  # x / y's boundary variables: each level's own cells
+        carried = _carried(store, hierarchy, spatial, skip, {*auxiliary, *cells})
         # The convention attributes are rendered again from the grid; others are kept.
         root_attrs = {
             k: v

@@ -200,7 +200,8 @@ def write(
         file, opened with xarray (the ``netcdf`` extra). xarray input keeps every variable
         on the grid, its CF encoding (``dtype``, ``scale_factor``, ``add_offset``,
         ``_FillValue``: packed stays packed), every coordinate and variable off the grid
-        (``time`` CF-encoded, ``band``, bounds; copied into every level) and the Dataset's
+        (``time`` CF-encoded, ``band``, ``time_bnds``; copied into every level), the cell
+        bounds ``x`` and ``y`` name (recomputed for each level's cells) and the Dataset's
         attributes (on the root group; ``Conventions`` is the writer's).
     target
         The output: a path, URL, mapping or opened :class:`StoreHandle`.
@@ -304,6 +305,7 @@ def write(
     carried: list[CarriedArray] = []
     root_attributes: dict[str, Any] = {}
     mapping_name, mapping_attributes = GRID_MAPPING, {}
+    bounds: dict[str, str] = {}
     if labelled_kind(data) is not None:
         found = read_xarray(data, name, variable_attributes)
         found_crs, found_transform = found.crs, found.transform
@@ -311,6 +313,7 @@ def write(
         mapping_name = found.grid_mapping or GRID_MAPPING
         mapping_attributes = found.grid_mapping_attributes
         variables, carried, root_attributes = found.variables, found.carried, found.attributes
+        bounds = found.bounds
     else:
         found_crs = found_transform = None
         variables = read_variables(data, name, dims, variable_attributes)
@@ -336,6 +339,7 @@ def write(
         spatial,
         mapping_name,
         mapping_attributes,
+        bounds,
     )
     methods = methods_by_variable(method, [v.name for v in variables])
     written_beside = {c.name for c in carried} | (set(spatial) if grid.rectilinear else set())

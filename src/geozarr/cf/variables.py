@@ -44,6 +44,7 @@ class CFVariable(ExtensibleModel):
     coordinates: StrictStr | None = None
     grid_mapping: StrictStr | None = None
     axis: Literal["X", "Y", "Z", "T"] | None = None
+    bounds: StrictStr | None = None
 
 
 _SPECIAL = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}

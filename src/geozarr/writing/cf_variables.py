@@ -128,7 +128,11 @@ def dims_attribute(zarr_format: ZarrFormat, names: Sequence[str]) -> _Doc:
 
 
 def coordinate_attributes(
-    crs: CRS, axis: Literal["x", "y"], zarr_format: ZarrFormat, dim: str
+    crs: CRS,
+    axis: Literal["x", "y"],
+    zarr_format: ZarrFormat,
+    dim: str,
+    bounds: str | None = None,
 ) -> _Doc:
     """Return the CF attributes of an ``x`` or ``y`` coordinate, built as :class:`CFVariable`.
 
@@ -146,6 +150,8 @@ def coordinate_attributes(
         The Zarr format (v2 spells the dimension names as ``_ARRAY_DIMENSIONS``).
     dim
         The coordinate's dimension name.
+    bounds
+        The name of its boundary variable (CF §7.1), if it has one.
 
     Returns
     -------
@@ -165,7 +171,9 @@ def coordinate_attributes(
         unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
         name, units = f"projection_{axis}_coordinate", _UNITS.get(unit, unit)
         long_name = f"{axis} coordinate of projection"
-    dims = {"array_dimensions": [dim]} if zarr_format == 2 else {}
+    extra: dict[str, Any] = {"array_dimensions": [dim]} if zarr_format == 2 else {}
+    if bounds is not None:
+        extra["bounds"] = bounds
     model = build_model(
         f"the {axis} coordinate",
         CFVariable,
@@ -173,7 +181,7 @@ def coordinate_attributes(
         long_name=long_name,
         units=units,
         axis=axis.upper(),
-        **dims,
+        **extra,
     )
     return dump_model(model)
 

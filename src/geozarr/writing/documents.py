@@ -320,7 +320,13 @@ def write_level_metadata(
                 values,
                 chunks=values.shape,
                 dimension_names=(dim,) if zarr_format == 3 else None,
-                attributes=coordinate_attributes(grid.crs, axis, zarr_format, dim),  # type: ignore[arg-type]
+                attributes=coordinate_attributes(
+                    grid.crs,
+                    axis,  # type: ignore[arg-type]
+                    zarr_format,
+                    dim,
+                    grid.bounds.get(dim),
+                ),
                 fill_value=math.nan if zarr_format == 3 else None,
                 zarr_format=zarr_format,
             )

@@ -120,6 +120,11 @@ class Grid:
         describe :attr:`crs` (see
         :func:`~geozarr.writing.cf_variables.grid_mapping_attributes`); empty without a
         source mapping. Not compared.
+    bounds
+        The CF boundary variables of the spatial coordinates, by dimension name (CF §7.1: a
+        coordinate's ``bounds`` names the variable holding its cells' vertices); each level
+        names them from its ``x`` / ``y`` and holds them for its own cells
+        (:mod:`geozarr.writing.bounds`). Not compared.
     """
 
     crs: CRS
@@ -129,6 +134,7 @@ class Grid:
     dims: tuple[str, str] = ("y", "x")
     grid_mapping: str = "spatial_ref"
     mapping_attributes: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    bounds: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def rectilinear(self) -> bool:
@@ -207,4 +213,5 @@ class Grid:
             self.dims,
             self.grid_mapping,
             self.mapping_attributes,
+            self.bounds,
         )

@@ -119,6 +119,9 @@ class XarrayInput:
         ``grid_mapping`` names), kept by the writer; ``None`` when it has none.
     grid_mapping_attributes
         That variable's JSON-safe attributes (empty without one).
+    bounds
+        The boundary variables of the spatial coordinates, by dimension (CF §7.1: what a
+        coordinate's ``bounds`` names, when it is among the carried arrays).
     """
 
     crs: CRS | None
@@ -129,6 +132,7 @@ class XarrayInput:
     attributes: dict[str, Any]
     grid_mapping: str | None = None
     grid_mapping_attributes: dict[str, Any] = field(default_factory=dict)
+    bounds: dict[str, str] = field(default_factory=dict)
 
 
 def read_xarray(data: Any, name: str | None, extra: Mapping[str, Any] | None = None) -> XarrayInput:
@@ -166,7 +170,13 @@ def read_xarray(data: Any, name: str | None, extra: Mapping[str, Any] | None = N
         else {}
     )
     found = {} if mapping is None else json_safe(_mapping_attrs(data, mapping))
-    return XarrayInput(crs, transform, dims, variables, carried, root, mapping, found)
+    names = {c.name for c in carried}
+    bounds = {}
+    for dim in dims:
+        named = data.coords[dim].attrs.get("bounds") if dim in data.coords else None
+        if isinstance(named, str) and named in names:
+            bounds[dim] = named
+    return XarrayInput(crs, transform, dims, variables, carried, root, mapping, found, bounds)
 
 
 def _mapping_attrs(data: Any, name: str) -> Mapping[str, Any]:

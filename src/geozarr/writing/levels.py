@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from geozarr.writing.auxiliary import at_block_centres, is_longitude
+from geozarr.writing.bounds import boundary_axis, level_bounds
 from geozarr.writing.cf_variables import variable_output
 from geozarr.writing.documents import multiscales_layout, write_carried, write_level_metadata
 from geozarr.writing.grid import GeoWriteError, Grid
@@ -332,14 +333,17 @@ def _needs_view(codec: Codec) -> bool:
 # -- planning and writing ----------------------------------------------------------------
 
 
-def carried_at_level(array: CarriedArray, dims: Sequence[str], level: Level) -> CarriedArray:
+def carried_at_level(
+    array: CarriedArray, dims: Sequence[str], level: Level, grid: Grid | None = None
+) -> CarriedArray:
     """Return a carried array as a level holds it: on the level's grid when it lies on it.
 
-    An array off the grid (``time``, bounds, a grid mapping) is the same at every level;
-    one on a spatial dimension (an auxiliary coordinate: 2-D ``lat`` / ``lon``) is taken at
-    the level's block centres (:func:`geozarr.writing.auxiliary.at_block_centres`;
-    longitudes the shorter way round), decoded and encoded again as it is stored (packing,
-    ``_FillValue``).
+    An array off the grid (``time``, its bounds, a grid mapping) is the same at every level;
+    the boundary variable of ``x`` or ``y`` (CF §7.1) holds the level's own cells
+    (:func:`geozarr.writing.bounds.level_bounds`); another array on a spatial dimension (an
+    auxiliary coordinate: 2-D ``lat`` / ``lon``) is taken at the level's block centres
+    (:func:`geozarr.writing.auxiliary.at_block_centres`; longitudes the shorter way round).
+    Recomputed values are decoded and encoded again as stored (packing, ``_FillValue``).
 
     Parameters
     ----------
@@ -349,6 +353,8 @@ def carried_at_level(array: CarriedArray, dims: Sequence[str], level: Level) -> 
         The grid's spatial dimensions ``(y, x)``.
     level
         The planned level.
+    grid
+        The base grid, which names the boundary variables; without it none is recognised.
 
     Returns
     -------
@@ -367,7 +373,12 @@ def carried_at_level(array: CarriedArray, dims: Sequence[str], level: Level) -> 
         return dataclasses.replace(array, values=resampled.astype(values.dtype))
     codec = codec_of(values.dtype, array.fill, array.attributes)
     decoded = codec.decode(values)
-    resampled = at_block_centres(decoded, array.dims, factors, shape, longitude=longitude)
+    axis = None if grid is None else boundary_axis(array.name, array.dims, grid)
+    if grid is not None and axis is not None:
+        factor = factors[grid.dims[axis]]
+        resampled = level_bounds(decoded, grid, axis, factor)
+    else:
+        resampled = at_block_centres(decoded, array.dims, factors, shape, longitude=longitude)
     return dataclasses.replace(array, values=codec.encode(resampled.astype(codec.view)))
 
 
@@ -403,7 +414,7 @@ def write_pyramid_metadata(
     planned = result.levels
     for k in range(1, len(planned)):
         level = planned[k]
-        at_level = [carried_at_level(c, grid.dims, level) for c in carried]
+        at_level = [carried_at_level(c, grid.dims, level, grid) for c in carried]
         chunks = dict(zip(grid.dims, level.chunks[-2:], strict=True))
         write_carried(store, str(k), at_level, zarr_format, chunks)
         write_level_metadata(

@@ -20,7 +20,9 @@ so ``xr.open_zarr`` decodes the same values and datetimes. Variables on the spat
 rasters; the other variables and the coordinates that do not lie on the grid (``time``,
 ``band``, ``depth``, bounds, scalar coordinates, a second grid mapping) are carried as they
 are, to every level; the auxiliary coordinates on the grid (2-D ``lat`` / ``lon``) are
-carried too, taken at each level's block centres (:mod:`geozarr.writing.auxiliary`). A
+carried too, taken at each level's block centres (:mod:`geozarr.writing.auxiliary`), and
+the boundary variables ``x`` and ``y`` name hold each level's own cells
+(:mod:`geozarr.writing.bounds`). A
 variable's ``grid_mapping`` in CF's extended form (``"crs: x y crs_wgs84: lat lon"``) is
 kept in its attributes.
 """
