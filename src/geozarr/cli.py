@@ -246,6 +246,8 @@ def create_command(
             progress=update,
             storage_options=parse_storage_options(storage_options),
         )
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"Wrote {', '.join(result.variables)} to {result.target}.")
 
 
@@ -323,6 +325,8 @@ def pyramid_command(
             progress=update,
             **shared,
         )
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     shapes = ", ".join("x".join(map(str, s)) for s in result.shapes)
     names = ", ".join(f"{k} ({v})" for k, v in result.methods.items())
     click.echo(f"Wrote {len(result.paths)} levels of {names}: {shapes}.")

@@ -80,6 +80,7 @@ from geozarr.writing.levels import (
     write_pyramid_metadata,
     write_variable,
 )
+from geozarr.writing.lonlat import ASSUMED, implied_crs
 from geozarr.writing.xarray_source import CarriedArray, regular_transform
 from ngff_geozarr.core.hierarchy import Hierarchy, Node, hierarchy_from_store
 from ngff_geozarr.core.pyramid import Method, Progress, PyramidResult
@@ -117,6 +118,9 @@ class GeoPyramid:
         Every variable reduced, with its array path at every level.
     methods
         The kernel of every variable.
+    notes
+        What the run decided that the store did not say (a CRS implied by latitude /
+        longitude coordinates, see :mod:`geozarr.writing.lonlat`), one sentence each.
     """
 
     variable: str
@@ -127,6 +131,7 @@ class GeoPyramid:
     tiles_skipped: int
     variables: dict[str, tuple[str, ...]] = field(default_factory=dict)
     methods: dict[str, Method] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 # -- in place on a store ---------------------------------------------------------------------
@@ -190,9 +195,16 @@ def _spatial_dims(hierarchy: Hierarchy, root: Node) -> tuple[str, str]:
         names = _names(node)
         if node.node_type == "array" and "grid_mapping" in node.attributes and len(names) >= 2:
             return names[-2], names[-1]
+    for node in hierarchy.children(""):  # no mapping: latitude / longitude coordinates
+        names = _names(node)
+        if node.node_type != "array" or len(names) < 2:
+            continue
+        y, x = hierarchy.get(names[-2]), hierarchy.get(names[-1])
+        if y is not None and x is not None and implied_crs(y.attributes, x.attributes):
+            return names[-2], names[-1]
     raise GeoWriteError(
-        f"{hierarchy.target}: expected spatial:dimensions or a variable with grid_mapping at "
-        "the root; found neither."
+        f"{hierarchy.target}: expected spatial:dimensions, a variable with grid_mapping or "
+        "one on latitude / longitude coordinates at the root; found none."
     )
 
 
@@ -233,7 +245,8 @@ def _grid_variables(
 
 def _root_grid(
     store: StoreHandle, hierarchy: Hierarchy, root: Node, var: Node, spatial: tuple[str, str]
-) -> Grid:
+) -> tuple[Grid, bool]:
+    """Return the root's grid, and whether its CRS is implied by lat / lon coordinates."""
     attrs = root.attributes
     named = var.attributes.get("grid_mapping")
     name = None
@@ -257,6 +270,12 @@ def _root_grid(
             crs = CRS.from_cf(dict(gm))
         except CRSError:
             crs = None
+    implied = False
+    if crs is None and mapping is None:  # CF lat / lon coordinates imply a geographic CRS
+        y, x = (hierarchy.get(d) for d in spatial)
+        if y is not None and x is not None:
+            crs = implied_crs(y.attributes, x.attributes)
+            implied = crs is not None
     if crs is None:
         raise GeoWriteError(
             f"{hierarchy.target}: no CRS at the root (proj:, or a grid mapping "
@@ -281,7 +300,7 @@ def _root_grid(
     # The levels name their grid mapping as the source does (rioxarray's "crs", say), and
     # say what it says (its WKT, names, long_name, ...) where it declares the same CRS.
     height, width = int(shape[-2]), int(shape[-1])
-    return Grid(
+    grid = Grid(
         crs,
         parse_transform(transform),
         height,
@@ -291,6 +310,7 @@ def _root_grid(
         dict(gm),
         _coordinate_bounds(hierarchy, spatial),
     )
+    return grid, implied
 
 
 def _coordinate_bounds(hierarchy: Hierarchy, spatial: tuple[str, str]) -> dict[str, str]:
@@ -435,7 +455,8 @@ def pyramid(
         spatial = _spatial_dims(hierarchy, root)
         auxiliary = _auxiliary(hierarchy, spatial)
         nodes = _grid_variables(hierarchy, spatial, variable, auxiliary)
-        grid = _root_grid(store, hierarchy, root, nodes[0], spatial)
+        grid, implied = _root_grid(store, hierarchy, root, nodes[0], spatial)
+        notes = (ASSUMED.format(where=store.target, y=spatial[0], x=spatial[1]),) if implied else ()
         mappings = _mapping_names(hierarchy) - _other_mappings(nodes, grid)
         skip = {*(n.path for n in nodes), *spatial, *mappings}
         cells = grid.bounds.values()  # x / y's boundary variables: each level's own cells
@@ -510,4 +531,5 @@ def pyramid(
         sum(r.tiles_skipped for r in results.values()),
         {name: r.paths for name, r in results.items()},
         {name: r.method for name, r in results.items()},
+        notes,
     )

@@ -66,6 +66,7 @@ from geozarr.writing.levels import (
     write_pyramid_metadata,
     write_variable,
 )
+from geozarr.writing.lonlat import ASSUMED
 from geozarr.writing.netcdf import open_xarray_file
 from geozarr.writing.xarray_source import CarriedArray
 from ngff_geozarr.core.inputs import labelled_kind
@@ -123,6 +124,9 @@ class WriteResult:
         The Zarr format.
     levels
         Per variable, the paths of its pyramid levels (just its own name without a pyramid).
+    notes
+        What the writer decided that the source did not say (a CRS implied by latitude /
+        longitude coordinates, see :mod:`geozarr.writing.lonlat`), one sentence each.
     """
 
     target: str
@@ -130,6 +134,7 @@ class WriteResult:
     grid: Grid
     zarr_format: ZarrFormat
     levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 def _check_name(name: str, mapping: str = GRID_MAPPING) -> None:
@@ -306,6 +311,7 @@ def write(
     root_attributes: dict[str, Any] = {}
     mapping_name, mapping_attributes = GRID_MAPPING, {}
     bounds: dict[str, str] = {}
+    notes: list[str] = []
     if labelled_kind(data) is not None:
         found = read_xarray(data, name, variable_attributes)
         found_crs, found_transform = found.crs, found.transform
@@ -314,6 +320,8 @@ def write(
         mapping_attributes = found.grid_mapping_attributes
         variables, carried, root_attributes = found.variables, found.carried, found.attributes
         bounds = found.bounds
+        if found.crs_implied and crs is None:
+            notes.append(ASSUMED.format(where="the source", y=found.dims[0], x=found.dims[1]))
     else:
         found_crs = found_transform = None
         variables = read_variables(data, name, dims, variable_attributes)
@@ -423,4 +431,4 @@ def write(
         else:
             write_level_metadata(store, "", grid, zarr_format, extra=root_attributes)
         groups.finish(store, consolidated=consolidated)
-    return WriteResult(store.target, tuple(written), grid, zarr_format, written)
+    return WriteResult(store.target, tuple(written), grid, zarr_format, written, tuple(notes))

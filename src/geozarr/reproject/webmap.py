@@ -137,7 +137,7 @@ def _from_geozarr(target: Any, variable: str | None) -> SourceRaster:
                 f"{store.target}: several variables on the grid ({listed}); name one to reproject."
             )
         var = found[0]
-        grid = _root_grid(store, hierarchy, root, var, spatial)
+        grid, _ = _root_grid(store, hierarchy, root, var, spatial)  # an implied CRS too
         data = store.open_array(var.path)
         skip = {*(node.path for node in found), *spatial, *_mapping_names(hierarchy)}
         carried = tuple(_carried(store, hierarchy, spatial, skip))

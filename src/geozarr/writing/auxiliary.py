@@ -32,11 +32,11 @@ import numpy as np
 import numpy.typing as npt
 
 from geozarr.cf.grid_mappings import grid_mapping_entries
+from geozarr.writing.lonlat import LONGITUDE_UNITS
 
 __all__ = ["at_block_centres", "extended_grid_mapping", "is_longitude"]
 
 _Array = npt.NDArray[Any]
-_EAST = frozenset({"degrees_east", "degree_east", "degree_E", "degrees_E", "degreeE", "degreesE"})
 
 
 def is_longitude(attributes: Mapping[str, Any]) -> bool:
@@ -59,7 +59,7 @@ def is_longitude(attributes: Mapping[str, Any]) -> bool:
     (True, False)
     """
     units = attributes.get("units")
-    if units in _EAST:
+    if units in LONGITUDE_UNITS:
         return True
     named = attributes.get("standard_name") in ("longitude", "grid_longitude")
     return named and isinstance(units, str) and units.startswith("degree")

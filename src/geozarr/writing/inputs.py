@@ -17,6 +17,7 @@ import numpy as np
 from pyproj import CRS
 
 from geozarr.writing.grid import GeoWriteError
+from geozarr.writing.lonlat import implied_crs
 from geozarr.writing.xarray_source import (
     CarriedArray,
     grid_mapping_name,
@@ -105,7 +106,8 @@ class XarrayInput:
     Parameters
     ----------
     crs, transform
-        What :func:`grid_from_xarray` found (``None`` when not).
+        What :func:`grid_from_xarray` found (``None`` when not); without a CRS, the one a
+        latitude / longitude grid implies (:func:`geozarr.writing.lonlat.implied_crs`).
     dims
         The spatial dimensions ``(y, x)``.
     variables
@@ -122,6 +124,8 @@ class XarrayInput:
     bounds
         The boundary variables of the spatial coordinates, by dimension (CF §7.1: what a
         coordinate's ``bounds`` names, when it is among the carried arrays).
+    crs_implied
+        Whether :attr:`crs` is implied by latitude / longitude coordinates, not declared.
     """
 
     crs: CRS | None
@@ -133,6 +137,7 @@ class XarrayInput:
     grid_mapping: str | None = None
     grid_mapping_attributes: dict[str, Any] = field(default_factory=dict)
     bounds: dict[str, str] = field(default_factory=dict)
+    crs_implied: bool = False
 
 
 def read_xarray(data: Any, name: str | None, extra: Mapping[str, Any] | None = None) -> XarrayInput:
@@ -159,6 +164,9 @@ def read_xarray(data: Any, name: str | None, extra: Mapping[str, Any] | None = N
     """
     crs, transform, dims = xarray_grid(data)
     mapping = grid_mapping_name(data, dims)
+    implied = None
+    if crs is None and mapping is None and all(d in data.coords for d in dims):
+        implied = implied_crs(data.coords[dims[0]].attrs, data.coords[dims[1]].attrs)
     rasters, carried = xarray_variables(data, dims, name, mapping)
     added = _json_safe(extra or {})
     variables = [
@@ -176,7 +184,18 @@ def read_xarray(data: Any, name: str | None, extra: Mapping[str, Any] | None = N
         named = data.coords[dim].attrs.get("bounds") if dim in data.coords else None
         if isinstance(named, str) and named in names:
             bounds[dim] = named
-    return XarrayInput(crs, transform, dims, variables, carried, root, mapping, found, bounds)
+    return XarrayInput(
+        crs or implied,
+        transform,
+        dims,
+        variables,
+        carried,
+        root,
+        mapping,
+        found,
+        bounds,
+        crs_implied=implied is not None,
+    )
 
 
 def _mapping_attrs(data: Any, name: str) -> Mapping[str, Any]:

@@ -8,6 +8,8 @@
    parameters);
 3. a ``spatial_ref`` or ``crs`` variable, then ``attrs['crs']`` (a code, PROJ string or WKT)
    on the object or its variables;
+4. failing those, latitude / longitude coordinates with no grid mapping imply WGS 84
+   (:mod:`geozarr.writing.lonlat`; the writer notes it);
 
 and its affine transform from the grid mapping's ``GeoTransform``, else from regularly spaced
 1-D coordinates of the spatial dimensions (pixel centres; irregular spacing is refused with
