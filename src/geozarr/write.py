@@ -358,6 +358,11 @@ def write(
         )
         if form is not None:  # CF §5.6's extended form says more than the plain one: kept
             var.attributes["grid_mapping"] = form
+        if 0 in tuple(var.data.shape):
+            raise GeoWriteError(
+                f"Expected variables with at least one value. Got {var.name!r} of the shape "
+                f"{list(var.data.shape)}."
+            )
         if tuple(var.data.shape[-2:]) != shape[-2:] or var.dims[-2:] != spatial:
             raise GeoWriteError(
                 f"Expected every variable on the grid {list(spatial)} {list(shape[-2:])}. "

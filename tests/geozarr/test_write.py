@@ -230,6 +230,16 @@ def test_user_mistakes_are_one_line_errors(
     assert not (tmp_path / "x.zarr").exists()
 
 
+def test_an_empty_raster_is_refused_before_any_write(tmp_path: Path) -> None:
+    with pytest.raises(
+        GeoWriteError, match=r"at least one value\. Got 'data' of the shape \[0, 5\]"
+    ):
+        geozarr.write(
+            np.zeros((0, 5), np.float32), tmp_path / "x.zarr", crs="EPSG:4326", transform=TRANSFORM
+        )
+    assert not (tmp_path / "x.zarr").exists()
+
+
 def test_existing_store_is_refused_without_overwrite(tmp_path: Path) -> None:
     out = tmp_path / "a.zarr"
     geozarr.write(_raster(), out, crs="EPSG:32632", transform=TRANSFORM)

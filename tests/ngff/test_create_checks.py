@@ -61,6 +61,7 @@ CASES: dict[str, Case] = {
     "method": (cyx, {"method": "median"}, "method"),
     "version": (cyx, {"version": "0.3"}, "version"),
     "compression": (cyx, {"compression": "zstd:0"}, "level"),
+    "no element": (lambda: np.zeros((0, 5), np.uint8), {}, "at least one element"),
     "resume and overwrite": (
         cyx,
         {"resume": True, "overwrite": True},

@@ -122,14 +122,17 @@ def crs_attributes(crs: CRS) -> _Doc:
         model = build_model("proj:code", ProjAttributes, code=f"{authority[0]}:{authority[1]}")
     else:
         model = build_model(
-            "proj:", ProjAttributes, wkt2=crs.to_wkt(), projjson=json.loads(crs.to_json())
+            "the proj: attributes",
+            ProjAttributes,
+            wkt2=crs.to_wkt(),
+            projjson=json.loads(crs.to_json()),
         )
     return dump_model(model)
 
 
 def _spatial(grid: Grid) -> SpatialAttributes:
     return build_model(  # type: ignore[no-any-return]
-        "spatial:",
+        "the spatial: attributes",
         SpatialAttributes,
         dimensions=list(grid.dims),
         transform=[float(v) for v in grid.transform],

@@ -521,13 +521,17 @@ def check_source(data: Any) -> Any:
     Raises
     ------
     CreationError
-        When the dtype is not boolean, integer or float.
+        When the dtype is not boolean, integer or float, or the array holds no element.
     """
     if not hasattr(data, "shape") or not hasattr(data, "dtype"):
         data = np.asarray(data)
     dtype = np.dtype(data.dtype)
     if dtype.kind not in "biuf":
         raise CreationError(f"Expected boolean, integer or float data. Got {dtype}.")
+    if 0 in tuple(data.shape):
+        raise CreationError(
+            f"Expected data with at least one element. Got the shape {list(data.shape)}."
+        )
     return data
 
 
