@@ -63,12 +63,14 @@ from geozarr.writing.levels import (
     LevelRun,
     layout_variable,
     methods_by_variable,
+    plan_levels,
     write_pyramid_metadata,
     write_variable,
 )
 from geozarr.writing.lonlat import ASSUMED
 from geozarr.writing.netcdf import open_xarray_file
 from geozarr.writing.xarray_source import CarriedArray
+from ngff_geozarr.core.errors import PyramidError
 from ngff_geozarr.core.inputs import labelled_kind
 from ngff_geozarr.core.pyramid import Method, Progress, PyramidResult
 from ngff_geozarr.core.store import (
@@ -384,6 +386,13 @@ def write(
         )
     for array in carried:
         _check_name(array.name, grid.grid_mapping)
+    run = LevelRun(levels, factors, min_extent, workers, resume, progress)
+    for var in variables:  # every variable's levels planned before the first byte is written
+        block, outer = _chunking(tuple(var.data.shape), chunks, shards)
+        try:
+            plan_levels(tuple(var.data.shape), block, outer, levels, factors, min_extent)
+        except PyramidError as exc:
+            raise GeoWriteError(f"{var.name}: {exc}") from None
     mode: StoreMode = "a" if (overwrite or resume) else "w-"
     written: dict[str, tuple[str, ...]] = {}
     with (
@@ -398,7 +407,6 @@ def write(
         ),
     ):
         results: list[PyramidResult] = []
-        run = LevelRun(levels, factors, min_extent, workers, resume, progress)
         for var in variables:
             block, outer = _chunking(tuple(var.data.shape), chunks, shards)
             result = write_variable(

@@ -50,6 +50,8 @@ AxisKind = Literal["space", "time", "channel", "other"]
 """What an axis measures; only ``"space"`` axes are downsampled in automatic mode."""
 
 _ISOTROPY_TOLERANCE = math.sqrt(2.0)
+_MAX_ELEMENTS = 2**63 - 1
+"""The most elements a level may hold: what a signed 64-bit index addresses."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,8 @@ def plan(
     ------
     PyramidError
         When an argument is inconsistent (lengths, non-positive values, shards that are not a
-        multiple of the chunks, ``factors`` together with ``min_extent``, ...).
+        multiple of the chunks, ``factors`` together with ``min_extent``, ...), or the shape
+        holds more elements than a 64-bit index addresses.
 
     Examples
     --------
@@ -197,6 +200,11 @@ def plan(
     ndim = len(base)
     if not all(isinstance(n, int) and n >= 0 for n in base):
         raise PyramidError(f"Expected a shape of non-negative integers. Got {list(base)}.")
+    if math.prod(base) > _MAX_ELEMENTS:  # what a 64-bit index addresses, as Zarr readers do
+        raise PyramidError(
+            f"Expected at most {_MAX_ELEMENTS:.3g} elements (a 64-bit index). Got the shape "
+            f"{list(base)}: {math.prod(base):.3g} elements."
+        )
     chunk_shape = _positive_ints("chunks", chunks, ndim)
     shard_shape = None if shards is None else _positive_ints("shards", shards, ndim)
     if shard_shape is not None and any(

@@ -162,3 +162,10 @@ def test_levels_of_one_chunk_are_unsharded_but_never_the_base() -> None:
 def test_inconsistent_arguments_are_refused(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(PyramidError, match=message):
         plan(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_shape_beyond_a_64_bit_index_is_refused() -> None:
+    """A declared shape no reader addresses is refused when planned, before any tile exists."""
+    with pytest.raises(PyramidError, match=r"at most 9\.22e\+18 elements.*1e\+24 elements"):
+        plan((10**12, 10**12), (256, 256))
+    assert plan((2**31, 2**31), (256, 256), levels=1)[0].shape == (2**31, 2**31)
