@@ -71,6 +71,7 @@ from geozarr.writing import documents as _documents
 from geozarr.writing import levels as _levels
 from geozarr.writing.auxiliary import extended_grid_mapping
 from geozarr.writing.cf_variables import GRID_MAPPING
+from geozarr.writing.documents import name_grid_mapping
 from geozarr.writing.fill import align_fill_value
 from geozarr.writing.grid import GeoWriteError, Grid, parse_transform
 from geozarr.writing.levels import (
@@ -487,6 +488,7 @@ def pyramid(
         ):
             for var in nodes:  # before any level: never-written chunks keep their values
                 align_fill_value(store, var)
+                name_grid_mapping(store, var, grid.grid_mapping)  # the one written beside it
             results: dict[str, PyramidResult] = {}
             run = LevelRun(levels, factors, min_extent, workers, resume, progress)
             for var in nodes:

@@ -141,3 +141,20 @@ def test_pyramid_in_place_on_an_xarray_store_without_a_mapping(tmp_path: Path) -
         assert level["tas"].shape == (2, 23, 45)
         np.testing.assert_allclose(level["lat_bnds"].values[0], [90.0, 82.0])
     assert strict_issues(store) == []
+
+
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_pyramid_in_place_names_the_mapping_on_the_root_variables(tmp_path: Path, fmt: int) -> None:
+    """The root's variables name the grid mapping the run wrote beside them, so that a reader
+    taking the CRS from the variable (GDAL 3.12) finds it; their chunks are not rewritten."""
+    store = tmp_path / "xr.zarr"
+    climate().to_zarr(store, zarr_format=fmt, consolidated=fmt == 2)
+    chunks = {p: p.read_bytes() for p in (store / "tas").rglob("*") if p.is_file()}
+    geozarr.pyramid(store, levels=2)
+    with xr.open_zarr(store, decode_coords=False) as root:
+        assert root["tas"].attrs["grid_mapping"] == "spatial_ref"
+    for path, raw in chunks.items():
+        if path.name not in ("zarr.json", ".zattrs", ".zarray"):
+            assert path.read_bytes() == raw, path
+    report = geozarr.validate(str(store), strict=True, readers=["gdal-3.12"])
+    assert [i.rule for i in report.issues if i.path == "tas"] == []

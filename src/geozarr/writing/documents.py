@@ -41,8 +41,9 @@ from geozarr.writing.cf_variables import (
 from geozarr.writing.grid import Grid
 from geozarr.writing.xarray_source import CarriedArray
 from ngff_geozarr.core.groups import write_group
+from ngff_geozarr.core.hierarchy import Node
 from ngff_geozarr.core.pyramid import Level
-from ngff_geozarr.core.store import StoreHandle, ZarrFormat
+from ngff_geozarr.core.store import StoreHandle, ZarrFormat, join_key
 
 __all__ = [
     "CF_VERSION",
@@ -51,6 +52,7 @@ __all__ = [
     "crs_attributes",
     "group_attributes",
     "multiscales_layout",
+    "name_grid_mapping",
     "write_carried",
     "write_level_metadata",
 ]
@@ -346,3 +348,38 @@ def write_level_metadata(
         layout = multiscales
     attributes = {**group_attributes(grid, multiscales=layout), **rest}
     write_group(store, group, attributes, zarr_format)
+
+
+def name_grid_mapping(store: StoreHandle, node: Node, mapping: str) -> bool:
+    """Name the grid mapping in an existing array's ``grid_mapping``, when it names none.
+
+    CF §5.6: a data variable names its grid mapping variable in its ``grid_mapping``
+    attribute; without it, readers that take the CRS from the variable (GDAL before 3.13)
+    see none. Only the array's attribute document is rewritten; its chunks are not touched.
+
+    Parameters
+    ----------
+    store
+        The store, writable.
+    node
+        The array, as read before this call.
+    mapping
+        The grid mapping variable's name, beside the array.
+
+    Returns
+    -------
+    bool
+        Whether the attribute was added (``False``: the array already names a mapping).
+    """
+    if "grid_mapping" in node.attributes:
+        return False
+    name = "zarr.json" if node.zarr_format == 3 else ".zattrs"
+    key = join_key(node.path, name)
+    raw = store.run(store.read(key))
+    document: dict[str, Any] = json.loads(raw) if raw is not None else {}
+    if node.zarr_format == 3:
+        document.setdefault("attributes", {})["grid_mapping"] = mapping
+    else:
+        document["grid_mapping"] = mapping
+    store.write_bytes(key, json.dumps(document, indent=2, allow_nan=False).encode())
+    return True
