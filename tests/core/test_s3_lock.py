@@ -138,6 +138,28 @@ def paused_writer(
     return proc
 
 
+def killed_writer(
+    writers: list[subprocess.Popen[str]], volume: Path, target: str, storage: dict[str, str]
+) -> None:
+    """Leave ``target`` as a writer killed part way leaves it: its record still in place."""
+    writer = paused_writer(writers, volume, target, storage, Path(os.devnull))
+    writer.send_signal(signal.SIGKILL)
+    writer.communicate(timeout=60)
+    assert writer.returncode == -signal.SIGKILL
+
+
+def resume(volume: Path, target: str, options: list[str], *extra: str) -> tuple[int, str]:
+    """``ngff create VOLUME TARGET --resume``, in this process."""
+    return run("create", str(volume), target, *CREATE_OPTIONS, "--resume", *extra, *options)
+
+
+def interrupted_message(target: str, options: list[str]) -> str:
+    """The message of the one ``target.write-interrupted`` issue ``validate`` reports."""
+    _, output = run("validate", target, "--format", "json", *options)
+    (issue,) = [i for i in json.loads(output)["issues"] if i["rule"] == "target.write-interrupted"]
+    return str(issue["message"])
+
+
 @contextlib.contextmanager
 def slow_record(endpoint: str, delay: float) -> Iterator[str]:
     """Relay requests to the S3 server, as a distant endpoint answers the write record's.
@@ -225,6 +247,21 @@ def together(
     return refused, ended[codes.index(0)][0]
 
 
+def resume_together(
+    s3: Any,
+    writers: list[subprocess.Popen[str]],
+    endpoint: str,
+    options: list[str],
+    volume: Path,
+    target: str,
+) -> None:
+    """Start two ``--resume`` writers at once: one is refused, the other completes the store."""
+    command = ["create", str(volume), target, *CREATE_OPTIONS, "--resume", "--quiet"]
+    together(writers, endpoint, options, command)
+    assert not s3.exists(f"{target.removeprefix('s3://')}/{LOCK_KEY}")
+    assert_valid(target, options)
+
+
 def test_of_two_writers_started_together_one_is_refused(
     s3: Any,
     s3_endpoint: str,
@@ -235,10 +272,7 @@ def test_of_two_writers_started_together_one_is_refused(
     target = "s3://locks/together.ome.zarr"
     # --resume: the target may hold an interrupted write (a pipeline's retry), so it is not
     # refused for holding something already: only the lock tells the writers apart
-    command = ["create", str(volume), target, *CREATE_OPTIONS, "--resume", "--quiet"]
-    together(writers, s3_endpoint, options, command)
-    assert not s3.exists(f"locks/together.ome.zarr/{LOCK_KEY}")
-    assert_valid(target, options)
+    resume_together(s3, writers, s3_endpoint, options, volume, target)
 
 
 def test_a_live_writer_on_another_host_keeps_its_store_from_resume(
@@ -253,13 +287,11 @@ def test_a_live_writer_on_another_host_keeps_its_store_from_resume(
     go = tmp_path / "go"
     writer = paused_writer(writers, volume, target, storage, go)
     time.sleep(PAST_LEASE)  # longer than its record would stay alive without renewals
-    code, output = run("create", str(volume), target, *CREATE_OPTIONS, "--resume", *options)
+    code, output = resume(volume, target, options)
     assert code == 2, output
     assert "another writer is at work" in output, output
     assert "other-host" in output, output
-    code, output = run("validate", target, "--format", "json", *options)
-    (issue,) = [i for i in json.loads(output)["issues"] if i["rule"] == "target.write-interrupted"]
-    assert issue["message"].startswith("A write is in progress"), issue
+    assert interrupted_message(target, options).startswith("A write is in progress")
     go.touch()
     _, stderr = writer.communicate(timeout=300)
     assert writer.returncode == 0, stderr
@@ -272,27 +304,19 @@ def test_a_killed_writers_record_goes_stale_and_resume_completes_the_write(
     options: list[str],
     volume: Path,
     writers: list[subprocess.Popen[str]],
-    tmp_path: Path,
 ) -> None:
     target = "s3://locks/killed.ome.zarr"
-    writer = paused_writer(writers, volume, target, storage, tmp_path / "go")
-    writer.send_signal(signal.SIGKILL)
-    writer.communicate(timeout=60)
-    assert writer.returncode == -signal.SIGKILL
+    killed_writer(writers, volume, target, storage)
     # its lease has not run out yet: another host's writer may still be at work
-    code, output = run("create", str(volume), target, *CREATE_OPTIONS, "--resume", *options)
+    code, output = resume(volume, target, options)
     assert code == 2, output
     assert "another writer is at work" in output, output
     time.sleep(PAST_LEASE)
     code, output = run("create", str(volume), target, *CREATE_OPTIONS, *options)
     assert code == 2, output
     assert "--resume" in output, output
-    code, output = run("validate", target, "--format", "json", *options)
-    (issue,) = [i for i in json.loads(output)["issues"] if i["rule"] == "target.write-interrupted"]
-    assert issue["message"].startswith("A write was interrupted part way"), issue
-    code, output = run(
-        "create", str(volume), target, *CREATE_OPTIONS, "--resume", "--quiet", *options
-    )
+    assert interrupted_message(target, options).startswith("A write was interrupted part way")
+    code, output = resume(volume, target, options, "--quiet")
     assert code == 0, output
     assert not s3.exists(f"locks/killed.ome.zarr/{LOCK_KEY}")
     assert_valid(target, options)
@@ -305,17 +329,11 @@ def test_of_two_resumes_of_a_stale_record_started_together_one_is_refused(
     options: list[str],
     volume: Path,
     writers: list[subprocess.Popen[str]],
-    tmp_path: Path,
 ) -> None:
     target = "s3://locks/resumed-twice.ome.zarr"
-    writer = paused_writer(writers, volume, target, storage, tmp_path / "go")
-    writer.send_signal(signal.SIGKILL)
-    writer.communicate(timeout=60)
+    killed_writer(writers, volume, target, storage)
     time.sleep(PAST_LEASE)  # its record is stale: either run may take it over, not both
-    command = ["create", str(volume), target, *CREATE_OPTIONS, "--resume", "--quiet"]
-    together(writers, s3_endpoint, options, command)
-    assert not s3.exists(f"locks/resumed-twice.ome.zarr/{LOCK_KEY}")
-    assert_valid(target, options)
+    resume_together(s3, writers, s3_endpoint, options, volume, target)
 
 
 def test_a_writer_whose_store_was_taken_over_fails_instead_of_finishing(
@@ -331,9 +349,7 @@ def test_a_writer_whose_store_was_taken_over_fails_instead_of_finishing(
     writer = paused_writer(writers, volume, target, storage, go)
     os.kill(writer.pid, signal.SIGSTOP)  # held up (a paused machine): it renews nothing
     time.sleep(PAST_LEASE)
-    code, output = run(
-        "create", str(volume), target, *CREATE_OPTIONS, "--resume", "--quiet", *options
-    )
+    code, output = resume(volume, target, options, "--quiet")
     assert code == 0, output  # its record was stale: taken over, the write completed
     go.touch()
     os.kill(writer.pid, signal.SIGCONT)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,12 @@ import numpy as np
 import pytest
 import xarray as xr
 from pyproj import CRS, Transformer
+from tests.geozarr.stores import GEOZARR, attributes, create_from_netcdf, strict_issues
 
 import geozarr
 
 rioxarray = pytest.importorskip("rioxarray")  # loaded, it is where the writer looks first
 
-GEOZARR = str(Path(sys.executable).parent / "geozarr")
 WGS84 = CRS.from_epsg(4326)
 EXTENDED = "crs: x y crs_wgs84: lat lon"
 pytestmark = [
@@ -64,18 +63,6 @@ def curvilinear(
             "crs_wgs84": ((), 0, {"crs_wkt": WGS84.to_wkt(), **WGS84.to_cf()}),
         },
     )
-
-
-def attributes(store: Path, path: str) -> dict[str, Any]:
-    v3 = store / path / "zarr.json"
-    if v3.exists():
-        return dict(json.loads(v3.read_text())["attributes"])
-    return dict(json.loads((store / path / ".zattrs").read_text()))
-
-
-def strict_issues(store: Path) -> list[str]:
-    report = geozarr.validate(str(store), strict=True)
-    return [f"{i.rule} {i.path}: {i.message}" for i in report.issues]
 
 
 def assert_nothing_dangles(store: Path, group: str, var: str) -> None:
@@ -266,17 +253,8 @@ def test_the_gdal_312_profile_says_what_gdal_312_reads(
 
 
 def test_create_from_a_netcdf_file_keeps_the_auxiliary_coordinates(tmp_path: Path) -> None:
-    pytest.importorskip("h5netcdf")
     source = curvilinear()
-    nc = tmp_path / "curvilinear.nc"
-    source.to_netcdf(nc, engine="h5netcdf")
-    out = tmp_path / "out.zarr"
-    done = subprocess.run(
-        [GEOZARR, "create", str(nc), str(out), "--levels", "2", "--chunks", "8,8"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out, done = create_from_netcdf(source, tmp_path, "--levels", "2", "--chunks", "8,8")
     assert done.returncode == 0, done.stderr
     assert attributes(out, "1/elevation")["grid_mapping"] == EXTENDED
     assert_nothing_dangles(out, "1", "elevation")

@@ -10,14 +10,13 @@ coordinate keeps its ``bounds`` attribute at every level, and bounds of anything
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 import xarray as xr
 from pyproj import CRS
+from tests.geozarr.stores import attributes, strict_issues
 
 import geozarr
 from geozarr.writing.bounds import level_bounds
@@ -54,13 +53,6 @@ def with_bounds(height: int = 50, width: int = 70, *, top_first: bool = True) ->
     )
 
 
-def attributes(store: Path, path: str) -> dict[str, Any]:
-    v3 = store / path / "zarr.json"
-    if v3.exists():
-        return dict(json.loads(v3.read_text())["attributes"])
-    return dict(json.loads((store / path / ".zattrs").read_text()))
-
-
 def assert_cells_of_the_level(store: Path, group: str, factor: int, *, top_first: bool) -> None:
     """Each level cell is ``factor`` base pixels wide, meets the next, and has its centre."""
     with xr.open_zarr(store, group=group or None, decode_times=False) as level:
@@ -79,11 +71,6 @@ def assert_cells_of_the_level(store: Path, group: str, factor: int, *, top_first
     for dim in ("x", "y"):
         path = f"{group}/{dim}" if group else dim
         assert attributes(store, path)["bounds"] == f"{dim}_bnds", path
-
-
-def strict_issues(store: Path) -> list[str]:
-    report = geozarr.validate(str(store), strict=True)
-    return [f"{i.rule} {i.path}: {i.message}" for i in report.issues]
 
 
 @pytest.mark.parametrize("fmt", [2, 3])

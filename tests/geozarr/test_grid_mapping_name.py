@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,13 @@ import numpy as np
 import pytest
 import xarray as xr
 from pyproj import CRS
+from tests.geozarr.stores import GEOZARR, create_from_netcdf, strict_issues
 
 import geozarr
 from geozarr.reproject import write_webmap_pyramid
 
 rioxarray = pytest.importorskip("rioxarray")
 
-GEOZARR = str(Path(sys.executable).parent / "geozarr")
 UTM = CRS.from_epsg(32633)
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Consolidated metadata is currently not part"),
@@ -61,11 +60,6 @@ def documents(store: Path, path: str) -> dict[str, Any]:
     if v3.exists():
         return dict(json.loads(v3.read_text())["attributes"])
     return dict(json.loads((store / path / ".zattrs").read_text()))
-
-
-def strict_issues(store: Path) -> list[str]:
-    report = geozarr.validate(str(store), strict=True)
-    return [f"{i.rule} {i.path}: {i.message}" for i in report.issues]
 
 
 def assert_mapping_kept(store: Path, name: str, source: xr.Dataset, levels: int) -> None:
@@ -248,17 +242,8 @@ def test_an_extended_form_naming_two_mappings_is_left_as_it_is(tmp_path: Path) -
 
 
 def test_create_from_a_netcdf_file_keeps_the_mapping_name(tmp_path: Path) -> None:
-    pytest.importorskip("h5netcdf")
     source = cf_dataset("crs")
-    nc = tmp_path / "dem.nc"
-    source.to_netcdf(nc, engine="h5netcdf")
-    out = tmp_path / "out.zarr"
-    done = subprocess.run(
-        [GEOZARR, "create", str(nc), str(out), "--levels", "3", "--chunks", "8,8"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out, done = create_from_netcdf(source, tmp_path, "--levels", "3", "--chunks", "8,8")
     assert done.returncode == 0, done.stderr
     assert_mapping_kept(out, "crs", source, 3)
     checked = subprocess.run(

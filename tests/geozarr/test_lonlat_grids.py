@@ -9,14 +9,13 @@ rotated pole's ``grid_latitude`` / ``grid_longitude`` is not taken for latitude 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
 from pyproj import CRS
+from tests.geozarr.stores import create_from_netcdf, strict_issues
 
 import geozarr
 from geozarr.writing.grid import GeoWriteError
@@ -25,8 +24,6 @@ from geozarr.writing.lonlat import implied_crs
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Consolidated metadata is currently not part"),
 ]
-
-GEOZARR = str(Path(sys.executable).parent / "geozarr")
 
 
 def climate(lat_name: str = "lat", lon_name: str = "lon") -> xr.Dataset:
@@ -56,11 +53,6 @@ def climate(lat_name: str = "lat", lon_name: str = "lon") -> xr.Dataset:
 
 def root_attributes(store: Path) -> dict[str, object]:
     return dict(json.loads((store / "zarr.json").read_text())["attributes"])
-
-
-def strict_issues(store: Path) -> list[str]:
-    report = geozarr.validate(str(store), strict=True)
-    return [f"{i.rule} {i.path}: {i.message}" for i in report.issues]
 
 
 def test_write_takes_a_lonlat_grid_as_wgs84_and_says_so(tmp_path: Path) -> None:
@@ -113,16 +105,7 @@ def test_latitude_and_longitude_are_recognised_as_cf_spells_them(
 
 
 def test_create_from_a_netcdf_file_notes_the_crs_on_stderr(tmp_path: Path) -> None:
-    pytest.importorskip("h5netcdf")
-    nc = tmp_path / "tas.nc"
-    climate().to_netcdf(nc, engine="h5netcdf")
-    out = tmp_path / "out.zarr"
-    done = subprocess.run(
-        [GEOZARR, "create", str(nc), str(out), "--levels", "2"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out, done = create_from_netcdf(climate(), tmp_path, "--levels", "2")
     assert done.returncode == 0, done.stderr
     notes = [line for line in done.stderr.splitlines() if line.startswith("note: ")]
     assert len(notes) == 1

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 from pyproj import CRS
+from tests.geozarr.stores import create_from_netcdf, strict_issues
 
 import geozarr
 from geozarr.reading import GeoReadError
@@ -32,7 +32,6 @@ rioxarray = pytest.importorskip("rioxarray")
 
 REPO = Path(__file__).resolve().parents[2]
 GDAL_312 = REPO / ".venv-gdal" / "bin" / "python"
-GEOZARR = str(Path(sys.executable).parent / "geozarr")
 SCALE, OFFSET, FILL = 0.001, 298.15, -32768
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"),
@@ -98,11 +97,6 @@ def on_disk(store: Path, path: str) -> dict[str, Any]:
         "fill_value": meta["fill_value"],
         "attributes": attrs,
     }
-
-
-def strict_issues(store: Path) -> list[str]:
-    report = geozarr.validate(str(store), profile="auto", strict=True)
-    return [f"{i.rule} {i.path}: {i.message}" for i in report.issues]
 
 
 def source_fill_issues(store: Path) -> list[str]:
@@ -331,17 +325,7 @@ def test_gdal_312_reads_every_level_of_xarray_stores(xarray_store: Path, tmp_pat
 
 
 def test_netcdf_file_through_create(tmp_path: Path) -> None:
-    pytest.importorskip("h5netcdf")
-    nc = tmp_path / "sst.nc"
-    ghrsst().to_netcdf(nc, engine="h5netcdf")
-    out = tmp_path / "sst.zarr"
-    done = subprocess.run(
-        [GEOZARR, "create", str(nc), str(out), "--levels", "2", "--chunks", "16,16"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    out, done = create_from_netcdf(ghrsst(), tmp_path, "--levels", "2", "--chunks", "16,16")
     assert done.returncode == 0, done.stderr
     check_levels(out, ghrsst(), 2)
     assert strict_issues(out) == []
